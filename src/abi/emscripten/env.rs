@@ -1,0 +1,416 @@
+//! Emscripten's `env` and WASI functions for ordinary C: stdio, argv and
+//! environment, exit, memory growth, clocks, i64 high halves.
+
+use std::io::{Read, Write};
+use std::sync::OnceLock;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use wasmtime::{Caller, Func, StoreContextMut, Val};
+
+use crate::abi::mem;
+use crate::modinfo::Sig;
+use crate::process::Process;
+use crate::unwind::{Abort, Exit};
+
+/// Names this module defines.
+pub const NAMES: &[&str] = &[
+    "fd_write",
+    "fd_read",
+    "fd_close",
+    "fd_seek",
+    "fd_fdstat_get",
+    "fd_sync",
+    "environ_sizes_get",
+    "environ_get",
+    "args_sizes_get",
+    "args_get",
+    "proc_exit",
+    "exit",
+    "abort",
+    "emscripten_memcpy_big",
+    "emscripten_resize_heap",
+    "emscripten_get_heap_max",
+    "setTempRet0",
+    "getTempRet0",
+    "emscripten_get_now",
+    "clock_gettime",
+    "__clock_gettime",
+    "clock_time_get",
+    "clock_res_get",
+    "time",
+    "_emscripten_get_progname",
+    "__syscall_ioctl",
+    "__syscall_fcntl64",
+    "getentropy",
+    "random_get",
+    "__call_sighandler",
+];
+
+/// WASI errno values (Emscripten uses the same numbering).
+pub mod errno {
+    pub const BADF: i32 = 8;
+    pub const INVAL: i32 = 28;
+    pub const SPIPE: i32 = 70;
+}
+
+fn memory(c: &Caller<'_, Process>) -> wasmtime::Memory {
+    c.data().memory()
+}
+
+fn start_time() -> Instant {
+    static START: OnceLock<Instant> = OnceLock::new();
+    *START.get_or_init(Instant::now)
+}
+
+fn realtime_ns() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
+}
+
+fn monotonic_ns() -> u64 {
+    start_time().elapsed().as_nanos() as u64
+}
+
+/// Builds host function `name`.
+pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig>) -> Option<Func> {
+    start_time();
+    let f = match name {
+        "fd_write" => Func::wrap(
+            &mut *cx,
+            |mut c: Caller<'_, Process>,
+             fd: i32,
+             iovs: i32,
+             n: i32,
+             out: i32|
+             -> wasmtime::Result<i32> {
+                let m = memory(&c);
+                let mut total = 0u32;
+                let bufs = mem::read_iovecs(&c, m, iovs as u32, n as u32, "fd_write")?;
+                let mut bytes = Vec::new();
+                for (p, l) in bufs {
+                    bytes.extend(mem::read(&c, m, p, l, "fd_write")?);
+                    total += l;
+                }
+                let r = match fd {
+                    1 => {
+                        let mut o = std::io::stdout().lock();
+                        o.write_all(&bytes).and_then(|_| o.flush())
+                    }
+                    2 => std::io::stderr().lock().write_all(&bytes),
+                    _ => return Ok(errno::BADF),
+                };
+                if r.is_err() {
+                    return Ok(29); // EIO
+                }
+                mem::write_u32(&mut c, m, out as u32, total, "fd_write")?;
+                Ok(0)
+            },
+        ),
+        "fd_read" => Func::wrap(
+            &mut *cx,
+            |mut c: Caller<'_, Process>,
+             fd: i32,
+             iovs: i32,
+             n: i32,
+             out: i32|
+             -> wasmtime::Result<i32> {
+                if fd != 0 {
+                    return Ok(errno::BADF);
+                }
+                let m = memory(&c);
+                let bufs = mem::read_iovecs(&c, m, iovs as u32, n as u32, "fd_read")?;
+                let mut total = 0u32;
+                for (p, l) in bufs {
+                    let mut buf = vec![0u8; l as usize];
+                    let got = std::io::stdin().lock().read(&mut buf).unwrap_or(0);
+                    mem::write(&mut c, m, p, &buf[..got], "fd_read")?;
+                    total += got as u32;
+                    if got < l as usize {
+                        break;
+                    }
+                }
+                mem::write_u32(&mut c, m, out as u32, total, "fd_read")?;
+                Ok(0)
+            },
+        ),
+        "fd_close" => Func::wrap(
+            &mut *cx,
+            |fd: i32| if (0..3).contains(&fd) { 0 } else { errno::BADF },
+        ),
+        "fd_sync" => Func::wrap(
+            &mut *cx,
+            |fd: i32| if (0..3).contains(&fd) { 0 } else { errno::BADF },
+        ),
+        "fd_seek" => {
+            let ty = crate::loader::func_type(cx.engine(), sig?);
+            Func::new(&mut *cx, ty, |_c, params, results| {
+                let fd = params[0].unwrap_i32();
+                results[0] = Val::I32(if (0..3).contains(&fd) {
+                    errno::SPIPE
+                } else {
+                    errno::BADF
+                });
+                Ok(())
+            })
+        }
+        "fd_fdstat_get" => Func::wrap(
+            &mut *cx,
+            |mut c: Caller<'_, Process>, fd: i32, buf: i32| -> wasmtime::Result<i32> {
+                if !(0..3).contains(&fd) {
+                    return Ok(errno::BADF);
+                }
+                let m = memory(&c);
+                let mut stat = [0u8; 24];
+                stat[0] = 2; // character device
+                mem::write(&mut c, m, buf as u32, &stat, "fd_fdstat_get")?;
+                Ok(0)
+            },
+        ),
+        "environ_sizes_get" => Func::wrap(
+            &mut *cx,
+            |mut c: Caller<'_, Process>, count: i32, size: i32| -> wasmtime::Result<i32> {
+                let env = &c.data().guest.env;
+                let (n, bytes) = (
+                    env.len() as u32,
+                    env.iter().map(|e| e.len() as u32 + 1).sum::<u32>(),
+                );
+                let m = memory(&c);
+                mem::write_u32(&mut c, m, count as u32, n, "environ_sizes_get")?;
+                mem::write_u32(&mut c, m, size as u32, bytes, "environ_sizes_get")?;
+                Ok(0)
+            },
+        ),
+        "environ_get" => Func::wrap(
+            &mut *cx,
+            |mut c: Caller<'_, Process>, ptrs: i32, buf: i32| -> wasmtime::Result<i32> {
+                let env = c.data().guest.env.clone();
+                write_strings(&mut c, &env, ptrs as u32, buf as u32)?;
+                Ok(0)
+            },
+        ),
+        "args_sizes_get" => Func::wrap(
+            &mut *cx,
+            |mut c: Caller<'_, Process>, count: i32, size: i32| -> wasmtime::Result<i32> {
+                let args = &c.data().guest.args;
+                let (n, bytes) = (
+                    args.len() as u32,
+                    args.iter().map(|e| e.len() as u32 + 1).sum::<u32>(),
+                );
+                let m = memory(&c);
+                mem::write_u32(&mut c, m, count as u32, n, "args_sizes_get")?;
+                mem::write_u32(&mut c, m, size as u32, bytes, "args_sizes_get")?;
+                Ok(0)
+            },
+        ),
+        "args_get" => Func::wrap(
+            &mut *cx,
+            |mut c: Caller<'_, Process>, ptrs: i32, buf: i32| -> wasmtime::Result<i32> {
+                let args = c.data().guest.args.clone();
+                write_strings(&mut c, &args, ptrs as u32, buf as u32)?;
+                Ok(0)
+            },
+        ),
+        "proc_exit" | "exit" => Func::wrap(&mut *cx, |code: i32| -> wasmtime::Result<()> {
+            Err(wasmtime::Error::new(Exit(code)))
+        }),
+        "abort" => Func::wrap(&mut *cx, || -> wasmtime::Result<()> {
+            Err(wasmtime::Error::new(Abort(String::new())))
+        }),
+        "emscripten_memcpy_big" => Func::wrap(
+            &mut *cx,
+            |mut c: Caller<'_, Process>, dest: i32, src: i32, n: i32| -> wasmtime::Result<i32> {
+                let m = memory(&c);
+                let data = m.data_mut(&mut c);
+                let (d, s, n) = (dest as u32 as usize, src as u32 as usize, n as u32 as usize);
+                if s.checked_add(n).is_none_or(|e| e > data.len())
+                    || d.checked_add(n).is_none_or(|e| e > data.len())
+                {
+                    wasmtime::bail!(
+                        "emscripten_memcpy_big: {n} bytes from {s:#x} to {d:#x} are out of bounds"
+                    );
+                }
+                data.copy_within(s..s + n, d);
+                Ok(dest)
+            },
+        ),
+        "emscripten_resize_heap" => Func::wrap(
+            &mut *cx,
+            |mut c: Caller<'_, Process>, requested: i32| -> i32 {
+                let m = memory(&c);
+                let have = m.data_size(&c) as u64;
+                let want = requested as u32 as u64;
+                if want <= have {
+                    return 1;
+                }
+                let pages = (want - have).div_ceil(65536);
+                i32::from(m.grow(&mut c, pages).is_ok())
+            },
+        ),
+        "emscripten_get_heap_max" => Func::wrap(&mut *cx, |c: Caller<'_, Process>| -> i32 {
+            let m = memory(&c);
+            let max_pages = m.ty(&c).maximum().unwrap_or(32768).min(32768);
+            (max_pages * 65536)
+                .min(2u64 << 30)
+                .saturating_sub(65536)
+                .max(m.data_size(&c) as u64) as i32
+        }),
+        "setTempRet0" => Func::wrap(&mut *cx, |mut c: Caller<'_, Process>, v: i32| {
+            c.data_mut().temp_ret0 = v;
+        }),
+        "getTempRet0" => Func::wrap(&mut *cx, |c: Caller<'_, Process>| c.data().temp_ret0),
+        "emscripten_get_now" => Func::wrap(&mut *cx, || monotonic_ns() as f64 / 1e6),
+        "clock_gettime" | "__clock_gettime" => Func::wrap(
+            &mut *cx,
+            |mut c: Caller<'_, Process>, clock: i32, tp: i32| -> wasmtime::Result<i32> {
+                let ns = match clock {
+                    0 => realtime_ns(),
+                    1 | 4 => monotonic_ns(),
+                    _ => return Ok(-errno::INVAL),
+                };
+                let m = memory(&c);
+                mem::write_u32(
+                    &mut c,
+                    m,
+                    tp as u32,
+                    (ns / 1_000_000_000) as u32,
+                    "clock_gettime",
+                )?;
+                mem::write_u32(
+                    &mut c,
+                    m,
+                    tp as u32 + 4,
+                    (ns % 1_000_000_000) as u32,
+                    "clock_gettime",
+                )?;
+                Ok(0)
+            },
+        ),
+        "clock_time_get" => {
+            let ty = crate::loader::func_type(cx.engine(), sig?);
+            Func::new(&mut *cx, ty, |mut c, params, results| {
+                let clock = params[0].unwrap_i32();
+                let out = params[params.len() - 1].unwrap_i32() as u32;
+                let ns = match clock {
+                    0 => realtime_ns(),
+                    1..=3 => monotonic_ns(),
+                    _ => {
+                        results[0] = Val::I32(errno::INVAL);
+                        return Ok(());
+                    }
+                };
+                let m = memory(&c);
+                mem::write_u64(&mut c, m, out, ns, "clock_time_get")?;
+                results[0] = Val::I32(0);
+                Ok(())
+            })
+        }
+        "clock_res_get" => Func::wrap(
+            &mut *cx,
+            |mut c: Caller<'_, Process>, _clock: i32, out: i32| -> wasmtime::Result<i32> {
+                let m = memory(&c);
+                mem::write_u64(&mut c, m, out as u32, 1000, "clock_res_get")?;
+                Ok(0)
+            },
+        ),
+        "time" => Func::wrap(
+            &mut *cx,
+            |mut c: Caller<'_, Process>, out: i32| -> wasmtime::Result<i32> {
+                let secs = (realtime_ns() / 1_000_000_000) as i32;
+                if out != 0 {
+                    let m = memory(&c);
+                    mem::write_u32(&mut c, m, out as u32, secs as u32, "time")?;
+                }
+                Ok(secs)
+            },
+        ),
+        "_emscripten_get_progname" => Func::wrap(
+            &mut *cx,
+            |mut c: Caller<'_, Process>, buf: i32, len: i32| -> wasmtime::Result<()> {
+                if len <= 0 {
+                    return Ok(());
+                }
+                let name = c.data().guest.args.first().cloned().unwrap_or_default();
+                let mut bytes: Vec<u8> = name.into_bytes();
+                bytes.truncate(len as usize - 1);
+                bytes.push(0);
+                let m = memory(&c);
+                mem::write(&mut c, m, buf as u32, &bytes, "_emscripten_get_progname")
+            },
+        ),
+        "__syscall_ioctl" => Func::wrap(&mut *cx, |fd: i32, _op: i32, _arg: i32| -> i32 {
+            // stdio streams are terminals for the program, as under node.
+            if (0..3).contains(&fd) {
+                0
+            } else {
+                -errno::BADF
+            }
+        }),
+        "__syscall_fcntl64" => Func::wrap(&mut *cx, |fd: i32, _cmd: i32, _arg: i32| -> i32 {
+            if (0..3).contains(&fd) {
+                0
+            } else {
+                -errno::BADF
+            }
+        }),
+        "getentropy" | "random_get" => Func::wrap(
+            &mut *cx,
+            |mut c: Caller<'_, Process>, buf: i32, len: i32| -> wasmtime::Result<i32> {
+                let mut bytes = vec![0u8; len as u32 as usize];
+                fill_random(&mut bytes);
+                let m = memory(&c);
+                mem::write(&mut c, m, buf as u32, &bytes, "getentropy")?;
+                Ok(0)
+            },
+        ),
+        "__call_sighandler" => Func::wrap(
+            &mut *cx,
+            |mut c: Caller<'_, Process>, fp: i32, sig: i32| -> wasmtime::Result<()> {
+                let table = c.data().table();
+                let f = table
+                    .get(&mut c, fp as u32 as u64)
+                    .and_then(|r| r.as_func().flatten().copied())
+                    .ok_or_else(|| {
+                        wasmtime::format_err!("signal handler {fp} is not a function")
+                    })?;
+                f.call(&mut c, &[Val::I32(sig)], &mut [])
+            },
+        ),
+        _ => return None,
+    };
+    Some(f)
+}
+
+/// Writes strings and a pointer array to them (environ_get, args_get).
+fn write_strings(
+    c: &mut Caller<'_, Process>,
+    items: &[String],
+    ptrs: u32,
+    buf: u32,
+) -> wasmtime::Result<()> {
+    let m = memory(c);
+    let mut at = buf;
+    for (i, s) in items.iter().enumerate() {
+        mem::write_u32(&mut *c, m, ptrs + 4 * i as u32, at, "environ")?;
+        let mut bytes = s.as_bytes().to_vec();
+        bytes.push(0);
+        mem::write(&mut *c, m, at, &bytes, "environ")?;
+        at += bytes.len() as u32;
+    }
+    Ok(())
+}
+
+/// Fills `buf` from the host's entropy source.
+fn fill_random(buf: &mut [u8]) {
+    let mut filled = 0;
+    while filled < buf.len() {
+        // SAFETY: the pointer and length describe the unfilled tail of `buf`.
+        let n =
+            unsafe { libc::getrandom(buf[filled..].as_mut_ptr().cast(), buf.len() - filled, 0) };
+        if n <= 0 {
+            break;
+        }
+        filled += n as usize;
+    }
+}

@@ -1,0 +1,295 @@
+//! The Emscripten 3.1 ABI: how a `-sMAIN_MODULE` program expects its address
+//! space laid out, started and ended, and the `env`/WASI functions its JS
+//! glue would provide.
+
+mod dl;
+mod env;
+mod sjlj;
+
+use wasmtime::{
+    Func, Global, GlobalType, Memory, MemoryType, Mutability, RefType, StoreContextMut, Table,
+    TableType, Val, ValType,
+};
+
+use crate::loader::{Candidate, func_type};
+use crate::modinfo::{ImportKind, Sig};
+use crate::process::Process;
+use crate::symbols::LibId;
+
+/// Where emcc places the main module's static data.
+pub const GLOBAL_BASE: u32 = 1024;
+/// emcc 3.1's default stack size (TOTAL_STACK).
+pub const STACK_SIZE: u32 = 5 * 1024 * 1024;
+const PAGE: u64 = 65536;
+
+/// Whether this is an Emscripten relocatable main (it imports its memory).
+pub fn is_main(c: &Candidate) -> bool {
+    c.info
+        .imports
+        .iter()
+        .any(|i| i.module == "env" && matches!(i.kind, ImportKind::Memory { .. }))
+}
+
+/// Creates memory, table, stack and heap as emcc's JS glue would, and fixes
+/// the main module's bases. Returns the stack's (low, high) bounds.
+pub fn prepare(
+    cx: &mut StoreContextMut<'_, Process>,
+    main: &mut Candidate,
+) -> wasmtime::Result<(u32, u32)> {
+    let d = &main.info.dylink;
+    let memory_base = GLOBAL_BASE.next_multiple_of(1 << d.mem_align.min(16));
+    let table_base = 1u32;
+    let stack_low = (memory_base + d.mem_size).next_multiple_of(16);
+    let stack_high = stack_low + STACK_SIZE;
+    let (min, max) = match main.memory_import_limits() {
+        Some(l) => l,
+        None => (256, None),
+    };
+    let need = u64::from(stack_high).div_ceil(PAGE);
+    if max.is_some_and(|m| m < need) {
+        wasmtime::bail!(
+            "{}: its memory (at most {} pages) cannot hold its data and stack ({} pages)",
+            main.path.display(),
+            max.unwrap_or(0),
+            need
+        );
+    }
+    let memory = Memory::new(
+        &mut *cx,
+        MemoryType::new(min.max(need) as u32, max.map(|m| m as u32)),
+    )?;
+    let table = Table::new(
+        &mut *cx,
+        TableType::new(RefType::FUNCREF, table_base + d.table_size, None),
+        wasmtime::Ref::Func(None),
+    )?;
+    let i32_var = GlobalType::new(ValType::I32, Mutability::Var);
+    let sp = Global::new(&mut *cx, i32_var.clone(), Val::I32(stack_high as i32))?;
+    let heap = Global::new(&mut *cx, i32_var, Val::I32(stack_high as i32))?;
+    let data = cx.data_mut();
+    data.memory = Some(memory);
+    data.table = Some(table);
+    data.stack_pointer = Some(sp);
+    data.heap_base = Some(heap);
+    data.stack = (stack_low, stack_high);
+    main.bases = Some((memory_base, table_base));
+    Ok((stack_low, stack_high))
+}
+
+impl Candidate {
+    /// (min, max) pages of the memory the module imports.
+    fn memory_import_limits(&self) -> Option<(u64, Option<u64>)> {
+        self.info.memory_import().and_then(|i| match i.kind {
+            ImportKind::Memory { min, max, .. } => Some((min, max)),
+            _ => None,
+        })
+    }
+}
+
+/// Whether the host defines `module.name` (for RTLD_NOW checks): WASI, and
+/// the `env` functions of Emscripten's JS library.
+pub fn provides(module: &str, name: &str) -> bool {
+    module == "wasi_snapshot_preview1"
+        || name.starts_with("invoke_")
+        || env::NAMES.contains(&name)
+        || dl::NAMES.contains(&name)
+        || sjlj::NAMES.contains(&name)
+}
+
+/// Data symbols the linker or JS glue defines rather than any module.
+pub fn linker_data(name: &str) -> bool {
+    matches!(
+        name,
+        "__heap_base" | "__stack_low" | "__stack_high" | "__dso_handle" | "__data_end"
+    )
+}
+
+/// The value of a [`linker_data`] symbol as seen by library `lib`.
+pub fn linker_data_value(data: &Process, lib: LibId, name: &str) -> Option<u32> {
+    match name {
+        "__heap_base" => Some(data.stack.1),
+        "__data_end" => Some(data.stack.0),
+        "__stack_low" => Some(data.stack.0),
+        "__stack_high" => Some(data.stack.1),
+        "__dso_handle" => Some(data.libs[lib].memory_base),
+        _ => None,
+    }
+}
+
+/// A host function for import `name`, shaped to `sig` where the ABI has
+/// variants (i64 legalized or not) or is generic (`invoke_*`); `None` when
+/// the host does not define it.
+pub fn func(
+    cx: &mut StoreContextMut<'_, Process>,
+    name: &str,
+    sig: Option<&Sig>,
+) -> wasmtime::Result<Option<Func>> {
+    let key = match sig {
+        Some(s) => format!("{name}:{s:?}"),
+        None => name.to_string(),
+    };
+    if let Some(f) = cx.data().host_funcs.get(&key) {
+        return Ok(Some(*f));
+    }
+    let built = if let Some(f) = sjlj::build(cx, name, sig)? {
+        Some(f)
+    } else if let Some(f) = dl::build(cx, name) {
+        Some(f)
+    } else {
+        env::build(cx, name, sig)
+    };
+    let Some(f) = built else {
+        return Ok(None);
+    };
+    if let Some(sig) = sig {
+        let want = func_type(cx.engine(), sig);
+        if !wasmtime::FuncType::eq(&f.ty(&*cx), &want) {
+            wasmtime::bail!(
+                "host function {name} has type {}, but the module imports it as {want}",
+                f.ty(&*cx)
+            );
+        }
+    }
+    cx.data_mut().host_funcs.insert(key, f);
+    Ok(Some(f))
+}
+
+/// Memory for a library's static data: bumped from `__heap_base` before the
+/// program's allocator runs, from the program's `memalign` after.
+pub fn allocate(
+    cx: &mut StoreContextMut<'_, Process>,
+    size: u32,
+    align: u32,
+) -> wasmtime::Result<u32> {
+    if !cx.data().runtime_ready {
+        let heap = cx
+            .data()
+            .heap_base
+            .ok_or_else(|| wasmtime::format_err!("no heap to allocate from"))?;
+        let cur = heap.get(&mut *cx).unwrap_i32() as u32;
+        let base = cur.next_multiple_of(align);
+        let end = base
+            .checked_add(size)
+            .map(|e| e.next_multiple_of(16))
+            .ok_or_else(|| wasmtime::format_err!("{size} bytes do not fit in a 32-bit memory"))?;
+        ensure_memory(cx, end)?;
+        heap.set(&mut *cx, Val::I32(end as i32))?;
+        return Ok(base);
+    }
+    let memalign = ["emscripten_builtin_memalign", "memalign", "aligned_alloc"]
+        .iter()
+        .find_map(|n| global_func(cx, n))
+        .ok_or_else(|| {
+            wasmtime::format_err!("the program exports no memalign to allocate library memory with")
+        })?;
+    let mut out = [Val::I32(0)];
+    memalign.call(
+        &mut *cx,
+        &[Val::I32(align as i32), Val::I32(size as i32)],
+        &mut out,
+    )?;
+    let base = out[0].unwrap_i32() as u32;
+    if base == 0 {
+        wasmtime::bail!("out of memory allocating {size} bytes for static data");
+    }
+    let memory = cx.data().memory();
+    crate::abi::mem::write(
+        &mut *cx,
+        memory,
+        base,
+        &vec![0; size as usize],
+        "zeroing library memory",
+    )?;
+    Ok(base)
+}
+
+/// Grows memory so that `end` bytes are addressable.
+fn ensure_memory(cx: &mut StoreContextMut<'_, Process>, end: u32) -> wasmtime::Result<()> {
+    let memory = cx.data().memory();
+    let have = memory.data_size(&*cx) as u64;
+    if u64::from(end) > have {
+        let pages = (u64::from(end) - have).div_ceil(PAGE);
+        memory
+            .grow(&mut *cx, pages)
+            .map_err(|_| wasmtime::format_err!("memory is full: cannot grow to {end} bytes"))?;
+    }
+    Ok(())
+}
+
+/// A function defined in the global scope (main's libc, usually).
+pub fn global_func(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> {
+    let (lib, export) = match cx
+        .data()
+        .global
+        .find(name)
+        .and_then(|d| cx.data().libs[d].syms.get(name))
+    {
+        Some(crate::symbols::Sym::Func { lib, pointer, .. }) => (*lib, pointer.clone()),
+        _ => return None,
+    };
+    Process::export_func(cx, lib, &export)
+}
+
+/// Pushes `bytes` onto the guest stack; returns their address.
+pub fn stack_push(cx: &mut StoreContextMut<'_, Process>, bytes: &[u8]) -> wasmtime::Result<u32> {
+    let sp = cx
+        .data()
+        .stack_pointer
+        .ok_or_else(|| wasmtime::format_err!("no stack pointer"))?;
+    let cur = sp.get(&mut *cx).unwrap_i32() as u32;
+    let addr = cur
+        .checked_sub(bytes.len() as u32)
+        .map(|a| a & !15)
+        .filter(|&a| a >= cx.data().stack.0)
+        .ok_or_else(|| wasmtime::format_err!("stack overflow"))?;
+    let memory = cx.data().memory();
+    crate::abi::mem::write(&mut *cx, memory, addr, bytes, "stack")?;
+    sp.set(&mut *cx, Val::I32(addr as i32))?;
+    Ok(addr)
+}
+
+/// Calls the program's entry point with `argv`; returns main's result.
+pub fn call_main(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<i32> {
+    let (low, high) = cx.data().stack;
+    if let Some(limits) = global_func(cx, "emscripten_stack_set_limits") {
+        limits.call(
+            &mut *cx,
+            &[Val::I32(high as i32), Val::I32(low as i32)],
+            &mut [],
+        )?;
+    }
+    let entry = ["main", "__main_argc_argv", "__original_main"]
+        .iter()
+        .find_map(|n| entry_point(cx, n))
+        .ok_or_else(|| wasmtime::format_err!("no main() in the program or its libraries"))?;
+    let args = cx.data().guest.args.clone();
+    let mut ptrs = Vec::with_capacity(args.len() + 1);
+    for a in &args {
+        let mut s = a.as_bytes().to_vec();
+        s.push(0);
+        ptrs.push(stack_push(cx, &s)?);
+    }
+    ptrs.push(0);
+    let argv_bytes: Vec<u8> = ptrs.iter().flat_map(|p| p.to_le_bytes()).collect();
+    let argv = stack_push(cx, &argv_bytes)?;
+    let ty = entry.ty(&*cx);
+    let params: Vec<Val> = match ty.params().len() {
+        0 => vec![],
+        _ => vec![Val::I32(args.len() as i32), Val::I32(argv as i32)],
+    };
+    let mut results = vec![Val::I32(0); ty.results().len()];
+    entry.call(&mut *cx, &params, &mut results)?;
+    Ok(results.first().map(|v| v.unwrap_i32()).unwrap_or(0))
+}
+
+fn entry_point(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> {
+    Process::export_func(cx, 0, name).or_else(|| global_func(cx, name))
+}
+
+/// What exit does after the program asked for it: flush stdio, as glibc's
+/// exit does (emcc's JS leaves a partial last line unwritten).
+pub fn at_exit(cx: &mut StoreContextMut<'_, Process>) {
+    if let Some(fflush) = global_func(cx, "fflush") {
+        let _ = fflush.call(&mut *cx, &[Val::I32(0)], &mut [Val::I32(0)]);
+    }
+}

@@ -1,0 +1,77 @@
+//! setjmp/longjmp (and, later, C++ exceptions) the way emcc 3.1 compiles
+//! them: calls that may unwind go through `invoke_<sig>(fp, args...)`; a
+//! longjmp or throw unwinds as a host error to the nearest invoke frame,
+//! which restores the stack and reports it through `setThrew`.
+
+use wasmtime::{Func, StoreContextMut, Val};
+
+use crate::loader::func_type;
+use crate::modinfo::Sig;
+use crate::process::Process;
+use crate::unwind::Longjmp;
+
+/// Names this module defines (besides every `invoke_*`).
+pub const NAMES: &[&str] = &["_emscripten_throw_longjmp", "emscripten_longjmp_jmpbuf"];
+
+/// Builds `invoke_*` for the signature the module imports it with, and the
+/// longjmp entry point.
+pub fn build(
+    cx: &mut StoreContextMut<'_, Process>,
+    name: &str,
+    sig: Option<&Sig>,
+) -> wasmtime::Result<Option<Func>> {
+    if name == "_emscripten_throw_longjmp" {
+        return Ok(Some(Func::wrap(&mut *cx, || -> wasmtime::Result<()> {
+            Err(wasmtime::Error::new(Longjmp))
+        })));
+    }
+    if !name.starts_with("invoke_") {
+        return Ok(None);
+    }
+    let Some(sig) = sig else {
+        return Ok(None);
+    };
+    if sig.params.first() != Some(&wasmparser::ValType::I32) {
+        wasmtime::bail!("{name}: the first parameter must be an i32 function pointer");
+    }
+    let ty = func_type(cx.engine(), sig);
+    let name = name.to_string();
+    Ok(Some(Func::new(
+        &mut *cx,
+        ty,
+        move |mut c, params, results| {
+            let sp = c.data().stack_pointer;
+            let saved = match sp {
+                Some(g) => Some(g.get(&mut c)),
+                None => None,
+            };
+            let fp = params[0].unwrap_i32() as u32;
+            let table = c.data().table();
+            let target = table
+                .get(&mut c, u64::from(fp))
+                .and_then(|r| r.as_func().flatten().copied())
+                .ok_or_else(|| {
+                    wasmtime::format_err!("{name}: call through invalid function pointer {fp}")
+                })?;
+            match target.call(&mut c, &params[1..], results) {
+                Ok(()) => Ok(()),
+                Err(e) if e.is::<Longjmp>() => {
+                    if let (Some(g), Some(v)) = (sp, saved) {
+                        g.set(&mut c, v)?;
+                    }
+                    let mut cx = wasmtime::AsContextMut::as_context_mut(&mut c);
+                    let set_threw = super::global_func(&mut cx, "setThrew").ok_or_else(|| {
+                        wasmtime::format_err!("longjmp needs setThrew, which no module exports")
+                    })?;
+                    set_threw.call(&mut cx, &[Val::I32(1), Val::I32(0)], &mut [])?;
+                    for r in results.iter_mut() {
+                        *r = Val::default_for_ty(&r.ty(&cx).unwrap_or(wasmtime::ValType::I32))
+                            .unwrap_or(Val::I32(0));
+                    }
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            }
+        },
+    )))
+}

@@ -1,0 +1,115 @@
+//! Bounds-checked access to the program's linear memory: a guest pointer
+//! that is out of range is an error naming what was being read, never a
+//! panic.
+
+use wasmtime::{AsContext, AsContextMut, Memory};
+
+/// Most bytes a C string read from the guest may have (a missing terminator
+/// stops here instead of scanning all of memory).
+pub const MAX_CSTR: usize = 64 * 1024;
+
+fn out_of_bounds(what: &str, ptr: u64, len: u64) -> wasmtime::Error {
+    wasmtime::format_err!("{what}: guest pointer {ptr:#x} (+{len}) is out of bounds")
+}
+
+/// Copies `len` bytes at `ptr`.
+pub fn read(
+    cx: impl AsContext,
+    mem: Memory,
+    ptr: u32,
+    len: u32,
+    what: &str,
+) -> wasmtime::Result<Vec<u8>> {
+    let data = mem.data(&cx);
+    let (start, end) = (ptr as usize, ptr as usize + len as usize);
+    data.get(start..end)
+        .map(|s| s.to_vec())
+        .ok_or_else(|| out_of_bounds(what, ptr.into(), len.into()))
+}
+
+/// Writes `bytes` at `ptr`.
+pub fn write(
+    mut cx: impl AsContextMut,
+    mem: Memory,
+    ptr: u32,
+    bytes: &[u8],
+    what: &str,
+) -> wasmtime::Result<()> {
+    let data = mem.data_mut(&mut cx);
+    let start = ptr as usize;
+    data.get_mut(start..start + bytes.len())
+        .ok_or_else(|| out_of_bounds(what, ptr.into(), bytes.len() as u64))?
+        .copy_from_slice(bytes);
+    Ok(())
+}
+
+/// Reads a little-endian u32.
+pub fn read_u32(cx: impl AsContext, mem: Memory, ptr: u32, what: &str) -> wasmtime::Result<u32> {
+    let b = read(cx, mem, ptr, 4, what)?;
+    Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+/// Writes a little-endian u32.
+pub fn write_u32(
+    cx: impl AsContextMut,
+    mem: Memory,
+    ptr: u32,
+    v: u32,
+    what: &str,
+) -> wasmtime::Result<()> {
+    write(cx, mem, ptr, &v.to_le_bytes(), what)
+}
+
+/// Writes a little-endian u64.
+pub fn write_u64(
+    cx: impl AsContextMut,
+    mem: Memory,
+    ptr: u32,
+    v: u64,
+    what: &str,
+) -> wasmtime::Result<()> {
+    write(cx, mem, ptr, &v.to_le_bytes(), what)
+}
+
+/// Reads a NUL-terminated string (lossy UTF-8).
+pub fn read_cstr(
+    cx: impl AsContext,
+    mem: Memory,
+    ptr: u32,
+    what: &str,
+) -> wasmtime::Result<String> {
+    let data = mem.data(&cx);
+    let start = ptr as usize;
+    let tail = data
+        .get(start..)
+        .ok_or_else(|| out_of_bounds(what, ptr.into(), 1))?;
+    let tail = &tail[..tail.len().min(MAX_CSTR)];
+    let len = tail
+        .iter()
+        .position(|&b| b == 0)
+        .ok_or_else(|| wasmtime::format_err!("{what}: string at {ptr:#x} is not terminated"))?;
+    Ok(String::from_utf8_lossy(&tail[..len]).into_owned())
+}
+
+/// Reads a `struct iovec` array: (pointer, length) pairs.
+pub fn read_iovecs(
+    cx: impl AsContext,
+    mem: Memory,
+    iovs: u32,
+    count: u32,
+    what: &str,
+) -> wasmtime::Result<Vec<(u32, u32)>> {
+    if count > 1024 {
+        wasmtime::bail!("{what}: {count} iovecs is more than IOV_MAX");
+    }
+    let raw = read(cx, mem, iovs, count * 8, what)?;
+    Ok(raw
+        .chunks_exact(8)
+        .map(|c| {
+            (
+                u32::from_le_bytes([c[0], c[1], c[2], c[3]]),
+                u32::from_le_bytes([c[4], c[5], c[6], c[7]]),
+            )
+        })
+        .collect())
+}

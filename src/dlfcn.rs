@@ -1,0 +1,128 @@
+//! dlopen/dlsym/dlclose semantics, flavour-neutral: each ABI turns its own
+//! calling convention into these calls. glibc is the reference: RTLD_LOCAL
+//! is really local, RTLD_NOW refuses unresolved strong symbols, reopening
+//! with RTLD_GLOBAL promotes, dlclose unloads when the count reaches zero.
+
+use std::collections::HashMap;
+
+use wasmtime::StoreContextMut;
+
+use crate::loader::{self, Mode, Root};
+use crate::process::{Process, slots};
+use crate::symbols::{LibId, Sym};
+
+/// musl/glibc mode bits, as the guest passes them.
+pub mod flags {
+    pub const RTLD_LAZY: i32 = 1;
+    pub const RTLD_NOW: i32 = 2;
+    pub const RTLD_NOLOAD: i32 = 4;
+    pub const RTLD_GLOBAL: i32 = 256;
+    pub const RTLD_NODELETE: i32 = 4096;
+}
+
+/// Per-process dlfcn bookkeeping.
+#[derive(Debug, Default)]
+pub struct DlState {
+    /// Guest handle value -> library.
+    pub handles: HashMap<u32, LibId>,
+}
+
+/// Opens `name` for the library `requester` (whose RUNTIME_PATH and
+/// directory take part in the search). Returns the library's id.
+pub fn open(
+    cx: &mut StoreContextMut<'_, Process>,
+    name: &str,
+    mode_bits: i32,
+    requester: LibId,
+) -> Result<LibId, String> {
+    if mode_bits & (flags::RTLD_LAZY | flags::RTLD_NOW) == 0 {
+        return Err("invalid mode for dlopen(): Either RTLD_LAZY or RTLD_NOW is required".into());
+    }
+    let mode = Mode {
+        global: mode_bits & flags::RTLD_GLOBAL != 0,
+        nodelete: mode_bits & flags::RTLD_NODELETE != 0,
+        now: mode_bits & flags::RTLD_NOW != 0,
+    };
+    if mode_bits & flags::RTLD_NOLOAD != 0 {
+        let data = cx.data_mut();
+        let Some(id) = data
+            .libs
+            .iter()
+            .position(|l| l.alive && (l.name == name || l.path.ends_with(name)))
+        else {
+            return Err(format!("{name}: not loaded (RTLD_NOLOAD)"));
+        };
+        if mode.global {
+            loader::promote(data, id);
+        }
+        data.libs[id].nodelete |= mode.nodelete;
+        data.libs[id].refs += 1;
+        return Ok(id);
+    }
+    let id =
+        loader::load(cx, Root::Name { name, requester }, mode).map_err(|e| format!("{e:#}"))?;
+    let data = cx.data_mut();
+    data.libs[id].refs += 1;
+    data.libs[id].nodelete |= mode.nodelete;
+    Ok(id)
+}
+
+/// Where dlsym looks.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope {
+    /// RTLD_DEFAULT, or the handle of the main program: the global scope.
+    Global,
+    /// A library handle: that library and its dependencies.
+    Handle(LibId),
+}
+
+/// The address of `name`: a data address, or a function's table index.
+pub fn sym(cx: &mut StoreContextMut<'_, Process>, scope: Scope, name: &str) -> Result<u32, String> {
+    let found = {
+        let data = cx.data();
+        match scope {
+            Scope::Global => data
+                .global
+                .find(name)
+                .and_then(|d| data.libs[d].syms.get(name))
+                .cloned(),
+            Scope::Handle(lib) => data.resolve_in_handle(lib, name).cloned(),
+        }
+    };
+    let where_ = match scope {
+        Scope::Global => "RTLD_DEFAULT".to_string(),
+        Scope::Handle(lib) => cx.data().libs[lib].name.clone(),
+    };
+    match found {
+        Some(Sym::Data(addr)) => Ok(addr),
+        Some(Sym::Func {
+            lib,
+            pointer,
+            index,
+            ..
+        }) => slots::of_export(cx, lib, &pointer, index).map_err(|e| format!("{e:#}")),
+        Some(Sym::Tls(_)) => Err(format!(
+            "{where_}: {name} is thread-local, which dlsym does not serve yet"
+        )),
+        None => Err(format!("{where_}: undefined symbol: {name}")),
+    }
+}
+
+/// Drops one reference to `lib`; at zero the library (and dependencies no
+/// one else holds) leave the process.
+pub fn close(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> Result<(), String> {
+    let data = cx.data_mut();
+    let l = data
+        .libs
+        .get_mut(lib)
+        .filter(|l| l.alive)
+        .ok_or_else(|| "invalid handle".to_string())?;
+    if l.refs == 0 {
+        return Ok(());
+    }
+    l.refs -= 1;
+    if l.refs == 0 && !l.nodelete {
+        loader::unload(data, lib);
+    }
+    Ok(())
+}

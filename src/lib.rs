@@ -1,0 +1,124 @@
+//! dlrun: runs C and C++ programs compiled to WebAssembly as a main module
+//! plus shared libraries (side modules), doing the dynamic linking itself on
+//! wasmtime.
+//!
+//! The embedding API is [`RunConfig`] and [`run`].
+
+pub mod abi;
+pub mod dlfcn;
+pub mod dylink;
+pub mod loader;
+pub mod modinfo;
+pub mod process;
+pub mod search;
+pub mod symbols;
+pub mod unwind;
+
+use std::path::PathBuf;
+
+use wasmtime::{AsContextMut, Engine, Store};
+
+use crate::loader::{Candidate, Mode, Root};
+use crate::process::{Guest, Process};
+use crate::search::{Found, SearchPath};
+
+/// What to run and with what.
+#[derive(Debug, Clone, Default)]
+pub struct RunConfig {
+    /// The main module.
+    pub main: PathBuf,
+    /// Arguments after the program name.
+    pub args: Vec<String>,
+    /// The program's environment, `KEY=VALUE`.
+    pub env: Vec<String>,
+    /// Extra library directories (`-L`).
+    pub lib_dirs: Vec<PathBuf>,
+}
+
+/// Why a run could not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The program or a library could not be loaded.
+    #[error("{0}")]
+    Load(String),
+    /// The program trapped or aborted.
+    #[error("{0}")]
+    Runtime(String),
+}
+
+/// Loads the program and its libraries, runs `main`, and returns its exit
+/// status.
+pub fn run(config: &RunConfig) -> Result<i32, Error> {
+    let load_err = |e: wasmtime::Error| Error::Load(format!("{e:#}"));
+    let bytes = std::fs::read(&config.main)
+        .map_err(|e| Error::Load(format!("{}: {e}", config.main.display())))?;
+    let path = std::fs::canonicalize(&config.main).unwrap_or_else(|_| config.main.clone());
+    let main_dir = path.parent().map(|p| p.to_path_buf()).unwrap_or_default();
+    let ld_library_path = config
+        .env
+        .iter()
+        .find_map(|e| e.strip_prefix("LD_LIBRARY_PATH="))
+        .map(|v| {
+            v.split(':')
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from)
+                .collect()
+        })
+        .unwrap_or_default();
+    let search = SearchPath {
+        cli_dirs: config.lib_dirs.clone(),
+        ld_library_path,
+        main_dir,
+    };
+    let program = config.main.display().to_string();
+    let guest = Guest {
+        args: std::iter::once(program.clone())
+            .chain(config.args.iter().cloned())
+            .collect(),
+        env: config.env.clone(),
+    };
+    let engine = Engine::default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or(program);
+    let mut main = Candidate::compile(&engine, &name, Found { path, bytes }).map_err(load_err)?;
+    let mut store = Store::new(&engine, Process::new(search, guest));
+    let mut cx = store.as_context_mut();
+    if !abi::emscripten::is_main(&main) {
+        return Err(Error::Load(format!(
+            "{}: not an Emscripten main module (it does not import its memory); other flavours are not supported yet",
+            main.path.display()
+        )));
+    }
+    abi::emscripten::prepare(&mut cx, &mut main).map_err(load_err)?;
+    let startup = Mode {
+        global: true,
+        nodelete: true,
+        now: false,
+    };
+    let outcome = loader::load(&mut cx, Root::Main(main), startup)
+        .and_then(|_| abi::emscripten::call_main(&mut cx));
+    let status = match outcome {
+        Ok(code) => code,
+        Err(e) => match unwind::exit_status(&e) {
+            Some(code) => code,
+            None => {
+                abi::emscripten::at_exit(&mut cx);
+                return Err(classify(e));
+            }
+        },
+    };
+    abi::emscripten::at_exit(&mut cx);
+    Ok(status)
+}
+
+fn classify(e: wasmtime::Error) -> Error {
+    if let Some(abort) = e.downcast_ref::<unwind::Abort>() {
+        return Error::Runtime(abort.to_string());
+    }
+    if e.downcast_ref::<wasmtime::Trap>().is_some() {
+        return Error::Runtime(format!("{e:?}"));
+    }
+    Error::Load(format!("{e:#}"))
+}

@@ -1,0 +1,766 @@
+//! Loading a group of libraries, as one story: find every file the root
+//! needs -> map each into memory and the table -> bind imports and
+//! instantiate (dependencies first) -> relocate -> run constructors. A
+//! failure at any step leaves nothing of the group visible.
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use wasmtime::{
+    Extern, Func, FuncType, Global, GlobalType, Instance, Module, Mutability, StoreContextMut, Val,
+    ValType,
+};
+
+use crate::abi::emscripten as host;
+use crate::modinfo::{ImportKind, ModuleInfo, Sig};
+use crate::process::{Library, Process, slots};
+use crate::search::Found;
+use crate::symbols::{self, LibId, Sym, exported_symbols};
+
+/// How a group is loaded (the dlopen mode bits that matter to the loader).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Mode {
+    /// Symbols join the global scope (RTLD_GLOBAL; always at startup).
+    pub global: bool,
+    /// Never unloaded (RTLD_NODELETE; always at startup).
+    pub nodelete: bool,
+    /// Every strong symbol must resolve now (RTLD_NOW).
+    pub now: bool,
+}
+
+/// A module read and compiled, not yet placed in the process.
+pub struct Candidate {
+    pub name: String,
+    pub path: PathBuf,
+    pub info: Arc<ModuleInfo>,
+    pub module: Module,
+    /// Fixed bases (the main module's); `None` to allocate.
+    pub bases: Option<(u32, u32)>,
+}
+
+impl Candidate {
+    /// Parses and compiles a module read from `found`.
+    pub fn compile(
+        engine: &wasmtime::Engine,
+        name: &str,
+        found: Found,
+    ) -> wasmtime::Result<Candidate> {
+        let info = ModuleInfo::parse(&found.bytes)
+            .map_err(|e| wasmtime::format_err!("{}: {e}", found.path.display()))?;
+        if info.uses_threads() {
+            wasmtime::bail!(
+                "{}: built with threads (shared memory), which dlrun does not support",
+                found.path.display()
+            );
+        }
+        let module = Module::new(engine, &found.bytes)
+            .map_err(|e| wasmtime::format_err!("{}: invalid module: {e}", found.path.display()))?;
+        Ok(Candidate {
+            name: name.to_string(),
+            path: found.path,
+            info: Arc::new(info),
+            module,
+            bases: None,
+        })
+    }
+}
+
+/// What to load: a library name, or the main module already compiled.
+pub enum Root<'a> {
+    Name { name: &'a str, requester: LibId },
+    Main(Candidate),
+}
+
+/// Loads `root` and everything it needs; returns the root's id. Libraries
+/// already loaded are shared, not loaded twice.
+pub fn load(
+    cx: &mut StoreContextMut<'_, Process>,
+    root: Root<'_>,
+    mode: Mode,
+) -> wasmtime::Result<LibId> {
+    let first_new = cx.data().libs.len();
+    let is_main = matches!(root, Root::Main(_));
+    let (root_id, new) = find(cx, root)?;
+    let result = map(cx, new, mode).and_then(|()| link(cx, root_id, first_new, is_main, mode));
+    match result {
+        Ok(()) => {
+            if mode.global {
+                promote(cx.data_mut(), root_id);
+            }
+            Ok(root_id)
+        }
+        Err(e) => {
+            forget(cx.data_mut(), first_new);
+            Err(e)
+        }
+    }
+}
+
+/// Find: the root and its NEEDED closure, breadth first. Returns the root's
+/// id and the new candidates (ids follow the current library count).
+fn find(
+    cx: &mut StoreContextMut<'_, Process>,
+    root: Root<'_>,
+) -> wasmtime::Result<(LibId, Vec<(Candidate, Vec<String>)>)> {
+    let base = cx.data().libs.len();
+    let mut new: Vec<(Candidate, Vec<String>)> = Vec::new();
+    let root_id = match root {
+        Root::Main(c) => {
+            let needed = c.info.dylink.needed.clone();
+            new.push((c, needed));
+            base
+        }
+        Root::Name { name, requester } => match locate(cx, name, requester, &new)? {
+            Located::Loaded(id) => return Ok((id, new)),
+            Located::New(c) => {
+                let needed = c.info.dylink.needed.clone();
+                new.push((c, needed));
+                base
+            }
+        },
+    };
+    let mut i = 0;
+    while i < new.len() {
+        let needed = new[i].1.clone();
+        let requester_origin = new[i].0.path.parent().map(|p| p.to_path_buf());
+        let rpaths = new[i].0.info.dylink.runtime_paths.clone();
+        for name in needed {
+            let origin = requester_origin.clone().unwrap_or_default();
+            if let Located::New(c) = locate_from(cx, &name, &origin, &rpaths, &new)
+                .map_err(|e| wasmtime::format_err!("{e} (needed by {})", new[i].0.path.display()))?
+            {
+                let needed = c.info.dylink.needed.clone();
+                new.push((c, needed));
+            }
+        }
+        i += 1;
+    }
+    Ok((root_id, new))
+}
+
+enum Located {
+    Loaded(LibId),
+    New(Candidate),
+}
+
+fn locate(
+    cx: &mut StoreContextMut<'_, Process>,
+    name: &str,
+    requester: LibId,
+    new: &[(Candidate, Vec<String>)],
+) -> wasmtime::Result<Located> {
+    let (origin, rpaths) = {
+        let lib = &cx.data().libs[requester];
+        (lib.origin(), lib.info.dylink.runtime_paths.clone())
+    };
+    locate_from(cx, name, &origin, &rpaths, new)
+}
+
+/// A library already loaded under this name or at the same path, or a new
+/// candidate read from the search path.
+fn locate_from(
+    cx: &mut StoreContextMut<'_, Process>,
+    name: &str,
+    origin: &std::path::Path,
+    rpaths: &[String],
+    new: &[(Candidate, Vec<String>)],
+) -> wasmtime::Result<Located> {
+    let base = cx.data().libs.len();
+    let loaded_by_name = |data: &Process| {
+        data.libs
+            .iter()
+            .position(|l| l.alive && l.name == name)
+            .or_else(|| {
+                new.iter()
+                    .position(|(c, _)| c.name == name)
+                    .map(|k| base + k)
+            })
+    };
+    if let Some(id) = loaded_by_name(cx.data()) {
+        return Ok(Located::Loaded(id));
+    }
+    let found = cx
+        .data()
+        .search
+        .find(name, origin, rpaths)
+        .map_err(|e| wasmtime::format_err!("{e}"))?;
+    let same_file = cx
+        .data()
+        .libs
+        .iter()
+        .position(|l| l.alive && l.path == found.path)
+        .or_else(|| {
+            new.iter()
+                .position(|(c, _)| c.path == found.path)
+                .map(|k| base + k)
+        });
+    if let Some(id) = same_file {
+        return Ok(Located::Loaded(id));
+    }
+    let engine = cx.engine().clone();
+    Ok(Located::New(Candidate::compile(&engine, name, found)?))
+}
+
+/// Map: place each new library in memory and the table, compute its
+/// symbols, and record it (not yet instantiated).
+fn map(
+    cx: &mut StoreContextMut<'_, Process>,
+    new: Vec<(Candidate, Vec<String>)>,
+    mode: Mode,
+) -> wasmtime::Result<()> {
+    let base = cx.data().libs.len();
+    let names: Vec<(String, PathBuf)> = new
+        .iter()
+        .map(|(c, _)| (c.name.clone(), c.path.clone()))
+        .collect();
+    for (k, (cand, needed)) in new.into_iter().enumerate() {
+        let id = base + k;
+        let (memory_base, table_base) = match cand.bases {
+            Some(b) => b,
+            None => place(cx, &cand)?,
+        };
+        let syms = exported_symbols(&cand.info, id, memory_base);
+        let deps = needed
+            .iter()
+            .filter_map(|n| {
+                let data = cx.data();
+                data.libs
+                    .iter()
+                    .position(|l| l.alive && &l.name == n)
+                    .or_else(|| {
+                        names
+                            .iter()
+                            .position(|(name, _)| name == n)
+                            .map(|j| base + j)
+                    })
+                    .or_else(|| {
+                        data.libs.iter().position(|l| {
+                            l.alive && l.path.file_name() == std::path::Path::new(n).file_name()
+                        })
+                    })
+            })
+            .collect();
+        cx.data_mut().libs.push(Library {
+            name: cand.name,
+            path: cand.path,
+            info: cand.info,
+            module: cand.module,
+            instance: None,
+            memory_base,
+            table_base,
+            syms,
+            deps,
+            group: Vec::new(),
+            refs: 0,
+            nodelete: mode.nodelete,
+            alive: true,
+        });
+    }
+    let data = cx.data_mut();
+    for id in base..data.libs.len() {
+        let group = closure(data, id);
+        data.libs[id].group = group;
+        for d in data.libs[id].deps.clone() {
+            data.libs[d].refs += 1;
+        }
+    }
+    if mode.global {
+        for id in base..data.libs.len() {
+            let names: Vec<String> = data.libs[id].syms.keys().cloned().collect();
+            data.global.push(id, names.iter());
+        }
+    }
+    Ok(())
+}
+
+/// `lib` and its dependencies, breadth first.
+fn closure(data: &Process, lib: LibId) -> Vec<LibId> {
+    let mut seen = vec![lib];
+    let mut i = 0;
+    while i < seen.len() {
+        for &d in &data.libs[seen[i]].deps {
+            if !seen.contains(&d) {
+                seen.push(d);
+            }
+        }
+        i += 1;
+    }
+    seen
+}
+
+/// Dependencies before dependents (post-order over NEEDED), restricted to
+/// libraries from `first` on.
+fn init_order(data: &Process, root: LibId, first: LibId) -> Vec<LibId> {
+    fn visit(data: &Process, id: LibId, first: LibId, seen: &mut Vec<LibId>, out: &mut Vec<LibId>) {
+        if id < first || seen.contains(&id) {
+            return;
+        }
+        seen.push(id);
+        for &d in &data.libs[id].deps {
+            visit(data, d, first, seen, out);
+        }
+        out.push(id);
+    }
+    let mut seen = Vec::new();
+    let mut out = Vec::new();
+    visit(data, root, first, &mut seen, &mut out);
+    for id in first..data.libs.len() {
+        visit(data, id, first, &mut seen, &mut out);
+    }
+    out
+}
+
+/// Allocates a library's static data (zeroed, aligned as MEM_INFO asks) and
+/// its table slots.
+fn place(cx: &mut StoreContextMut<'_, Process>, cand: &Candidate) -> wasmtime::Result<(u32, u32)> {
+    let d = &cand.info.dylink;
+    let align = 1u32 << d.mem_align.max(4);
+    let memory_base = if d.mem_size == 0 {
+        0
+    } else {
+        host::allocate(cx, d.mem_size, align)
+            .map_err(|e| e.context(format!("allocating memory for {}", cand.path.display())))?
+    };
+    let table = cx.data().table();
+    let table_align = 1u64 << d.table_align;
+    let size = table.size(&mut *cx);
+    let table_base = if d.table_size == 0 {
+        0
+    } else {
+        size.div_ceil(table_align) * table_align
+    };
+    let grow = (table_base + u64::from(d.table_size)).saturating_sub(size);
+    if grow > 0 {
+        table
+            .grow(&mut *cx, grow, wasmtime::Ref::Func(None))
+            .map_err(|e| e.context(format!("growing the table for {}", cand.path.display())))?;
+    }
+    Ok((memory_base, table_base as u32))
+}
+
+/// Link: bind, instantiate and relocate every new library (dependencies
+/// first; the main module before all, as its libc is everyone's), then run
+/// constructors in the same order.
+fn link(
+    cx: &mut StoreContextMut<'_, Process>,
+    root: LibId,
+    first: LibId,
+    is_main: bool,
+    mode: Mode,
+) -> wasmtime::Result<()> {
+    let mut order = init_order(cx.data(), root, first);
+    if is_main {
+        order.retain(|&id| id != root);
+        order.insert(0, root);
+    }
+    let mut unresolved = Vec::new();
+    for &id in &order {
+        check(cx.data(), id, mode, &mut unresolved);
+    }
+    if !unresolved.is_empty() {
+        wasmtime::bail!("{}", unresolved.join("\n"));
+    }
+    for &id in &order {
+        instantiate(cx, id)?;
+    }
+    for &id in &order {
+        if let Some(ctors) = Process::export_func(cx, id, "__wasm_call_ctors") {
+            ctors.call(&mut *cx, &[], &mut []).map_err(|e| {
+                let name = cx.data().libs[id].path.display().to_string();
+                e.context(format!("{name}: constructor failed"))
+            })?;
+        }
+        if is_main && id == root {
+            cx.data_mut().runtime_ready = true;
+        }
+    }
+    Ok(())
+}
+
+/// Reports the strong symbols of `lib` nothing defines: data always (its
+/// address is needed now), functions only when `mode.now`.
+fn check(data: &Process, lib: LibId, mode: Mode, out: &mut Vec<String>) {
+    let l = &data.libs[lib];
+    for import in &l.info.imports {
+        let (is_func, name) = match (import.module.as_str(), &import.kind) {
+            ("GOT.mem", _) => (false, import.name.as_str()),
+            ("GOT.func", _) => (true, import.name.as_str()),
+            (_, ImportKind::Func(_)) => (true, import.name.as_str()),
+            _ => continue,
+        };
+        if (is_func && !mode.now) || l.info.dylink.is_weak_import(&import.module, name) {
+            continue;
+        }
+        if data.resolve(lib, name).is_some() || host::provides(&import.module, name) {
+            continue;
+        }
+        if import.module == "GOT.mem" && host::linker_data(name) {
+            continue;
+        }
+        out.push(format!("{}: undefined symbol: {name}", l.path.display()));
+    }
+}
+
+/// Instantiates `lib` with its imports bound, then settles its table slots
+/// and applies LLVM 19 style data relocations.
+fn instantiate(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<()> {
+    let imports = bind(cx, lib)?;
+    let module = cx.data().libs[lib].module.clone();
+    let instance = Instance::new(&mut *cx, &module, &imports).map_err(|e| {
+        let name = cx.data().libs[lib].path.display().to_string();
+        e.context(format!("{name}: instantiation failed"))
+    })?;
+    cx.data_mut().libs[lib].instance = Some(instance);
+    slots::settle(cx, lib)?;
+    if let Some(relocs) = instance.get_func(&mut *cx, "__wasm_apply_data_relocs") {
+        relocs.call(&mut *cx, &[], &mut [])?;
+    }
+    Ok(())
+}
+
+/// Bind: one value for each import of `lib`.
+fn bind(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<Vec<Extern>> {
+    let info = cx.data().libs[lib].info.clone();
+    let lib_name = cx.data().libs[lib].path.display().to_string();
+    let mut out = Vec::with_capacity(info.imports.len());
+    for import in &info.imports {
+        let name = import.name.as_str();
+        let ext: Extern = match (&import.kind, import.module.as_str()) {
+            (ImportKind::Memory { .. }, _) => cx.data().memory().into(),
+            (ImportKind::Table { .. }, _) => cx.data().table().into(),
+            (ImportKind::Global { .. }, "GOT.mem") if name == "__heap_base" && lib == 0 => cx
+                .data()
+                .heap_base
+                .ok_or_else(|| {
+                    wasmtime::format_err!("{lib_name}: imports __heap_base but has no heap")
+                })?
+                .into(),
+            (ImportKind::Global { .. }, "GOT.mem") => {
+                let value = got_mem(cx, lib, name)
+                    .map_err(|e| e.context(format!("{lib_name}: binding GOT.mem.{name}")))?;
+                got_global(cx, value)?.into()
+            }
+            (ImportKind::Global { .. }, "GOT.func") => {
+                let value = got_func(cx, lib, name)
+                    .map_err(|e| e.context(format!("{lib_name}: binding GOT.func.{name}")))?;
+                got_global(cx, value)?.into()
+            }
+            (ImportKind::Global { ty, mutable }, _) => env_global(cx, lib, name, *ty, *mutable)
+                .map_err(|e| {
+                    e.context(format!(
+                        "{lib_name}: binding global {}.{name}",
+                        import.module
+                    ))
+                })?
+                .into(),
+            (ImportKind::Func(sig), module) => func_import(cx, lib, module, name, sig)
+                .map_err(|e| e.context(format!("{lib_name}: binding {module}.{name}")))?
+                .into(),
+            (ImportKind::Tag, module) => wasmtime::bail!(
+                "{lib_name}: imports tag {module}.{name}: native wasm exceptions are not supported"
+            ),
+        };
+        out.push(ext);
+    }
+    Ok(out)
+}
+
+fn got_global(cx: &mut StoreContextMut<'_, Process>, value: u32) -> wasmtime::Result<Global> {
+    Global::new(
+        &mut *cx,
+        GlobalType::new(ValType::I32, Mutability::Var),
+        Val::I32(value as i32),
+    )
+}
+
+/// The address a `GOT.mem` entry holds.
+fn got_mem(cx: &mut StoreContextMut<'_, Process>, lib: LibId, name: &str) -> wasmtime::Result<u32> {
+    match cx.data().resolve(lib, name).cloned() {
+        Some(Sym::Data(addr)) => Ok(addr),
+        Some(Sym::Func {
+            lib: d,
+            pointer,
+            index,
+            ..
+        }) => slots::of_export(cx, d, &pointer, index),
+        Some(Sym::Tls(_)) => wasmtime::bail!("thread-local {name} reached through GOT.mem"),
+        None => {
+            if let Some(addr) = host::linker_data_value(cx.data(), lib, name) {
+                return Ok(addr);
+            }
+            let l = &cx.data().libs[lib];
+            if l.info.dylink.is_weak_import("GOT.mem", name) {
+                Ok(0)
+            } else {
+                wasmtime::bail!("undefined symbol: {name}")
+            }
+        }
+    }
+}
+
+/// The table index a `GOT.func` entry holds.
+fn got_func(
+    cx: &mut StoreContextMut<'_, Process>,
+    lib: LibId,
+    name: &str,
+) -> wasmtime::Result<u32> {
+    match cx.data().resolve(lib, name).cloned() {
+        Some(Sym::Func {
+            lib: d,
+            pointer,
+            index,
+            ..
+        }) => slots::of_export(cx, d, &pointer, index),
+        Some(Sym::Data(_)) | Some(Sym::Tls(_)) => {
+            wasmtime::bail!("{name} is data, but is used as a function")
+        }
+        None => {
+            if let Some(func) = host::func(cx, name, None)? {
+                return slots::of_func(cx, func);
+            }
+            if cx.data().libs[lib]
+                .info
+                .dylink
+                .is_weak_import("GOT.func", name)
+            {
+                return Ok(0);
+            }
+            if let Some(&slot) = cx.data().unresolved_slots.get(name) {
+                return Ok(slot);
+            }
+            let slot = slots::reserve(cx)?;
+            cx.data_mut()
+                .unresolved_slots
+                .insert(name.to_string(), slot);
+            Ok(slot)
+        }
+    }
+}
+
+/// A plain global import: the loader's own (`__stack_pointer`, bases) or a
+/// data symbol's address.
+fn env_global(
+    cx: &mut StoreContextMut<'_, Process>,
+    lib: LibId,
+    name: &str,
+    ty: wasmparser::ValType,
+    mutable: bool,
+) -> wasmtime::Result<Global> {
+    let (memory_base, table_base) = {
+        let l = &cx.data().libs[lib];
+        (l.memory_base, l.table_base)
+    };
+    let value = match name {
+        "__stack_pointer" => {
+            return cx
+                .data()
+                .stack_pointer
+                .ok_or_else(|| wasmtime::format_err!("no stack pointer"));
+        }
+        "__memory_base" => memory_base,
+        "__table_base" => table_base,
+        _ => got_mem(cx, lib, name)?,
+    };
+    if ty != wasmparser::ValType::I32 {
+        wasmtime::bail!("expected an i32 global, the module asks for {ty}");
+    }
+    let mutability = if mutable {
+        Mutability::Var
+    } else {
+        Mutability::Const
+    };
+    Global::new(
+        &mut *cx,
+        GlobalType::new(ValType::I32, mutability),
+        Val::I32(value as i32),
+    )
+}
+
+/// Converts a signature to wasmtime's type.
+pub fn func_type(engine: &wasmtime::Engine, sig: &Sig) -> FuncType {
+    let conv = |t: &wasmparser::ValType| match t {
+        wasmparser::ValType::I32 => ValType::I32,
+        wasmparser::ValType::I64 => ValType::I64,
+        wasmparser::ValType::F32 => ValType::F32,
+        wasmparser::ValType::F64 => ValType::F64,
+        wasmparser::ValType::V128 => ValType::V128,
+        wasmparser::ValType::Ref(r) if r.is_func_ref() => ValType::FUNCREF,
+        wasmparser::ValType::Ref(_) => ValType::EXTERNREF,
+    };
+    FuncType::new(
+        engine,
+        sig.params.iter().map(conv),
+        sig.results.iter().map(conv),
+    )
+}
+
+/// A function import: the defining library's function when it is already
+/// instantiated, a forwarding stub when it will be, a host function, or a
+/// stub that resolves on first call and traps naming the symbol if nothing
+/// defines it by then.
+fn func_import(
+    cx: &mut StoreContextMut<'_, Process>,
+    lib: LibId,
+    module: &str,
+    name: &str,
+    sig: &Sig,
+) -> wasmtime::Result<Func> {
+    let ty = func_type(cx.engine(), sig);
+    if let Some(sym) = cx.data().resolve(lib, name).cloned() {
+        let Sym::Func { lib: d, .. } = &sym else {
+            wasmtime::bail!("{name} is data, but is imported as a function");
+        };
+        let d = *d;
+        let export = {
+            let data = cx.data();
+            let info = &data.libs[d].info;
+            symbols::export_for_import(&sym, sig, |e| match info.export(e)? {
+                crate::modinfo::ExportKind::Func(i) => info.func_sig(i).cloned(),
+                _ => None,
+            })
+            .map(str::to_string)
+        };
+        let Some(export) = export else {
+            wasmtime::bail!(
+                "type mismatch: {name} is imported as {sig:?} but {} defines another type",
+                cx.data().libs[d].path.display()
+            );
+        };
+        if let Some(func) = Process::export_func(cx, d, &export) {
+            return Ok(func);
+        }
+        return Ok(forward(cx, ty, d, export));
+    }
+    if let Some(func) = host::func(cx, name, Some(sig))? {
+        return Ok(func);
+    }
+    Ok(late_bound(cx, ty, lib, module, name))
+}
+
+/// A stub calling `export` of `lib` once that library is instantiated.
+fn forward(
+    cx: &mut StoreContextMut<'_, Process>,
+    ty: FuncType,
+    lib: LibId,
+    export: String,
+) -> Func {
+    let target: Arc<OnceLock<Func>> = Arc::new(OnceLock::new());
+    Func::new(&mut *cx, ty, move |mut caller, params, results| {
+        let func = match target.get() {
+            Some(f) => *f,
+            None => {
+                let instance = caller.data().libs[lib].instance.ok_or_else(|| {
+                    wasmtime::format_err!(
+                        "{} called before {} was instantiated",
+                        export,
+                        caller.data().libs[lib].path.display()
+                    )
+                })?;
+                let f = instance
+                    .get_func(&mut caller, &export)
+                    .ok_or_else(|| wasmtime::format_err!("{export} vanished"))?;
+                *target.get_or_init(|| f)
+            }
+        };
+        func.call(&mut caller, params, results)
+    })
+}
+
+/// A stub for a symbol nothing defines at load time: it looks again when
+/// called (a library loaded later may define it) and traps naming the
+/// symbol and the module that needs it otherwise.
+fn late_bound(
+    cx: &mut StoreContextMut<'_, Process>,
+    ty: FuncType,
+    lib: LibId,
+    module: &str,
+    name: &str,
+) -> Func {
+    let name = name.to_string();
+    let module = module.to_string();
+    let sig_ty = ty.clone();
+    let target: Arc<OnceLock<Func>> = Arc::new(OnceLock::new());
+    Func::new(&mut *cx, ty, move |mut caller, params, results| {
+        let func = match target.get() {
+            Some(f) => *f,
+            None => {
+                let mut found = None;
+                if let Some(Sym::Func {
+                    lib: d,
+                    export,
+                    pointer,
+                    ..
+                }) = caller.data().resolve(lib, &name).cloned()
+                {
+                    if let Some(inst) = caller.data().libs[d].instance {
+                        for e in [export, pointer] {
+                            if let Some(f) = inst.get_func(&mut caller, &e) {
+                                if FuncType::eq(&f.ty(&caller), &sig_ty) {
+                                    found = Some(f);
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                }
+                let Some(f) = found else {
+                    let who = caller.data().libs[lib].path.display().to_string();
+                    wasmtime::bail!(
+                        "undefined symbol: {name} (imported from {module} by {who}) was called"
+                    );
+                };
+                *target.get_or_init(|| f)
+            }
+        };
+        func.call(&mut caller, params, results)
+    })
+}
+
+/// Makes `root` and its dependencies globally visible (RTLD_GLOBAL, also
+/// when reopening a library first opened RTLD_LOCAL).
+pub fn promote(data: &mut Process, root: LibId) {
+    for id in closure(data, root) {
+        if data.libs[id].alive && !data.global.contains(id) {
+            let names: Vec<String> = data.libs[id].syms.keys().cloned().collect();
+            data.global.push(id, names.iter());
+        }
+    }
+}
+
+/// Takes `lib` out of the process: its symbols leave every scope, and
+/// dependencies nothing else holds follow it.
+pub fn unload(data: &mut Process, lib: LibId) {
+    data.libs[lib].alive = false;
+    remove_from_scope(data, lib);
+    data.dl.handles.retain(|_, l| *l != lib);
+    for d in data.libs[lib].deps.clone() {
+        let dep = &mut data.libs[d];
+        dep.refs = dep.refs.saturating_sub(1);
+        if dep.alive && dep.refs == 0 && !dep.nodelete {
+            unload(data, d);
+        }
+    }
+}
+
+fn remove_from_scope(data: &mut Process, lib: LibId) {
+    let libs = &data.libs;
+    data.global
+        .remove(lib, |other| libs[other].syms.keys().cloned().collect());
+}
+
+/// Undoes a failed load: every library from `first` on disappears.
+fn forget(data: &mut Process, first: LibId) {
+    for id in first..data.libs.len() {
+        data.libs[id].alive = false;
+        if data.global.contains(id) {
+            remove_from_scope(data, id);
+        }
+        for d in data.libs[id].deps.clone() {
+            if d < first {
+                data.libs[d].refs = data.libs[d].refs.saturating_sub(1);
+            }
+        }
+    }
+    data.pending.retain(|(l, _, _)| *l < first);
+    data.reserved.retain(|(l, _), _| *l < first);
+}

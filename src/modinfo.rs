@@ -1,0 +1,301 @@
+//! What the loader needs to know about one module before instantiating it,
+//! read in a single pass with wasmparser: its dylink metadata, imports and
+//! exports with their types, the constant values of its exported globals, and
+//! where its element segments put its functions in the table.
+
+use std::collections::HashMap;
+
+use wasmparser::{
+    ElementItems, ElementKind, ExternalKind, Operator, Parser, Payload, TypeRef, ValType,
+};
+
+use crate::dylink::{self, DylinkError, DylinkInfo};
+
+/// A function signature.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Sig {
+    pub params: Vec<ValType>,
+    pub results: Vec<ValType>,
+}
+
+/// What an import asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImportKind {
+    Func(Sig),
+    Global {
+        ty: ValType,
+        mutable: bool,
+    },
+    Memory {
+        min: u64,
+        max: Option<u64>,
+        shared: bool,
+        memory64: bool,
+    },
+    Table {
+        min: u64,
+        max: Option<u64>,
+    },
+    Tag,
+}
+
+/// One import of the module, in declaration order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Import {
+    pub module: String,
+    pub name: String,
+    pub kind: ImportKind,
+}
+
+/// What an export refers to, by index in its index space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportKind {
+    Func(u32),
+    Global(u32),
+    Memory,
+    Table,
+    Tag,
+}
+
+/// A constant expression the loader can evaluate before instantiation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConstAddr {
+    /// A plain constant.
+    Absolute(i64),
+    /// `global.get <imported base>` plus a constant: relative to the
+    /// module's `__memory_base` or `__table_base`.
+    Relative(i64),
+}
+
+/// Everything the loader plans with.
+#[derive(Debug, Clone, Default)]
+pub struct ModuleInfo {
+    pub dylink: DylinkInfo,
+    pub imports: Vec<Import>,
+    /// Export name -> what it refers to, in declaration order.
+    pub exports: Vec<(String, ExportKind)>,
+    /// Signature of every function, imported ones first.
+    pub func_sigs: Vec<Sig>,
+    /// Defined globals whose initializer is constant: global index -> value.
+    pub global_inits: HashMap<u32, ConstAddr>,
+    /// Function index -> its first position in the element segments.
+    pub table_positions: HashMap<u32, ConstAddr>,
+    /// The start function, if any (LLVM 14 side modules relocate data there).
+    pub start: Option<u32>,
+    /// Whether the module imports `__memory_base`: its exported data
+    /// addresses are then offsets from that base.
+    pub relocatable: bool,
+}
+
+impl ModuleInfo {
+    /// Parses `bytes`; fails if it is not wasm or has no dylink metadata.
+    pub fn parse(bytes: &[u8]) -> Result<ModuleInfo, DylinkError> {
+        if bytes.len() < 8 || &bytes[0..4] != b"\0asm" {
+            return Err(DylinkError::NotWasm);
+        }
+        let malformed = |e: wasmparser::BinaryReaderError| DylinkError::Malformed {
+            section: "module",
+            reason: e.to_string(),
+        };
+        let mut info = ModuleInfo::default();
+        let mut dylink = None;
+        let mut types: Vec<Sig> = Vec::new();
+        let mut import_globals: Vec<(String, String)> = Vec::new();
+        for payload in Parser::new(0).parse_all(bytes) {
+            match payload.map_err(malformed)? {
+                Payload::CustomSection(reader) => {
+                    if dylink.is_none() {
+                        dylink = dylink::from_custom(&reader);
+                    }
+                }
+                Payload::TypeSection(reader) => {
+                    for ty in reader.into_iter_err_on_gc_types() {
+                        let ty = ty.map_err(malformed)?;
+                        types.push(Sig {
+                            params: ty.params().to_vec(),
+                            results: ty.results().to_vec(),
+                        });
+                    }
+                }
+                Payload::ImportSection(reader) => {
+                    for import in reader.into_imports() {
+                        let import = import.map_err(malformed)?;
+                        let kind = match import.ty {
+                            TypeRef::Func(t) | TypeRef::FuncExact(t) => {
+                                let sig = sig_at(&types, t)?;
+                                info.func_sigs.push(sig.clone());
+                                ImportKind::Func(sig)
+                            }
+                            TypeRef::Global(g) => {
+                                if import.name == "__memory_base" {
+                                    info.relocatable = true;
+                                }
+                                import_globals
+                                    .push((import.module.to_string(), import.name.to_string()));
+                                ImportKind::Global {
+                                    ty: g.content_type,
+                                    mutable: g.mutable,
+                                }
+                            }
+                            TypeRef::Memory(m) => ImportKind::Memory {
+                                min: m.initial,
+                                max: m.maximum,
+                                shared: m.shared,
+                                memory64: m.memory64,
+                            },
+                            TypeRef::Table(t) => ImportKind::Table {
+                                min: t.initial,
+                                max: t.maximum,
+                            },
+                            TypeRef::Tag(_) => ImportKind::Tag,
+                        };
+                        info.imports.push(Import {
+                            module: import.module.to_string(),
+                            name: import.name.to_string(),
+                            kind,
+                        });
+                    }
+                }
+                Payload::FunctionSection(reader) => {
+                    for t in reader {
+                        info.func_sigs.push(sig_at(&types, t.map_err(malformed)?)?);
+                    }
+                }
+                Payload::GlobalSection(reader) => {
+                    let first = import_globals.len() as u32;
+                    for (i, global) in reader.into_iter().enumerate() {
+                        let global = global.map_err(malformed)?;
+                        if let Some(v) =
+                            eval_const(&global.init_expr, &import_globals, "__memory_base")
+                        {
+                            info.global_inits.insert(first + i as u32, v);
+                        }
+                    }
+                }
+                Payload::ExportSection(reader) => {
+                    for export in reader {
+                        let export = export.map_err(malformed)?;
+                        let kind = match export.kind {
+                            ExternalKind::Func | ExternalKind::FuncExact => {
+                                ExportKind::Func(export.index)
+                            }
+                            ExternalKind::Global => ExportKind::Global(export.index),
+                            ExternalKind::Memory => ExportKind::Memory,
+                            ExternalKind::Table => ExportKind::Table,
+                            ExternalKind::Tag => ExportKind::Tag,
+                        };
+                        info.exports.push((export.name.to_string(), kind));
+                    }
+                }
+                Payload::StartSection { func, .. } => info.start = Some(func),
+                Payload::ElementSection(reader) => {
+                    for elem in reader {
+                        let elem = elem.map_err(malformed)?;
+                        let ElementKind::Active { offset_expr, .. } = elem.kind else {
+                            continue;
+                        };
+                        let Some(base) = eval_const(&offset_expr, &import_globals, "__table_base")
+                        else {
+                            continue;
+                        };
+                        let funcs: Vec<u32> = match elem.items {
+                            ElementItems::Functions(r) => {
+                                r.into_iter().collect::<Result<_, _>>().map_err(malformed)?
+                            }
+                            ElementItems::Expressions(_, r) => {
+                                let mut v = Vec::new();
+                                for e in r {
+                                    let e = e.map_err(malformed)?;
+                                    let mut ops = e.get_operators_reader();
+                                    if let Ok(Operator::RefFunc { function_index }) = ops.read() {
+                                        v.push(function_index);
+                                    }
+                                }
+                                v
+                            }
+                        };
+                        for (k, f) in funcs.into_iter().enumerate() {
+                            let pos = match base {
+                                ConstAddr::Absolute(b) => ConstAddr::Absolute(b + k as i64),
+                                ConstAddr::Relative(b) => ConstAddr::Relative(b + k as i64),
+                            };
+                            info.table_positions.entry(f).or_insert(pos);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        info.dylink = dylink.unwrap_or(Err(DylinkError::Missing))?;
+        Ok(info)
+    }
+
+    /// The export named `name`.
+    pub fn export(&self, name: &str) -> Option<ExportKind> {
+        self.exports
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, k)| *k)
+    }
+
+    /// Signature of function `index`.
+    pub fn func_sig(&self, index: u32) -> Option<&Sig> {
+        self.func_sigs.get(index as usize)
+    }
+
+    /// Whether the module imports its memory as shared (built with threads).
+    pub fn uses_threads(&self) -> bool {
+        self.imports
+            .iter()
+            .any(|i| matches!(i.kind, ImportKind::Memory { shared: true, .. }))
+    }
+
+    /// The memory import, if the module imports its memory.
+    pub fn memory_import(&self) -> Option<&Import> {
+        self.imports
+            .iter()
+            .find(|i| matches!(i.kind, ImportKind::Memory { .. }))
+    }
+}
+
+fn sig_at(types: &[Sig], index: u32) -> Result<Sig, DylinkError> {
+    types
+        .get(index as usize)
+        .cloned()
+        .ok_or_else(|| DylinkError::Malformed {
+            section: "module",
+            reason: format!("type index {index} out of range"),
+        })
+}
+
+/// Evaluates `i32.const N`, `global.get BASE` and `global.get BASE;
+/// i32.const N; i32.add` (extended-const), where BASE is the imported global
+/// named `base`.
+fn eval_const(
+    expr: &wasmparser::ConstExpr<'_>,
+    import_globals: &[(String, String)],
+    base: &str,
+) -> Option<ConstAddr> {
+    let mut relative = false;
+    let mut value: i64 = 0;
+    for op in expr.get_operators_reader() {
+        match op.ok()? {
+            Operator::I32Const { value: v } => value += i64::from(v),
+            Operator::I64Const { value: v } => value += v,
+            Operator::GlobalGet { global_index } => {
+                let (_, name) = import_globals.get(global_index as usize)?;
+                if name != base || relative {
+                    return None;
+                }
+                relative = true;
+            }
+            Operator::I32Add | Operator::I64Add | Operator::End => {}
+            _ => return None,
+        }
+    }
+    Some(if relative {
+        ConstAddr::Relative(value)
+    } else {
+        ConstAddr::Absolute(value)
+    })
+}

@@ -1,0 +1,275 @@
+//! The address space of one running program: the shared memory, table and
+//! stack pointer, the loaded libraries, and the table slots that give every
+//! function exactly one pointer value.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use wasmtime::{Func, Global, Instance, Memory, Module, Ref, StoreContextMut, Table};
+
+use crate::dlfcn::DlState;
+use crate::modinfo::{ConstAddr, ModuleInfo};
+use crate::search::SearchPath;
+use crate::symbols::{GlobalScope, LibId, Sym};
+
+/// The program's arguments and environment as it sees them.
+#[derive(Debug, Clone, Default)]
+pub struct Guest {
+    /// `argv`, program name first.
+    pub args: Vec<String>,
+    /// `environ`, as `KEY=VALUE`.
+    pub env: Vec<String>,
+}
+
+/// One loaded module: the main module or a shared library.
+pub struct Library {
+    /// The name it was requested by (NEEDED entry or dlopen argument).
+    pub name: String,
+    /// Canonical host path: two names for one file are one library.
+    pub path: PathBuf,
+    pub info: Arc<ModuleInfo>,
+    pub module: Module,
+    /// `None` until instantiated.
+    pub instance: Option<Instance>,
+    pub memory_base: u32,
+    pub table_base: u32,
+    /// What the library defines, relocated.
+    pub syms: HashMap<String, Sym>,
+    /// Libraries named by its NEEDED list, in order.
+    pub deps: Vec<LibId>,
+    /// Its local lookup scope: the load group it came with, breadth first.
+    pub group: Vec<LibId>,
+    /// dlopen reference count (startup libraries never drop to zero).
+    pub refs: u32,
+    /// Never unloaded (startup libraries, RTLD_NODELETE).
+    pub nodelete: bool,
+    /// Cleared when unloaded; its id is never reused.
+    pub alive: bool,
+}
+
+impl Library {
+    /// The library's directory, for `$ORIGIN`.
+    pub fn origin(&self) -> PathBuf {
+        self.path
+            .parent()
+            .map(|p| p.to_path_buf())
+            .unwrap_or_default()
+    }
+}
+
+/// Everything the host functions reach through `Caller::data`.
+pub struct Process {
+    pub libs: Vec<Library>,
+    pub global: GlobalScope,
+    pub memory: Option<Memory>,
+    pub table: Option<Table>,
+    pub stack_pointer: Option<Global>,
+    /// The stack's (low, high) bounds.
+    pub stack: (u32, u32),
+    /// Top of static allocations before `malloc` takes over (emcc's
+    /// `GOT.mem.__heap_base`).
+    pub heap_base: Option<Global>,
+    /// Set once main's constructors ran: later library memory comes from the
+    /// program's own allocator.
+    pub runtime_ready: bool,
+    /// Function identity -> its table slot.
+    pub slots: HashMap<usize, u32>,
+    /// Slots reserved for functions of libraries not yet instantiated.
+    pub reserved: HashMap<(LibId, u32), u32>,
+    /// Reserved slots to fill once their library is instantiated.
+    pub pending: Vec<(LibId, String, u32)>,
+    /// Slots handed out for names nothing defines yet.
+    pub unresolved_slots: HashMap<String, u32>,
+    pub search: SearchPath,
+    pub guest: Guest,
+    /// High half of i64 values crossing legalized boundaries.
+    pub temp_ret0: i32,
+    pub dl: DlState,
+    /// Host functions already created, by import name.
+    pub host_funcs: HashMap<String, Func>,
+}
+
+impl Process {
+    /// A process with nothing loaded yet.
+    pub fn new(search: SearchPath, guest: Guest) -> Process {
+        Process {
+            libs: Vec::new(),
+            global: GlobalScope::default(),
+            memory: None,
+            table: None,
+            stack_pointer: None,
+            stack: (0, 0),
+            heap_base: None,
+            runtime_ready: false,
+            slots: HashMap::new(),
+            reserved: HashMap::new(),
+            pending: Vec::new(),
+            unresolved_slots: HashMap::new(),
+            search,
+            guest,
+            temp_ret0: 0,
+            dl: DlState::default(),
+            host_funcs: HashMap::new(),
+        }
+    }
+
+    /// The one symbol resolver: the global scope in load order, then the
+    /// library's own load group (its RTLD_LOCAL scope), then the library
+    /// itself.
+    pub fn resolve(&self, lib: LibId, name: &str) -> Option<&Sym> {
+        if let Some(d) = self.global.find(name) {
+            if let Some(sym) = self.libs[d].syms.get(name) {
+                return Some(sym);
+            }
+        }
+        let own = &self.libs[lib];
+        own.group
+            .iter()
+            .chain(std::iter::once(&lib))
+            .filter(|&&g| self.libs[g].alive)
+            .find_map(|&g| self.libs[g].syms.get(name))
+    }
+
+    /// Looks `name` up in the scope of a dlopen handle: the library and its
+    /// dependencies, breadth first (glibc's dlsym on a handle).
+    pub fn resolve_in_handle(&self, lib: LibId, name: &str) -> Option<&Sym> {
+        let mut seen = vec![lib];
+        let mut i = 0;
+        while i < seen.len() {
+            let l = seen[i];
+            if let Some(sym) = self.libs[l].syms.get(name) {
+                return Some(sym);
+            }
+            for &d in &self.libs[l].deps {
+                if !seen.contains(&d) {
+                    seen.push(d);
+                }
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// The shared memory (created with the main module).
+    pub fn memory(&self) -> Memory {
+        self.memory
+            .expect("memory exists once the main module is set up")
+    }
+
+    /// The shared table (created with the main module).
+    pub fn table(&self) -> Table {
+        self.table
+            .expect("table exists once the main module is set up")
+    }
+
+    /// An exported function of an instantiated library.
+    pub fn export_func(
+        cx: &mut StoreContextMut<'_, Process>,
+        lib: LibId,
+        name: &str,
+    ) -> Option<Func> {
+        let instance = cx.data().libs.get(lib)?.instance?;
+        instance.get_func(&mut *cx, name)
+    }
+}
+
+/// Table slots: one per function, so that a function's pointer compares
+/// equal whichever module takes its address.
+pub mod slots {
+    use super::*;
+
+    /// The slot of an instantiated function, adding one if it has none.
+    pub fn of_func(cx: &mut StoreContextMut<'_, Process>, func: Func) -> wasmtime::Result<u32> {
+        let raw = func.to_raw(&mut *cx) as usize;
+        if let Some(&slot) = cx.data().slots.get(&raw) {
+            return Ok(slot);
+        }
+        let table = cx.data().table();
+        let slot = table.grow(&mut *cx, 1, Ref::Func(Some(func)))? as u32;
+        cx.data_mut().slots.insert(raw, slot);
+        Ok(slot)
+    }
+
+    /// A fresh empty slot.
+    pub fn reserve(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<u32> {
+        let table = cx.data().table();
+        Ok(table.grow(&mut *cx, 1, Ref::Func(None))? as u32)
+    }
+
+    /// The slot of function `index` of library `lib`, exported as `export`,
+    /// whether or not the library is instantiated yet.
+    pub fn of_export(
+        cx: &mut StoreContextMut<'_, Process>,
+        lib: LibId,
+        export: &str,
+        index: u32,
+    ) -> wasmtime::Result<u32> {
+        if let Some(func) = Process::export_func(cx, lib, export) {
+            return of_func(cx, func);
+        }
+        let l = &cx.data().libs[lib];
+        if let Some(pos) = l.info.table_positions.get(&index) {
+            return Ok(match *pos {
+                ConstAddr::Relative(p) => l.table_base + p as u32,
+                ConstAddr::Absolute(p) => p as u32,
+            });
+        }
+        if let Some(&slot) = cx.data().reserved.get(&(lib, index)) {
+            return Ok(slot);
+        }
+        let slot = reserve(cx)?;
+        let data = cx.data_mut();
+        data.reserved.insert((lib, index), slot);
+        data.pending.push((lib, export.to_string(), slot));
+        Ok(slot)
+    }
+
+    /// After `lib` is instantiated: fill its reserved slots and record the
+    /// slots its own element segments gave its exported functions.
+    pub fn settle(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<()> {
+        let pending: Vec<(String, u32)> = {
+            let data = cx.data_mut();
+            let (mine, rest): (Vec<_>, Vec<_>) =
+                data.pending.drain(..).partition(|(l, _, _)| *l == lib);
+            data.pending = rest;
+            mine.into_iter().map(|(_, e, s)| (e, s)).collect()
+        };
+        let table = cx.data().table();
+        for (export, slot) in pending {
+            if let Some(func) = Process::export_func(cx, lib, &export) {
+                table.set(&mut *cx, u64::from(slot), Ref::Func(Some(func)))?;
+                let raw = func.to_raw(&mut *cx) as usize;
+                cx.data_mut().slots.entry(raw).or_insert(slot);
+            }
+        }
+        let placed: Vec<(String, u32)> = {
+            let l = &cx.data().libs[lib];
+            l.syms
+                .values()
+                .filter_map(|s| match s {
+                    Sym::Func {
+                        lib: owner,
+                        pointer,
+                        index,
+                        ..
+                    } if *owner == lib => l.info.table_positions.get(index).map(|pos| {
+                        let slot = match *pos {
+                            ConstAddr::Relative(p) => l.table_base + p as u32,
+                            ConstAddr::Absolute(p) => p as u32,
+                        };
+                        (pointer.clone(), slot)
+                    }),
+                    _ => None,
+                })
+                .collect()
+        };
+        for (export, slot) in placed {
+            if let Some(func) = Process::export_func(cx, lib, &export) {
+                let raw = func.to_raw(&mut *cx) as usize;
+                cx.data_mut().slots.entry(raw).or_insert(slot);
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,293 @@
+//! Symbols: what each library defines (known before it is instantiated) and
+//! the one resolver that decides which definition a name binds to.
+
+use std::collections::HashMap;
+
+use crate::modinfo::{ConstAddr, ExportKind, ModuleInfo, Sig};
+
+/// Index of a library in the process (the main module is 0).
+pub type LibId = usize;
+
+/// Prefix of the unlegalized twin of an i64-legalized export.
+pub const ORIG_PREFIX: &str = "orig$";
+
+/// A definition, located before instantiation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sym {
+    /// A data object at an absolute linear-memory address.
+    Data(u32),
+    /// A thread-local object at an offset from the library's `__tls_base`.
+    Tls(u32),
+    /// A function of a library: module function index and the export names
+    /// under which it is reachable (`export` is what callers import by name;
+    /// `pointer` is what function pointers must refer to: the real i64
+    /// function for legalized exports).
+    Func {
+        lib: LibId,
+        export: String,
+        pointer: String,
+        index: u32,
+    },
+}
+
+/// Exports that belong to the loader's protocol with each module, never to
+/// the program's namespace.
+pub fn is_internal(name: &str) -> bool {
+    matches!(
+        name,
+        "__wasm_call_ctors"
+            | "__wasm_apply_data_relocs"
+            | "__wasm_apply_global_relocs"
+            | "__wasm_apply_tls_relocs"
+            | "__wasm_init_memory"
+            | "__wasm_init_tls"
+            | "__cpp_exception"
+            | "__c_longjmp"
+            | "__dso_handle"
+            | "__tls_size"
+            | "__tls_align"
+            | "__tls_base"
+            | "__set_stack_limits"
+            | "emscripten_tls_init"
+            | "__memory_base"
+            | "__table_base"
+            | "__stack_pointer"
+            | "memory"
+            | "__indirect_function_table"
+    )
+}
+
+/// The symbols a library defines, with data addresses relocated by its
+/// `memory_base`. Legalized functions are keyed by their plain name, with
+/// `pointer` naming the `orig$` twin.
+pub fn exported_symbols(info: &ModuleInfo, lib: LibId, memory_base: u32) -> HashMap<String, Sym> {
+    let mut syms = HashMap::with_capacity(info.exports.len());
+    for (name, kind) in &info.exports {
+        if is_internal(name) {
+            continue;
+        }
+        match *kind {
+            ExportKind::Func(index) => {
+                if let Some(plain) = name.strip_prefix(ORIG_PREFIX) {
+                    match syms.get_mut(plain) {
+                        Some(Sym::Func {
+                            pointer, index: i, ..
+                        }) => {
+                            *pointer = name.clone();
+                            *i = index;
+                        }
+                        _ => {
+                            syms.insert(
+                                plain.to_string(),
+                                Sym::Func {
+                                    lib,
+                                    export: plain.to_string(),
+                                    pointer: name.clone(),
+                                    index,
+                                },
+                            );
+                        }
+                    }
+                    continue;
+                }
+                match syms.get_mut(name) {
+                    Some(Sym::Func { export, .. }) => *export = name.clone(),
+                    _ => {
+                        syms.insert(
+                            name.clone(),
+                            Sym::Func {
+                                lib,
+                                export: name.clone(),
+                                pointer: name.clone(),
+                                index,
+                            },
+                        );
+                    }
+                }
+            }
+            ExportKind::Global(index) => {
+                let value = match info.global_inits.get(&index) {
+                    Some(ConstAddr::Relative(v)) => *v,
+                    Some(ConstAddr::Absolute(v)) if info.relocatable => *v,
+                    Some(ConstAddr::Absolute(v)) => *v - i64::from(memory_base),
+                    None => continue,
+                };
+                if info.dylink.is_tls_export(name) {
+                    syms.insert(name.clone(), Sym::Tls(value as u32));
+                } else {
+                    let addr = (i64::from(memory_base) + value) as u32;
+                    syms.insert(name.clone(), Sym::Data(addr));
+                }
+            }
+            _ => {}
+        }
+    }
+    syms
+}
+
+/// The export under which `sym` satisfies a function import of type `want`:
+/// the plain (possibly legalized) export, or the `orig$` twin when that is
+/// the one whose type matches.
+pub fn export_for_import<'a>(
+    sym: &'a Sym,
+    want: &Sig,
+    sig_of: impl Fn(&str) -> Option<Sig>,
+) -> Option<&'a str> {
+    let Sym::Func {
+        export, pointer, ..
+    } = sym
+    else {
+        return None;
+    };
+    [export, pointer]
+        .into_iter()
+        .find(|name| sig_of(name).as_ref() == Some(want))
+        .map(|s| s.as_str())
+}
+
+/// The global scope: libraries whose symbols every lookup sees, in load
+/// order; the first definition of a name wins, as in ELF.
+#[derive(Debug, Default)]
+pub struct GlobalScope {
+    order: Vec<LibId>,
+    index: HashMap<String, LibId>,
+}
+
+impl GlobalScope {
+    /// Adds `lib` at the end of the search order.
+    pub fn push<'a>(&mut self, lib: LibId, names: impl Iterator<Item = &'a String>) {
+        if self.order.contains(&lib) {
+            return;
+        }
+        self.order.push(lib);
+        for name in names {
+            self.index.entry(name.clone()).or_insert(lib);
+        }
+    }
+
+    /// Removes `lib`; names it defined fall to the next library in order.
+    pub fn remove(&mut self, lib: LibId, exports_of: impl Fn(LibId) -> Vec<String>) {
+        self.order.retain(|l| *l != lib);
+        self.index.retain(|_, l| *l != lib);
+        for &other in &self.order {
+            for name in exports_of(other) {
+                self.index.entry(name).or_insert(other);
+            }
+        }
+    }
+
+    /// The library defining `name` first in the global scope.
+    pub fn find(&self, name: &str) -> Option<LibId> {
+        self.index.get(name).copied()
+    }
+
+    /// Whether `lib` is in the global scope.
+    pub fn contains(&self, lib: LibId) -> bool {
+        self.order.contains(&lib)
+    }
+
+    /// Libraries in search order.
+    pub fn libs(&self) -> &[LibId] {
+        &self.order
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::modinfo::ModuleInfo;
+    use wasmparser::ValType;
+
+    fn info_with(exports: &[(&str, ExportKind)], inits: &[(u32, ConstAddr)]) -> ModuleInfo {
+        ModuleInfo {
+            exports: exports.iter().map(|(n, k)| (n.to_string(), *k)).collect(),
+            global_inits: inits.iter().copied().collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn relocates_data_and_pairs_legalized_functions() {
+        let info = info_with(
+            &[
+                ("counter", ExportKind::Global(3)),
+                ("f64", ExportKind::Func(7)),
+                ("orig$f64", ExportKind::Func(5)),
+                ("plain", ExportKind::Func(2)),
+                ("__wasm_call_ctors", ExportKind::Func(1)),
+            ],
+            &[(3, ConstAddr::Absolute(12))],
+        );
+        let info = ModuleInfo {
+            relocatable: true,
+            ..info
+        };
+        let syms = exported_symbols(&info, 4, 1000);
+        assert_eq!(syms["counter"], Sym::Data(1012));
+        assert_eq!(
+            syms["f64"],
+            Sym::Func {
+                lib: 4,
+                export: "f64".into(),
+                pointer: "orig$f64".into(),
+                index: 5
+            }
+        );
+        assert!(matches!(&syms["plain"], Sym::Func { pointer, .. } if pointer == "plain"));
+        assert!(!syms.contains_key("__wasm_call_ctors"));
+        assert!(!syms.contains_key("orig$f64"));
+    }
+
+    #[test]
+    fn orig_export_listed_first_is_paired_too() {
+        let info = info_with(
+            &[("orig$g", ExportKind::Func(5)), ("g", ExportKind::Func(6))],
+            &[],
+        );
+        let syms = exported_symbols(&info, 1, 0);
+        assert!(
+            matches!(&syms["g"], Sym::Func { export, pointer, index: 5, .. } if export == "g" && pointer == "orig$g")
+        );
+    }
+
+    #[test]
+    fn imports_pick_the_export_whose_type_matches() {
+        let sym = Sym::Func {
+            lib: 1,
+            export: "f".into(),
+            pointer: "orig$f".into(),
+            index: 0,
+        };
+        let legal = Sig {
+            params: vec![ValType::I32, ValType::I32],
+            results: vec![ValType::I32],
+        };
+        let real = Sig {
+            params: vec![ValType::I64],
+            results: vec![ValType::I64],
+        };
+        let sig_of = |n: &str| {
+            Some(if n == "f" {
+                legal.clone()
+            } else {
+                real.clone()
+            })
+        };
+        assert_eq!(export_for_import(&sym, &legal, sig_of), Some("f"));
+        assert_eq!(export_for_import(&sym, &real, sig_of), Some("orig$f"));
+    }
+
+    #[test]
+    fn first_definition_wins_and_removal_uncovers_the_next() {
+        let mut scope = GlobalScope::default();
+        let a = vec!["x".to_string(), "y".to_string()];
+        let b = vec!["x".to_string(), "z".to_string()];
+        scope.push(0, a.iter());
+        scope.push(1, b.iter());
+        assert_eq!(scope.find("x"), Some(0));
+        assert_eq!(scope.find("z"), Some(1));
+        scope.remove(0, |l| if l == 1 { b.clone() } else { a.clone() });
+        assert_eq!(scope.find("x"), Some(1));
+        assert_eq!(scope.find("y"), None);
+    }
+}

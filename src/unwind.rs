@@ -1,0 +1,24 @@
+//! Non-local exits that cross wasm frames as host errors: a host function
+//! returns one of these, wasmtime unwinds the wasm frames above it, and the
+//! host frame that knows what to do (an `invoke_*` wrapper, or the runner)
+//! catches it by downcasting.
+
+/// The program called `exit` (or `proc_exit`) with this status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("exit({0})")]
+pub struct Exit(pub i32);
+
+/// A `longjmp` on its way to the `invoke_*` frame of its `setjmp`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("longjmp")]
+pub struct Longjmp;
+
+/// The program aborted (`abort()`, a failed assertion).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Aborted({0})")]
+pub struct Abort(pub String);
+
+/// The exit status a run ends with, if `err` is a normal way to end.
+pub fn exit_status(err: &wasmtime::Error) -> Option<i32> {
+    err.downcast_ref::<Exit>().map(|e| e.0)
+}
