@@ -1,0 +1,1 @@
+int dyn_f(int x) { return x * 10; }
