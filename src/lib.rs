@@ -44,6 +44,9 @@ pub enum Error {
     /// The program trapped or aborted.
     #[error("{0}")]
     Runtime(String),
+    /// The program called a function nothing defines.
+    #[error("{0}")]
+    Lookup(String),
 }
 
 /// Loads the program and its libraries, runs `main`, and returns its exit
@@ -91,6 +94,12 @@ pub fn run(config: &RunConfig) -> Result<i32, Error> {
             main.path.display()
         )));
     }
+    if abi::emscripten::is_side(&main) {
+        return Err(Error::Load(format!(
+            "{}: this is a shared library (side module), not a main module; run the program's main module instead",
+            main.path.display()
+        )));
+    }
     abi::emscripten::prepare(&mut cx, &mut main).map_err(load_err)?;
     let startup = Mode {
         global: true,
@@ -117,8 +126,11 @@ fn classify(e: wasmtime::Error) -> Error {
     if let Some(abort) = e.downcast_ref::<unwind::Abort>() {
         return Error::Runtime(abort.to_string());
     }
-    if e.downcast_ref::<wasmtime::Trap>().is_some() {
-        return Error::Runtime(format!("{e:?}"));
+    if let Some(lookup) = e.downcast_ref::<unwind::SymbolLookup>() {
+        return Error::Lookup(lookup.to_string());
+    }
+    if let Some(trap) = e.downcast_ref::<wasmtime::Trap>() {
+        return Error::Runtime(format!("dlrun: wasm trap: {trap}\n{e:?}"));
     }
     Error::Load(format!("{e:#}"))
 }

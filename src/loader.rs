@@ -705,9 +705,10 @@ fn late_bound(
                 }
                 let Some(f) = found else {
                     let who = caller.data().libs[lib].path.display().to_string();
-                    wasmtime::bail!(
-                        "undefined symbol: {name} (imported from {module} by {who}) was called"
-                    );
+                    return Err(wasmtime::Error::new(crate::unwind::SymbolLookup {
+                        module: format!("{who} (import {module}.{name})"),
+                        symbol: name.clone(),
+                    }));
                 };
                 *target.get_or_init(|| f)
             }

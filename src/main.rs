@@ -42,6 +42,14 @@ fn main() -> ExitCode {
     };
     match dlrun::run(&config) {
         Ok(status) => ExitCode::from(status as u8),
+        Err(e @ dlrun::Error::Runtime(_)) => {
+            eprintln!("{e}");
+            ExitCode::from(dlrun::unwind::ABORT_STATUS as u8)
+        }
+        Err(e @ dlrun::Error::Lookup(_)) => {
+            eprintln!("dlrun: {e}");
+            ExitCode::from(dlrun::unwind::LOOKUP_STATUS as u8)
+        }
         Err(e) => {
             eprintln!("dlrun: {e}");
             ExitCode::from(1)

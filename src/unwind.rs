@@ -13,12 +13,28 @@ pub struct Exit(pub i32);
 #[error("longjmp")]
 pub struct Longjmp;
 
-/// The program aborted (`abort()`, a failed assertion).
+/// The program aborted (`abort()`, a failed assertion, with its message).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("Aborted({0})")]
+#[error("{}Aborted", if .0.is_empty() { String::new() } else { format!("{}\n", .0) })]
 pub struct Abort(pub String);
+
+/// Exit status of a program killed by SIGABRT, as a shell reports it; dlrun
+/// uses it for aborts and traps alike.
+pub const ABORT_STATUS: i32 = 134;
 
 /// The exit status a run ends with, if `err` is a normal way to end.
 pub fn exit_status(err: &wasmtime::Error) -> Option<i32> {
     err.downcast_ref::<Exit>().map(|e| e.0)
 }
+
+/// A call reached a function nothing defines (lazy binding failed), as
+/// glibc's "symbol lookup error"; the process ends with status 127.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("symbol lookup error: {module}: undefined symbol: {symbol}")]
+pub struct SymbolLookup {
+    pub module: String,
+    pub symbol: String,
+}
+
+/// Exit status after a symbol lookup error (glibc's).
+pub const LOOKUP_STATUS: i32 = 127;

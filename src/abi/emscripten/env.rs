@@ -27,6 +27,7 @@ pub const NAMES: &[&str] = &[
     "proc_exit",
     "exit",
     "abort",
+    "__assert_fail",
     "emscripten_memcpy_big",
     "emscripten_resize_heap",
     "emscripten_get_heap_max",
@@ -218,6 +219,26 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
         "abort" => Func::wrap(&mut *cx, || -> wasmtime::Result<()> {
             Err(wasmtime::Error::new(Abort(String::new())))
         }),
+        "__assert_fail" => Func::wrap(
+            &mut *cx,
+            |c: Caller<'_, Process>,
+             expr: i32,
+             file: i32,
+             line: i32,
+             func: i32|
+             -> wasmtime::Result<()> {
+                let m = memory(&c);
+                let text =
+                    |p: i32| mem::read_cstr(&c, m, p as u32, "__assert_fail").unwrap_or_default();
+                let prog = c.data().guest.args.first().cloned().unwrap_or_default();
+                Err(wasmtime::Error::new(Abort(format!(
+                    "{prog}: {}:{line}: {}: Assertion `{}' failed.",
+                    text(file),
+                    text(func),
+                    text(expr)
+                ))))
+            },
+        ),
         "emscripten_memcpy_big" => Func::wrap(
             &mut *cx,
             |mut c: Caller<'_, Process>, dest: i32, src: i32, n: i32| -> wasmtime::Result<i32> {

@@ -30,6 +30,12 @@ pub fn is_main(c: &Candidate) -> bool {
         .any(|i| i.module == "env" && matches!(i.kind, ImportKind::Memory { .. }))
 }
 
+/// Whether an Emscripten module that imports its memory is a side module:
+/// only a main module carries libc's heap (`__heap_base`).
+pub fn is_side(c: &Candidate) -> bool {
+    is_main(c) && !c.info.imports.iter().any(|i| i.name == "__heap_base")
+}
+
 /// Creates memory, table, stack and heap as emcc's JS glue would, and fixes
 /// the main module's bases. Returns the stack's (low, high) bounds.
 pub fn prepare(

@@ -35,6 +35,10 @@ pub fn build(
         wasmtime::bail!("{name}: the first parameter must be an i32 function pointer");
     }
     let ty = func_type(cx.engine(), sig);
+    let zeros: Vec<Val> = ty
+        .results()
+        .map(|t| Val::default_for_ty(&t).unwrap_or(Val::I32(0)))
+        .collect();
     let name = name.to_string();
     Ok(Some(Func::new(
         &mut *cx,
@@ -64,10 +68,7 @@ pub fn build(
                         wasmtime::format_err!("longjmp needs setThrew, which no module exports")
                     })?;
                     set_threw.call(&mut cx, &[Val::I32(1), Val::I32(0)], &mut [])?;
-                    for r in results.iter_mut() {
-                        *r = Val::default_for_ty(&r.ty(&cx).unwrap_or(wasmtime::ValType::I32))
-                            .unwrap_or(Val::I32(0));
-                    }
+                    results.clone_from_slice(&zeros);
                     Ok(())
                 }
                 Err(e) => Err(e),

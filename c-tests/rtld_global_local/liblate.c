@@ -1,0 +1,2 @@
+extern int shared_sym __attribute__((weak));
+int c_sees(void) { return &shared_sym ? shared_sym : -1; }
