@@ -412,8 +412,38 @@ fn instantiate(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::R
     })?;
     cx.data_mut().libs[lib].instance = Some(instance);
     slots::settle(cx, lib)?;
+    fill_unresolved(cx, lib)?;
     if let Some(relocs) = instance.get_func(&mut *cx, "__wasm_apply_data_relocs") {
         relocs.call(&mut *cx, &[], &mut [])?;
+    }
+    Ok(())
+}
+
+/// Puts functions of a newly instantiated global library into the slots
+/// handed out earlier for names nothing defined then.
+fn fill_unresolved(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<()> {
+    if !cx.data().global.contains(lib) || cx.data().unresolved_slots.is_empty() {
+        return Ok(());
+    }
+    let ready: Vec<(String, String, u32)> = {
+        let data = cx.data();
+        data.unresolved_slots
+            .iter()
+            .filter_map(|(name, &slot)| match data.libs[lib].syms.get(name) {
+                Some(Sym::Func { pointer, .. }) => Some((name.clone(), pointer.clone(), slot)),
+                _ => None,
+            })
+            .collect()
+    };
+    let table = cx.data().table();
+    for (name, pointer, slot) in ready {
+        if let Some(func) = Process::export_func(cx, lib, &pointer) {
+            table.set(&mut *cx, u64::from(slot), wasmtime::Ref::Func(Some(func)))?;
+            let raw = func.to_raw(&mut *cx) as usize;
+            let data = cx.data_mut();
+            data.slots.entry(raw).or_insert(slot);
+            data.unresolved_slots.remove(&name);
+        }
     }
     Ok(())
 }

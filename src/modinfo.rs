@@ -299,3 +299,52 @@ fn eval_const(
         ConstAddr::Absolute(value)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SIDE: &str = r#"
+        (module
+          (@dylink.0 (mem-info (memory 32 3) (table 2 0)) (needed "libdep.so"))
+          (import "env" "memory" (memory 1))
+          (import "env" "__indirect_function_table" (table 0 funcref))
+          (import "env" "__memory_base" (global $mb i32))
+          (import "env" "__table_base" (global $tb i32))
+          (import "GOT.mem" "other" (global (mut i32)))
+          (import "env" "puts" (func $puts (param i32) (result i32)))
+          (global $data i32 (i32.const 16))
+          (func $reloc)
+          (func $f (param i64) (result i64) local.get 0)
+          (func $g)
+          (elem (global.get $tb) func $g $f)
+          (start $reloc)
+          (export "data" (global $data))
+          (export "f" (func $f))
+          (export "g" (func $g)))
+    "#;
+
+    #[test]
+    fn reads_imports_exports_inits_and_table_positions() {
+        let bytes = wat::parse_str(SIDE).unwrap();
+        let info = ModuleInfo::parse(&bytes).unwrap();
+        assert_eq!(info.dylink.mem_size, 32);
+        assert_eq!(info.dylink.needed, ["libdep.so"]);
+        assert!(info.relocatable);
+        assert_eq!(info.imports.len(), 6);
+        assert_eq!(info.export("data"), Some(ExportKind::Global(3)));
+        assert_eq!(info.global_inits.get(&3), Some(&ConstAddr::Absolute(16)));
+        assert_eq!(info.export("f"), Some(ExportKind::Func(2)));
+        assert_eq!(info.func_sig(2).unwrap().params, [ValType::I64]);
+        assert_eq!(info.table_positions.get(&3), Some(&ConstAddr::Relative(0)));
+        assert_eq!(info.table_positions.get(&2), Some(&ConstAddr::Relative(1)));
+        assert_eq!(info.start, Some(1));
+        assert!(!info.uses_threads());
+    }
+
+    #[test]
+    fn a_module_without_dylink_is_refused() {
+        let bytes = wat::parse_str("(module)").unwrap();
+        assert_eq!(ModuleInfo::parse(&bytes).unwrap_err(), DylinkError::Missing);
+    }
+}
