@@ -114,6 +114,10 @@ pub fn run(config: &RunConfig) -> Result<i32, Error> {
             Some(code) => code,
             None => {
                 abi::emscripten::at_exit(&mut cx);
+                if let Some(exc) = e.downcast_ref::<unwind::CxxException>() {
+                    let text = abi::emscripten::eh::describe_uncaught(&mut cx, exc.0);
+                    return Err(Error::Runtime(unwind::Abort(text).to_string()));
+                }
                 return Err(classify(e));
             }
         },

@@ -86,6 +86,7 @@ pub struct Process {
     /// High half of i64 values crossing legalized boundaries.
     pub temp_ret0: i32,
     pub dl: DlState,
+    pub eh: crate::abi::emscripten::eh::EhState,
     /// Host functions already created, by import name.
     pub host_funcs: HashMap<String, Func>,
 }
@@ -110,6 +111,7 @@ impl Process {
             guest,
             temp_ret0: 0,
             dl: DlState::default(),
+            eh: Default::default(),
             host_funcs: HashMap::new(),
         }
     }

@@ -13,6 +13,11 @@ pub struct Exit(pub i32);
 #[error("longjmp")]
 pub struct Longjmp;
 
+/// A C++ exception in flight (the thrown object's address).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("C++ exception {0:#x}")]
+pub struct CxxException(pub u32);
+
 /// The program aborted (`abort()`, a failed assertion, with its message).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}Aborted", if .0.is_empty() { String::new() } else { format!("{}\n", .0) })]

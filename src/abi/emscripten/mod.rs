@@ -3,6 +3,7 @@
 //! glue would provide.
 
 mod dl;
+pub mod eh;
 mod env;
 mod sjlj;
 
@@ -100,6 +101,8 @@ pub fn provides(module: &str, name: &str) -> bool {
         || env::NAMES.contains(&name)
         || dl::NAMES.contains(&name)
         || sjlj::NAMES.contains(&name)
+        || eh::NAMES.contains(&name)
+        || name.starts_with("__cxa_find_matching_catch_")
 }
 
 /// Data symbols the linker or JS glue defines rather than any module.
@@ -140,6 +143,8 @@ pub fn func(
     let built = if let Some(f) = sjlj::build(cx, name, sig)? {
         Some(f)
     } else if let Some(f) = dl::build(cx, name) {
+        Some(f)
+    } else if let Some(f) = eh::build(cx, name, sig) {
         Some(f)
     } else {
         env::build(cx, name, sig)

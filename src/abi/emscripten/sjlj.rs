@@ -8,7 +8,7 @@ use wasmtime::{Func, StoreContextMut, Val};
 use crate::loader::func_type;
 use crate::modinfo::Sig;
 use crate::process::Process;
-use crate::unwind::Longjmp;
+use crate::unwind::{CxxException, Longjmp};
 
 /// Names this module defines (besides every `invoke_*`).
 pub const NAMES: &[&str] = &["_emscripten_throw_longjmp", "emscripten_longjmp_jmpbuf"];
@@ -59,7 +59,7 @@ pub fn build(
                 })?;
             match target.call(&mut c, &params[1..], results) {
                 Ok(()) => Ok(()),
-                Err(e) if e.is::<Longjmp>() => {
+                Err(e) if e.is::<Longjmp>() || e.is::<CxxException>() => {
                     if let (Some(g), Some(v)) = (sp, saved) {
                         g.set(&mut c, v)?;
                     }
