@@ -1,7 +1,7 @@
 #include <stdio.h>
 #include <dlfcn.h>
 int main(void) {
-  void *p = dlopen("libplugin.so", RTLD_NOW);
+  void *p = dlopen("libplugin.so", RTLD_NOW | RTLD_GLOBAL);
   if (!p) { printf("dlopen plugin failed: %s\n", dlerror()); return 1; }
   int (*plugin_run)(int) = (int (*)(int))dlsym(p, "plugin_run");
   int *(*plugin_count_addr)(void) = (int *(*)(void))dlsym(p, "plugin_count_addr");

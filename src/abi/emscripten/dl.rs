@@ -64,7 +64,10 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
                 };
                 let mut cx = c.as_context_mut();
                 match dlfcn::sym(&mut cx, scope, &name) {
-                    Ok(addr) => Ok(addr as i32),
+                    Ok(addr) => {
+                        clear_error(&mut c)?;
+                        Ok(addr as i32)
+                    }
                     Err(msg) => {
                         set_error(&mut c, &msg)?;
                         Ok(0)
@@ -89,6 +92,7 @@ fn open(c: &mut Caller<'_, Process>, handle: u32) -> wasmtime::Result<i32> {
     match dlfcn::open(&mut cx, &name, flags, 0) {
         Ok(lib) => {
             c.data_mut().dl.handles.insert(handle, lib);
+            clear_error(c)?;
             Ok(handle as i32)
         }
         Err(msg) => {
@@ -96,6 +100,16 @@ fn open(c: &mut Caller<'_, Process>, handle: u32) -> wasmtime::Result<i32> {
             Ok(0)
         }
     }
+}
+
+/// A successful call forgets the previous error, as in glibc (musl keeps it
+/// until read): reading it through the program's `dlerror` clears it.
+fn clear_error(c: &mut Caller<'_, Process>) -> wasmtime::Result<()> {
+    let mut cx = c.as_context_mut();
+    if let Some(dlerror) = super::global_func(&mut cx, "dlerror") {
+        dlerror.call(&mut cx, &[], &mut [Val::I32(0)])?;
+    }
+    Ok(())
 }
 
 /// Sets dlerror() through the program's `__dl_seterr("%s", msg)`.

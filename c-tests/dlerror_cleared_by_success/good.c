@@ -1,0 +1,1 @@
+int good_func(int x) { return x + 1; }

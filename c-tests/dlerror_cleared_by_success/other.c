@@ -1,0 +1,1 @@
+int other_func(int x) { return x * 3; }
