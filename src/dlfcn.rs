@@ -44,14 +44,10 @@ pub fn open(
         now: mode_bits & flags::RTLD_NOW != 0,
     };
     if mode_bits & flags::RTLD_NOLOAD != 0 {
-        let data = cx.data_mut();
-        let Some(id) = data
-            .libs
-            .iter()
-            .position(|l| l.alive && (l.name == name || l.path.ends_with(name)))
-        else {
+        let Some(id) = loader::find_loaded(cx.data(), name, requester) else {
             return Err(format!("{name}: not loaded (RTLD_NOLOAD)"));
         };
+        let data = cx.data_mut();
         if mode.global {
             loader::promote(data, id);
         }

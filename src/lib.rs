@@ -9,6 +9,7 @@ pub mod dlfcn;
 pub mod dylink;
 pub mod loader;
 pub mod modinfo;
+pub mod plt;
 pub mod process;
 pub mod search;
 pub mod symbols;
@@ -107,25 +108,23 @@ pub fn run(config: &RunConfig) -> Result<i32, Error> {
         now: false,
     };
     let outcome = loader::load(&mut cx, Root::Main(main), startup)
-        .and_then(|_| abi::emscripten::call_main(&mut cx));
-    let status = match outcome {
-        Ok(code) => code,
-        Err(e) => match unwind::exit_status(&e) {
-            Some(code) => code,
-            None => {
-                abi::emscripten::at_exit(&mut cx);
-                if let Some(exc) = e.downcast_ref::<unwind::CxxException>() {
-                    let text = abi::emscripten::eh::describe_uncaught(&mut cx, exc.0);
-                    return Err(Error::Runtime(unwind::Abort(text).to_string()));
-                }
-                return Err(classify(e));
-            }
-        },
-    };
-    abi::emscripten::at_exit(&mut cx);
-    Ok(status)
+        .and_then(|_| abi::emscripten::call_main(&mut cx))
+        .or_else(|e| unwind::exit_status(&e).ok_or(e));
+    let ended = outcome.and_then(|status| {
+        abi::emscripten::at_exit(&mut cx)
+            .map(|()| status)
+            .or_else(|e| unwind::exit_status(&e).ok_or(e))
+    });
+    ended.map_err(|e| match e.downcast_ref::<unwind::CxxException>() {
+        Some(exc) => {
+            let text = abi::emscripten::eh::describe_uncaught(&mut cx, exc.0);
+            Error::Runtime(unwind::Abort(text).to_string())
+        }
+        None => classify(e),
+    })
 }
 
+/// Sorts a failure into how the run ends.
 fn classify(e: wasmtime::Error) -> Error {
     if let Some(abort) = e.downcast_ref::<unwind::Abort>() {
         return Error::Runtime(abort.to_string());

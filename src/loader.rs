@@ -12,7 +12,8 @@ use wasmtime::{
 };
 
 use crate::abi::emscripten as host;
-use crate::modinfo::{ImportKind, ModuleInfo, Sig};
+use crate::modinfo::{ExportKind, ImportKind, ModuleInfo, Sig};
+use crate::plt;
 use crate::process::{Library, Process, slots};
 use crate::search::Found;
 use crate::symbols::{self, LibId, Sym, exported_symbols};
@@ -154,6 +155,19 @@ fn locate(
         (lib.origin(), lib.info.dylink.runtime_paths.clone())
     };
     locate_from(cx, name, &origin, &rpaths, new)
+}
+
+/// The loaded library `name` refers to for `requester`, if any: by the name
+/// it was loaded under, or by the file the name finds.
+pub fn find_loaded(data: &Process, name: &str, requester: LibId) -> Option<LibId> {
+    if let Some(id) = data.libs.iter().position(|l| l.alive && l.name == name) {
+        return Some(id);
+    }
+    let lib = &data.libs[requester];
+    let found = data
+        .search
+        .locate(name, &lib.origin(), &lib.info.dylink.runtime_paths)?;
+    data.libs.iter().position(|l| l.alive && l.path == found)
 }
 
 /// A library already loaded under this name or at the same path, or a new
@@ -453,6 +467,7 @@ fn bind(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<V
     let info = cx.data().libs[lib].info.clone();
     let lib_name = cx.data().libs[lib].path.display().to_string();
     let mut out = Vec::with_capacity(info.imports.len());
+    let mut later: Vec<(usize, Sig, u32)> = Vec::new();
     for import in &info.imports {
         let name = import.name.as_str();
         let ext: Extern = match (&import.kind, import.module.as_str()) {
@@ -483,16 +498,53 @@ fn bind(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<V
                     ))
                 })?
                 .into(),
-            (ImportKind::Func(sig), module) => func_import(cx, lib, module, name, sig)
-                .map_err(|e| e.context(format!("{lib_name}: binding {module}.{name}")))?
-                .into(),
+            (ImportKind::Func(sig), module) => {
+                match func_import(cx, lib, module, name, sig)
+                    .map_err(|e| e.context(format!("{lib_name}: binding {module}.{name}")))?
+                {
+                    Binding::Now(f) => f.into(),
+                    Binding::Later {
+                        lib: d,
+                        export,
+                        index,
+                    } => {
+                        let slot = slots::of_export(cx, d, &export, index)?;
+                        later.push((out.len(), sig.clone(), slot));
+                        // Replaced by its stand-in below.
+                        cx.data().memory().into()
+                    }
+                }
+            }
             (ImportKind::Tag, module) => wasmtime::bail!(
                 "{lib_name}: imports tag {module}.{name}: native wasm exceptions are not supported"
             ),
         };
         out.push(ext);
     }
+    if !later.is_empty() {
+        let entries: Vec<(Sig, u32)> = later
+            .iter()
+            .map(|(_, s, slot)| (s.clone(), *slot))
+            .collect();
+        let funcs = plt::stand_ins(cx, &entries)
+            .map_err(|e| e.context(format!("{lib_name}: building stand-ins")))?;
+        for ((at, _, _), f) in later.iter().zip(funcs) {
+            out[*at] = f.into();
+        }
+    }
     Ok(out)
+}
+
+/// How a function import is satisfied.
+enum Binding {
+    /// By this function, now.
+    Now(Func),
+    /// By an export of a library instantiated later in this load.
+    Later {
+        lib: LibId,
+        export: String,
+        index: u32,
+    },
 }
 
 fn got_global(cx: &mut StoreContextMut<'_, Process>, value: u32) -> wasmtime::Result<Global> {
@@ -625,8 +677,8 @@ pub fn func_type(engine: &wasmtime::Engine, sig: &Sig) -> FuncType {
 }
 
 /// A function import: the defining library's function when it is already
-/// instantiated, a forwarding stub when it will be, a host function, or a
-/// stub that resolves on first call and traps naming the symbol if nothing
+/// instantiated, a stand-in when it will be, a host function, or a stub
+/// that resolves on first call and traps naming the symbol if nothing
 /// defines it by then.
 fn func_import(
     cx: &mut StoreContextMut<'_, Process>,
@@ -634,7 +686,7 @@ fn func_import(
     module: &str,
     name: &str,
     sig: &Sig,
-) -> wasmtime::Result<Func> {
+) -> wasmtime::Result<Binding> {
     let ty = func_type(cx.engine(), sig);
     if let Some(sym) = cx.data().resolve(lib, name).cloned() {
         let Sym::Func { lib: d, .. } = &sym else {
@@ -645,55 +697,34 @@ fn func_import(
             let data = cx.data();
             let info = &data.libs[d].info;
             symbols::export_for_import(&sym, sig, |e| match info.export(e)? {
-                crate::modinfo::ExportKind::Func(i) => info.func_sig(i).cloned(),
+                ExportKind::Func(i) => info.func_sig(i).cloned(),
                 _ => None,
             })
-            .map(str::to_string)
+            .and_then(|e| match info.export(e)? {
+                ExportKind::Func(i) => Some((e.to_string(), i)),
+                _ => None,
+            })
         };
-        let Some(export) = export else {
+        let Some((export, index)) = export else {
             wasmtime::bail!(
-                "type mismatch: {name} is imported as {sig:?} but {} defines another type",
+                "type mismatch: {name} is imported as {} but {} defines another type",
+                func_type(cx.engine(), sig),
                 cx.data().libs[d].path.display()
             );
         };
         if let Some(func) = Process::export_func(cx, d, &export) {
-            return Ok(func);
+            return Ok(Binding::Now(func));
         }
-        return Ok(forward(cx, ty, d, export));
+        return Ok(Binding::Later {
+            lib: d,
+            export,
+            index,
+        });
     }
     if let Some(func) = host::func(cx, name, Some(sig))? {
-        return Ok(func);
+        return Ok(Binding::Now(func));
     }
-    Ok(late_bound(cx, ty, lib, module, name))
-}
-
-/// A stub calling `export` of `lib` once that library is instantiated.
-fn forward(
-    cx: &mut StoreContextMut<'_, Process>,
-    ty: FuncType,
-    lib: LibId,
-    export: String,
-) -> Func {
-    let target: Arc<OnceLock<Func>> = Arc::new(OnceLock::new());
-    Func::new(&mut *cx, ty, move |mut caller, params, results| {
-        let func = match target.get() {
-            Some(f) => *f,
-            None => {
-                let instance = caller.data().libs[lib].instance.ok_or_else(|| {
-                    wasmtime::format_err!(
-                        "{} called before {} was instantiated",
-                        export,
-                        caller.data().libs[lib].path.display()
-                    )
-                })?;
-                let f = instance
-                    .get_func(&mut caller, &export)
-                    .ok_or_else(|| wasmtime::format_err!("{export} vanished"))?;
-                *target.get_or_init(|| f)
-            }
-        };
-        func.call(&mut caller, params, results)
-    })
+    Ok(Binding::Now(late_bound(cx, ty, lib, module, name)))
 }
 
 /// A stub for a symbol nothing defines at load time: it looks again when

@@ -89,6 +89,8 @@ pub struct Process {
     pub eh: crate::abi::emscripten::eh::EhState,
     /// Host functions already created, by import name.
     pub host_funcs: HashMap<String, Func>,
+    /// Compiled stand-in modules, by their text.
+    pub plt_modules: HashMap<String, Module>,
 }
 
 impl Process {
@@ -113,6 +115,7 @@ impl Process {
             dl: DlState::default(),
             eh: Default::default(),
             host_funcs: HashMap::new(),
+            plt_modules: HashMap::new(),
         }
     }
 

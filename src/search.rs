@@ -69,6 +69,16 @@ impl SearchPath {
         origin: &Path,
         runtime_paths: &[String],
     ) -> Result<Found, NotFound> {
+        self.find_with(name, origin, runtime_paths, true)
+    }
+
+    fn find_with(
+        &self,
+        name: &str,
+        origin: &Path,
+        runtime_paths: &[String],
+        read: bool,
+    ) -> Result<Found, NotFound> {
         let not_found = |searched: String| NotFound {
             name: name.to_string(),
             searched,
@@ -87,11 +97,11 @@ impl SearchPath {
             } else {
                 dir
             };
-            return read_in(dir, Path::new(file)).ok_or_else(|| not_found(name.to_string()));
+            return open_in(dir, Path::new(file), read).ok_or_else(|| not_found(name.to_string()));
         }
         let dirs = self.dirs(origin, runtime_paths);
         for dir in &dirs {
-            if let Some(found) = read_in(dir, Path::new(name)) {
+            if let Some(found) = open_in(dir, Path::new(name), read) {
                 return Ok(found);
             }
         }
@@ -104,8 +114,18 @@ impl SearchPath {
     }
 }
 
-/// Reads `file` (a single normal path component) inside directory `dir`.
-fn read_in(dir: &Path, file: &Path) -> Option<Found> {
+impl SearchPath {
+    /// The canonical path `name` would load from, without reading it.
+    pub fn locate(&self, name: &str, origin: &Path, runtime_paths: &[String]) -> Option<PathBuf> {
+        self.find_with(name, origin, runtime_paths, false)
+            .ok()
+            .map(|f| f.path)
+    }
+}
+
+/// Opens `file` (a single normal path component) inside directory `dir`,
+/// reading its bytes when `read`.
+fn open_in(dir: &Path, file: &Path, read: bool) -> Option<Found> {
     let mut components = file.components();
     if !matches!(
         (components.next(), components.next()),
@@ -118,8 +138,11 @@ fn read_in(dir: &Path, file: &Path) -> Option<Found> {
     if !meta.is_file() {
         return None;
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    root.open(file).ok()?.read_to_end(&mut bytes).ok()?;
+    let mut bytes = Vec::new();
+    if read {
+        bytes.reserve(meta.len() as usize);
+        root.open(file).ok()?.read_to_end(&mut bytes).ok()?;
+    }
     let path = std::fs::canonicalize(dir)
         .unwrap_or_else(|_| dir.to_path_buf())
         .join(file);
@@ -176,12 +199,12 @@ mod tests {
         let sub = a.join("sub");
         std::fs::create_dir_all(&sub).unwrap();
         std::fs::write(a.join("secret.so"), b"s").unwrap();
-        assert!(read_in(&sub, Path::new("../secret.so")).is_none());
-        assert!(read_in(&sub, Path::new("sub")).is_none());
+        assert!(open_in(&sub, Path::new("../secret.so"), true).is_none());
+        assert!(open_in(&sub, Path::new("sub"), true).is_none());
         #[cfg(unix)]
         {
             std::os::unix::fs::symlink(a.join("secret.so"), sub.join("link.so")).unwrap();
-            assert!(read_in(&sub, Path::new("link.so")).is_none());
+            assert!(open_in(&sub, Path::new("link.so"), true).is_none());
         }
     }
 }

@@ -297,10 +297,18 @@ fn entry_point(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func
     Process::export_func(cx, 0, name).or_else(|| global_func(cx, name))
 }
 
-/// What exit does after the program asked for it: flush stdio, as glibc's
-/// exit does (emcc's JS leaves a partial last line unwritten).
-pub fn at_exit(cx: &mut StoreContextMut<'_, Process>) {
-    if let Some(fflush) = global_func(cx, "fflush") {
-        let _ = fflush.call(&mut *cx, &[Val::I32(0)], &mut [Val::I32(0)]);
+/// What exit does after the program asked for it, as glibc's exit: run
+/// atexit handlers and destructors (their list exists when the program was
+/// built with -sEXIT_RUNTIME=1; otherwise emcc compiled them out), then
+/// flush stdio (emcc's JS would leave a partial last line unwritten).
+pub fn at_exit(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()> {
+    if let Some(funcs_on_exit) = global_func(cx, "__funcs_on_exit") {
+        funcs_on_exit.call(&mut *cx, &[], &mut [])?;
     }
+    if let Some(stdio_exit) = global_func(cx, "__stdio_exit") {
+        stdio_exit.call(&mut *cx, &[], &mut [])?;
+    } else if let Some(fflush) = global_func(cx, "fflush") {
+        fflush.call(&mut *cx, &[Val::I32(0)], &mut [Val::I32(0)])?;
+    }
+    Ok(())
 }
