@@ -14,7 +14,7 @@ use wasmtime::{
 use crate::abi::emscripten as host;
 use crate::modinfo::{ExportKind, ImportKind, ModuleInfo, Sig};
 use crate::plt;
-use crate::process::{Library, Process, slots};
+use crate::process::{Library, Process, StandIn, slots};
 use crate::search::Found;
 use crate::symbols::{self, LibId, Sym, exported_symbols};
 
@@ -426,9 +426,27 @@ fn instantiate(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::R
     })?;
     cx.data_mut().libs[lib].instance = Some(instance);
     slots::settle(cx, lib)?;
+    fill_stand_ins(cx, lib)?;
     fill_unresolved(cx, lib)?;
     if let Some(relocs) = instance.get_func(&mut *cx, "__wasm_apply_data_relocs") {
         relocs.call(&mut *cx, &[], &mut [])?;
+    }
+    Ok(())
+}
+
+/// Points the stand-ins waiting for `lib` at its functions.
+fn fill_stand_ins(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<()> {
+    let waiting: Vec<StandIn> = {
+        let data = cx.data_mut();
+        let (mine, rest) = data.stand_ins.drain(..).partition(|s| s.lib == lib);
+        data.stand_ins = rest;
+        mine
+    };
+    for s in waiting {
+        let func = Process::export_func(cx, lib, &s.export)
+            .ok_or_else(|| wasmtime::format_err!("{} vanished from its library", s.export))?;
+        s.table
+            .set(&mut *cx, s.slot, wasmtime::Ref::Func(Some(func)))?;
     }
     Ok(())
 }
@@ -466,8 +484,8 @@ fn fill_unresolved(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtim
 fn bind(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<Vec<Extern>> {
     let info = cx.data().libs[lib].info.clone();
     let lib_name = cx.data().libs[lib].path.display().to_string();
-    let mut out = Vec::with_capacity(info.imports.len());
-    let mut later: Vec<(usize, Sig, u32)> = Vec::new();
+    let mut out: Vec<Option<Extern>> = Vec::with_capacity(info.imports.len());
+    let mut later: Vec<(usize, Sig, LibId, String)> = Vec::new();
     for import in &info.imports {
         let name = import.name.as_str();
         let ext: Extern = match (&import.kind, import.module.as_str()) {
@@ -503,15 +521,10 @@ fn bind(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<V
                     .map_err(|e| e.context(format!("{lib_name}: binding {module}.{name}")))?
                 {
                     Binding::Now(f) => f.into(),
-                    Binding::Later {
-                        lib: d,
-                        export,
-                        index,
-                    } => {
-                        let slot = slots::of_export(cx, d, &export, index)?;
-                        later.push((out.len(), sig.clone(), slot));
-                        // Replaced by its stand-in below.
-                        cx.data().memory().into()
+                    Binding::Later { lib: d, export } => {
+                        later.push((out.len(), sig.clone(), d, export));
+                        out.push(None);
+                        continue;
                     }
                 }
             }
@@ -519,20 +532,26 @@ fn bind(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<V
                 "{lib_name}: imports tag {module}.{name}: native wasm exceptions are not supported"
             ),
         };
-        out.push(ext);
+        out.push(Some(ext));
     }
     if !later.is_empty() {
-        let entries: Vec<(Sig, u32)> = later
-            .iter()
-            .map(|(_, s, slot)| (s.clone(), *slot))
-            .collect();
-        let funcs = plt::stand_ins(cx, &entries)
+        let sigs: Vec<Sig> = later.iter().map(|(_, sig, _, _)| sig.clone()).collect();
+        let (funcs, table) = plt::stand_ins(cx, &sigs)
             .map_err(|e| e.context(format!("{lib_name}: building stand-ins")))?;
-        for ((at, _, _), f) in later.iter().zip(funcs) {
-            out[*at] = f.into();
+        for (k, ((at, _, d, export), f)) in later.into_iter().zip(funcs).enumerate() {
+            out[at] = Some(f.into());
+            cx.data_mut().stand_ins.push(StandIn {
+                table,
+                slot: k as u64,
+                lib: d,
+                export,
+            });
         }
     }
-    Ok(out)
+    Ok(out
+        .into_iter()
+        .map(|e| e.expect("every import is bound"))
+        .collect())
 }
 
 /// How a function import is satisfied.
@@ -540,11 +559,7 @@ enum Binding {
     /// By this function, now.
     Now(Func),
     /// By an export of a library instantiated later in this load.
-    Later {
-        lib: LibId,
-        export: String,
-        index: u32,
-    },
+    Later { lib: LibId, export: String },
 }
 
 fn got_global(cx: &mut StoreContextMut<'_, Process>, value: u32) -> wasmtime::Result<Global> {
@@ -700,12 +715,9 @@ fn func_import(
                 ExportKind::Func(i) => info.func_sig(i).cloned(),
                 _ => None,
             })
-            .and_then(|e| match info.export(e)? {
-                ExportKind::Func(i) => Some((e.to_string(), i)),
-                _ => None,
-            })
+            .map(str::to_string)
         };
-        let Some((export, index)) = export else {
+        let Some(export) = export else {
             wasmtime::bail!(
                 "type mismatch: {name} is imported as {} but {} defines another type",
                 func_type(cx.engine(), sig),
@@ -715,11 +727,7 @@ fn func_import(
         if let Some(func) = Process::export_func(cx, d, &export) {
             return Ok(Binding::Now(func));
         }
-        return Ok(Binding::Later {
-            lib: d,
-            export,
-            index,
-        });
+        return Ok(Binding::Later { lib: d, export });
     }
     if let Some(func) = host::func(cx, name, Some(sig))? {
         return Ok(Binding::Now(func));
@@ -824,5 +832,6 @@ fn forget(data: &mut Process, first: LibId) {
         }
     }
     data.pending.retain(|(l, _, _)| *l < first);
+    data.stand_ins.retain(|s| s.lib < first);
     data.reserved.retain(|(l, _), _| *l < first);
 }

@@ -1,12 +1,13 @@
 //! Stand-ins for functions whose definitions are not instantiated yet
 //! (forward references between modules that import each other). Each is a
-//! tiny wasm function that tail-calls through a table slot filled in when
-//! the definition arrives, so such calls stay in wasm instead of crossing
-//! into the host on every call.
+//! tiny wasm function that tail-calls through a slot of its own private
+//! table, filled in when the definition arrives, so such calls stay in wasm
+//! instead of crossing into the host on every call. The private table keeps
+//! stand-ins out of the program's function-pointer space.
 
 use std::fmt::Write;
 
-use wasmtime::{Func, Instance, Module, StoreContextMut};
+use wasmtime::{Func, Instance, Module, StoreContextMut, Table};
 
 use crate::modinfo::Sig;
 use crate::process::Process;
@@ -23,10 +24,14 @@ fn wat_type(t: &wasmparser::ValType) -> &'static str {
     }
 }
 
-/// The text of a module exporting `f0..fN`, each calling through its slot.
-pub fn module_text(entries: &[(Sig, u32)]) -> String {
-    let mut text = String::from("(module (import \"env\" \"table\" (table 0 funcref))\n");
-    for (k, (sig, slot)) in entries.iter().enumerate() {
+/// The text of a module exporting `f0..fN`, function k calling through
+/// slot k of the exported table `slots`.
+pub fn module_text(sigs: &[Sig]) -> String {
+    let mut text = format!(
+        "(module (table $slots (export \"slots\") {} funcref)\n",
+        sigs.len()
+    );
+    for (k, sig) in sigs.iter().enumerate() {
         let params: Vec<&str> = sig.params.iter().map(wat_type).collect();
         let results: Vec<&str> = sig.results.iter().map(wat_type).collect();
         let ty = format!(
@@ -39,18 +44,22 @@ pub fn module_text(entries: &[(Sig, u32)]) -> String {
         for i in 0..params.len() {
             let _ = write!(text, " local.get {i}");
         }
-        let _ = writeln!(text, " i32.const {slot} return_call_indirect (type $t{k}))");
+        let _ = writeln!(
+            text,
+            " i32.const {k} return_call_indirect $slots (type $t{k}))"
+        );
     }
     text.push(')');
     text
 }
 
-/// Instantiates one stand-in per entry (signature, table slot).
+/// Instantiates one stand-in per signature; returns them and the table
+/// whose slot k the definition of stand-in k goes into.
 pub fn stand_ins(
     cx: &mut StoreContextMut<'_, Process>,
-    entries: &[(Sig, u32)],
-) -> wasmtime::Result<Vec<Func>> {
-    let text = module_text(entries);
+    sigs: &[Sig],
+) -> wasmtime::Result<(Vec<Func>, Table)> {
+    let text = module_text(sigs);
     let module = match cx.data().plt_modules.get(&text) {
         Some(m) => m.clone(),
         None => {
@@ -59,15 +68,18 @@ pub fn stand_ins(
             m
         }
     };
-    let table = cx.data().table();
-    let instance = Instance::new(&mut *cx, &module, &[table.into()])?;
-    (0..entries.len())
+    let instance = Instance::new(&mut *cx, &module, &[])?;
+    let table = instance
+        .get_table(&mut *cx, "slots")
+        .ok_or_else(|| wasmtime::format_err!("stand-in table missing"))?;
+    let funcs = (0..sigs.len())
         .map(|k| {
             instance
                 .get_func(&mut *cx, &format!("f{k}"))
                 .ok_or_else(|| wasmtime::format_err!("stand-in f{k} missing"))
         })
-        .collect()
+        .collect::<wasmtime::Result<_>>()?;
+    Ok((funcs, table))
 }
 
 #[cfg(test)]
@@ -81,9 +93,9 @@ mod tests {
             params: vec![ValType::I32, ValType::I64],
             results: vec![ValType::F64],
         };
-        let text = module_text(&[(sig, 17)]);
+        let text = module_text(&[sig.clone(), sig]);
         assert!(text.contains("(param i32 i64) (result f64)"));
-        assert!(text.contains("local.get 0 local.get 1 i32.const 17 return_call_indirect"));
+        assert!(text.contains("local.get 0 local.get 1 i32.const 1 return_call_indirect $slots"));
         wat::parse_str(&text).unwrap();
     }
 }

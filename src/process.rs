@@ -58,6 +58,14 @@ impl Library {
     }
 }
 
+/// A stand-in's slot, to fill with `export` of `lib` once instantiated.
+pub struct StandIn {
+    pub table: Table,
+    pub slot: u64,
+    pub lib: LibId,
+    pub export: String,
+}
+
 /// Everything the host functions reach through `Caller::data`.
 pub struct Process {
     pub libs: Vec<Library>,
@@ -89,6 +97,8 @@ pub struct Process {
     pub eh: crate::abi::emscripten::eh::EhState,
     /// Host functions already created, by import name.
     pub host_funcs: HashMap<String, Func>,
+    /// Stand-ins waiting for their library to be instantiated.
+    pub stand_ins: Vec<StandIn>,
     /// Compiled stand-in modules, by their text.
     pub plt_modules: HashMap<String, Module>,
 }
@@ -115,6 +125,7 @@ impl Process {
             dl: DlState::default(),
             eh: Default::default(),
             host_funcs: HashMap::new(),
+            stand_ins: Vec::new(),
             plt_modules: HashMap::new(),
         }
     }
