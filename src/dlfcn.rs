@@ -25,6 +25,8 @@ pub mod flags {
 pub struct DlState {
     /// Guest handle value -> library.
     pub handles: HashMap<u32, LibId>,
+    /// The pending error message, where the host keeps it (libc-shim).
+    pub error: Option<String>,
 }
 
 /// Opens `name` for the library `requester` (whose RUNTIME_PATH and

@@ -86,31 +86,31 @@ pub fn run(config: &RunConfig) -> Result<i32, Error> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or(program);
-    let mut main = Candidate::compile(&engine, &name, Found { path, bytes }).map_err(load_err)?;
+    let mut main =
+        Candidate::compile_main(&engine, &name, Found { path, bytes }).map_err(load_err)?;
     let mut store = Store::new(&engine, Process::new(search, guest));
     let mut cx = store.as_context_mut();
-    if !abi::emscripten::is_main(&main) {
-        return Err(Error::Load(format!(
-            "{}: not an Emscripten main module (it does not import its memory); other flavours are not supported yet",
-            main.path.display()
-        )));
+    let flavour = abi::flavour_of(&main).map_err(Error::Load)?;
+    if flavour.host_memory() {
+        abi::emscripten::prepare(&mut cx, &mut main).map_err(load_err)?;
+    } else {
+        main.bases = Some((0, 0));
     }
-    if abi::emscripten::is_side(&main) {
-        return Err(Error::Load(format!(
-            "{}: this is a shared library (side module), not a main module; run the program's main module instead",
-            main.path.display()
-        )));
-    }
-    abi::emscripten::prepare(&mut cx, &mut main).map_err(load_err)?;
     let startup = Mode {
         global: true,
         nodelete: true,
         now: false,
     };
     let outcome = loader::load(&mut cx, Root::Main(main), startup)
-        .and_then(|_| abi::emscripten::call_main(&mut cx))
+        .and_then(|_| match flavour {
+            abi::Flavour::Emscripten => abi::emscripten::call_main(&mut cx),
+            _ => abi::wasi::call_start(&mut cx),
+        })
         .or_else(|e| unwind::exit_status(&e).ok_or(e));
     let ended = outcome.and_then(|status| {
+        if flavour != abi::Flavour::Emscripten {
+            return Ok(status);
+        }
         abi::emscripten::at_exit(&mut cx)
             .map(|()| status)
             .or_else(|e| unwind::exit_status(&e).ok_or(e))

@@ -11,6 +11,7 @@ use wasmtime::{
     ValType,
 };
 
+use crate::abi;
 use crate::abi::emscripten as host;
 use crate::modinfo::{ExportKind, ImportKind, ModuleInfo, Sig};
 use crate::plt;
@@ -46,7 +47,26 @@ impl Candidate {
         name: &str,
         found: Found,
     ) -> wasmtime::Result<Candidate> {
-        let info = ModuleInfo::parse(&found.bytes)
+        Self::compile_with(engine, name, found, true)
+    }
+
+    /// Like [`Candidate::compile`] for a main module, which may lack dylink
+    /// metadata when it is a static wasi-libc program.
+    pub fn compile_main(
+        engine: &wasmtime::Engine,
+        name: &str,
+        found: Found,
+    ) -> wasmtime::Result<Candidate> {
+        Self::compile_with(engine, name, found, false)
+    }
+
+    fn compile_with(
+        engine: &wasmtime::Engine,
+        name: &str,
+        found: Found,
+        require_dylink: bool,
+    ) -> wasmtime::Result<Candidate> {
+        let info = ModuleInfo::parse_with(&found.bytes, require_dylink)
             .map_err(|e| wasmtime::format_err!("{}: {e}", found.path.display()))?;
         if info.uses_threads() {
             wasmtime::bail!(
@@ -82,7 +102,8 @@ pub fn load(
     let first_new = cx.data().libs.len();
     let is_main = matches!(root, Root::Main(_));
     let (root_id, new) = find(cx, root)?;
-    let result = map(cx, new, mode).and_then(|()| link(cx, root_id, first_new, is_main, mode));
+    let result = map(cx, new, mode)
+        .and_then(|deferred| link(cx, root_id, first_new, is_main, mode, &deferred));
     match result {
         Ok(()) => {
             if mode.global {
@@ -216,12 +237,15 @@ fn locate_from(
 }
 
 /// Map: place each new library in memory and the table, compute its
-/// symbols, and record it (not yet instantiated).
+/// symbols, and record it (not yet instantiated). Libraries of a main that
+/// defines its own memory are placed once it is instantiated; their ids are
+/// returned.
 fn map(
     cx: &mut StoreContextMut<'_, Process>,
     new: Vec<(Candidate, Vec<String>)>,
     mode: Mode,
-) -> wasmtime::Result<()> {
+) -> wasmtime::Result<Vec<LibId>> {
+    let mut deferred = Vec::new();
     let base = cx.data().libs.len();
     let names: Vec<(String, PathBuf)> = new
         .iter()
@@ -231,7 +255,11 @@ fn map(
         let id = base + k;
         let (memory_base, table_base) = match cand.bases {
             Some(b) => b,
-            None => place(cx, &cand)?,
+            None if cx.data().memory.is_none() => {
+                deferred.push(id);
+                (0, 0)
+            }
+            None => place(cx, &cand.info, &cand.path)?,
         };
         let syms = exported_symbols(&cand.info, id, memory_base);
         let deps = needed
@@ -284,6 +312,26 @@ fn map(
             data.global.push(id, names.iter());
         }
     }
+    Ok(deferred)
+}
+
+/// Places libraries whose placement waited for the main module's memory,
+/// and relocates their symbols.
+fn place_deferred(
+    cx: &mut StoreContextMut<'_, Process>,
+    deferred: &[LibId],
+) -> wasmtime::Result<()> {
+    for &id in deferred {
+        let (info, path) = {
+            let l = &cx.data().libs[id];
+            (l.info.clone(), l.path.clone())
+        };
+        let (memory_base, table_base) = place(cx, &info, &path)?;
+        let l = &mut cx.data_mut().libs[id];
+        l.memory_base = memory_base;
+        l.table_base = table_base;
+        l.syms = exported_symbols(&info, id, memory_base);
+    }
     Ok(())
 }
 
@@ -326,16 +374,20 @@ fn init_order(data: &Process, root: LibId, first: LibId) -> Vec<LibId> {
 
 /// Allocates a library's static data (zeroed, aligned as MEM_INFO asks) and
 /// its table slots.
-fn place(cx: &mut StoreContextMut<'_, Process>, cand: &Candidate) -> wasmtime::Result<(u32, u32)> {
-    let d = &cand.info.dylink;
+fn place(
+    cx: &mut StoreContextMut<'_, Process>,
+    info: &ModuleInfo,
+    path: &std::path::Path,
+) -> wasmtime::Result<(u32, u32)> {
+    let d = &info.dylink;
     let align = 1u32 << d.mem_align.max(4);
     let memory_base = if d.mem_size == 0 {
         0
     } else {
         host::allocate(cx, d.mem_size, align)
-            .map_err(|e| e.context(format!("allocating memory for {}", cand.path.display())))?
+            .map_err(|e| e.context(format!("allocating memory for {}", path.display())))?
     };
-    let table = cx.data().table();
+    let table = cx.data().table()?;
     let table_align = 1u64 << d.table_align;
     let size = table.size(&mut *cx);
     let table_base = if d.table_size == 0 {
@@ -347,7 +399,7 @@ fn place(cx: &mut StoreContextMut<'_, Process>, cand: &Candidate) -> wasmtime::R
     if grow > 0 {
         table
             .grow(&mut *cx, grow, wasmtime::Ref::Func(None))
-            .map_err(|e| e.context(format!("growing the table for {}", cand.path.display())))?;
+            .map_err(|e| e.context(format!("growing the table for {}", path.display())))?;
     }
     Ok((memory_base, table_base as u32))
 }
@@ -361,6 +413,7 @@ fn link(
     first: LibId,
     is_main: bool,
     mode: Mode,
+    deferred: &[LibId],
 ) -> wasmtime::Result<()> {
     let mut order = init_order(cx.data(), root, first);
     if is_main {
@@ -376,8 +429,14 @@ fn link(
     }
     for &id in &order {
         instantiate(cx, id)?;
+        if !deferred.is_empty() && id == root {
+            place_deferred(cx, deferred)?;
+        }
     }
     for &id in &order {
+        if abi::wasi::runs_own_ctors(cx.data(), id) {
+            continue;
+        }
         if let Some(ctors) = Process::export_func(cx, id, "__wasm_call_ctors") {
             ctors.call(&mut *cx, &[], &mut []).map_err(|e| {
                 let name = cx.data().libs[id].path.display().to_string();
@@ -405,7 +464,7 @@ fn check(data: &Process, lib: LibId, mode: Mode, out: &mut Vec<String>) {
         if (is_func && !mode.now) || l.info.dylink.is_weak_import(&import.module, name) {
             continue;
         }
-        if data.resolve(lib, name).is_some() || host::provides(&import.module, name) {
+        if data.resolve(lib, name).is_some() || abi::provides(&import.module, name) {
             continue;
         }
         if import.module == "GOT.mem" && host::linker_data(name) {
@@ -425,6 +484,9 @@ fn instantiate(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::R
         e.context(format!("{name}: instantiation failed"))
     })?;
     cx.data_mut().libs[lib].instance = Some(instance);
+    if cx.data().memory.is_none() {
+        abi::wasi::adopt(cx)?;
+    }
     slots::settle(cx, lib)?;
     fill_stand_ins(cx, lib)?;
     fill_unresolved(cx, lib)?;
@@ -467,7 +529,7 @@ fn fill_unresolved(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtim
             })
             .collect()
     };
-    let table = cx.data().table();
+    let table = cx.data().table()?;
     for (name, pointer, slot) in ready {
         if let Some(func) = Process::export_func(cx, lib, &pointer) {
             table.set(&mut *cx, u64::from(slot), wasmtime::Ref::Func(Some(func)))?;
@@ -489,8 +551,8 @@ fn bind(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<V
     for import in &info.imports {
         let name = import.name.as_str();
         let ext: Extern = match (&import.kind, import.module.as_str()) {
-            (ImportKind::Memory { .. }, _) => cx.data().memory().into(),
-            (ImportKind::Table { .. }, _) => cx.data().table().into(),
+            (ImportKind::Memory { .. }, _) => cx.data().memory()?.into(),
+            (ImportKind::Table { .. }, _) => cx.data().table()?.into(),
             (ImportKind::Global { .. }, "GOT.mem") if name == "__heap_base" && lib == 0 => cx
                 .data()
                 .heap_base
@@ -612,7 +674,7 @@ fn got_func(
             wasmtime::bail!("{name} is data, but is used as a function")
         }
         None => {
-            if let Some(func) = host::func(cx, name, None)? {
+            if let Some(func) = abi::host_func(cx, "env", name, None)? {
                 return slots::of_func(cx, func);
             }
             if cx.data().libs[lib]
@@ -703,6 +765,12 @@ fn func_import(
     sig: &Sig,
 ) -> wasmtime::Result<Binding> {
     let ty = func_type(cx.engine(), sig);
+    if abi::is_host_module(module) {
+        return match abi::host_func(cx, module, name, Some(sig))? {
+            Some(func) => Ok(Binding::Now(func)),
+            None => Ok(Binding::Now(late_bound(cx, ty, lib, module, name))),
+        };
+    }
     if let Some(sym) = cx.data().resolve(lib, name).cloned() {
         let Sym::Func { lib: d, .. } = &sym else {
             wasmtime::bail!("{name} is data, but is imported as a function");
@@ -729,7 +797,7 @@ fn func_import(
         }
         return Ok(Binding::Later { lib: d, export });
     }
-    if let Some(func) = host::func(cx, name, Some(sig))? {
+    if let Some(func) = abi::host_func(cx, module, name, Some(sig))? {
         return Ok(Binding::Now(func));
     }
     Ok(Binding::Now(late_bound(cx, ty, lib, module, name)))

@@ -90,6 +90,12 @@ pub struct ModuleInfo {
 impl ModuleInfo {
     /// Parses `bytes`; fails if it is not wasm or has no dylink metadata.
     pub fn parse(bytes: &[u8]) -> Result<ModuleInfo, DylinkError> {
+        Self::parse_with(bytes, true)
+    }
+
+    /// Parses `bytes`; without dylink metadata the module gets empty
+    /// metadata unless `require_dylink`.
+    pub fn parse_with(bytes: &[u8], require_dylink: bool) -> Result<ModuleInfo, DylinkError> {
         if bytes.len() < 8 || &bytes[0..4] != b"\0asm" {
             return Err(DylinkError::NotWasm);
         }
@@ -226,7 +232,11 @@ impl ModuleInfo {
                 _ => {}
             }
         }
-        info.dylink = dylink.unwrap_or(Err(DylinkError::Missing))?;
+        info.dylink = match dylink {
+            Some(d) => d?,
+            None if !require_dylink => DylinkInfo::default(),
+            None => return Err(DylinkError::Missing),
+        };
         Ok(info)
     }
 

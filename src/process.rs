@@ -168,15 +168,15 @@ impl Process {
     }
 
     /// The shared memory (created with the main module).
-    pub fn memory(&self) -> Memory {
+    pub fn memory(&self) -> wasmtime::Result<Memory> {
         self.memory
-            .expect("memory exists once the main module is set up")
+            .ok_or_else(|| wasmtime::format_err!("the program has no memory yet"))
     }
 
     /// The shared table (created with the main module).
-    pub fn table(&self) -> Table {
+    pub fn table(&self) -> wasmtime::Result<Table> {
         self.table
-            .expect("table exists once the main module is set up")
+            .ok_or_else(|| wasmtime::format_err!("the program has no function table yet"))
     }
 
     /// An exported function of an instantiated library.
@@ -201,7 +201,7 @@ pub mod slots {
         if let Some(&slot) = cx.data().slots.get(&raw) {
             return Ok(slot);
         }
-        let table = cx.data().table();
+        let table = cx.data().table()?;
         let slot = table.grow(&mut *cx, 1, Ref::Func(Some(func)))? as u32;
         cx.data_mut().slots.insert(raw, slot);
         Ok(slot)
@@ -209,7 +209,7 @@ pub mod slots {
 
     /// A fresh empty slot.
     pub fn reserve(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<u32> {
-        let table = cx.data().table();
+        let table = cx.data().table()?;
         Ok(table.grow(&mut *cx, 1, Ref::Func(None))? as u32)
     }
 
@@ -251,7 +251,7 @@ pub mod slots {
             data.pending = rest;
             mine.into_iter().map(|(_, e, s)| (e, s)).collect()
         };
-        let table = cx.data().table();
+        let table = cx.data().table()?;
         for (export, slot) in pending {
             if let Some(func) = Process::export_func(cx, lib, &export) {
                 table.set(&mut *cx, u64::from(slot), Ref::Func(Some(func)))?;

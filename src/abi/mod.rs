@@ -1,4 +1,109 @@
-//! The host ABIs programs are built against.
+//! The host ABIs programs are built against, and the one place that picks
+//! the host function for an import.
 
+pub mod dlrun;
 pub mod emscripten;
 pub mod mem;
+pub mod wasi;
+
+use wasmtime::{Func, StoreContextMut};
+
+use crate::loader::Candidate;
+use crate::modinfo::{ExportKind, ImportKind, Sig};
+use crate::process::Process;
+
+/// The kinds of main module dlrun runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavour {
+    /// emcc -sMAIN_MODULE: imports its memory, Emscripten's JS ABI.
+    Emscripten,
+    /// clang -pie against a PIC wasi-libc: imports its memory, WASI ABI.
+    WasiPie,
+    /// clang static against wasi-libc: defines and exports its memory.
+    WasiStatic,
+}
+
+impl Flavour {
+    /// Whether dlrun creates the memory (the main imports it).
+    pub fn host_memory(self) -> bool {
+        self != Flavour::WasiStatic
+    }
+}
+
+/// Whether the module imports functions only Emscripten's JS glue defines.
+pub fn has_emscripten_imports(c: &Candidate) -> bool {
+    c.info.imports.iter().any(|i| {
+        i.module == "env"
+            && (i.name.starts_with("emscripten_")
+                || i.name.starts_with("_emscripten_")
+                || i.name.starts_with("__syscall_")
+                || i.name == "_dlopen_js"
+                || i.name == "setTempRet0")
+    })
+}
+
+/// Which kind of main module `c` is, or why it is none.
+pub fn flavour_of(c: &Candidate) -> Result<Flavour, String> {
+    let imports_memory = c
+        .info
+        .imports
+        .iter()
+        .any(|i| matches!(i.kind, ImportKind::Memory { .. }));
+    let exports_memory = c.info.exports.iter().any(|(_, k)| *k == ExportKind::Memory);
+    let has_heap = c.info.imports.iter().any(|i| i.name == "__heap_base")
+        || c.info.export("__heap_base").is_some()
+        || c.info.export("_start").is_some();
+    match (imports_memory, exports_memory) {
+        (true, _) if !has_heap && c.info.export("main").is_none() => Err(format!(
+            "{}: this is a shared library (side module), not a main module; run the program's main module instead",
+            c.path.display()
+        )),
+        (true, _)
+            if has_emscripten_imports(c)
+                || !c
+                    .info
+                    .imports
+                    .iter()
+                    .any(|i| i.module == "wasi_snapshot_preview1") =>
+        {
+            Ok(Flavour::Emscripten)
+        }
+        (true, _) => Ok(Flavour::WasiPie),
+        (false, true) => Ok(Flavour::WasiStatic),
+        (false, false) => Err(format!(
+            "{}: neither imports nor exports a memory: not a main module dlrun can run",
+            c.path.display()
+        )),
+    }
+}
+
+/// The host function for import `module.name`, shaped to `sig` where the
+/// ABI has variants; `None` when the host does not define it.
+pub fn host_func(
+    cx: &mut StoreContextMut<'_, Process>,
+    module: &str,
+    name: &str,
+    sig: Option<&Sig>,
+) -> wasmtime::Result<Option<Func>> {
+    if module == dlrun::MODULE {
+        return Ok(dlrun::build(cx, name));
+    }
+    emscripten::func(cx, name, sig)
+}
+
+/// Import modules only the host serves: their names never bind to a
+/// library's export of the same name.
+pub fn is_host_module(module: &str) -> bool {
+    matches!(
+        module,
+        dlrun::MODULE | "wasi_snapshot_preview1" | "wasi_unstable"
+    )
+}
+
+/// Whether the host defines `module.name` (for RTLD_NOW checks).
+pub fn provides(module: &str, name: &str) -> bool {
+    if module == dlrun::MODULE {
+        return dlrun::NAMES.contains(&name);
+    }
+    emscripten::provides(module, name)
+}

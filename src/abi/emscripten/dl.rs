@@ -36,7 +36,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
              -> wasmtime::Result<()> {
                 let ok = open(&mut c, handle as u32)? != 0;
                 let cb = if ok { onsuccess } else { onerror };
-                let table = c.data().table();
+                let table = c.data().table()?;
                 let f = table
                     .get(&mut c, cb as u32 as u64)
                     .and_then(|r| r.as_func().flatten().copied())
@@ -49,7 +49,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
         "_dlsym_js" => Func::wrap(
             &mut *cx,
             |mut c: Caller<'_, Process>, handle: i32, symbol: i32| -> wasmtime::Result<i32> {
-                let m = c.data().memory();
+                let m = c.data().memory()?;
                 let name = mem::read_cstr(&c, m, symbol as u32, "dlsym symbol name")?;
                 let scope = match handle {
                     0 | RTLD_NEXT => Scope::Global,
@@ -81,7 +81,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
 
 /// Loads the library named in the guest's `struct dso` at `handle`.
 fn open(c: &mut Caller<'_, Process>, handle: u32) -> wasmtime::Result<i32> {
-    let m = c.data().memory();
+    let m = c.data().memory()?;
     let name = mem::read_cstr(&*c, m, handle + DSO_NAME, "dlopen file name")?;
     let flags = mem::read_u32(&*c, m, handle + DSO_FLAGS, "dlopen flags")? as i32;
     if name == "__main__" {

@@ -59,22 +59,22 @@ fn call(cx: Cx, name: &str, args: &[Val], nresults: usize) -> wasmtime::Result<i
 }
 
 fn rd(cx: Cx, ptr: u32) -> wasmtime::Result<u32> {
-    let m = cx.data().memory();
+    let m = cx.data().memory()?;
     mem::read_u32(&*cx, m, ptr, "C++ exception header")
 }
 
 fn wr(cx: Cx, ptr: u32, v: u32) -> wasmtime::Result<()> {
-    let m = cx.data().memory();
+    let m = cx.data().memory()?;
     mem::write_u32(&mut *cx, m, ptr, v, "C++ exception header")
 }
 
 fn rd8(cx: Cx, ptr: u32) -> wasmtime::Result<u8> {
-    let m = cx.data().memory();
+    let m = cx.data().memory()?;
     Ok(mem::read(&*cx, m, ptr, 1, "C++ exception header")?[0])
 }
 
 fn wr8(cx: Cx, ptr: u32, v: u8) -> wasmtime::Result<()> {
-    let m = cx.data().memory();
+    let m = cx.data().memory()?;
     mem::write(&mut *cx, m, ptr, &[v], "C++ exception header")
 }
 
@@ -96,7 +96,7 @@ fn dec_ref(cx: Cx, exc: u32) -> wasmtime::Result<()> {
     if prev == 1 && rd8(cx, h + 13)? == 0 {
         let dtor = rd(cx, h + 8)?;
         if dtor != 0 {
-            let table = cx.data().table();
+            let table = cx.data().table()?;
             if let Some(f) = table
                 .get(&mut *cx, u64::from(dtor))
                 .and_then(|r| r.as_func().flatten().copied())
@@ -312,7 +312,7 @@ pub fn describe_uncaught(cx: &mut StoreContextMut<'_, Process>, exc: u32) -> Str
         return "terminate called after throwing an exception".into();
     };
     let mangled = rd(cx, ty + 4).ok().and_then(|p| {
-        let m = cx.data().memory();
+        let m = cx.data().memory().ok()?;
         mem::read_cstr(&*cx, m, p, "typeinfo name").ok()
     });
     let name = mangled
@@ -342,7 +342,7 @@ fn demangle(cx: Cx, mangled: &str) -> Option<String> {
         if r == 0 {
             return None;
         }
-        let m = cx.data().memory();
+        let m = cx.data().memory().ok()?;
         mem::read_cstr(&*cx, m, r as u32, "demangled name").ok()
     })();
     if let (Some(g), Some(v)) = (cx.data().stack_pointer, saved) {
@@ -380,13 +380,13 @@ fn what(cx: Cx, exc: u32, ty: u32) -> Option<String> {
         let obj = rd(cx, slot).ok()?;
         let vtable = rd(cx, obj).ok()?;
         let what_fn = rd(cx, vtable + 8).ok()?;
-        let table = cx.data().table();
+        let table = cx.data().table().ok()?;
         let f = table
             .get(&mut *cx, u64::from(what_fn))
             .and_then(|r| r.as_func().flatten().copied())?;
         let mut out = [Val::I32(0)];
         f.call(&mut *cx, &[Val::I32(obj as i32)], &mut out).ok()?;
-        let m = cx.data().memory();
+        let m = cx.data().memory().ok()?;
         mem::read_cstr(&*cx, m, out[0].unwrap_i32() as u32, "what()").ok()
     })();
     if let (Some(g), Some(v)) = (cx.data().stack_pointer, saved) {

@@ -54,7 +54,7 @@ pub mod errno {
     pub const SPIPE: i32 = 70;
 }
 
-fn memory(c: &Caller<'_, Process>) -> wasmtime::Memory {
+fn memory(c: &Caller<'_, Process>) -> wasmtime::Result<wasmtime::Memory> {
     c.data().memory()
 }
 
@@ -86,7 +86,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
              n: i32,
              out: i32|
              -> wasmtime::Result<i32> {
-                let m = memory(&c);
+                let m = memory(&c)?;
                 let mut total = 0u32;
                 let bufs = mem::read_iovecs(&c, m, iovs as u32, n as u32, "fd_write")?;
                 let mut bytes = Vec::new();
@@ -120,7 +120,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
                 if fd != 0 {
                     return Ok(errno::BADF);
                 }
-                let m = memory(&c);
+                let m = memory(&c)?;
                 let bufs = mem::read_iovecs(&c, m, iovs as u32, n as u32, "fd_read")?;
                 let mut total = 0u32;
                 for (p, l) in bufs {
@@ -162,7 +162,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
                 if !(0..3).contains(&fd) {
                     return Ok(errno::BADF);
                 }
-                let m = memory(&c);
+                let m = memory(&c)?;
                 let mut stat = [0u8; 24];
                 stat[0] = 2; // character device
                 mem::write(&mut c, m, buf as u32, &stat, "fd_fdstat_get")?;
@@ -177,7 +177,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
                     env.len() as u32,
                     env.iter().map(|e| e.len() as u32 + 1).sum::<u32>(),
                 );
-                let m = memory(&c);
+                let m = memory(&c)?;
                 mem::write_u32(&mut c, m, count as u32, n, "environ_sizes_get")?;
                 mem::write_u32(&mut c, m, size as u32, bytes, "environ_sizes_get")?;
                 Ok(0)
@@ -199,7 +199,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
                     args.len() as u32,
                     args.iter().map(|e| e.len() as u32 + 1).sum::<u32>(),
                 );
-                let m = memory(&c);
+                let m = memory(&c)?;
                 mem::write_u32(&mut c, m, count as u32, n, "args_sizes_get")?;
                 mem::write_u32(&mut c, m, size as u32, bytes, "args_sizes_get")?;
                 Ok(0)
@@ -227,7 +227,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
              line: i32,
              func: i32|
              -> wasmtime::Result<()> {
-                let m = memory(&c);
+                let m = memory(&c)?;
                 let text =
                     |p: i32| mem::read_cstr(&c, m, p as u32, "__assert_fail").unwrap_or_default();
                 let prog = c.data().guest.args.first().cloned().unwrap_or_default();
@@ -242,7 +242,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
         "emscripten_memcpy_big" => Func::wrap(
             &mut *cx,
             |mut c: Caller<'_, Process>, dest: i32, src: i32, n: i32| -> wasmtime::Result<i32> {
-                let m = memory(&c);
+                let m = memory(&c)?;
                 let data = m.data_mut(&mut c);
                 let (d, s, n) = (dest as u32 as usize, src as u32 as usize, n as u32 as usize);
                 if s.checked_add(n).is_none_or(|e| e > data.len())
@@ -259,7 +259,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
         "emscripten_resize_heap" => Func::wrap(
             &mut *cx,
             |mut c: Caller<'_, Process>, requested: i32| -> i32 {
-                let m = memory(&c);
+                let Ok(m) = memory(&c) else { return 0 };
                 let have = m.data_size(&c) as u64;
                 let want = requested as u32 as u64;
                 if want <= have {
@@ -270,7 +270,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
             },
         ),
         "emscripten_get_heap_max" => Func::wrap(&mut *cx, |c: Caller<'_, Process>| -> i32 {
-            let m = memory(&c);
+            let Ok(m) = memory(&c) else { return 0 };
             let max_pages = m.ty(&c).maximum().unwrap_or(32768).min(32768);
             (max_pages * 65536)
                 .min(2u64 << 30)
@@ -290,7 +290,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
                     1 | 4 => monotonic_ns(),
                     _ => return Ok(-errno::INVAL),
                 };
-                let m = memory(&c);
+                let m = memory(&c)?;
                 mem::write_u32(
                     &mut c,
                     m,
@@ -321,7 +321,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
                         return Ok(());
                     }
                 };
-                let m = memory(&c);
+                let m = memory(&c)?;
                 mem::write_u64(&mut c, m, out, ns, "clock_time_get")?;
                 results[0] = Val::I32(0);
                 Ok(())
@@ -330,7 +330,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
         "clock_res_get" => Func::wrap(
             &mut *cx,
             |mut c: Caller<'_, Process>, _clock: i32, out: i32| -> wasmtime::Result<i32> {
-                let m = memory(&c);
+                let m = memory(&c)?;
                 mem::write_u64(&mut c, m, out as u32, 1000, "clock_res_get")?;
                 Ok(0)
             },
@@ -340,7 +340,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
             |mut c: Caller<'_, Process>, out: i32| -> wasmtime::Result<i32> {
                 let secs = (realtime_ns() / 1_000_000_000) as i32;
                 if out != 0 {
-                    let m = memory(&c);
+                    let m = memory(&c)?;
                     mem::write_u32(&mut c, m, out as u32, secs as u32, "time")?;
                 }
                 Ok(secs)
@@ -356,7 +356,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
                 let mut bytes: Vec<u8> = name.into_bytes();
                 bytes.truncate(len as usize - 1);
                 bytes.push(0);
-                let m = memory(&c);
+                let m = memory(&c)?;
                 mem::write(&mut c, m, buf as u32, &bytes, "_emscripten_get_progname")
             },
         ),
@@ -380,7 +380,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
             |mut c: Caller<'_, Process>, buf: i32, len: i32| -> wasmtime::Result<i32> {
                 let mut bytes = vec![0u8; len as u32 as usize];
                 fill_random(&mut bytes);
-                let m = memory(&c);
+                let m = memory(&c)?;
                 mem::write(&mut c, m, buf as u32, &bytes, "getentropy")?;
                 Ok(0)
             },
@@ -388,7 +388,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
         "__call_sighandler" => Func::wrap(
             &mut *cx,
             |mut c: Caller<'_, Process>, fp: i32, sig: i32| -> wasmtime::Result<()> {
-                let table = c.data().table();
+                let table = c.data().table()?;
                 let f = table
                     .get(&mut c, fp as u32 as u64)
                     .and_then(|r| r.as_func().flatten().copied())
@@ -410,7 +410,7 @@ fn write_strings(
     ptrs: u32,
     buf: u32,
 ) -> wasmtime::Result<()> {
-    let m = memory(c);
+    let m = memory(c)?;
     let mut at = buf;
     for (i, s) in items.iter().enumerate() {
         mem::write_u32(&mut *c, m, ptrs + 4 * i as u32, at, "environ")?;

@@ -23,20 +23,6 @@ pub const GLOBAL_BASE: u32 = 1024;
 pub const STACK_SIZE: u32 = 5 * 1024 * 1024;
 const PAGE: u64 = 65536;
 
-/// Whether this is an Emscripten relocatable main (it imports its memory).
-pub fn is_main(c: &Candidate) -> bool {
-    c.info
-        .imports
-        .iter()
-        .any(|i| i.module == "env" && matches!(i.kind, ImportKind::Memory { .. }))
-}
-
-/// Whether an Emscripten module that imports its memory is a side module:
-/// only a main module carries libc's heap (`__heap_base`).
-pub fn is_side(c: &Candidate) -> bool {
-    is_main(c) && !c.info.imports.iter().any(|i| i.name == "__heap_base")
-}
-
 /// Creates memory, table, stack and heap as emcc's JS glue would, and fixes
 /// the main module's bases. Returns the stack's (low, high) bounds.
 pub fn prepare(
@@ -172,7 +158,7 @@ pub fn allocate(
     size: u32,
     align: u32,
 ) -> wasmtime::Result<u32> {
-    if !cx.data().runtime_ready {
+    if !cx.data().runtime_ready && cx.data().heap_base.is_some() {
         let heap = cx
             .data()
             .heap_base
@@ -203,7 +189,7 @@ pub fn allocate(
     if base == 0 {
         wasmtime::bail!("out of memory allocating {size} bytes for static data");
     }
-    let memory = cx.data().memory();
+    let memory = cx.data().memory()?;
     crate::abi::mem::write(
         &mut *cx,
         memory,
@@ -216,7 +202,7 @@ pub fn allocate(
 
 /// Grows memory so that `end` bytes are addressable.
 fn ensure_memory(cx: &mut StoreContextMut<'_, Process>, end: u32) -> wasmtime::Result<()> {
-    let memory = cx.data().memory();
+    let memory = cx.data().memory()?;
     let have = memory.data_size(&*cx) as u64;
     if u64::from(end) > have {
         let pages = (u64::from(end) - have).div_ceil(PAGE);
@@ -253,7 +239,7 @@ pub fn stack_push(cx: &mut StoreContextMut<'_, Process>, bytes: &[u8]) -> wasmti
         .map(|a| a & !15)
         .filter(|&a| a >= cx.data().stack.0)
         .ok_or_else(|| wasmtime::format_err!("stack overflow"))?;
-    let memory = cx.data().memory();
+    let memory = cx.data().memory()?;
     crate::abi::mem::write(&mut *cx, memory, addr, bytes, "stack")?;
     sp.set(&mut *cx, Val::I32(addr as i32))?;
     Ok(addr)

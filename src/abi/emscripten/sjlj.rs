@@ -50,7 +50,7 @@ pub fn build(
                 None => None,
             };
             let fp = params[0].unwrap_i32() as u32;
-            let table = c.data().table();
+            let table = c.data().table()?;
             let target = table
                 .get(&mut c, u64::from(fp))
                 .and_then(|r| r.as_func().flatten().copied())

@@ -1,0 +1,205 @@
+//! The import module `dlrun`: the host half of `libc-shim`, which gives
+//! wasi-libc programs `<dlfcn.h>`. Handles are library ids plus one (0 is
+//! RTLD_DEFAULT, -1 RTLD_NEXT); the pending error message is kept here, one
+//! per process, set by a failing call and cleared by a successful one or by
+//! reading it, as glibc does.
+
+use wasmtime::{AsContextMut, Caller, Func, StoreContextMut};
+
+use crate::abi::mem;
+use crate::dlfcn::{self, Scope};
+use crate::process::Process;
+use crate::symbols::{LibId, Sym};
+
+/// The import module name.
+pub const MODULE: &str = "dlrun";
+
+/// Names this module defines.
+pub const NAMES: &[&str] = &["open", "sym", "close", "error", "addr"];
+
+fn handle_of(lib: LibId) -> i32 {
+    lib as i32 + 1
+}
+
+fn lib_of(data: &Process, handle: i32) -> Option<LibId> {
+    let lib = usize::try_from(handle).ok()?.checked_sub(1)?;
+    data.libs.get(lib).filter(|l| l.alive).map(|_| lib)
+}
+
+fn fail(c: &mut Caller<'_, Process>, msg: String) -> i32 {
+    c.data_mut().dl.error = Some(msg);
+    0
+}
+
+/// Builds host function `name` of module `dlrun`.
+pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> {
+    Some(match name {
+        "open" => Func::wrap(
+            &mut *cx,
+            |mut c: Caller<'_, Process>, name: i32, mode: i32| -> wasmtime::Result<i32> {
+                if name == 0 {
+                    c.data_mut().dl.error = None;
+                    return Ok(handle_of(0));
+                }
+                let m = c.data().memory()?;
+                let file = mem::read_cstr(&c, m, name as u32, "dlopen file name")?;
+                let mut cx = c.as_context_mut();
+                match dlfcn::open(&mut cx, &file, mode, 0) {
+                    Ok(lib) => {
+                        c.data_mut().dl.error = None;
+                        Ok(handle_of(lib))
+                    }
+                    Err(msg) => Ok(fail(&mut c, msg)),
+                }
+            },
+        ),
+        "sym" => Func::wrap(
+            &mut *cx,
+            |mut c: Caller<'_, Process>,
+             handle: i32,
+             name: i32,
+             out: i32|
+             -> wasmtime::Result<i32> {
+                let m = c.data().memory()?;
+                let symbol = mem::read_cstr(&c, m, name as u32, "dlsym symbol name")?;
+                let scope = match handle {
+                    0 | -1 => Scope::Global,
+                    h => match lib_of(c.data(), h) {
+                        Some(0) => Scope::Global,
+                        Some(lib) => Scope::Handle(lib),
+                        None => {
+                            fail(&mut c, format!("invalid handle {h}"));
+                            return Ok(-1);
+                        }
+                    },
+                };
+                let mut cx = c.as_context_mut();
+                match dlfcn::sym(&mut cx, scope, &symbol) {
+                    Ok(addr) => {
+                        mem::write_u32(&mut c, m, out as u32, addr, "dlsym result")?;
+                        c.data_mut().dl.error = None;
+                        Ok(0)
+                    }
+                    Err(msg) => {
+                        fail(&mut c, msg);
+                        Ok(-1)
+                    }
+                }
+            },
+        ),
+        "close" => Func::wrap(&mut *cx, |mut c: Caller<'_, Process>, handle: i32| -> i32 {
+            let Some(lib) = lib_of(c.data(), handle) else {
+                fail(&mut c, format!("invalid handle {handle}"));
+                return -1;
+            };
+            let mut cx = c.as_context_mut();
+            match dlfcn::close(&mut cx, lib) {
+                Ok(()) => 0,
+                Err(msg) => {
+                    fail(&mut c, msg);
+                    -1
+                }
+            }
+        }),
+        "error" => Func::wrap(
+            &mut *cx,
+            |mut c: Caller<'_, Process>, buf: i32, len: i32| -> wasmtime::Result<i32> {
+                let Some(msg) = c.data_mut().dl.error.take() else {
+                    return Ok(0);
+                };
+                if len <= 0 {
+                    return Ok(0);
+                }
+                let mut bytes = msg.into_bytes();
+                bytes.truncate(len as usize - 1);
+                bytes.push(0);
+                let m = c.data().memory()?;
+                mem::write(&mut c, m, buf as u32, &bytes, "dlerror buffer")?;
+                Ok(1)
+            },
+        ),
+        "addr" => Func::wrap(
+            &mut *cx,
+            |mut c: Caller<'_, Process>,
+             addr: i32,
+             fname: i32,
+             flen: i32,
+             sname: i32,
+             slen: i32,
+             fbase: i32,
+             saddr: i32|
+             -> wasmtime::Result<i32> {
+                let Some(found) = describe(c.data(), addr as u32) else {
+                    return Ok(0);
+                };
+                let m = c.data().memory()?;
+                let put = |c: &mut Caller<'_, Process>,
+                           at: i32,
+                           len: i32,
+                           s: &str|
+                 -> wasmtime::Result<()> {
+                    if len <= 0 {
+                        return Ok(());
+                    }
+                    let mut bytes = s.as_bytes().to_vec();
+                    bytes.truncate(len as usize - 1);
+                    bytes.push(0);
+                    mem::write(c, m, at as u32, &bytes, "dladdr buffer")
+                };
+                put(&mut c, fname, flen, &found.file)?;
+                put(&mut c, sname, slen, &found.symbol)?;
+                mem::write_u32(&mut c, m, fbase as u32, found.base, "dladdr")?;
+                mem::write_u32(&mut c, m, saddr as u32, found.symbol_addr, "dladdr")?;
+                Ok(1)
+            },
+        ),
+        _ => return None,
+    })
+}
+
+/// What dladdr reports for an address.
+#[derive(Debug, PartialEq, Eq)]
+pub struct AddrInfo {
+    pub file: String,
+    pub base: u32,
+    pub symbol: String,
+    pub symbol_addr: u32,
+}
+
+/// The library whose static data or table range holds `addr`, and its
+/// nearest exported symbol at or below it.
+pub fn describe(data: &Process, addr: u32) -> Option<AddrInfo> {
+    for lib in data.libs.iter().filter(|l| l.alive) {
+        let d = &lib.info.dylink;
+        let in_data =
+            d.mem_size > 0 && (lib.memory_base..lib.memory_base + d.mem_size).contains(&addr);
+        let in_table =
+            d.table_size > 0 && (lib.table_base..lib.table_base + d.table_size).contains(&addr);
+        if !in_data && !in_table {
+            continue;
+        }
+        let mut best: Option<(&str, u32)> = None;
+        for (name, sym) in &lib.syms {
+            let at = match sym {
+                Sym::Data(a) if in_data => *a,
+                Sym::Func { index, .. } if in_table => match lib.info.table_positions.get(index) {
+                    Some(crate::modinfo::ConstAddr::Relative(p)) => lib.table_base + *p as u32,
+                    Some(crate::modinfo::ConstAddr::Absolute(p)) => *p as u32,
+                    None => continue,
+                },
+                _ => continue,
+            };
+            if at <= addr && best.is_none_or(|(_, b)| at > b) {
+                best = Some((name, at));
+            }
+        }
+        let (symbol, symbol_addr) = best.map(|(n, a)| (n.to_string(), a)).unwrap_or_default();
+        return Some(AddrInfo {
+            file: lib.path.display().to_string(),
+            base: lib.memory_base,
+            symbol,
+            symbol_addr,
+        });
+    }
+    None
+}

@@ -1,0 +1,54 @@
+//! clang/wasi-libc programs: a main module that defines its own memory,
+//! table and stack pointer (static, or PIE against a PIC wasi-libc) and
+//! starts through `_start`, with dlopen from `libc-shim`.
+
+use wasmtime::StoreContextMut;
+
+use crate::process::Process;
+
+/// Takes the memory, table and stack pointer the main module defines as the
+/// process's own, right after it is instantiated.
+pub fn adopt(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()> {
+    let instance = cx.data().libs[0]
+        .instance
+        .ok_or_else(|| wasmtime::format_err!("the main module is not instantiated"))?;
+    let memory = instance
+        .get_memory(&mut *cx, "memory")
+        .ok_or_else(|| wasmtime::format_err!("the main module exports no memory"))?;
+    let table = instance
+        .get_table(&mut *cx, "__indirect_function_table")
+        .ok_or_else(|| {
+            wasmtime::format_err!("the main module exports no table (link it with --export-table)")
+        })?;
+    let sp = instance.get_global(&mut *cx, "__stack_pointer");
+    let mut value = |name: &str| {
+        instance
+            .get_global(&mut *cx, name)
+            .and_then(|g| g.get(&mut *cx).i32())
+            .map(|v| v as u32)
+    };
+    let data_end = value("__data_end");
+    let heap_base = value("__heap_base");
+    let top = sp.map(|g| g.get(&mut *cx).i32().unwrap_or(0) as u32);
+    let data = cx.data_mut();
+    data.memory = Some(memory);
+    data.table = Some(table);
+    data.stack_pointer = sp;
+    data.stack = (data_end.unwrap_or(0), heap_base.or(top).unwrap_or(0));
+    Ok(())
+}
+
+/// Runs the program: `_start` (which runs main's constructors, `main` and
+/// `exit`), or `main` itself for modules built without an entry point.
+pub fn call_start(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<i32> {
+    if let Some(start) = Process::export_func(cx, 0, "_start") {
+        start.call(&mut *cx, &[], &mut [])?;
+        return Ok(0);
+    }
+    super::emscripten::call_main(cx)
+}
+
+/// Whether the main module runs its own constructors (from `_start`).
+pub fn runs_own_ctors(data: &Process, lib: usize) -> bool {
+    lib == 0 && data.libs[0].info.export("_start").is_some()
+}
