@@ -5,6 +5,7 @@
 mod dl;
 mod env;
 mod sjlj;
+mod time;
 
 use wasmtime::{
     Func, Global, GlobalType, Memory, MemoryType, Mutability, RefType, StoreContextMut, Table,
@@ -100,6 +101,7 @@ pub fn provides(module: &str, name: &str) -> bool {
         || env::NAMES.contains(&name)
         || dl::NAMES.contains(&name)
         || sjlj::NAMES.contains(&name)
+        || time::NAMES.contains(&name)
 }
 
 /// Data symbols the linker or JS glue defines rather than any module.
@@ -140,6 +142,8 @@ pub fn func(
     let built = if let Some(f) = sjlj::build(cx, name, sig)? {
         Some(f)
     } else if let Some(f) = dl::build(cx, name) {
+        Some(f)
+    } else if let Some(f) = time::build(cx, name, sig) {
         Some(f)
     } else {
         env::build(cx, name, sig)
