@@ -130,3 +130,27 @@ void fmt_misc(void (*emit)(const char *)) {
   snprintf(line, sizeof line, "mktime(localtime(now)) == now: %d", again == now);
   emit(line);
 }
+
+/* strptime: Emscripten's JS regex-based parser, quirks included. */
+void fmt_parse(void (*emit)(const char *)) {
+  static const char *const cases[][2] = {
+    {"2023-11-14 22:13:20 rest", "%Y-%m-%d %H:%M:%S"},
+    {"Tue, 29 feb 2000 01:02:03 PM", "%a, %d %b %Y %r"},
+    {"12/31/99", "%D"}, {"1/2/2003", "%x"}, {"Thu Jan 01 00:00:00 1970", "%c"},
+    {"June 5, 2021", "%B %d, %Y"}, {"15:30:45", "%T"}, {"20 23", "%C %y"}, {"68", "%y"},
+    {"2023 045", "%Y %j"}, {"2023-01-01 12:00 PM", "%Y-%m-%d %I:%M %p"}, {"0050", "%Y"},
+    {"2023 10 Mon", "%Y %W %a"}, {"wednesday 2024 05", "%A %Y %U"},
+    {"3/4", "%d/%d"}, {"[1]", "[%d]"}, {"2024-02-30", "%F"}, {"2023-13-01", "%F"}, {"x2023", "%Y"},
+  };
+  char line[200];
+  for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    tm.tm_year = 123; tm.tm_mon = 5; tm.tm_mday = 15; tm.tm_hour = 7; tm.tm_min = 8; tm.tm_sec = 9;
+    char *end = strptime(cases[i][0], cases[i][1], &tm);
+    snprintf(line, sizeof line, "strptime [%s] [%s] -> %ld: %d-%d-%d %d:%d:%d wday=%d yday=%d isdst=%d",
+             cases[i][0], cases[i][1], end ? (long)(end - cases[i][0]) : -1L, tm.tm_year, tm.tm_mon,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, tm.tm_wday, tm.tm_yday, tm.tm_isdst);
+    emit(line);
+  }
+}

@@ -6,6 +6,7 @@ void fmt_norm(int year, int mon, int mday, int hour, int min, int sec, int isdst
               void (*emit)(const char *));
 void fmt_small(void (*emit)(const char *));
 void fmt_misc(void (*emit)(const char *));
+void fmt_parse(void (*emit)(const char *));
 
 static void emit(const char *line) { puts(line); }
 
@@ -28,6 +29,7 @@ int main(void) {
   fmt_norm(-1850, 0, 1, 0, 0, 0, 0, emit);     /* year 50 -> 1950 in JS */
   fmt_norm(200, 0, 1, 0, 0, 0, 0, emit);       /* 2100: wraps a 32-bit time_t */
   fmt_small(emit);
+  fmt_parse(emit);
   fmt_misc(emit);
   return 0;
 }

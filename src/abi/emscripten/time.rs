@@ -1,7 +1,7 @@
 //! The time part of Emscripten 3.1's host ABI: clocks, the `struct tm`
 //! conversions libc delegates to JS (`_tzset_js`, `_localtime_js`,
 //! `_gmtime_js`, `_mktime_js`, `_timegm_js`), and `strftime`/`strptime`,
-//! which Emscripten implements in JS.
+//! which Emscripten implements in JS (see [`format`], [`parse`]).
 //!
 //! The conversions compute exactly what `library.js` computes with JS
 //! `Date`s, quirks included (see [`jsdate`], [`format`]), so output matches
@@ -15,6 +15,8 @@
 
 mod format;
 mod jsdate;
+mod parse;
+mod regex;
 mod zone;
 
 use std::sync::OnceLock;
@@ -38,6 +40,8 @@ pub const NAMES: &[&str] = &[
     "_timegm_js",
     "strftime",
     "strftime_l",
+    "strptime",
+    "strptime_l",
     "time",
     "clock_gettime",
     "__clock_gettime",
@@ -437,6 +441,33 @@ fn strftime(
     Ok(bytes.len() as i32 - 1)
 }
 
+/// `strptime(buf, format, tm)`: the address after what was parsed, or 0.
+fn strptime(
+    c: &mut Caller<'_, Process>,
+    zone: &Zone,
+    buf: i32,
+    format: i32,
+    tm: i32,
+) -> wasmtime::Result<i32> {
+    let m = memory(c);
+    let text = |p: i32, what: &str| match p {
+        0 => Ok(String::new()),
+        p => mem::read_cstr(&*c, m, p as u32, what),
+    };
+    let (format, input) = (
+        text(format, "strptime format")?,
+        text(buf, "strptime input")?,
+    );
+    let mut t = read_tm(c, tm, 36, "strptime")?;
+    match parse::strptime(zone, &input, &format, &mut t) {
+        Some(n) => {
+            write_tm(c, tm, t, 36, "strptime")?;
+            Ok(buf.wrapping_add(n as i32))
+        }
+        None => Ok(0),
+    }
+}
+
 /// Builds host function `name`.
 pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig>) -> Option<Func> {
     if !NAMES.contains(&name) {
@@ -529,6 +560,23 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
                   -> wasmtime::Result<i32> {
                 strftime(&mut c, &zone, s, maxsize, format, tm)
             },
+        ),
+        "strptime" => Func::wrap(
+            &mut *cx,
+            move |mut c: Caller<'_, Process>,
+                  buf: i32,
+                  format: i32,
+                  tm: i32|
+                  -> wasmtime::Result<i32> { strptime(&mut c, &zone, buf, format, tm) },
+        ),
+        "strptime_l" => Func::wrap(
+            &mut *cx,
+            move |mut c: Caller<'_, Process>,
+                  buf: i32,
+                  format: i32,
+                  tm: i32,
+                  _locale: i32|
+                  -> wasmtime::Result<i32> { strptime(&mut c, &zone, buf, format, tm) },
         ),
         "time" => Func::wrap(
             &mut *cx,

@@ -233,7 +233,7 @@ fn secs_of(t: f64) -> i64 {
 /// V8's local-to-UTC step of `new Date(...)` and the setters.
 fn to_utc(zone: &Zone, t: f64) -> f64 {
     // V8 allows ten days of slack before the offset is applied.
-    if !(t.abs() <= MAX_TIME + 864_000_000.0) {
+    if t.is_nan() || t.abs() > MAX_TIME + 864_000_000.0 {
         return f64::NAN;
     }
     time_clip(t - f64::from(zone.offset_from_local(secs_of(t))) * 1000.0)
