@@ -115,7 +115,7 @@ fn a_module_without_dylink_is_not_a_main_module() {
     write_wat(&dir, "main.wasm", "(module (func (export \"main\")))");
     let (status, _, err) = dlrun(&dir, &["main.wasm"]);
     assert_eq!(status, 1);
-    assert!(err.contains("not a main or side module"), "{err}");
+    assert!(err.contains("not a main module"), "{err}");
 }
 
 #[test]

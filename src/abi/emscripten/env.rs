@@ -1,9 +1,8 @@
 //! Emscripten's `env` and WASI functions for ordinary C: stdio, argv and
-//! environment, exit, memory growth, clocks, i64 high halves.
+//! environment, exit, memory growth, i64 high halves (clocks are in
+//! `time`).
 
 use std::io::{Read, Write};
-use std::sync::OnceLock;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use wasmtime::{Caller, Func, StoreContextMut, Val};
 
@@ -33,12 +32,6 @@ pub const NAMES: &[&str] = &[
     "emscripten_get_heap_max",
     "setTempRet0",
     "getTempRet0",
-    "emscripten_get_now",
-    "clock_gettime",
-    "__clock_gettime",
-    "clock_time_get",
-    "clock_res_get",
-    "time",
     "_emscripten_get_progname",
     "__syscall_ioctl",
     "__syscall_fcntl64",
@@ -58,25 +51,8 @@ fn memory(c: &Caller<'_, Process>) -> wasmtime::Result<wasmtime::Memory> {
     c.data().memory()
 }
 
-fn start_time() -> Instant {
-    static START: OnceLock<Instant> = OnceLock::new();
-    *START.get_or_init(Instant::now)
-}
-
-fn realtime_ns() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0)
-}
-
-fn monotonic_ns() -> u64 {
-    start_time().elapsed().as_nanos() as u64
-}
-
 /// Builds host function `name`.
 pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig>) -> Option<Func> {
-    start_time();
     let f = match name {
         "fd_write" => Func::wrap(
             &mut *cx,
@@ -281,71 +257,6 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
             c.data_mut().temp_ret0 = v;
         }),
         "getTempRet0" => Func::wrap(&mut *cx, |c: Caller<'_, Process>| c.data().temp_ret0),
-        "emscripten_get_now" => Func::wrap(&mut *cx, || monotonic_ns() as f64 / 1e6),
-        "clock_gettime" | "__clock_gettime" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, clock: i32, tp: i32| -> wasmtime::Result<i32> {
-                let ns = match clock {
-                    0 => realtime_ns(),
-                    1 | 4 => monotonic_ns(),
-                    _ => return Ok(-errno::INVAL),
-                };
-                let m = memory(&c)?;
-                mem::write_u32(
-                    &mut c,
-                    m,
-                    tp as u32,
-                    (ns / 1_000_000_000) as u32,
-                    "clock_gettime",
-                )?;
-                mem::write_u32(
-                    &mut c,
-                    m,
-                    tp as u32 + 4,
-                    (ns % 1_000_000_000) as u32,
-                    "clock_gettime",
-                )?;
-                Ok(0)
-            },
-        ),
-        "clock_time_get" => {
-            let ty = crate::loader::func_type(cx.engine(), sig?);
-            Func::new(&mut *cx, ty, |mut c, params, results| {
-                let clock = params[0].unwrap_i32();
-                let out = params[params.len() - 1].unwrap_i32() as u32;
-                let ns = match clock {
-                    0 => realtime_ns(),
-                    1..=3 => monotonic_ns(),
-                    _ => {
-                        results[0] = Val::I32(errno::INVAL);
-                        return Ok(());
-                    }
-                };
-                let m = memory(&c)?;
-                mem::write_u64(&mut c, m, out, ns, "clock_time_get")?;
-                results[0] = Val::I32(0);
-                Ok(())
-            })
-        }
-        "clock_res_get" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, _clock: i32, out: i32| -> wasmtime::Result<i32> {
-                let m = memory(&c)?;
-                mem::write_u64(&mut c, m, out as u32, 1000, "clock_res_get")?;
-                Ok(0)
-            },
-        ),
-        "time" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, out: i32| -> wasmtime::Result<i32> {
-                let secs = (realtime_ns() / 1_000_000_000) as i32;
-                if out != 0 {
-                    let m = memory(&c)?;
-                    mem::write_u32(&mut c, m, out as u32, secs as u32, "time")?;
-                }
-                Ok(secs)
-            },
-        ),
         "_emscripten_get_progname" => Func::wrap(
             &mut *cx,
             |mut c: Caller<'_, Process>, buf: i32, len: i32| -> wasmtime::Result<()> {

@@ -6,6 +6,7 @@ mod dl;
 pub mod eh;
 mod env;
 mod sjlj;
+mod time;
 
 use wasmtime::{
     Func, Global, GlobalType, Memory, MemoryType, Mutability, RefType, StoreContextMut, Table,
@@ -89,6 +90,7 @@ pub fn provides(module: &str, name: &str) -> bool {
         || sjlj::NAMES.contains(&name)
         || eh::NAMES.contains(&name)
         || name.starts_with("__cxa_find_matching_catch_")
+        || time::NAMES.contains(&name)
 }
 
 /// Data symbols the linker or JS glue defines rather than any module.
@@ -131,6 +133,8 @@ pub fn func(
     } else if let Some(f) = dl::build(cx, name) {
         Some(f)
     } else if let Some(f) = eh::build(cx, name, sig) {
+        Some(f)
+    } else if let Some(f) = time::build(cx, name, sig) {
         Some(f)
     } else {
         env::build(cx, name, sig)
