@@ -13,6 +13,7 @@ pub mod process;
 pub mod search;
 pub mod symbols;
 pub mod unwind;
+pub mod vfs;
 
 use std::path::PathBuf;
 
@@ -33,6 +34,8 @@ pub struct RunConfig {
     pub env: Vec<String>,
     /// Extra library directories (`-L`).
     pub lib_dirs: Vec<PathBuf>,
+    /// Host directories the program may use (`--dir`).
+    pub dirs: Vec<vfs::Preopen>,
 }
 
 /// Why a run could not complete.
@@ -86,7 +89,9 @@ pub fn run(config: &RunConfig) -> Result<i32, Error> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or(program);
     let mut main = Candidate::compile(&engine, &name, Found { path, bytes }).map_err(load_err)?;
-    let mut store = Store::new(&engine, Process::new(search, guest));
+    let mut process = Process::new(search, guest);
+    process.fs = vfs::Vfs::new(&config.dirs).map_err(Error::Load)?;
+    let mut store = Store::new(&engine, process);
     let mut cx = store.as_context_mut();
     if !abi::emscripten::is_main(&main) {
         return Err(Error::Load(format!(

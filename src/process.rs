@@ -12,6 +12,7 @@ use crate::dlfcn::DlState;
 use crate::modinfo::{ConstAddr, ModuleInfo};
 use crate::search::SearchPath;
 use crate::symbols::{GlobalScope, LibId, Sym};
+use crate::vfs::Vfs;
 
 /// The program's arguments and environment as it sees them.
 #[derive(Debug, Clone, Default)]
@@ -88,6 +89,8 @@ pub struct Process {
     pub dl: DlState,
     /// Host functions already created, by import name.
     pub host_funcs: HashMap<String, Func>,
+    /// Files, directories and descriptors the program sees.
+    pub fs: Vfs,
 }
 
 impl Process {
@@ -111,6 +114,7 @@ impl Process {
             temp_ret0: 0,
             dl: DlState::default(),
             host_funcs: HashMap::new(),
+            fs: Vfs::default(),
         }
     }
 
