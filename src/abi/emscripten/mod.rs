@@ -4,6 +4,7 @@
 
 mod dl;
 mod env;
+mod fs;
 mod sjlj;
 
 use wasmtime::{
@@ -98,6 +99,7 @@ pub fn provides(module: &str, name: &str) -> bool {
     module == "wasi_snapshot_preview1"
         || name.starts_with("invoke_")
         || env::NAMES.contains(&name)
+        || fs::NAMES.contains(&name)
         || dl::NAMES.contains(&name)
         || sjlj::NAMES.contains(&name)
 }
@@ -140,6 +142,8 @@ pub fn func(
     let built = if let Some(f) = sjlj::build(cx, name, sig)? {
         Some(f)
     } else if let Some(f) = dl::build(cx, name) {
+        Some(f)
+    } else if let Some(f) = fs::build(cx, name, sig) {
         Some(f)
     } else {
         env::build(cx, name, sig)
@@ -293,9 +297,11 @@ fn entry_point(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func
 }
 
 /// What exit does after the program asked for it: flush stdio, as glibc's
-/// exit does (emcc's JS leaves a partial last line unwritten).
+/// exit does (emcc's JS leaves a partial last line unwritten), and write
+/// shared file mappings back.
 pub fn at_exit(cx: &mut StoreContextMut<'_, Process>) {
     if let Some(fflush) = global_func(cx, "fflush") {
         let _ = fflush.call(&mut *cx, &[Val::I32(0)], &mut [Val::I32(0)]);
     }
+    fs::at_exit(cx);
 }
