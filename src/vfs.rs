@@ -253,6 +253,8 @@ pub const MAX_FDS: usize = 1024;
 pub const PATH_MAX: usize = 4096;
 /// Longest path component (NAME_MAX).
 pub const NAME_MAX: usize = 255;
+/// Bytes a pipe holds before writes fall short (Linux's default).
+pub const PIPE_CAPACITY: usize = 65536;
 /// Status flags F_SETFL may change.
 const SETFL_MASK: u32 = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
 /// Open flags that stay with the open file (what F_GETFL reports).
@@ -504,27 +506,35 @@ pub enum TimeSet {
 }
 
 impl TimeSet {
-    fn system_time(self) -> Option<SystemTime> {
-        match self {
-            TimeSet::Omit => None,
-            TimeSet::Now => Some(SystemTime::now()),
-            TimeSet::At(s, ns) => Some(if s >= 0 {
-                UNIX_EPOCH + Duration::new(s as u64, ns)
+    /// The time to set, None to leave it; EINVAL when out of range.
+    fn system_time(self) -> Result<Option<SystemTime>> {
+        let at = |s: i64, ns: u32| {
+            let t = if s >= 0 {
+                UNIX_EPOCH.checked_add(Duration::from_secs(s as u64))
             } else {
-                UNIX_EPOCH - Duration::from_secs(s.unsigned_abs()) + Duration::from_nanos(ns.into())
-            }),
+                UNIX_EPOCH.checked_sub(Duration::from_secs(s.unsigned_abs()))
+            };
+            t.and_then(|t| t.checked_add(Duration::from_nanos(ns.into())))
+                .ok_or(Errno::INVAL)
+        };
+        match self {
+            TimeSet::Omit => Ok(None),
+            TimeSet::Now => Ok(Some(SystemTime::now())),
+            TimeSet::At(_, ns) if ns >= 1_000_000_000 => Err(Errno::INVAL),
+            TimeSet::At(s, ns) => at(s, ns).map(Some),
         }
     }
 
-    fn spec(self) -> Option<cap_primitives::fs::SystemTimeSpec> {
+    /// For cap-primitives' set_times, which cannot take (and would panic
+    /// on) times before the epoch: those are EINVAL here.
+    fn spec(self) -> Result<Option<cap_primitives::fs::SystemTimeSpec>> {
+        use cap_primitives::fs::SystemTimeSpec;
         match self {
-            TimeSet::Omit => None,
-            TimeSet::Now => Some(cap_primitives::fs::SystemTimeSpec::SymbolicNow),
-            t => t.system_time().map(|st| {
-                cap_primitives::fs::SystemTimeSpec::Absolute(
-                    cap_primitives::time::SystemTime::from_std(st),
-                )
-            }),
+            TimeSet::Now => Ok(Some(SystemTimeSpec::SymbolicNow)),
+            TimeSet::At(s, _) if s < 0 => Err(Errno::INVAL),
+            t => Ok(t.system_time()?.map(|st| {
+                SystemTimeSpec::Absolute(cap_primitives::time::SystemTime::from_std(st))
+            })),
         }
     }
 }
@@ -1008,7 +1018,8 @@ impl Vfs {
                     return Err(Errno::LOOP);
                 }
                 if md.is_dir() {
-                    if (acc != O_RDONLY && flags & O_PATH == 0) || flags & O_TRUNC != 0 {
+                    if (acc != O_RDONLY && flags & O_PATH == 0) || flags & (O_TRUNC | O_CREAT) != 0
+                    {
                         return Err(Errno::ISDIR);
                     }
                     let d = if rel.as_os_str() == "." {
@@ -1060,7 +1071,7 @@ impl Vfs {
         if flags & O_CREAT != 0 && flags & O_EXCL != 0 {
             return Err(Errno::EXIST);
         }
-        if flags & O_ACCMODE != O_RDONLY || flags & O_TRUNC != 0 {
+        if flags & O_ACCMODE != O_RDONLY || flags & (O_TRUNC | O_CREAT) != 0 {
             return Err(Errno::ISDIR);
         }
         Ok(Node::Dir {
@@ -1334,8 +1345,15 @@ impl Vfs {
                 if p.readers == 0 {
                     return Err(Errno::PIPE);
                 }
-                p.buf.extend(buf);
-                Ok(buf.len())
+                // A full pipe would block forever in a single thread: write
+                // what fits, EAGAIN when nothing does.
+                let room = PIPE_CAPACITY.saturating_sub(p.buf.len());
+                if room == 0 && !buf.is_empty() {
+                    return Err(Errno::AGAIN);
+                }
+                let n = buf.len().min(room);
+                p.buf.extend(&buf[..n]);
+                Ok(n)
             }
         }
     }
@@ -1787,10 +1805,10 @@ impl Vfs {
                 _ => return Ok(()),
             };
             let mut times = std::fs::FileTimes::new();
-            if let Some(a) = atime.system_time() {
+            if let Some(a) = atime.system_time()? {
                 times = times.set_accessed(a);
             }
-            if let Some(m) = mtime.system_time() {
+            if let Some(m) = mtime.system_time()? {
                 times = times.set_modified(m);
             }
             return Ok(std_file.set_times(times)?);
@@ -1801,10 +1819,11 @@ impl Vfs {
             Loc::Virtual => Err(Errno::PERM),
             Loc::Real { m, rel } => {
                 let start = &self.mounts[*m].std;
+                let (a, mt) = (atime.spec()?, mtime.spec()?);
                 if flags & AT_SYMLINK_NOFOLLOW != 0 {
-                    cap_primitives::fs::set_times_nofollow(start, rel, atime.spec(), mtime.spec())?;
+                    cap_primitives::fs::set_times_nofollow(start, rel, a, mt)?;
                 } else {
-                    cap_primitives::fs::set_times(start, rel, atime.spec(), mtime.spec())?;
+                    cap_primitives::fs::set_times(start, rel, a, mt)?;
                 }
                 Ok(())
             }
@@ -2262,6 +2281,10 @@ mod tests {
         assert_eq!(names(&v, dfd), [".", "..", "a", "b", "sub"]);
         assert_eq!(v.read(dfd, &mut [0u8; 4]), Err(Errno::ISDIR));
         assert_eq!(v.open(AT_FDCWD, "d", O_WRONLY, 0), Err(Errno::ISDIR));
+        assert_eq!(
+            v.open(AT_FDCWD, "d", O_RDONLY | O_CREAT, 0),
+            Err(Errno::ISDIR)
+        );
         // openat relative to the directory descriptor.
         let f = v.open(dfd, "a", O_RDONLY, 0).unwrap();
         assert_eq!(v.getdents(f, 10), Err(Errno::NOTDIR));
@@ -2338,6 +2361,13 @@ mod tests {
         v.close(w2).unwrap();
         assert_eq!(v.read(r, &mut b).unwrap(), 0);
         assert!(v.poll(r).unwrap().hangup);
+        // A full pipe takes what fits, then EAGAIN.
+        let (r4, w4) = v.pipe().unwrap();
+        let big = vec![7u8; PIPE_CAPACITY + 10];
+        assert_eq!(v.write(w4, &big).unwrap(), PIPE_CAPACITY);
+        assert_eq!(v.write(w4, b"x"), Err(Errno::AGAIN));
+        assert_eq!(v.read(r4, &mut b).unwrap(), 8);
+        assert_eq!(v.write(w4, &big).unwrap(), 8);
         let (r2, w3) = v.pipe().unwrap();
         v.close(r2).unwrap();
         assert_eq!(v.write(w3, b"x"), Err(Errno::PIPE));
@@ -2407,6 +2437,45 @@ mod tests {
         assert_eq!(v.stat(AT_FDCWD, "f", 0).unwrap().atime.0, 1_000_000_000);
         v.chmod(AT_FDCWD, "f", 0o600, 0).unwrap();
         assert_eq!(v.stat(AT_FDCWD, "f", 0).unwrap().mode & 0o777, 0o600);
+        assert_eq!(
+            v.utimens(
+                AT_FDCWD,
+                Some("f"),
+                TimeSet::At(1, 1_000_000_000),
+                TimeSet::Omit,
+                0
+            ),
+            Err(Errno::INVAL)
+        );
+        // Far future: the host's to take or refuse, never a panic.
+        let _ = v.utimens(
+            AT_FDCWD,
+            Some("f"),
+            TimeSet::At(i64::MAX, 0),
+            TimeSet::Omit,
+            0,
+        );
+        // Before the epoch: refused by path (cap-primitives would panic),
+        // set through a descriptor.
+        assert_eq!(
+            v.utimens(
+                AT_FDCWD,
+                Some("f"),
+                TimeSet::At(i64::MIN, 0),
+                TimeSet::Omit,
+                0
+            ),
+            Err(Errno::INVAL)
+        );
+        assert_eq!(
+            v.utimens(AT_FDCWD, Some("f"), TimeSet::Omit, TimeSet::At(-5, 0), 0),
+            Err(Errno::INVAL)
+        );
+        let mut vm = Vfs::new(&[grant(t.path(), "/")]).unwrap();
+        let fd = vm.open(AT_FDCWD, "f", O_RDONLY, 0).unwrap();
+        vm.utimens(fd, None, TimeSet::Omit, TimeSet::At(-5, 0), 0)
+            .unwrap();
+        assert_eq!(vm.fstat(fd).unwrap().mtime, (-5, 0));
         assert_eq!(
             v.chmod(AT_FDCWD, "f", 0o600, AT_SYMLINK_NOFOLLOW),
             Err(Errno::NOTSUP)
