@@ -1393,10 +1393,10 @@ impl Vfs {
             return Err(Errno::INVAL);
         }
         of.pos = pos as u64;
-        if let Node::Dir { listing, .. } = &mut of.node {
-            if pos == 0 {
-                *listing = None;
-            }
+        if let Node::Dir { listing, .. } = &mut of.node
+            && pos == 0
+        {
+            *listing = None;
         }
         Ok(pos as u64)
     }
@@ -2347,7 +2347,7 @@ mod tests {
         assert_eq!((r, w), (3, 4));
         let mut b = [0u8; 8];
         assert_eq!(v.read(r, &mut b), Err(Errno::AGAIN));
-        assert_eq!(v.poll(r).unwrap().read, false);
+        assert!(!v.poll(r).unwrap().read);
         v.write(w, b"abc").unwrap();
         assert!(v.poll(r).unwrap().read);
         assert_eq!(v.readable_bytes(r).unwrap(), 3);

@@ -1178,7 +1178,13 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
         ),
         "__syscall_fadvise64_64" => Func::wrap(
             &mut *cx,
-            |mut c: Caller<'_, Process>, fd: i32, _a: i32, _b: i32, _c: i32, _d: i32, _e: i32| {
+            |mut c: Caller<'_, Process>,
+             fd: i32,
+             _o1: i32,
+             _o2: i32,
+             _l1: i32,
+             _l2: i32,
+             _adv: i32| {
                 // Advice is welcome and ignored.
                 neg(fs(&mut c).status_flags(fd).map(|_| 0).map_err(Fail::from))
             },
