@@ -10,7 +10,7 @@
 //! out of bounds is EFAULT, never a trap; only a trap inside the program's
 //! own allocator (called by `_mmap_js`) ends the run.
 
-use wasmtime::{AsContextMut, Caller, Func, StoreContextMut, Val};
+use wasmtime::{AsContextMut, Caller, Func, Memory, StoreContextMut, Val};
 
 use crate::abi::mem;
 use crate::modinfo::Sig;
@@ -175,13 +175,18 @@ fn fs<'a>(c: &'a mut Caller<'_, Process>) -> &'a mut Vfs {
 
 // ---- guest memory, EFAULT on bad pointers ---------------------------------
 
+/// The program's memory (EFAULT before there is one).
+fn memory(c: &Caller<'_, Process>) -> Result<Memory, Errno> {
+    c.data().memory.ok_or(Errno::FAULT)
+}
+
 fn read(c: &Caller<'_, Process>, ptr: u32, len: u32) -> Result<Vec<u8>, Errno> {
-    let m = c.data().memory();
+    let m = memory(c)?;
     mem::read(c, m, ptr, len, "").map_err(|_| Errno::FAULT)
 }
 
 fn write(c: C, ptr: u32, bytes: &[u8]) -> Result<(), Errno> {
-    let m = c.data().memory();
+    let m = memory(c)?;
     mem::write(&mut *c, m, ptr, bytes, "").map_err(|_| Errno::FAULT)
 }
 
@@ -201,7 +206,7 @@ fn vararg(c: &Caller<'_, Process>, varargs: i32) -> Result<i32, Errno> {
 
 /// A path argument: a C string (lossy UTF-8).
 fn path(c: &Caller<'_, Process>, ptr: i32) -> Result<String, Errno> {
-    let m = c.data().memory();
+    let m = memory(c)?;
     if ptr == 0 || ptr as u32 as usize >= m.data_size(c) {
         return Err(Errno::FAULT);
     }
@@ -219,7 +224,7 @@ fn iovecs(c: &Caller<'_, Process>, iovs: i32, n: i32) -> Result<Vec<(usize, usiz
         return Err(Errno::INVAL);
     }
     let raw = read(c, iovs as u32, n as u32 * 8)?;
-    let size = c.data().memory().data_size(c);
+    let size = memory(c)?.data_size(c);
     let mut total: usize = 0;
     let mut out = Vec::with_capacity(n as usize);
     for v in raw.chunks_exact(8) {
@@ -241,7 +246,7 @@ fn iovecs(c: &Caller<'_, Process>, iovs: i32, n: i32) -> Result<Vec<(usize, usiz
 /// library_syscall.js doReadv do.
 fn readv(c: C, fd: i32, iovs: i32, n: i32, at: Option<u64>) -> Result<u32, Errno> {
     let bufs = iovecs(c, iovs, n)?;
-    let m = c.data().memory();
+    let m = memory(c)?;
     let mut total = 0usize;
     for (p, l) in bufs {
         let (data, proc) = m.data_and_store_mut(&mut *c);
@@ -267,7 +272,7 @@ fn readv(c: C, fd: i32, iovs: i32, n: i32, at: Option<u64>) -> Result<u32, Errno
 /// writev/pwritev.
 fn writev(c: C, fd: i32, iovs: i32, n: i32, at: Option<u64>) -> Result<u32, Errno> {
     let bufs = iovecs(c, iovs, n)?;
-    let m = c.data().memory();
+    let m = memory(c)?;
     let mut total = 0usize;
     for (p, l) in bufs {
         let (data, proc) = m.data_and_store_mut(&mut *c);
@@ -434,7 +439,7 @@ fn getdents(c: C, fd: i32, dirp: i32, count: i32) -> Sys<i32> {
     if max == 0 {
         return Err(Errno::INVAL.into());
     }
-    let size = c.data().memory().data_size(&*c);
+    let size = memory(c)?.data_size(&*c);
     let max = max.min(size / DIRENT_SIZE);
     if dirp as u32 as usize + max * DIRENT_SIZE > size {
         return Err(Errno::FAULT.into());
@@ -720,7 +725,7 @@ fn mmap(c: C, len: i32, prot: i32, flags: i32, fd: i32, off: i32, allocated: i32
     if ptr == 0 {
         return Err(Errno::NOMEM.into());
     }
-    let m = c.data().memory();
+    let m = memory(c)?;
     let region = m
         .data_mut(&mut *c)
         .get_mut(ptr as usize..ptr as usize + size as usize)
