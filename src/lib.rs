@@ -14,6 +14,7 @@ pub mod process;
 pub mod search;
 pub mod symbols;
 pub mod unwind;
+pub mod vfs;
 
 use std::path::PathBuf;
 
@@ -34,6 +35,8 @@ pub struct RunConfig {
     pub env: Vec<String>,
     /// Extra library directories (`-L`).
     pub lib_dirs: Vec<PathBuf>,
+    /// Host directories the program may use (`--dir`).
+    pub dirs: Vec<vfs::Preopen>,
 }
 
 /// Why a run could not complete.
@@ -88,7 +91,9 @@ pub fn run(config: &RunConfig) -> Result<i32, Error> {
         .unwrap_or(program);
     let mut main =
         Candidate::compile_main(&engine, &name, Found { path, bytes }).map_err(load_err)?;
-    let mut store = Store::new(&engine, Process::new(search, guest));
+    let mut process = Process::new(search, guest);
+    process.fs = vfs::Vfs::new(&config.dirs).map_err(Error::Load)?;
+    let mut store = Store::new(&engine, process);
     let mut cx = store.as_context_mut();
     let flavour = abi::flavour_of(&main).map_err(Error::Load)?;
     if flavour.host_memory() {

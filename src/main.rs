@@ -34,11 +34,22 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    let mut dirs = Vec::new();
+    for d in &cli.dirs {
+        match dlrun::vfs::Preopen::parse(d) {
+            Ok(p) => dirs.push(p),
+            Err(e) => {
+                eprintln!("dlrun: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let config = dlrun::RunConfig {
         main: cli.main,
         args: cli.args,
         env: cli.env,
         lib_dirs: cli.lib_dirs,
+        dirs,
     };
     match dlrun::run(&config) {
         Ok(status) => ExitCode::from(status as u8),

@@ -12,6 +12,7 @@ use crate::dlfcn::DlState;
 use crate::modinfo::{ConstAddr, ModuleInfo};
 use crate::search::SearchPath;
 use crate::symbols::{GlobalScope, LibId, Sym};
+use crate::vfs::Vfs;
 
 /// The program's arguments and environment as it sees them.
 #[derive(Debug, Clone, Default)]
@@ -101,6 +102,8 @@ pub struct Process {
     pub stand_ins: Vec<StandIn>,
     /// Compiled stand-in modules, by their text.
     pub plt_modules: HashMap<String, Module>,
+    /// Files, directories and descriptors the program sees.
+    pub fs: Vfs,
 }
 
 impl Process {
@@ -127,6 +130,7 @@ impl Process {
             host_funcs: HashMap::new(),
             stand_ins: Vec::new(),
             plt_modules: HashMap::new(),
+            fs: Vfs::default(),
         }
     }
 

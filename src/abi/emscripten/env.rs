@@ -1,24 +1,15 @@
-//! Emscripten's `env` and WASI functions for ordinary C: stdio, argv and
+//! Emscripten's `env` and WASI functions for ordinary C: argv and
 //! environment, exit, memory growth, i64 high halves (clocks are in
-//! `time`).
-
-use std::io::{Read, Write};
+//! `time`, files and stdio in `fs`).
 
 use wasmtime::{Caller, Func, StoreContextMut, Val};
 
 use crate::abi::mem;
-use crate::modinfo::Sig;
 use crate::process::Process;
 use crate::unwind::{Abort, Exit};
 
 /// Names this module defines.
 pub const NAMES: &[&str] = &[
-    "fd_write",
-    "fd_read",
-    "fd_close",
-    "fd_seek",
-    "fd_fdstat_get",
-    "fd_sync",
     "environ_sizes_get",
     "environ_get",
     "args_sizes_get",
@@ -33,8 +24,6 @@ pub const NAMES: &[&str] = &[
     "setTempRet0",
     "getTempRet0",
     "_emscripten_get_progname",
-    "__syscall_ioctl",
-    "__syscall_fcntl64",
     "getentropy",
     "random_get",
     "__call_sighandler",
@@ -42,9 +31,7 @@ pub const NAMES: &[&str] = &[
 
 /// WASI errno values (Emscripten uses the same numbering).
 pub mod errno {
-    pub const BADF: i32 = 8;
     pub const INVAL: i32 = 28;
-    pub const SPIPE: i32 = 70;
 }
 
 fn memory(c: &Caller<'_, Process>) -> wasmtime::Result<wasmtime::Memory> {
@@ -52,99 +39,8 @@ fn memory(c: &Caller<'_, Process>) -> wasmtime::Result<wasmtime::Memory> {
 }
 
 /// Builds host function `name`.
-pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig>) -> Option<Func> {
+pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> {
     let f = match name {
-        "fd_write" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>,
-             fd: i32,
-             iovs: i32,
-             n: i32,
-             out: i32|
-             -> wasmtime::Result<i32> {
-                let m = memory(&c)?;
-                let mut total = 0u32;
-                let bufs = mem::read_iovecs(&c, m, iovs as u32, n as u32, "fd_write")?;
-                let mut bytes = Vec::new();
-                for (p, l) in bufs {
-                    bytes.extend(mem::read(&c, m, p, l, "fd_write")?);
-                    total += l;
-                }
-                let r = match fd {
-                    1 => {
-                        let mut o = std::io::stdout().lock();
-                        o.write_all(&bytes).and_then(|_| o.flush())
-                    }
-                    2 => std::io::stderr().lock().write_all(&bytes),
-                    _ => return Ok(errno::BADF),
-                };
-                if r.is_err() {
-                    return Ok(29); // EIO
-                }
-                mem::write_u32(&mut c, m, out as u32, total, "fd_write")?;
-                Ok(0)
-            },
-        ),
-        "fd_read" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>,
-             fd: i32,
-             iovs: i32,
-             n: i32,
-             out: i32|
-             -> wasmtime::Result<i32> {
-                if fd != 0 {
-                    return Ok(errno::BADF);
-                }
-                let m = memory(&c)?;
-                let bufs = mem::read_iovecs(&c, m, iovs as u32, n as u32, "fd_read")?;
-                let mut total = 0u32;
-                for (p, l) in bufs {
-                    let mut buf = vec![0u8; l as usize];
-                    let got = std::io::stdin().lock().read(&mut buf).unwrap_or(0);
-                    mem::write(&mut c, m, p, &buf[..got], "fd_read")?;
-                    total += got as u32;
-                    if got < l as usize {
-                        break;
-                    }
-                }
-                mem::write_u32(&mut c, m, out as u32, total, "fd_read")?;
-                Ok(0)
-            },
-        ),
-        "fd_close" => Func::wrap(
-            &mut *cx,
-            |fd: i32| if (0..3).contains(&fd) { 0 } else { errno::BADF },
-        ),
-        "fd_sync" => Func::wrap(
-            &mut *cx,
-            |fd: i32| if (0..3).contains(&fd) { 0 } else { errno::BADF },
-        ),
-        "fd_seek" => {
-            let ty = crate::loader::func_type(cx.engine(), sig?);
-            Func::new(&mut *cx, ty, |_c, params, results| {
-                let fd = params[0].unwrap_i32();
-                results[0] = Val::I32(if (0..3).contains(&fd) {
-                    errno::SPIPE
-                } else {
-                    errno::BADF
-                });
-                Ok(())
-            })
-        }
-        "fd_fdstat_get" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, fd: i32, buf: i32| -> wasmtime::Result<i32> {
-                if !(0..3).contains(&fd) {
-                    return Ok(errno::BADF);
-                }
-                let m = memory(&c)?;
-                let mut stat = [0u8; 24];
-                stat[0] = 2; // character device
-                mem::write(&mut c, m, buf as u32, &stat, "fd_fdstat_get")?;
-                Ok(0)
-            },
-        ),
         "environ_sizes_get" => Func::wrap(
             &mut *cx,
             |mut c: Caller<'_, Process>, count: i32, size: i32| -> wasmtime::Result<i32> {
@@ -271,21 +167,6 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
                 mem::write(&mut c, m, buf as u32, &bytes, "_emscripten_get_progname")
             },
         ),
-        "__syscall_ioctl" => Func::wrap(&mut *cx, |fd: i32, _op: i32, _arg: i32| -> i32 {
-            // stdio streams are terminals for the program, as under node.
-            if (0..3).contains(&fd) {
-                0
-            } else {
-                -errno::BADF
-            }
-        }),
-        "__syscall_fcntl64" => Func::wrap(&mut *cx, |fd: i32, _cmd: i32, _arg: i32| -> i32 {
-            if (0..3).contains(&fd) {
-                0
-            } else {
-                -errno::BADF
-            }
-        }),
         "getentropy" | "random_get" => Func::wrap(
             &mut *cx,
             |mut c: Caller<'_, Process>, buf: i32, len: i32| -> wasmtime::Result<i32> {

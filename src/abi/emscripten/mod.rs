@@ -5,6 +5,7 @@
 mod dl;
 pub mod eh;
 mod env;
+mod fs;
 mod sjlj;
 mod time;
 
@@ -86,6 +87,7 @@ pub fn provides(module: &str, name: &str) -> bool {
     module == "wasi_snapshot_preview1"
         || name.starts_with("invoke_")
         || env::NAMES.contains(&name)
+        || fs::NAMES.contains(&name)
         || dl::NAMES.contains(&name)
         || sjlj::NAMES.contains(&name)
         || eh::NAMES.contains(&name)
@@ -136,8 +138,10 @@ pub fn func(
         Some(f)
     } else if let Some(f) = time::build(cx, name, sig) {
         Some(f)
+    } else if let Some(f) = fs::build(cx, name, sig) {
+        Some(f)
     } else {
-        env::build(cx, name, sig)
+        env::build(cx, name)
     };
     let Some(f) = built else {
         return Ok(None);
@@ -290,7 +294,8 @@ fn entry_point(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func
 /// What exit does after the program asked for it, as glibc's exit: run
 /// atexit handlers and destructors (their list exists when the program was
 /// built with -sEXIT_RUNTIME=1; otherwise emcc compiled them out), then
-/// flush stdio (emcc's JS would leave a partial last line unwritten).
+/// flush stdio (emcc's JS would leave a partial last line unwritten), and
+/// write shared file mappings back.
 pub fn at_exit(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()> {
     if let Some(funcs_on_exit) = global_func(cx, "__funcs_on_exit") {
         funcs_on_exit.call(&mut *cx, &[], &mut [])?;
@@ -300,5 +305,6 @@ pub fn at_exit(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()> {
     } else if let Some(fflush) = global_func(cx, "fflush") {
         fflush.call(&mut *cx, &[Val::I32(0)], &mut [Val::I32(0)])?;
     }
+    fs::at_exit(cx);
     Ok(())
 }
