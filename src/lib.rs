@@ -5,6 +5,7 @@
 //! The embedding API is [`RunConfig`] and [`run`].
 
 pub mod abi;
+pub mod cache;
 pub mod dlfcn;
 pub mod dylink;
 pub mod loader;
@@ -20,7 +21,7 @@ use std::path::PathBuf;
 
 use wasmtime::{AsContextMut, Engine, Store};
 
-use crate::loader::{Candidate, Mode, Root};
+use crate::loader::{Mode, Parsed, Root};
 use crate::process::{Guest, Process};
 use crate::search::{Found, SearchPath};
 
@@ -35,6 +36,8 @@ pub struct RunConfig {
     pub env: Vec<String>,
     /// Extra library directories (`-L`).
     pub lib_dirs: Vec<PathBuf>,
+    /// Where compiled modules are cached.
+    pub cache: cache::Cache,
     /// Host directories the program may use (`--dir`).
     pub dirs: Vec<vfs::Preopen>,
 }
@@ -89,9 +92,11 @@ pub fn run(config: &RunConfig) -> Result<i32, Error> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or(program);
-    let mut main =
-        Candidate::compile_main(&engine, &name, Found { path, bytes }).map_err(load_err)?;
+    let mut main = Parsed::main(&name, Found { path, bytes })
+        .and_then(|p| p.compile(&engine, &config.cache))
+        .map_err(load_err)?;
     let mut process = Process::new(search, guest);
+    process.cache = config.cache.clone();
     process.fs = vfs::Vfs::new(&config.dirs).map_err(Error::Load)?;
     let mut store = Store::new(&engine, process);
     let mut cx = store.as_context_mut();

@@ -13,6 +13,7 @@ use wasmtime::{
 
 use crate::abi;
 use crate::abi::emscripten as host;
+use crate::cache::Cache;
 use crate::modinfo::{ExportKind, ImportKind, ModuleInfo, Sig};
 use crate::plt;
 use crate::process::{Library, Process, StandIn, slots};
@@ -30,42 +31,27 @@ pub struct Mode {
     pub now: bool,
 }
 
-/// A module read and compiled, not yet placed in the process.
-pub struct Candidate {
+/// A module read and understood, not yet compiled.
+pub struct Parsed {
     pub name: String,
     pub path: PathBuf,
+    pub bytes: Vec<u8>,
     pub info: Arc<ModuleInfo>,
-    pub module: Module,
-    /// Fixed bases (the main module's); `None` to allocate.
-    pub bases: Option<(u32, u32)>,
 }
 
-impl Candidate {
-    /// Parses and compiles a module read from `found`.
-    pub fn compile(
-        engine: &wasmtime::Engine,
-        name: &str,
-        found: Found,
-    ) -> wasmtime::Result<Candidate> {
-        Self::compile_with(engine, name, found, true)
+impl Parsed {
+    /// Reads the metadata of a library read from `found`.
+    pub fn library(name: &str, found: Found) -> wasmtime::Result<Parsed> {
+        Self::read(name, found, true)
     }
 
-    /// Like [`Candidate::compile`] for a main module, which may lack dylink
+    /// Like [`Parsed::library`] for a main module, which may lack dylink
     /// metadata when it is a static wasi-libc program.
-    pub fn compile_main(
-        engine: &wasmtime::Engine,
-        name: &str,
-        found: Found,
-    ) -> wasmtime::Result<Candidate> {
-        Self::compile_with(engine, name, found, false)
+    pub fn main(name: &str, found: Found) -> wasmtime::Result<Parsed> {
+        Self::read(name, found, false)
     }
 
-    fn compile_with(
-        engine: &wasmtime::Engine,
-        name: &str,
-        found: Found,
-        require_dylink: bool,
-    ) -> wasmtime::Result<Candidate> {
+    fn read(name: &str, found: Found, require_dylink: bool) -> wasmtime::Result<Parsed> {
         let info = ModuleInfo::parse_with(&found.bytes, require_dylink)
             .map_err(|e| wasmtime::format_err!("{}: {e}", found.path.display()))?;
         if info.uses_threads() {
@@ -74,16 +60,76 @@ impl Candidate {
                 found.path.display()
             );
         }
-        let module = Module::new(engine, &found.bytes)
-            .map_err(|e| wasmtime::format_err!("{}: invalid module: {e}", found.path.display()))?;
-        Ok(Candidate {
+        Ok(Parsed {
             name: name.to_string(),
             path: found.path,
+            bytes: found.bytes,
             info: Arc::new(info),
+        })
+    }
+
+    /// Compiles the module (or takes it from the cache).
+    pub fn compile(self, engine: &wasmtime::Engine, cache: &Cache) -> wasmtime::Result<Candidate> {
+        let module = cache
+            .module(engine, &self.bytes)
+            .map_err(|e| wasmtime::format_err!("{}: invalid module: {e}", self.path.display()))?;
+        Ok(Candidate {
+            name: self.name,
+            path: self.path,
+            info: self.info,
             module,
             bases: None,
         })
     }
+}
+
+/// Compiles modules side by side, one thread per core.
+fn compile_all(
+    engine: &wasmtime::Engine,
+    cache: &Cache,
+    parsed: Vec<Parsed>,
+) -> wasmtime::Result<Vec<Candidate>> {
+    if parsed.len() <= 1 {
+        return parsed
+            .into_iter()
+            .map(|p| p.compile(engine, cache))
+            .collect();
+    }
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(parsed.len());
+    let mut slots: Vec<Option<wasmtime::Result<Candidate>>> = parsed.iter().map(|_| None).collect();
+    let queue = std::sync::Mutex::new(parsed.into_iter().enumerate().collect::<Vec<_>>());
+    let done = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                while let Some((k, p)) = queue.lock().ok().and_then(|mut q| q.pop()) {
+                    let result = p.compile(engine, cache);
+                    if let Ok(mut d) = done.lock() {
+                        d.push((k, result));
+                    }
+                }
+            });
+        }
+    });
+    for (k, result) in done.into_inner().unwrap_or_default() {
+        slots[k] = Some(result);
+    }
+    slots
+        .into_iter()
+        .map(|s| s.unwrap_or_else(|| Err(wasmtime::format_err!("a compile worker failed"))))
+        .collect()
+}
+
+/// A module compiled, not yet placed in the process.
+pub struct Candidate {
+    pub name: String,
+    pub path: PathBuf,
+    pub info: Arc<ModuleInfo>,
+    pub module: Module,
+    /// Fixed bases (the main module's); `None` to allocate.
+    pub bases: Option<(u32, u32)>,
 }
 
 /// What to load: a library name, or the main module already compiled.
@@ -125,51 +171,67 @@ fn find(
     root: Root<'_>,
 ) -> wasmtime::Result<(LibId, Vec<(Candidate, Vec<String>)>)> {
     let base = cx.data().libs.len();
-    let mut new: Vec<(Candidate, Vec<String>)> = Vec::new();
-    let root_id = match root {
+    let mut main = None;
+    let mut parsed: Vec<Parsed> = Vec::new();
+    let mut seen: Vec<(String, PathBuf)> = Vec::new();
+    match root {
         Root::Main(c) => {
-            let needed = c.info.dylink.needed.clone();
-            new.push((c, needed));
-            base
+            seen.push((c.name.clone(), c.path.clone()));
+            main = Some(c);
         }
-        Root::Name { name, requester } => match locate(cx, name, requester, &new)? {
-            Located::Loaded(id) => return Ok((id, new)),
-            Located::New(c) => {
-                let needed = c.info.dylink.needed.clone();
-                new.push((c, needed));
-                base
+        Root::Name { name, requester } => match locate(cx, name, requester, &seen)? {
+            Located::Loaded(id) => return Ok((id, Vec::new())),
+            Located::New(p) => {
+                seen.push((p.name.clone(), p.path.clone()));
+                parsed.push(p);
             }
         },
-    };
+    }
+    let offset = usize::from(main.is_some());
     let mut i = 0;
-    while i < new.len() {
-        let needed = new[i].1.clone();
-        let requester_origin = new[i].0.path.parent().map(|p| p.to_path_buf());
-        let rpaths = new[i].0.info.dylink.runtime_paths.clone();
-        for name in needed {
-            let origin = requester_origin.clone().unwrap_or_default();
-            if let Located::New(c) = locate_from(cx, &name, &origin, &rpaths, &new)
-                .map_err(|e| wasmtime::format_err!("{e} (needed by {})", new[i].0.path.display()))?
-            {
-                let needed = c.info.dylink.needed.clone();
-                new.push((c, needed));
+    while i < seen.len() {
+        let info = match (&main, i) {
+            (Some(m), 0) => m.info.clone(),
+            _ => parsed[i - offset].info.clone(),
+        };
+        let origin = seen[i]
+            .1
+            .parent()
+            .map(|p| p.to_path_buf())
+            .unwrap_or_default();
+        for name in &info.dylink.needed {
+            let located = locate_from(cx, name, &origin, &info.dylink.runtime_paths, &seen)
+                .map_err(|e| wasmtime::format_err!("{e} (needed by {})", seen[i].1.display()))?;
+            if let Located::New(p) = located {
+                seen.push((p.name.clone(), p.path.clone()));
+                parsed.push(p);
             }
         }
         i += 1;
     }
-    Ok((root_id, new))
+    let engine = cx.engine().clone();
+    let compiled = compile_all(&engine, &cx.data().cache, parsed)?;
+    let new = main
+        .into_iter()
+        .chain(compiled)
+        .map(|c| {
+            let needed = c.info.dylink.needed.clone();
+            (c, needed)
+        })
+        .collect();
+    Ok((base, new))
 }
 
 enum Located {
     Loaded(LibId),
-    New(Candidate),
+    New(Parsed),
 }
 
 fn locate(
     cx: &mut StoreContextMut<'_, Process>,
     name: &str,
     requester: LibId,
-    new: &[(Candidate, Vec<String>)],
+    new: &[(String, PathBuf)],
 ) -> wasmtime::Result<Located> {
     let (origin, rpaths) = {
         let lib = &cx.data().libs[requester];
@@ -198,18 +260,14 @@ fn locate_from(
     name: &str,
     origin: &std::path::Path,
     rpaths: &[String],
-    new: &[(Candidate, Vec<String>)],
+    new: &[(String, PathBuf)],
 ) -> wasmtime::Result<Located> {
     let base = cx.data().libs.len();
     let loaded_by_name = |data: &Process| {
         data.libs
             .iter()
             .position(|l| l.alive && l.name == name)
-            .or_else(|| {
-                new.iter()
-                    .position(|(c, _)| c.name == name)
-                    .map(|k| base + k)
-            })
+            .or_else(|| new.iter().position(|(n, _)| n == name).map(|k| base + k))
     };
     if let Some(id) = loaded_by_name(cx.data()) {
         return Ok(Located::Loaded(id));
@@ -226,14 +284,13 @@ fn locate_from(
         .position(|l| l.alive && l.path == found.path)
         .or_else(|| {
             new.iter()
-                .position(|(c, _)| c.path == found.path)
+                .position(|(_, p)| *p == found.path)
                 .map(|k| base + k)
         });
     if let Some(id) = same_file {
         return Ok(Located::Loaded(id));
     }
-    let engine = cx.engine().clone();
-    Ok(Located::New(Candidate::compile(&engine, name, found)?))
+    Ok(Located::New(Parsed::library(name, found)?))
 }
 
 /// Map: place each new library in memory and the table, compute its

@@ -19,6 +19,12 @@ struct Cli {
     /// Add a directory to the library search path.
     #[arg(short = 'L', value_name = "DIR")]
     lib_dirs: Vec<PathBuf>,
+    /// Keep compiled modules in DIR (default: $XDG_CACHE_HOME/dlrun or ~/.cache/dlrun).
+    #[arg(long = "cache-dir", value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Compile every module afresh; read and write no cache.
+    #[arg(long = "no-cache")]
+    no_cache: bool,
     /// The main module.
     main: PathBuf,
     /// Arguments passed to the program.
@@ -50,6 +56,11 @@ fn main() -> ExitCode {
         env: cli.env,
         lib_dirs: cli.lib_dirs,
         dirs,
+        cache: match (cli.no_cache, cli.cache_dir) {
+            (true, _) => dlrun::cache::Cache::disabled(),
+            (false, Some(dir)) => dlrun::cache::Cache::at(dir),
+            (false, None) => dlrun::cache::Cache::default_location(),
+        },
     };
     match dlrun::run(&config) {
         Ok(status) => ExitCode::from(status as u8),

@@ -7,7 +7,7 @@
 
 use std::fmt::Write;
 
-use wasmtime::{Func, Instance, Module, StoreContextMut, Table};
+use wasmtime::{Func, Instance, StoreContextMut, Table};
 
 use crate::modinfo::Sig;
 use crate::process::Process;
@@ -63,7 +63,8 @@ pub fn stand_ins(
     let module = match cx.data().plt_modules.get(&text) {
         Some(m) => m.clone(),
         None => {
-            let m = Module::new(cx.engine(), &text)?;
+            let bytes = wat::parse_str(&text)?;
+            let m = cx.data().cache.module(cx.engine(), &bytes)?;
             cx.data_mut().plt_modules.insert(text, m.clone());
             m
         }

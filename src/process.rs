@@ -91,6 +91,8 @@ pub struct Process {
     /// Slots handed out for names nothing defines yet.
     pub unresolved_slots: HashMap<String, u32>,
     pub search: SearchPath,
+    /// Where compiled modules are kept.
+    pub cache: crate::cache::Cache,
     pub guest: Guest,
     /// High half of i64 values crossing legalized boundaries.
     pub temp_ret0: i32,
@@ -123,6 +125,7 @@ impl Process {
             pending: Vec::new(),
             unresolved_slots: HashMap::new(),
             search,
+            cache: crate::cache::Cache::disabled(),
             guest,
             temp_ret0: 0,
             dl: DlState::default(),
