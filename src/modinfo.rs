@@ -85,6 +85,10 @@ pub struct ModuleInfo {
     /// Whether the module imports `__memory_base`: its exported data
     /// addresses are then offsets from that base.
     pub relocatable: bool,
+    /// Whether the exported `_start` calls the exported `__wasm_call_ctors`
+    /// itself (wasm-ld leaves the call out when the constructors are
+    /// exported for the embedder to run).
+    pub start_runs_ctors: bool,
 }
 
 impl ModuleInfo {
@@ -104,6 +108,7 @@ impl ModuleInfo {
             reason: e.to_string(),
         };
         let mut info = ModuleInfo::default();
+        let mut code_index = 0u32;
         let mut dylink = None;
         let mut types: Vec<Sig> = Vec::new();
         let mut import_globals: Vec<(String, String)> = Vec::new();
@@ -194,6 +199,31 @@ impl ModuleInfo {
                     }
                 }
                 Payload::StartSection { func, .. } => info.start = Some(func),
+                Payload::CodeSectionStart { .. } => code_index = imported_funcs(&info),
+                Payload::CodeSectionEntry(body) => {
+                    let index = code_index;
+                    code_index += 1;
+                    let (Some(ExportKind::Func(start)), Some(ExportKind::Func(ctors))) =
+                        (info.export("_start"), info.export("__wasm_call_ctors"))
+                    else {
+                        continue;
+                    };
+                    if index == start {
+                        let mut ops = body.get_operators_reader().map_err(malformed)?;
+                        while !ops.eof() {
+                            match ops.read() {
+                                Ok(Operator::Call { function_index })
+                                    if function_index == ctors =>
+                                {
+                                    info.start_runs_ctors = true;
+                                    break;
+                                }
+                                Ok(_) => {}
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                }
                 Payload::ElementSection(reader) => {
                     for elem in reader {
                         let elem = elem.map_err(malformed)?;
@@ -266,6 +296,13 @@ impl ModuleInfo {
             .iter()
             .find(|i| matches!(i.kind, ImportKind::Memory { .. }))
     }
+}
+
+fn imported_funcs(info: &ModuleInfo) -> u32 {
+    info.imports
+        .iter()
+        .filter(|i| matches!(i.kind, ImportKind::Func(_)))
+        .count() as u32
 }
 
 fn sig_at(types: &[Sig], index: u32) -> Result<Sig, DylinkError> {

@@ -50,5 +50,13 @@ pub fn call_start(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<i32
 
 /// Whether the main module runs its own constructors (from `_start`).
 pub fn runs_own_ctors(data: &Process, lib: usize) -> bool {
-    lib == 0 && data.libs[0].info.export("_start").is_some()
+    lib == 0 && data.libs[0].info.start_runs_ctors
+}
+
+/// Whether the main module starts through `_start`: its constructors then
+/// come after its libraries', in ELF order.
+pub fn starts_with_entry(data: &Process) -> bool {
+    data.libs
+        .first()
+        .is_some_and(|m| m.info.export("_start").is_some())
 }
