@@ -903,8 +903,13 @@ fn late_bound(
                 }
                 let Some(f) = found else {
                     let who = caller.data().libs[lib].path.display().to_string();
+                    let host = if abi::provides(&module, &name) {
+                        " (a host function dlrun does not implement yet)"
+                    } else {
+                        ""
+                    };
                     return Err(wasmtime::Error::new(crate::unwind::SymbolLookup {
-                        module: format!("{who} (import {module}.{name})"),
+                        module: format!("{who} (import {module}.{name}{host})"),
                         symbol: name.clone(),
                     }));
                 };
