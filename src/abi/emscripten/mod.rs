@@ -141,7 +141,7 @@ pub fn func(
     } else if let Some(f) = fs::build(cx, name, sig) {
         Some(f)
     } else {
-        env::build(cx, name)
+        env::build(cx, name, sig)
     };
     let Some(f) = built else {
         return Ok(None);
