@@ -100,6 +100,13 @@ pub fn is_host_module(module: &str) -> bool {
     )
 }
 
+/// The i32 in `v`: a guest function or global of another type is an error
+/// naming `what`, never a panic.
+pub fn as_i32(v: &wasmtime::Val, what: &str) -> wasmtime::Result<i32> {
+    v.i32()
+        .ok_or_else(|| wasmtime::format_err!("{what}: expected an i32 value"))
+}
+
 /// Whether the host defines `module.name` (for RTLD_NOW checks).
 pub fn provides(module: &str, name: &str) -> bool {
     if module == dlrun::MODULE {

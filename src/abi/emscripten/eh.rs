@@ -55,7 +55,10 @@ fn call(cx: Cx, name: &str, args: &[Val], nresults: usize) -> wasmtime::Result<i
     })?;
     let mut out = vec![Val::I32(0); nresults];
     f.call(&mut *cx, args, &mut out)?;
-    Ok(out.first().map(|v| v.unwrap_i32()).unwrap_or(0))
+    match out.first() {
+        Some(v) => crate::abi::as_i32(v, name),
+        None => Ok(0),
+    }
 }
 
 fn rd(cx: Cx, ptr: u32) -> wasmtime::Result<u32> {
@@ -292,10 +295,13 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
         }),
         "llvm_eh_typeid_for" => Func::wrap(&mut *cx, |ty: i32| ty),
         _ if name.starts_with("__cxa_find_matching_catch") => {
-            let sig = sig?;
+            let sig = super::env::returns_i32(sig)?;
             let ty = crate::loader::func_type(cx.engine(), sig);
             Func::new(&mut *cx, ty, |mut caller, params, results| {
-                let types: Vec<u32> = params.iter().map(|v| v.unwrap_i32() as u32).collect();
+                let types = params
+                    .iter()
+                    .map(|v| crate::abi::as_i32(v, "__cxa_find_matching_catch").map(|t| t as u32))
+                    .collect::<wasmtime::Result<Vec<u32>>>()?;
                 let mut cxm = wasmtime::AsContextMut::as_context_mut(&mut caller);
                 results[0] = Val::I32(find_matching_catch(&mut cxm, &types)?);
                 Ok(())
@@ -387,7 +393,7 @@ fn what(cx: Cx, exc: u32, ty: u32) -> Option<String> {
         let mut out = [Val::I32(0)];
         f.call(&mut *cx, &[Val::I32(obj as i32)], &mut out).ok()?;
         let m = cx.data().memory().ok()?;
-        mem::read_cstr(&*cx, m, out[0].unwrap_i32() as u32, "what()").ok()
+        mem::read_cstr(&*cx, m, out[0].i32()? as u32, "what()").ok()
     })();
     if let (Some(g), Some(v)) = (cx.data().stack_pointer, saved) {
         let _ = g.set(&mut *cx, v);

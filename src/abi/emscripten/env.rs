@@ -134,7 +134,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
         | "__syscall_sendmsg"
         | "__syscall_recvmsg"
         | "__syscall_shutdown" => {
-            let ty = crate::loader::func_type(cx.engine(), sig?);
+            let ty = crate::loader::func_type(cx.engine(), returns_i32(sig)?);
             Func::new(&mut *cx, ty, |_c, _params, results| {
                 results[0] = Val::I32(-ENOSYS);
                 Ok(())
@@ -142,7 +142,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
         }
         // EAI_FAIL: no name service.
         "getnameinfo" => {
-            let ty = crate::loader::func_type(cx.engine(), sig?);
+            let ty = crate::loader::func_type(cx.engine(), returns_i32(sig)?);
             Func::new(&mut *cx, ty, |_c, _params, results| {
                 results[0] = Val::I32(-4);
                 Ok(())
@@ -257,6 +257,12 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
         _ => return None,
     };
     Some(f)
+}
+
+/// The import's signature, if it returns exactly one i32 (what the
+/// signature-shaped host functions here write).
+pub fn returns_i32(sig: Option<&Sig>) -> Option<&Sig> {
+    sig.filter(|s| s.results == [wasmparser::ValType::I32])
 }
 
 /// Writes strings and a pointer array to them (environ_get, args_get).

@@ -721,7 +721,7 @@ fn mmap(c: C, len: i32, prot: i32, flags: i32, fd: i32, off: i32, allocated: i32
             &mut out,
         )
         .map_err(Fail::Trap)?;
-    let ptr = out[0].unwrap_i32() as u32;
+    let ptr = crate::abi::as_i32(&out[0], "memalign").map_err(Fail::Trap)? as u32;
     if ptr == 0 {
         return Err(Errno::NOMEM.into());
     }

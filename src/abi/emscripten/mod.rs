@@ -171,7 +171,7 @@ pub fn allocate(
             .data()
             .heap_base
             .ok_or_else(|| wasmtime::format_err!("no heap to allocate from"))?;
-        let cur = heap.get(&mut *cx).unwrap_i32() as u32;
+        let cur = crate::abi::as_i32(&heap.get(&mut *cx), "__heap_base")? as u32;
         let base = cur.next_multiple_of(align);
         let end = base
             .checked_add(size)
@@ -193,7 +193,7 @@ pub fn allocate(
         &[Val::I32(align as i32), Val::I32(size as i32)],
         &mut out,
     )?;
-    let base = out[0].unwrap_i32() as u32;
+    let base = crate::abi::as_i32(&out[0], "memalign")? as u32;
     if base == 0 {
         wasmtime::bail!("out of memory allocating {size} bytes for static data");
     }
@@ -241,7 +241,7 @@ pub fn stack_push(cx: &mut StoreContextMut<'_, Process>, bytes: &[u8]) -> wasmti
         .data()
         .stack_pointer
         .ok_or_else(|| wasmtime::format_err!("no stack pointer"))?;
-    let cur = sp.get(&mut *cx).unwrap_i32() as u32;
+    let cur = crate::abi::as_i32(&sp.get(&mut *cx), "__stack_pointer")? as u32;
     let addr = cur
         .checked_sub(bytes.len() as u32)
         .map(|a| a & !15)
@@ -284,7 +284,10 @@ pub fn call_main(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<i32>
     };
     let mut results = vec![Val::I32(0); ty.results().len()];
     entry.call(&mut *cx, &params, &mut results)?;
-    Ok(results.first().map(|v| v.unwrap_i32()).unwrap_or(0))
+    match results.first() {
+        Some(v) => crate::abi::as_i32(v, "main's result"),
+        None => Ok(0),
+    }
 }
 
 fn entry_point(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> {

@@ -333,7 +333,7 @@ fn set_errno(c: &mut Caller<'_, Process>, value: i32) -> wasmtime::Result<()> {
     mem::write_u32(
         &mut cx,
         m,
-        out[0].unwrap_i32() as u32,
+        crate::abi::as_i32(&out[0], "__errno_location")? as u32,
         value as u32,
         "errno",
     )
@@ -377,7 +377,7 @@ fn allocate_utf8(c: &mut Caller<'_, Process>, s: &str) -> wasmtime::Result<u32> 
     bytes.push(0);
     let mut out = [Val::I32(0)];
     malloc.call(&mut cx, &[Val::I32(bytes.len() as i32)], &mut out)?;
-    let ptr = out[0].unwrap_i32() as u32;
+    let ptr = crate::abi::as_i32(&out[0], "malloc")? as u32;
     if ptr != 0 {
         let m = cx.data().memory()?;
         mem::write(&mut cx, m, ptr, &bytes, "tzset")?;
@@ -610,10 +610,16 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
         ),
         "clock_time_get" => {
             // (id, precision: i64 or legalized to two i32s, out) -> errno
-            let ty = crate::loader::func_type(cx.engine(), sig?);
+            let ty = crate::loader::func_type(cx.engine(), super::env::returns_i32(sig)?);
             Func::new(&mut *cx, ty, |mut c, params, results| {
-                let clock = params[0].unwrap_i32();
-                let out = params[params.len() - 1].unwrap_i32() as u32;
+                let first = params
+                    .first()
+                    .ok_or_else(|| wasmtime::format_err!("clock_time_get: no parameters"))?;
+                let clock = crate::abi::as_i32(first, "clock_time_get")?;
+                let last = params
+                    .last()
+                    .ok_or_else(|| wasmtime::format_err!("clock_time_get: no parameters"))?;
+                let out = crate::abi::as_i32(last, "clock_time_get")? as u32;
                 results[0] = Val::I32(match clock_ns(clock) {
                     Some(ns) => {
                         let m = memory(&c)?;
