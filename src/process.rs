@@ -186,6 +186,20 @@ impl Process {
             .ok_or_else(|| wasmtime::format_err!("the program has no function table yet"))
     }
 
+    /// The function a function pointer (table index) refers to; a null or
+    /// out-of-range pointer is an error naming `what`.
+    pub fn func_at(
+        mut cx: impl wasmtime::AsContextMut<Data = Process>,
+        index: u32,
+        what: &str,
+    ) -> wasmtime::Result<Func> {
+        let table = cx.as_context_mut().data().table()?;
+        table
+            .get(&mut cx, u64::from(index))
+            .and_then(|r| r.as_func().flatten().copied())
+            .ok_or_else(|| wasmtime::format_err!("{what}: {index} is not a function pointer"))
+    }
+
     /// An exported function of an instantiated library.
     pub fn export_func(
         cx: &mut StoreContextMut<'_, Process>,

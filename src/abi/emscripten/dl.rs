@@ -36,13 +36,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
              -> wasmtime::Result<()> {
                 let ok = open(&mut c, handle as u32)? != 0;
                 let cb = if ok { onsuccess } else { onerror };
-                let table = c.data().table()?;
-                let f = table
-                    .get(&mut c, cb as u32 as u64)
-                    .and_then(|r| r.as_func().flatten().copied())
-                    .ok_or_else(|| {
-                        wasmtime::format_err!("emscripten_dlopen: callback {cb} is not a function")
-                    })?;
+                let f = Process::func_at(&mut c, cb as u32, "emscripten_dlopen callback")?;
                 f.call(&mut c, &[Val::I32(handle)], &mut [])
             },
         ),

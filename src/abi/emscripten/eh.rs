@@ -99,11 +99,7 @@ fn dec_ref(cx: Cx, exc: u32) -> wasmtime::Result<()> {
     if prev == 1 && rd8(cx, h + 13)? == 0 {
         let dtor = rd(cx, h + 8)?;
         if dtor != 0 {
-            let table = cx.data().table()?;
-            if let Some(f) = table
-                .get(&mut *cx, u64::from(dtor))
-                .and_then(|r| r.as_func().flatten().copied())
-            {
+            if let Ok(f) = Process::func_at(&mut *cx, dtor, "exception destructor") {
                 let mut out = vec![Val::I32(0); f.ty(&*cx).results().len()];
                 f.call(&mut *cx, &[Val::I32(exc as i32)], &mut out)?;
             }
@@ -386,10 +382,7 @@ fn what(cx: Cx, exc: u32, ty: u32) -> Option<String> {
         let obj = rd(cx, slot).ok()?;
         let vtable = rd(cx, obj).ok()?;
         let what_fn = rd(cx, vtable + 8).ok()?;
-        let table = cx.data().table().ok()?;
-        let f = table
-            .get(&mut *cx, u64::from(what_fn))
-            .and_then(|r| r.as_func().flatten().copied())?;
+        let f = Process::func_at(&mut *cx, what_fn, "what()").ok()?;
         let mut out = [Val::I32(0)];
         f.call(&mut *cx, &[Val::I32(obj as i32)], &mut out).ok()?;
         let m = cx.data().memory().ok()?;

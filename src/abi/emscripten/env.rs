@@ -244,13 +244,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
         "__call_sighandler" => Func::wrap(
             &mut *cx,
             |mut c: Caller<'_, Process>, fp: i32, sig: i32| -> wasmtime::Result<()> {
-                let table = c.data().table()?;
-                let f = table
-                    .get(&mut c, fp as u32 as u64)
-                    .and_then(|r| r.as_func().flatten().copied())
-                    .ok_or_else(|| {
-                        wasmtime::format_err!("signal handler {fp} is not a function")
-                    })?;
+                let f = Process::func_at(&mut c, fp as u32, "signal handler")?;
                 f.call(&mut c, &[Val::I32(sig)], &mut [])
             },
         ),

@@ -45,18 +45,9 @@ pub fn build(
         ty,
         move |mut c, params, results| {
             let sp = c.data().stack_pointer;
-            let saved = match sp {
-                Some(g) => Some(g.get(&mut c)),
-                None => None,
-            };
-            let fp = params[0].unwrap_i32() as u32;
-            let table = c.data().table()?;
-            let target = table
-                .get(&mut c, u64::from(fp))
-                .and_then(|r| r.as_func().flatten().copied())
-                .ok_or_else(|| {
-                    wasmtime::format_err!("{name}: call through invalid function pointer {fp}")
-                })?;
+            let saved = sp.map(|g| g.get(&mut c));
+            let fp = crate::abi::as_i32(&params[0], &name)? as u32;
+            let target = Process::func_at(&mut c, fp, &name)?;
             match target.call(&mut c, &params[1..], results) {
                 Ok(()) => Ok(()),
                 Err(e) if e.is::<Longjmp>() || e.is::<CxxException>() => {
