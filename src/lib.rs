@@ -8,6 +8,7 @@ pub mod abi;
 pub mod cache;
 pub mod dlfcn;
 pub mod dylink;
+pub mod inspect;
 pub mod loader;
 pub mod modinfo;
 pub mod plt;
@@ -63,23 +64,7 @@ pub fn run(config: &RunConfig) -> Result<i32, Error> {
     let bytes = std::fs::read(&config.main)
         .map_err(|e| Error::Load(format!("{}: {e}", config.main.display())))?;
     let path = std::fs::canonicalize(&config.main).unwrap_or_else(|_| config.main.clone());
-    let main_dir = path.parent().map(|p| p.to_path_buf()).unwrap_or_default();
-    let ld_library_path = config
-        .env
-        .iter()
-        .find_map(|e| e.strip_prefix("LD_LIBRARY_PATH="))
-        .map(|v| {
-            v.split(':')
-                .filter(|s| !s.is_empty())
-                .map(PathBuf::from)
-                .collect()
-        })
-        .unwrap_or_default();
-    let search = SearchPath {
-        cli_dirs: config.lib_dirs.clone(),
-        ld_library_path,
-        main_dir,
-    };
+    let search = SearchPath::new(&path, &config.lib_dirs, &config.env);
     let program = config.main.display().to_string();
     let guest = Guest {
         args: std::iter::once(program.clone())

@@ -1,5 +1,8 @@
-//! The `dlrun` command line: parse arguments, run, map the outcome to an
-//! exit status.
+//! The `dlrun` command line: parse arguments, run (or inspect), map the
+//! outcome to an exit status.
+//!
+//! `dlrun main.wasm ARGS`, `dlrun run main.wasm ARGS`,
+//! `dlrun inspect [--json] FILE`, `dlrun ldd [--json] [-L DIR] FILE`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,8 +35,94 @@ struct Cli {
     args: Vec<String>,
 }
 
+/// Show what a module asks of the loader.
+#[derive(Parser, Debug)]
+#[command(name = "dlrun inspect")]
+struct InspectCli {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+    /// A main or side module.
+    file: PathBuf,
+}
+
+/// Show how a module's NEEDED libraries resolve.
+#[derive(Parser, Debug)]
+#[command(name = "dlrun ldd")]
+struct LddCli {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Add a directory to the library search path.
+    #[arg(short = 'L', value_name = "DIR")]
+    lib_dirs: Vec<PathBuf>,
+    /// The program's environment, for LD_LIBRARY_PATH.
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    env: Vec<String>,
+    /// A main or side module.
+    file: PathBuf,
+}
+
+fn read_info(file: &std::path::Path) -> Result<dlrun::modinfo::ModuleInfo, String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    dlrun::modinfo::ModuleInfo::parse_with(&bytes, false)
+        .map_err(|e| format!("{}: {e}", file.display()))
+}
+
+fn inspect(args: Vec<String>) -> ExitCode {
+    let cli = InspectCli::parse_from(args);
+    match read_info(&cli.file) {
+        Ok(info) => {
+            let report = dlrun::inspect::inspect(&info);
+            if cli.json {
+                println!("{}", report.render());
+            } else {
+                print!("{}", dlrun::inspect::text(&report));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("dlrun: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn ldd(args: Vec<String>) -> ExitCode {
+    let cli = LddCli::parse_from(args);
+    let info = match read_info(&cli.file) {
+        Ok(info) => info,
+        Err(e) => {
+            eprintln!("dlrun: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let path = std::fs::canonicalize(&cli.file).unwrap_or(cli.file.clone());
+    let search = dlrun::search::SearchPath::new(&path, &cli.lib_dirs, &cli.env);
+    let tree = dlrun::inspect::ldd(&path, &info, &search);
+    if cli.json {
+        println!("{}", dlrun::inspect::ldd_json(&tree).render());
+    } else {
+        print!("{}", dlrun::inspect::ldd_text(&tree));
+    }
+    if tree.iter().any(|n| n.path.is_none()) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        Some("inspect") => return inspect(args.split_off(1)),
+        Some("ldd") => return ldd(args.split_off(1)),
+        Some("run") => {
+            args.remove(1);
+        }
+        _ => {}
+    }
+    let cli = Cli::parse_from(args);
     for e in &cli.env {
         if !e.contains('=') {
             eprintln!("dlrun: --env {e}: expected KEY=VALUE");

@@ -36,6 +36,27 @@ pub struct NotFound {
 }
 
 impl SearchPath {
+    /// The search path of a program whose main module is `main`: `-L`
+    /// directories, then `LD_LIBRARY_PATH` from its environment, then main's
+    /// directory.
+    pub fn new(main: &Path, lib_dirs: &[PathBuf], env: &[String]) -> SearchPath {
+        let ld_library_path = env
+            .iter()
+            .find_map(|e| e.strip_prefix("LD_LIBRARY_PATH="))
+            .map(|v| {
+                v.split(':')
+                    .filter(|s| !s.is_empty())
+                    .map(PathBuf::from)
+                    .collect()
+            })
+            .unwrap_or_default();
+        SearchPath {
+            cli_dirs: lib_dirs.to_vec(),
+            ld_library_path,
+            main_dir: main.parent().map(Path::to_path_buf).unwrap_or_default(),
+        }
+    }
+
     /// Directories searched for `name` when requested by a module living in
     /// `origin` with the given RUNTIME_PATH entries, in order: `-L`,
     /// `LD_LIBRARY_PATH`, RUNTIME_PATH (with `$ORIGIN`), the main module's

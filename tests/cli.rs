@@ -199,3 +199,55 @@ fn a_library_trapping_in_its_constructor_fails_the_load() {
     assert!(err.contains("libbad.so"), "{err}");
     assert!(err.contains("constructor"), "{err}");
 }
+
+#[test]
+fn inspect_describes_a_side_module() {
+    let dir = workdir("inspect");
+    write_wat(
+        &dir,
+        "libx.so",
+        &side_wat(
+            r#"(import "GOT.mem" "shared" (global (mut i32)))
+               (import "env" "puts" (func (param i32) (result i32)))"#,
+            r#"(func (export "x") (result i32) i32.const 1)"#,
+        ),
+    );
+    let (status, out, _) = dlrun(&dir, &["inspect", "libx.so"]);
+    assert_eq!(status, 0);
+    assert!(out.contains("side module"), "{out}");
+    assert!(out.contains("imports_got_mem (1):\n  shared"), "{out}");
+    let (status, json, _) = dlrun(&dir, &["inspect", "--json", "libx.so"]);
+    assert_eq!(status, 0);
+    assert!(
+        json.contains(r#""imports_env_functions":["puts"]"#),
+        "{json}"
+    );
+    assert!(json.contains(r#""exports_functions":["x"]"#), "{json}");
+}
+
+#[test]
+fn ldd_shows_resolved_and_missing_libraries() {
+    let dir = workdir("ldd");
+    write_wat(
+        &dir,
+        "main.wasm",
+        &main_wat(&["libseven.so", "libgone.so"], "", "i32.const 0"),
+    );
+    write_wat(&dir, "libseven.so", &side_wat("", ""));
+    let (status, out, _) = dlrun(&dir, &["ldd", "main.wasm"]);
+    assert_eq!(status, 1, "a missing library makes ldd fail");
+    assert!(out.contains("libseven.so => "), "{out}");
+    assert!(out.contains("libgone.so => not found (searched "), "{out}");
+    let (_, json, _) = dlrun(&dir, &["ldd", "--json", "main.wasm"]);
+    assert!(
+        json.contains(r#""name":"libgone.so","depth":1,"path":null"#),
+        "{json}"
+    );
+}
+
+#[test]
+fn run_subcommand_is_the_same_as_running_directly() {
+    let dir = workdir("runsub");
+    write_wat(&dir, "main.wasm", &main_wat(&[], "", "i32.const 9"));
+    assert_eq!(dlrun(&dir, &["run", "main.wasm"]).0, 9);
+}
