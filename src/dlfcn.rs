@@ -37,6 +37,25 @@ pub fn open(
     mode_bits: i32,
     requester: LibId,
 ) -> Result<LibId, String> {
+    let result = open_untraced(cx, name, mode_bits, requester);
+    if cx.data().trace.dl {
+        match &result {
+            Ok(id) => eprintln!(
+                "dlrun: dlopen(\"{name}\", {mode_bits:#x}) -> {}",
+                cx.data().libs[*id].path.display()
+            ),
+            Err(e) => eprintln!("dlrun: dlopen(\"{name}\", {mode_bits:#x}) failed: {e}"),
+        }
+    }
+    result
+}
+
+fn open_untraced(
+    cx: &mut StoreContextMut<'_, Process>,
+    name: &str,
+    mode_bits: i32,
+    requester: LibId,
+) -> Result<LibId, String> {
     if mode_bits & (flags::RTLD_LAZY | flags::RTLD_NOW) == 0 {
         return Err("invalid mode for dlopen(): Either RTLD_LAZY or RTLD_NOW is required".into());
     }
@@ -76,6 +95,21 @@ pub enum Scope {
 
 /// The address of `name`: a data address, or a function's table index.
 pub fn sym(cx: &mut StoreContextMut<'_, Process>, scope: Scope, name: &str) -> Result<u32, String> {
+    let result = sym_untraced(cx, scope, name);
+    if cx.data().trace.dl {
+        match &result {
+            Ok(addr) => eprintln!("dlrun: dlsym({scope:?}, \"{name}\") -> {addr:#x}"),
+            Err(e) => eprintln!("dlrun: dlsym({scope:?}, \"{name}\") failed: {e}"),
+        }
+    }
+    result
+}
+
+fn sym_untraced(
+    cx: &mut StoreContextMut<'_, Process>,
+    scope: Scope,
+    name: &str,
+) -> Result<u32, String> {
     let found = {
         let data = cx.data();
         match scope {

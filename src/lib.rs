@@ -15,6 +15,7 @@ pub mod plt;
 pub mod process;
 pub mod search;
 pub mod symbols;
+pub mod trace;
 pub mod unwind;
 pub mod vfs;
 
@@ -39,6 +40,8 @@ pub struct RunConfig {
     pub lib_dirs: Vec<PathBuf>,
     /// Where compiled modules are cached.
     pub cache: cache::Cache,
+    /// What to report on stderr while loading and linking.
+    pub trace: trace::Trace,
     /// Host directories the program may use (`--dir`).
     pub dirs: Vec<vfs::Preopen>,
 }
@@ -82,6 +85,7 @@ pub fn run(config: &RunConfig) -> Result<i32, Error> {
         .map_err(load_err)?;
     let mut process = Process::new(search, guest);
     process.cache = config.cache.clone();
+    process.trace = config.trace;
     process.fs = vfs::Vfs::new(&config.dirs).map_err(Error::Load)?;
     let mut store = Store::new(&engine, process);
     let mut cx = store.as_context_mut();

@@ -545,6 +545,18 @@ fn instantiate(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::R
         e.context(format!("{name}: instantiation failed"))
     })?;
     cx.data_mut().libs[lib].instance = Some(instance);
+    if cx.data().trace.libs {
+        let l = &cx.data().libs[lib];
+        eprintln!(
+            "dlrun: loaded {} ({}) memory_base={:#x} size={} table_base={} slots={}",
+            l.name,
+            l.path.display(),
+            l.memory_base,
+            l.info.dylink.mem_size,
+            l.table_base,
+            l.info.dylink.table_size
+        );
+    }
     if cx.data().memory.is_none() {
         abi::wasi::adopt(cx)?;
     }
@@ -655,6 +667,13 @@ fn bind(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<V
                 "{lib_name}: imports tag {module}.{name}: native wasm exceptions are not supported"
             ),
         };
+        if cx.data().trace.bindings {
+            eprintln!(
+                "dlrun: binding {lib_name}: {}.{name} -> {}",
+                import.module,
+                describe_binding(cx.data(), lib, &import.module, name)
+            );
+        }
         out.push(Some(ext));
     }
     if !later.is_empty() {
@@ -675,6 +694,25 @@ fn bind(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<V
         .into_iter()
         .map(|e| e.expect("every import is bound"))
         .collect())
+}
+
+/// Where an import's definition comes from, for tracing.
+fn describe_binding(data: &Process, lib: LibId, module: &str, name: &str) -> String {
+    if abi::is_host_module(module) {
+        return "host".into();
+    }
+    match data.resolve(lib, name) {
+        Some(Sym::Data(addr)) => format!("data {addr:#x}"),
+        Some(Sym::Tls(off)) => format!("tls offset {off:#x}"),
+        Some(Sym::Func { lib: d, export, .. }) => {
+            format!("{}:{export}", data.libs[*d].name)
+        }
+        None => match module {
+            "GOT.mem" | "GOT.func" => "unresolved".into(),
+            _ if abi::provides(module, name) => "host".into(),
+            _ => "unresolved (looked up again when called)".into(),
+        },
+    }
 }
 
 /// How a function import is satisfied.

@@ -28,6 +28,9 @@ struct Cli {
     /// Compile every module afresh; read and write no cache.
     #[arg(long = "no-cache")]
     no_cache: bool,
+    /// Report on stderr: libs, symbols (bindings), dl, or all, comma-separated (also DLRUN_DEBUG).
+    #[arg(long = "trace", value_name = "WHAT")]
+    trace: Option<String>,
     /// The main module.
     main: PathBuf,
     /// Arguments passed to the program.
@@ -139,6 +142,18 @@ fn main() -> ExitCode {
             }
         }
     }
+    let trace_spec = cli
+        .trace
+        .clone()
+        .or_else(|| std::env::var("DLRUN_DEBUG").ok())
+        .unwrap_or_default();
+    let trace = match dlrun::trace::Trace::parse(&trace_spec) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("dlrun: --trace: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let config = dlrun::RunConfig {
         main: cli.main,
         args: cli.args,
@@ -150,6 +165,7 @@ fn main() -> ExitCode {
             (false, Some(dir)) => dlrun::cache::Cache::at(dir),
             (false, None) => dlrun::cache::Cache::default_location(),
         },
+        trace,
     };
     match dlrun::run(&config) {
         Ok(status) => ExitCode::from(status as u8),

@@ -93,6 +93,8 @@ pub struct Process {
     pub search: SearchPath,
     /// Where compiled modules are kept.
     pub cache: crate::cache::Cache,
+    /// What to report on stderr.
+    pub trace: crate::trace::Trace,
     pub guest: Guest,
     /// High half of i64 values crossing legalized boundaries.
     pub temp_ret0: i32,
@@ -126,6 +128,7 @@ impl Process {
             unresolved_slots: HashMap::new(),
             search,
             cache: crate::cache::Cache::disabled(),
+            trace: Default::default(),
             guest,
             temp_ret0: 0,
             dl: DlState::default(),

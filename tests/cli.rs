@@ -251,3 +251,34 @@ fn run_subcommand_is_the_same_as_running_directly() {
     write_wat(&dir, "main.wasm", &main_wat(&[], "", "i32.const 9"));
     assert_eq!(dlrun(&dir, &["run", "main.wasm"]).0, 9);
 }
+
+#[test]
+fn trace_reports_libraries_and_bindings() {
+    let dir = workdir("trace");
+    write_wat(
+        &dir,
+        "main.wasm",
+        &main_wat(
+            &["libseven.so"],
+            r#"(import "env" "seven" (func $seven (result i32)))"#,
+            "call $seven",
+        ),
+    );
+    write_wat(
+        &dir,
+        "libseven.so",
+        &side_wat("", r#"(func (export "seven") (result i32) i32.const 7)"#),
+    );
+    let (status, _, err) = dlrun(&dir, &["--trace", "libs,symbols", "main.wasm"]);
+    assert_eq!(status, 7);
+    assert!(err.contains("dlrun: loaded libseven.so"), "{err}");
+    assert!(err.contains("env.seven -> libseven.so:seven"), "{err}");
+    let (status, _, err) = dlrun(&dir, &["--trace", "bogus", "main.wasm"]);
+    assert_eq!(status, 2);
+    assert!(err.contains("unknown trace category"), "{err}");
+    let (_, _, quiet) = dlrun(&dir, &["main.wasm"]);
+    assert!(
+        !quiet.contains("dlrun:"),
+        "tracing is off by default: {quiet}"
+    );
+}
