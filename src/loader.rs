@@ -623,6 +623,13 @@ fn bind(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<V
     let mut later: Vec<(usize, Sig, LibId, String)> = Vec::new();
     for import in &info.imports {
         let name = import.name.as_str();
+        if cx.data().trace.bindings {
+            eprintln!(
+                "dlrun: binding {lib_name}: {}.{name} -> {}",
+                import.module,
+                describe_binding(cx.data(), lib, import)
+            );
+        }
         let ext: Extern = match (&import.kind, import.module.as_str()) {
             (ImportKind::Memory { .. }, _) => cx.data().memory()?.into(),
             (ImportKind::Table { .. }, _) => cx.data().table()?.into(),
@@ -667,13 +674,6 @@ fn bind(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<V
                 "{lib_name}: imports tag {module}.{name}: native wasm exceptions are not supported"
             ),
         };
-        if cx.data().trace.bindings {
-            eprintln!(
-                "dlrun: binding {lib_name}: {}.{name} -> {}",
-                import.module,
-                describe_binding(cx.data(), lib, &import.module, name)
-            );
-        }
         out.push(Some(ext));
     }
     if !later.is_empty() {
@@ -697,7 +697,16 @@ fn bind(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<V
 }
 
 /// Where an import's definition comes from, for tracing.
-fn describe_binding(data: &Process, lib: LibId, module: &str, name: &str) -> String {
+fn describe_binding(data: &Process, lib: LibId, import: &crate::modinfo::Import) -> String {
+    let (module, name) = (import.module.as_str(), import.name.as_str());
+    match (&import.kind, name) {
+        (ImportKind::Memory { .. }, _) => return "the shared memory".into(),
+        (ImportKind::Table { .. }, _) => return "the shared table".into(),
+        (ImportKind::Global { .. }, "__stack_pointer" | "__memory_base" | "__table_base") => {
+            return "loader".into();
+        }
+        _ => {}
+    }
     if abi::is_host_module(module) {
         return "host".into();
     }
