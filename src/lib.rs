@@ -42,6 +42,8 @@ pub struct RunConfig {
     pub cache: cache::Cache,
     /// What to report on stderr while loading and linking.
     pub trace: trace::Trace,
+    /// Most bytes the program's linear memory may grow to.
+    pub max_memory: Option<u64>,
     /// Host directories the program may use (`--dir`).
     pub dirs: Vec<vfs::Preopen>,
 }
@@ -87,7 +89,14 @@ pub fn run(config: &RunConfig) -> Result<i32, Error> {
     process.cache = config.cache.clone();
     process.trace = config.trace;
     process.fs = vfs::Vfs::new(&config.dirs).map_err(Error::Load)?;
+    if let Some(max) = config.max_memory {
+        process.limits = wasmtime::StoreLimitsBuilder::new()
+            .memory_size(usize::try_from(max).unwrap_or(usize::MAX))
+            .trap_on_grow_failure(false)
+            .build();
+    }
     let mut store = Store::new(&engine, process);
+    store.limiter(|p| &mut p.limits);
     let mut cx = store.as_context_mut();
     let flavour = abi::flavour_of(&main).map_err(Error::Load)?;
     if flavour.host_memory() {

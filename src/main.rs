@@ -28,6 +28,9 @@ struct Cli {
     /// Compile every module afresh; read and write no cache.
     #[arg(long = "no-cache")]
     no_cache: bool,
+    /// Most memory the program may use, in bytes (suffixes K, M, G).
+    #[arg(long = "max-memory", value_name = "SIZE", value_parser = parse_size)]
+    max_memory: Option<u64>,
     /// Report on stderr: libs, symbols (bindings), dl, or all, comma-separated (also DLRUN_DEBUG).
     #[arg(long = "trace", value_name = "WHAT")]
     trace: Option<String>,
@@ -64,6 +67,24 @@ struct LddCli {
     env: Vec<String>,
     /// A main or side module.
     file: PathBuf,
+}
+
+/// Parses `64M`-style sizes.
+fn parse_size(s: &str) -> Result<u64, String> {
+    let (digits, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => s.split_at(i),
+        None => (s, ""),
+    };
+    let n: u64 = digits.parse().map_err(|_| format!("'{s}' is not a size"))?;
+    let mult = match unit.to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        _ => return Err(format!("'{s}': unknown unit (use K, M or G)")),
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("'{s}' is too large"))
 }
 
 fn read_info(file: &std::path::Path) -> Result<dlrun::modinfo::ModuleInfo, String> {
@@ -166,6 +187,7 @@ fn main() -> ExitCode {
             (false, None) => dlrun::cache::Cache::default_location(),
         },
         trace,
+        max_memory: cli.max_memory,
     };
     match dlrun::run(&config) {
         Ok(status) => ExitCode::from(status as u8),

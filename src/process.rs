@@ -95,6 +95,8 @@ pub struct Process {
     pub cache: crate::cache::Cache,
     /// What to report on stderr.
     pub trace: crate::trace::Trace,
+    /// Resource limits (memory size).
+    pub limits: wasmtime::StoreLimits,
     pub guest: Guest,
     /// High half of i64 values crossing legalized boundaries.
     pub temp_ret0: i32,
@@ -129,6 +131,7 @@ impl Process {
             search,
             cache: crate::cache::Cache::disabled(),
             trace: Default::default(),
+            limits: Default::default(),
             guest,
             temp_ret0: 0,
             dl: DlState::default(),

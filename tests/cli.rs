@@ -282,3 +282,16 @@ fn trace_reports_libraries_and_bindings() {
         "tracing is off by default: {quiet}"
     );
 }
+
+#[test]
+fn max_memory_refuses_a_program_that_needs_more() {
+    let dir = workdir("maxmem");
+    write_wat(&dir, "main.wasm", &main_wat(&[], "", "i32.const 0"));
+    let (status, _, err) = dlrun(&dir, &["--max-memory", "1M", "main.wasm"]);
+    assert_eq!(status, 1);
+    assert!(err.contains("--max-memory"), "{err}");
+    assert_eq!(dlrun(&dir, &["--max-memory", "64M", "main.wasm"]).0, 0);
+    let (status, _, err) = dlrun(&dir, &["--max-memory", "12Q", "main.wasm"]);
+    assert_eq!(status, 2);
+    assert!(err.contains("unknown unit"), "{err}");
+}

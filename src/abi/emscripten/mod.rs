@@ -49,10 +49,18 @@ pub fn prepare(
             need
         );
     }
+    let pages = min.max(need);
     let memory = Memory::new(
         &mut *cx,
-        MemoryType::new(min.max(need) as u32, max.map(|m| m as u32)),
-    )?;
+        MemoryType::new(pages as u32, max.map(|m| m as u32)),
+    )
+    .map_err(|e| {
+        e.context(format!(
+            "{}: creating its memory of {} MiB (is --max-memory too small?)",
+            main.path.display(),
+            pages * PAGE / (1 << 20)
+        ))
+    })?;
     let table = Table::new(
         &mut *cx,
         TableType::new(RefType::FUNCREF, table_base + d.table_size, None),
