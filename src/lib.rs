@@ -44,6 +44,9 @@ pub struct RunConfig {
     pub trace: trace::Trace,
     /// Most bytes the program's linear memory may grow to.
     pub max_memory: Option<u64>,
+    /// Libraries to load before the main module's NEEDED ones, whose
+    /// symbols then take precedence (like LD_PRELOAD).
+    pub preload: Vec<String>,
     /// Host directories the program may use (`--dir`).
     pub dirs: Vec<vfs::Preopen>,
 }
@@ -88,6 +91,7 @@ pub fn run(config: &RunConfig) -> Result<i32, Error> {
     let mut process = Process::new(search, guest);
     process.cache = config.cache.clone();
     process.trace = config.trace;
+    process.preload = config.preload.clone();
     process.fs = vfs::Vfs::new(&config.dirs).map_err(Error::Load)?;
     if let Some(max) = config.max_memory {
         process.limits = wasmtime::StoreLimitsBuilder::new()

@@ -190,16 +190,20 @@ fn find(
     let offset = usize::from(main.is_some());
     let mut i = 0;
     while i < seen.len() {
-        let info = match (&main, i) {
-            (Some(m), 0) => m.info.clone(),
-            _ => parsed[i - offset].info.clone(),
+        let (info, needed) = match (&main, i) {
+            (Some(m), 0) => (m.info.clone(), main_needed(cx.data(), &m.info)),
+            _ => {
+                let info = parsed[i - offset].info.clone();
+                let needed = info.dylink.needed.clone();
+                (info, needed)
+            }
         };
         let origin = seen[i]
             .1
             .parent()
             .map(|p| p.to_path_buf())
             .unwrap_or_default();
-        for name in &info.dylink.needed {
+        for name in &needed {
             let located = locate_from(cx, name, &origin, &info.dylink.runtime_paths, &seen)
                 .map_err(|e| wasmtime::format_err!("{e} (needed by {})", seen[i].1.display()))?;
             if let Located::New(p) = located {
@@ -211,15 +215,28 @@ fn find(
     }
     let engine = cx.engine().clone();
     let compiled = compile_all(&engine, &cx.data().cache, parsed)?;
+    let main = main.map(|m| {
+        let needed = main_needed(cx.data(), &m.info);
+        (m, needed)
+    });
     let new = main
         .into_iter()
-        .chain(compiled)
-        .map(|c| {
+        .chain(compiled.into_iter().map(|c| {
             let needed = c.info.dylink.needed.clone();
             (c, needed)
-        })
+        }))
         .collect();
     Ok((base, new))
+}
+
+/// The main module's NEEDED list, preloaded libraries first (after main
+/// itself in the search order, as with LD_PRELOAD).
+fn main_needed(data: &Process, info: &ModuleInfo) -> Vec<String> {
+    data.preload
+        .iter()
+        .chain(info.dylink.needed.iter())
+        .cloned()
+        .collect()
 }
 
 enum Located {

@@ -28,6 +28,9 @@ struct Cli {
     /// Compile every module afresh; read and write no cache.
     #[arg(long = "no-cache")]
     no_cache: bool,
+    /// Load LIB before the program's own libraries; its symbols win (like LD_PRELOAD).
+    #[arg(long = "preload", value_name = "LIB")]
+    preload: Vec<String>,
     /// Most memory the program may use, in bytes (suffixes K, M, G).
     #[arg(long = "max-memory", value_name = "SIZE", value_parser = parse_size)]
     max_memory: Option<u64>,
@@ -188,6 +191,7 @@ fn main() -> ExitCode {
         },
         trace,
         max_memory: cli.max_memory,
+        preload: cli.preload,
     };
     match dlrun::run(&config) {
         Ok(status) => ExitCode::from(status as u8),

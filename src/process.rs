@@ -95,6 +95,8 @@ pub struct Process {
     pub cache: crate::cache::Cache,
     /// What to report on stderr.
     pub trace: crate::trace::Trace,
+    /// Libraries loaded right after the main module (`--preload`).
+    pub preload: Vec<String>,
     /// Resource limits (memory size).
     pub limits: wasmtime::StoreLimits,
     pub guest: Guest,
@@ -132,6 +134,7 @@ impl Process {
             cache: crate::cache::Cache::disabled(),
             trace: Default::default(),
             limits: Default::default(),
+            preload: Vec::new(),
             guest,
             temp_ret0: 0,
             dl: DlState::default(),

@@ -295,3 +295,32 @@ fn max_memory_refuses_a_program_that_needs_more() {
     assert_eq!(status, 2);
     assert!(err.contains("unknown unit"), "{err}");
 }
+
+#[test]
+fn preload_libraries_come_before_needed_ones() {
+    let dir = workdir("preload");
+    write_wat(
+        &dir,
+        "main.wasm",
+        &main_wat(
+            &["libseven.so"],
+            r#"(import "env" "seven" (func $seven (result i32)))"#,
+            "call $seven",
+        ),
+    );
+    write_wat(
+        &dir,
+        "libseven.so",
+        &side_wat("", r#"(func (export "seven") (result i32) i32.const 7)"#),
+    );
+    write_wat(
+        &dir,
+        "libeight.so",
+        &side_wat("", r#"(func (export "seven") (result i32) i32.const 8)"#),
+    );
+    assert_eq!(dlrun(&dir, &["main.wasm"]).0, 7);
+    assert_eq!(dlrun(&dir, &["--preload", "libeight.so", "main.wasm"]).0, 8);
+    let (status, _, err) = dlrun(&dir, &["--preload", "libnone.so", "main.wasm"]);
+    assert_eq!(status, 1);
+    assert!(err.contains("libnone.so"), "{err}");
+}
