@@ -48,7 +48,11 @@ pub fn call_start(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<i32
     super::emscripten::call_main(cx)
 }
 
-/// Whether the main module runs its own constructors (from `_start`).
+/// Whether the main module runs its own constructors (its `_start` calls
+/// `__wasm_call_ctors`). Debian's wasi-libc crt1 does not: it counts on
+/// wasm-ld's command export wrappers, which dlcc's export of
+/// `__wasm_call_ctors` turns off, so the loader calls them, before `_start`
+/// (wasi-libc's own constructors find the preopens and the environment).
 pub fn runs_own_ctors(data: &Process, lib: usize) -> bool {
-    lib == 0 && data.libs[0].info.export("_start").is_some()
+    lib == 0 && data.libs[0].info.start_calls_ctors
 }
