@@ -211,7 +211,8 @@ impl ModuleInfo {
                     {
                         let mut ops = body.get_operators_reader().map_err(malformed)?;
                         while !ops.eof() {
-                            if let Operator::Call { function_index } = ops.read().map_err(malformed)?
+                            if let Operator::Call { function_index } =
+                                ops.read().map_err(malformed)?
                                 && function_index == ctors
                             {
                                 info.start_calls_ctors = true;
