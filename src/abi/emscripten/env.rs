@@ -1,6 +1,6 @@
 //! Emscripten's `env` and WASI functions for ordinary C: argv and
 //! environment, exit, memory growth, i64 high halves (clocks are in
-//! `time`, files and stdio in `fs`).
+//! `time`, files and stdio in `fs`, the rest of WASI in `abi::wasi::p1`).
 
 use wasmtime::{Caller, Func, StoreContextMut, Val};
 
@@ -25,7 +25,6 @@ pub const NAMES: &[&str] = &[
     "getTempRet0",
     "_emscripten_get_progname",
     "getentropy",
-    "random_get",
     "__call_sighandler",
 ];
 
@@ -167,7 +166,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
                 mem::write(&mut c, m, buf as u32, &bytes, "_emscripten_get_progname")
             },
         ),
-        "getentropy" | "random_get" => Func::wrap(
+        "getentropy" => Func::wrap(
             &mut *cx,
             |mut c: Caller<'_, Process>, buf: i32, len: i32| -> wasmtime::Result<i32> {
                 let mut bytes = vec![0u8; len as u32 as usize];
@@ -215,7 +214,7 @@ fn write_strings(
 }
 
 /// Fills `buf` from the host's entropy source.
-fn fill_random(buf: &mut [u8]) {
+pub(in crate::abi) fn fill_random(buf: &mut [u8]) {
     let mut filled = 0;
     while filled < buf.len() {
         // SAFETY: the pointer and length describe the unfilled tail of `buf`.

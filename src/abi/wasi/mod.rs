@@ -1,6 +1,9 @@
 //! clang/wasi-libc programs: a main module that defines its own memory,
 //! table and stack pointer (static, or PIE against a PIC wasi-libc) and
-//! starts through `_start`, with dlopen from `libc-shim`.
+//! starts through `_start`, with dlopen from `libc-shim`, and its system
+//! interface, WASI preview 1 ([`p1`]).
+
+pub mod p1;
 
 use wasmtime::StoreContextMut;
 
