@@ -53,10 +53,10 @@ static void try(const char *what, int r) {
 
 int side_files(void) {
   // Leftovers of an interrupted earlier run.
-  unlink("work/a.txt");
-  unlink("work/b.txt");
-  unlink("work/c.txt");
-  rmdir("work");
+  unlink("scratch/a.txt");
+  unlink("scratch/b.txt");
+  unlink("scratch/c.txt");
+  rmdir("scratch");
   unlink("data/new.txt");
   char stale[80];
   for (int i = 0; i < 150; i++) {
@@ -65,17 +65,17 @@ int side_files(void) {
   }
   rmdir("many");
 
-  try("mkdir work", mkdir("work", 0755));
-  int fd = open("work/a.txt", O_CREAT | O_WRONLY | O_TRUNC, 0644);
-  printf("create work/a.txt: %s\n", fd >= 0 ? "ok" : strerror(errno));
+  try("mkdir scratch", mkdir("scratch", 0755));
+  int fd = open("scratch/a.txt", O_CREAT | O_WRONLY | O_TRUNC, 0644);
+  printf("create scratch/a.txt: %s\n", fd >= 0 ? "ok" : strerror(errno));
   printf("write: %zd\n", write(fd, "first line\n", 11));
   close(fd);
-  fd = open("/work/a.txt", O_WRONLY | O_APPEND);
+  fd = open("/scratch/a.txt", O_WRONLY | O_APPEND);
   printf("append: %zd\n", write(fd, "second line\n", 12));
   close(fd);
-  cat("work/a.txt");
+  cat("scratch/a.txt");
 
-  fd = open("work/a.txt", O_RDWR);
+  fd = open("scratch/a.txt", O_RDWR);
   char buf[8] = {0};
   pread(fd, buf, 6, 11);
   printf("pread at 11: %s\n", buf);
@@ -86,25 +86,25 @@ int side_files(void) {
   printf("fstat: size=%lld reg=%d\n", (long long)st.st_size, S_ISREG(st.st_mode));
   close(fd);
 
-  stat("work", &st);
-  printf("stat work: dir=%d\n", S_ISDIR(st.st_mode));
+  stat("scratch", &st);
+  printf("stat scratch: dir=%d\n", S_ISDIR(st.st_mode));
   errno = 0;
-  printf("stat work/missing: %d %s\n", stat("work/missing", &st), strerror(errno));
-  fd = open("work/b.txt", O_CREAT | O_EXCL | O_WRONLY, 0644);
+  printf("stat scratch/missing: %d %s\n", stat("scratch/missing", &st), strerror(errno));
+  fd = open("scratch/b.txt", O_CREAT | O_EXCL | O_WRONLY, 0644);
   close(fd);
   errno = 0;
-  printf("O_EXCL again: %d %s\n", open("work/b.txt", O_CREAT | O_EXCL | O_WRONLY, 0644),
+  printf("O_EXCL again: %d %s\n", open("scratch/b.txt", O_CREAT | O_EXCL | O_WRONLY, 0644),
          strerror(errno));
-  list_dir("work");
+  list_dir("scratch");
 
-  try("rename a.txt -> c.txt", rename("work/a.txt", "work/c.txt"));
-  cat("work/c.txt");
-  try("rename across preopens", rename("work/c.txt", "/mnt/data/c.txt"));
-  try("unlink b.txt", unlink("work/b.txt"));
-  try("unlink c.txt", unlink("work/c.txt"));
-  try("unlink missing", unlink("work/c.txt"));
-  list_dir("work");
-  try("rmdir work", rmdir("work"));
+  try("rename a.txt -> c.txt", rename("scratch/a.txt", "scratch/c.txt"));
+  cat("scratch/c.txt");
+  try("rename across preopens", rename("scratch/c.txt", "/mnt/data/c.txt"));
+  try("unlink b.txt", unlink("scratch/b.txt"));
+  try("unlink c.txt", unlink("scratch/c.txt"));
+  try("unlink missing", unlink("scratch/c.txt"));
+  list_dir("scratch");
+  try("rmdir scratch", rmdir("scratch"));
 
   // A directory bigger than libc's readdir buffer: read in several
   // batches, resuming from the cookie of the last whole entry.

@@ -13,6 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 #ifdef __wasi__
+#include <poll.h>
+#include <stdint.h>
+#include <time.h>
 #include <wasi/api.h>
 #endif
 
@@ -63,6 +66,35 @@ static void preopens(void) {
   raw_open(3, "up_link");
   raw_open(1, "hello.txt");
   raw_open(9, "hello.txt");
+
+  // Descriptors: renumber moves one onto another, which it closes.
+  int a = open("hello.txt", O_RDONLY), b = open("data/inside.txt", O_RDONLY);
+  char c = 0;
+  read(a, &c, 1);
+  __wasi_filesize_t pos = 0;
+  __wasi_fd_tell(a, &pos);
+  printf("fd_tell after 1 byte: %llu\n", (unsigned long long)pos);
+  printf("fd_renumber(%d, %d): %u\n", a, b, __wasi_fd_renumber(a, b));
+  read(b, &c, 1);
+  printf("read from %d: %c; fd %d: %s\n", b, c, a,
+         __wasi_fd_close(a) == __WASI_ERRNO_BADF ? "closed" : "open");
+  close(b);
+  printf("sock_shutdown(0): %u, sched_yield: %u, random_get(bad): %u\n",
+         __wasi_sock_shutdown(0, __WASI_SDFLAGS_WR), __wasi_sched_yield(),
+         __wasi_random_get((uint8_t *)(uintptr_t)0xfffff000u, 16));
+
+  // poll_oneoff: a ready file wins over a clock; a clock alone sleeps.
+  int f = open("hello.txt", O_RDONLY);
+  struct pollfd pf = {f, POLLIN, 0};
+  int ready = poll(&pf, 1, 1000);
+  printf("poll file: %d ready, in=%d\n", ready, !!(pf.revents & POLLIN));
+  close(f);
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  usleep(20000);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+  printf("usleep(20000) slept at least 20 ms: %d\n", ms >= 20);
 }
 #endif
 
