@@ -252,7 +252,7 @@ fn wasi_calls_with_bad_arguments_fail_with_an_errno() {
         format!("(call $expect {} (i32.const 21) (i32.const 4))", open("(i32.const 16)", "(i32.const 5)", bad)),
         format!("(call $expect {} (i32.const 0) (i32.const 5))", open("(i32.const 16)", "(i32.const 5)", "(i32.const 64)")),
         "(call $expect (i32.load (i32.const 64)) (i32.const 4) (i32.const 6))".to_string(),
-        format!("(call $expect (call $readdir (i32.const 3) (i32.const 0xffff0000) (i32.const 0x20000) (i64.const 0) (i32.const 64)) (i32.const 21) (i32.const 7))"),
+        "(call $expect (call $readdir (i32.const 3) (i32.const 0xffff0000) (i32.const 0x20000) (i64.const 0) (i32.const 64)) (i32.const 21) (i32.const 7))".to_string(),
         format!("(call $expect (call $fstat (i32.const 3) {bad}) (i32.const 21) (i32.const 8))"),
         format!("(call $expect (call $stat (i32.const 3) (i32.const 1) (i32.const 16) (i32.const 5) {bad}) (i32.const 21) (i32.const 9))"),
         format!("(call $expect (call $poll {bad} (i32.const 128) (i32.const 1) (i32.const 64)) (i32.const 21) (i32.const 10))"),
