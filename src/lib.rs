@@ -103,6 +103,13 @@ pub fn run(config: &RunConfig) -> Result<i32, Error> {
     store.limiter(|p| &mut p.limits);
     let mut cx = store.as_context_mut();
     let flavour = abi::flavour_of(&main).map_err(Error::Load)?;
+    if flavour != abi::Flavour::Emscripten {
+        // WASI programs find the granted directories as preopened fds.
+        cx.data_mut()
+            .fs
+            .open_preopens()
+            .map_err(|e| Error::Load(format!("opening the --dir preopens: {e}")))?;
+    }
     if flavour.host_memory() {
         abi::emscripten::prepare(&mut cx, &mut main).map_err(load_err)?;
     } else {

@@ -507,10 +507,6 @@ fn link(
             place_deferred(cx, deferred)?;
         }
     }
-    if is_main && abi::wasi::starts_with_entry(cx.data()) {
-        order.retain(|&id| id != root);
-        order.push(root);
-    }
     for &id in &order {
         if abi::wasi::runs_own_ctors(cx.data(), id) {
             continue;

@@ -85,10 +85,11 @@ pub struct ModuleInfo {
     /// Whether the module imports `__memory_base`: its exported data
     /// addresses are then offsets from that base.
     pub relocatable: bool,
-    /// Whether the exported `_start` calls the exported `__wasm_call_ctors`
-    /// itself (wasm-ld leaves the call out when the constructors are
-    /// exported for the embedder to run).
-    pub start_runs_ctors: bool,
+    /// Whether the exported `_start` itself calls the exported
+    /// `__wasm_call_ctors` (newer wasi-libc crt1 does; older crt1 leaves it
+    /// to wasm-ld's command wrappers, which exporting it turns off, so then
+    /// the loader must call it).
+    pub start_calls_ctors: bool,
 }
 
 impl ModuleInfo {
@@ -108,10 +109,11 @@ impl ModuleInfo {
             reason: e.to_string(),
         };
         let mut info = ModuleInfo::default();
-        let mut code_index = 0u32;
         let mut dylink = None;
         let mut types: Vec<Sig> = Vec::new();
         let mut import_globals: Vec<(String, String)> = Vec::new();
+        let mut imported_funcs = 0u32;
+        let mut next_body = 0u32;
         for payload in Parser::new(0).parse_all(bytes) {
             match payload.map_err(malformed)? {
                 Payload::CustomSection(reader) => {
@@ -133,6 +135,7 @@ impl ModuleInfo {
                         let import = import.map_err(malformed)?;
                         let kind = match import.ty {
                             TypeRef::Func(t) | TypeRef::FuncExact(t) => {
+                                imported_funcs += 1;
                                 let sig = sig_at(&types, t)?;
                                 info.func_sigs.push(sig.clone());
                                 ImportKind::Func(sig)
@@ -199,27 +202,20 @@ impl ModuleInfo {
                     }
                 }
                 Payload::StartSection { func, .. } => info.start = Some(func),
-                Payload::CodeSectionStart { .. } => code_index = imported_funcs(&info),
                 Payload::CodeSectionEntry(body) => {
-                    let index = code_index;
-                    code_index += 1;
-                    let (Some(ExportKind::Func(start)), Some(ExportKind::Func(ctors))) =
+                    let index = imported_funcs + next_body;
+                    next_body += 1;
+                    if let (Some(ExportKind::Func(start)), Some(ExportKind::Func(ctors))) =
                         (info.export("_start"), info.export("__wasm_call_ctors"))
-                    else {
-                        continue;
-                    };
-                    if index == start {
+                        && index == start
+                    {
                         let mut ops = body.get_operators_reader().map_err(malformed)?;
                         while !ops.eof() {
-                            match ops.read() {
-                                Ok(Operator::Call { function_index })
-                                    if function_index == ctors =>
-                                {
-                                    info.start_runs_ctors = true;
-                                    break;
-                                }
-                                Ok(_) => {}
-                                Err(_) => break,
+                            if let Operator::Call { function_index } =
+                                ops.read().map_err(malformed)?
+                                && function_index == ctors
+                            {
+                                info.start_calls_ctors = true;
                             }
                         }
                     }
@@ -296,13 +292,6 @@ impl ModuleInfo {
             .iter()
             .find(|i| matches!(i.kind, ImportKind::Memory { .. }))
     }
-}
-
-fn imported_funcs(info: &ModuleInfo) -> u32 {
-    info.imports
-        .iter()
-        .filter(|i| matches!(i.kind, ImportKind::Func(_)))
-        .count() as u32
 }
 
 fn sig_at(types: &[Sig], index: u32) -> Result<Sig, DylinkError> {
@@ -387,6 +376,33 @@ mod tests {
         assert_eq!(info.table_positions.get(&2), Some(&ConstAddr::Relative(1)));
         assert_eq!(info.start, Some(1));
         assert!(!info.uses_threads());
+    }
+
+    #[test]
+    fn whether_start_calls_the_constructors() {
+        let module = |start_body: &str| {
+            let text = format!(
+                r#"(module
+                    (import "env" "f" (func $f))
+                    (func $ctors)
+                    (func $start {start_body})
+                    (export "__wasm_call_ctors" (func $ctors))
+                    (export "_start" (func $start)))"#
+            );
+            ModuleInfo::parse_with(&wat::parse_str(text).unwrap(), false).unwrap()
+        };
+        assert!(module("call $f call $ctors").start_calls_ctors);
+        assert!(!module("call $f").start_calls_ctors);
+        let hidden = wat::parse_str(
+            r#"(module (func $ctors) (func $start call $ctors)
+                (export "_start" (func $start)))"#,
+        )
+        .unwrap();
+        assert!(
+            !ModuleInfo::parse_with(&hidden, false)
+                .unwrap()
+                .start_calls_ctors
+        );
     }
 
     #[test]

@@ -57,6 +57,7 @@ impl Errno {
     pub const EXIST: Errno = Errno(20);
     pub const FAULT: Errno = Errno(21);
     pub const FBIG: Errno = Errno(22);
+    pub const ILSEQ: Errno = Errno(25);
     pub const INVAL: Errno = Errno(28);
     pub const IO: Errno = Errno(29);
     pub const ISDIR: Errno = Errno(31);
@@ -71,6 +72,7 @@ impl Errno {
     pub const NOSYS: Errno = Errno(52);
     pub const NOTDIR: Errno = Errno(54);
     pub const NOTEMPTY: Errno = Errno(55);
+    pub const NOTSOCK: Errno = Errno(57);
     pub const NOTSUP: Errno = Errno(58);
     pub const NOTTY: Errno = Errno(59);
     pub const OVERFLOW: Errno = Errno(61);
@@ -631,6 +633,10 @@ impl OpenFile {
 struct Slot {
     file: Arc<Mutex<OpenFile>>,
     cloexec: bool,
+    /// For a WASI preopen: the guest path it grants (its prestat name).
+    /// Belongs to the descriptor, so `dup` does not copy it and
+    /// `renumber` moves it.
+    preopen: Option<String>,
 }
 
 struct Mount {
@@ -739,6 +745,7 @@ impl Default for Vfs {
                     path: "/dev/tty".to_string(),
                 })),
                 cloexec: false,
+                preopen: None,
             }));
         }
         v
@@ -947,7 +954,11 @@ impl Vfs {
         if self.fds.len() <= fd {
             self.fds.resize_with(fd + 1, || None);
         }
-        self.fds[fd] = Some(Slot { file, cloexec });
+        self.fds[fd] = Some(Slot {
+            file,
+            cloexec,
+            preopen: None,
+        });
         Ok(fd as i32)
     }
 
@@ -1124,8 +1135,57 @@ impl Vfs {
         self.fds[n] = Some(Slot {
             file,
             cloexec: flags & O_CLOEXEC != 0,
+            preopen: None,
         });
         Ok(new)
+    }
+
+    /// WASI's fd_renumber: `to` becomes what `from` was (its open file,
+    /// flags and preopen tag) and `from` is closed. Both must be open.
+    pub fn renumber(&mut self, from: i32, to: i32) -> Result<()> {
+        self.file(from)?;
+        self.file(to)?;
+        if from != to {
+            let slot = self.fds[from as usize].take();
+            self.fds[to as usize] = slot;
+        }
+        Ok(())
+    }
+
+    /// Opens the root of every mount as a descriptor, in `--dir` order at
+    /// the lowest free numbers (3, 4, ... in a fresh table), tagged with
+    /// its guest path: the WASI preopens, which wasi-libc resolves its
+    /// paths against. When no mount is `/`, one more grants the virtual
+    /// `/`, so that a WASI program sees the tree an Emscripten one does
+    /// (`/` and the parents of mount points exist, list the mount points,
+    /// and paths outside the mounts are ENOENT rather than unknown to
+    /// libc). Only WASI programs get these: an Emscripten program's first
+    /// descriptor stays 3.
+    pub fn open_preopens(&mut self) -> Result<()> {
+        let mut grants: Vec<(String, Option<Dir>)> = Vec::new();
+        for m in &self.mounts {
+            grants.push((m.guest.clone(), Some(m.dir.try_clone()?)));
+        }
+        if !self.mounts.iter().any(|m| m.guest == "/") {
+            grants.push(("/".to_string(), None));
+        }
+        for (guest, dir) in grants {
+            let node = Node::Dir { dir, listing: None };
+            let fd = self.install(Vfs::new_file(node, O_RDONLY, guest.clone()), 0, false)?;
+            self.slot_mut(fd)?.preopen = Some(guest);
+        }
+        Ok(())
+    }
+
+    /// The guest path preopen `fd` grants; EBADF when `fd` is not open or
+    /// not a preopen (which is how WASI programs find the last one).
+    pub fn preopen(&self, fd: i32) -> Result<&str> {
+        usize::try_from(fd)
+            .ok()
+            .and_then(|i| self.fds.get(i))
+            .and_then(|s| s.as_ref())
+            .and_then(|s| s.preopen.as_deref())
+            .ok_or(Errno::BADF)
     }
 
     /// F_GETFD: FD_CLOEXEC (1) or 0.
@@ -2372,6 +2432,53 @@ mod tests {
         v.close(r2).unwrap();
         assert_eq!(v.write(w3, b"x"), Err(Errno::PIPE));
         assert_eq!(v.poll(99), None);
+    }
+
+    #[test]
+    fn preopens_and_renumber() {
+        let a = TempDir::new();
+        let b = TempDir::new();
+        std::fs::write(a.path().join("f"), "a").unwrap();
+        let mut v = Vfs::new(&[grant(a.path(), "/a"), grant(b.path(), "/x/b")]).unwrap();
+        v.open_preopens().unwrap();
+        // The mounts in order, then the virtual root nobody mounted.
+        assert_eq!(v.preopen(3), Ok("/a"));
+        assert_eq!(v.preopen(4), Ok("/x/b"));
+        assert_eq!(v.preopen(5), Ok("/"));
+        assert_eq!(v.preopen(6), Err(Errno::BADF));
+        assert_eq!(v.preopen(1), Err(Errno::BADF));
+        assert_eq!(v.preopen(-1), Err(Errno::BADF));
+        assert!(v.is_dir(3).unwrap());
+        // Paths resolve against a preopen as against its guest path: `..`
+        // is lexical, so from /a it reaches the virtual root and /x.
+        assert_eq!(v.stat(3, "f", 0).unwrap().size, 1);
+        assert_eq!(v.stat(3, "../x/b", 0).unwrap().kind(), FileKind::Directory);
+        assert_eq!(names(&v, 5), [".", "..", "a", "x"]);
+        assert_eq!(
+            v.open(5, "new", O_CREAT | O_WRONLY, 0o644),
+            Err(Errno::ACCES)
+        );
+        // dup does not copy the tag; renumber moves it and closes `from`.
+        let d = v.dup(3).unwrap();
+        assert_eq!(d, 6);
+        assert_eq!(v.preopen(d), Err(Errno::BADF));
+        let f = v.open(3, "f", O_RDONLY, 0).unwrap();
+        v.renumber(3, f).unwrap();
+        assert_eq!(v.preopen(f), Ok("/a"));
+        assert!(!v.is_open(3));
+        assert_eq!(v.renumber(3, f), Err(Errno::BADF));
+        assert_eq!(v.renumber(f, 3), Err(Errno::BADF));
+        assert_eq!(v.renumber(f, f), Ok(()));
+        // A root mount needs no virtual root.
+        let mut r = Vfs::new(&[grant(a.path(), "/")]).unwrap();
+        r.open_preopens().unwrap();
+        assert_eq!(r.preopen(3), Ok("/"));
+        assert_eq!(r.preopen(4), Err(Errno::BADF));
+        // Without a grant, only the empty virtual root.
+        let mut bare = Vfs::default();
+        bare.open_preopens().unwrap();
+        assert_eq!(bare.preopen(3), Ok("/"));
+        assert_eq!(bare.stat(3, "etc/passwd", 0), Err(Errno::NOENT));
     }
 
     #[test]

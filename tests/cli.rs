@@ -324,3 +324,79 @@ fn preload_libraries_come_before_needed_ones() {
     assert_eq!(status, 1);
     assert!(err.contains("libnone.so"), "{err}");
 }
+
+/// A static WASI main (defines and exports its memory) whose `_start` runs
+/// `body`; `$expect (got, want, code)` exits with `code` on a mismatch.
+fn wasi_main_wat(imports: &str, data: &str, body: &str) -> String {
+    format!(
+        r#"(module
+          (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+          {imports}
+          (memory (export "memory") 1)
+          (table (export "__indirect_function_table") 1 funcref)
+          {data}
+          (func $expect (param $got i32) (param $want i32) (param $code i32)
+            (if (i32.ne (local.get $got) (local.get $want))
+              (then (call $exit (local.get $code)))))
+          (func (export "_start") {body}))"#
+    )
+}
+
+#[test]
+fn wasi_calls_with_bad_arguments_fail_with_an_errno() {
+    let dir = workdir("wasi-bad");
+    std::fs::write(dir.join("f.txt"), "x").unwrap();
+    let w = "wasi_snapshot_preview1";
+    let imports = format!(
+        r#"(import "{w}" "fd_prestat_get" (func $prestat (param i32 i32) (result i32)))
+          (import "{w}" "fd_prestat_dir_name" (func $prestat_name (param i32 i32 i32) (result i32)))
+          (import "{w}" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+          (import "{w}" "fd_readdir" (func $readdir (param i32 i32 i32 i64 i32) (result i32)))
+          (import "{w}" "fd_filestat_get" (func $fstat (param i32 i32) (result i32)))
+          (import "{w}" "path_filestat_get" (func $stat (param i32 i32 i32 i32 i32) (result i32)))
+          (import "{w}" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+          (import "{w}" "random_get" (func $random (param i32 i32) (result i32)))
+          (import "{w}" "fd_renumber" (func $renumber (param i32 i32) (result i32)))
+          (import "{w}" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))"#
+    );
+    // 16: "f.txt", 32: "/f.txt", 48: invalid UTF-8, 64: result slots.
+    let data = r#"(data (i32.const 16) "f.txt") (data (i32.const 32) "/f.txt")
+                  (data (i32.const 48) "\ff\fe")"#;
+    let bad = "(i32.const 0xfffffff0)";
+    let open = |path: &str, len: &str, out: &str| {
+        format!(
+            "(call $open (i32.const 3) (i32.const 1) {path} {len} (i32.const 0) (i64.const -1) (i64.const -1) (i32.const 0) {out})"
+        )
+    };
+    let body = [
+        // EFAULT for every pointer outside memory, never a trap.
+        format!("(call $expect (call $prestat (i32.const 3) {bad}) (i32.const 21) (i32.const 1))"),
+        format!("(call $expect (call $prestat_name (i32.const 3) {bad} (i32.const 8)) (i32.const 21) (i32.const 2))"),
+        format!("(call $expect {} (i32.const 21) (i32.const 3))", open(bad, "(i32.const 5)", "(i32.const 64)")),
+        // A bad result pointer opens nothing: the next open gets fd 4.
+        format!("(call $expect {} (i32.const 21) (i32.const 4))", open("(i32.const 16)", "(i32.const 5)", bad)),
+        format!("(call $expect {} (i32.const 0) (i32.const 5))", open("(i32.const 16)", "(i32.const 5)", "(i32.const 64)")),
+        "(call $expect (i32.load (i32.const 64)) (i32.const 4) (i32.const 6))".to_string(),
+        "(call $expect (call $readdir (i32.const 3) (i32.const 0xffff0000) (i32.const 0x20000) (i64.const 0) (i32.const 64)) (i32.const 21) (i32.const 7))".to_string(),
+        format!("(call $expect (call $fstat (i32.const 3) {bad}) (i32.const 21) (i32.const 8))"),
+        format!("(call $expect (call $stat (i32.const 3) (i32.const 1) (i32.const 16) (i32.const 5) {bad}) (i32.const 21) (i32.const 9))"),
+        format!("(call $expect (call $poll {bad} (i32.const 128) (i32.const 1) (i32.const 64)) (i32.const 21) (i32.const 10))"),
+        format!("(call $expect (call $random {bad} (i32.const 100)) (i32.const 21) (i32.const 11))"),
+        format!("(call $expect (call $read (i32.const 4) {bad} (i32.const 1) (i32.const 64)) (i32.const 21) (i32.const 12))"),
+        // No subscriptions: EINVAL.
+        "(call $expect (call $poll (i32.const 128) (i32.const 256) (i32.const 0) (i32.const 64)) (i32.const 28) (i32.const 13))".to_string(),
+        // A huge length, an absolute path, bytes that are not UTF-8.
+        format!("(call $expect {} (i32.const 37) (i32.const 14))", open("(i32.const 16)", "(i32.const 0x7fffffff)", "(i32.const 64)")),
+        format!("(call $expect {} (i32.const 63) (i32.const 15))", open("(i32.const 32)", "(i32.const 6)", "(i32.const 64)")),
+        format!("(call $expect {} (i32.const 25) (i32.const 16))", open("(i32.const 48)", "(i32.const 2)", "(i32.const 64)")),
+        // Descriptors: none is negative (AT_FDCWD is not a WASI fd), and
+        // renumbering onto itself changes nothing.
+        "(call $expect (call $open (i32.const -100) (i32.const 1) (i32.const 16) (i32.const 5) (i32.const 0) (i64.const -1) (i64.const -1) (i32.const 0) (i32.const 64)) (i32.const 8) (i32.const 17))".to_string(),
+        "(call $expect (call $renumber (i32.const 3) (i32.const 3)) (i32.const 0) (i32.const 18))".to_string(),
+        "(call $expect (call $prestat (i32.const 4) (i32.const 64)) (i32.const 8) (i32.const 19))".to_string(),
+    ]
+    .join("\n");
+    write_wat(&dir, "main.wasm", &wasi_main_wat(&imports, data, &body));
+    let (status, _, err) = dlrun(&dir, &["--dir", ".", "main.wasm"]);
+    assert_eq!(status, 0, "{err}");
+}

@@ -1,5 +1,13 @@
 // Pointers outside the program's memory given to file calls: each call
 // fails with EFAULT ("Bad address") and the program goes on.
+//
+// wasi-libc (__wasi__) reads paths, stat buffers and pollfd arrays in the
+// program itself (to find the preopen a path lies under, and to convert
+// WASI's filestat and events into struct stat and revents), so a bad
+// pointer there traps in the program, as a native program would fault; and
+// it has no pipe(). Only the calls that hand the pointer straight to dlrun
+// (read, write, readlink) are made there: expected.clang and
+// expected.clang-pie are this output without the other lines.
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -19,11 +27,12 @@ int main(void) {
   void *bad = (void *)(uintptr_t)0xfffff000u;
   int fd = open("data.txt", O_RDONLY);
   printf("open data.txt: %s\n", fd >= 0 ? "ok" : strerror(errno));
-  struct stat st;
   errno = 0;
   show("read into bad buffer", read(fd, bad, 16));
   errno = 0;
   show("write from bad buffer", write(1, bad, 16));
+#ifndef __wasi__
+  struct stat st;
   errno = 0;
   show("stat bad path", stat(bad, &st));
   errno = 0;
@@ -38,6 +47,7 @@ int main(void) {
   show("pipe into bad buffer", pipe(bad));
   errno = 0;
   show("poll bad array", poll(bad, 1, 0));
+#endif
   errno = 0;
   show("readlink into bad buffer", readlink("link", bad, 16));
   char buf[8] = {0};

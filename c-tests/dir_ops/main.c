@@ -1,4 +1,10 @@
 // mkdir, chdir, getcwd, fchdir, rmdir and access, with their errors.
+//
+// expected.clang and expected.clang-pie differ where wasi-libc does: its
+// chdir keeps the working directory as the string it was given, appended
+// to the previous one without resolving `.` or `..` (getcwd then prints
+// e.g. /d1/d2/..; the directories reached are the same), and it has no
+// fchdir, so chdir stands in for it.
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -64,12 +70,19 @@ int main(void) {
 
   int dfd = open("d1", O_RDONLY | O_DIRECTORY);
   printf("open d1 O_DIRECTORY: %s\n", dfd >= 0 ? "ok" : strerror(errno));
+#ifdef __wasi__
+  // wasi-libc has no fchdir (its working directory is a path it keeps).
+  close(dfd);
+  report("chdir d1", chdir("d1"));
+  cwd();
+#else
   report("fchdir d1", fchdir(dfd));
   cwd();
   close(dfd);
   int ffd = open("f", O_RDONLY);
   report("fchdir to a file", fchdir(ffd));
   close(ffd);
+#endif
   report("open f O_DIRECTORY", open("f", O_RDONLY | O_DIRECTORY) < 0 ? -1 : 0);
   report("chdir /", chdir("/"));
 

@@ -1,6 +1,13 @@
 // Descriptor-level behaviour: dup2 redirection of stdout, pipes and poll,
 // fcntl flags, isatty, lseek on files, seekdir/rewinddir, and a shared
 // file mapping written back by munmap.
+//
+// wasi-libc (__wasi__) has no dup, dup2, F_DUPFD, pipe or file mappings
+// (WASI has no such calls; its mmap emulation cannot share with a file):
+// there the file the redirection would fill is written directly, and the
+// rest is left out, which is what expected.clang and expected.clang-pie
+// show. The access mode is printed as 0/1/2 because wasi-libc's O_RDONLY
+// and O_WRONLY are not Linux's numbers.
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -8,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef __wasi__
 #include <sys/mman.h>
+#endif
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +29,16 @@ static void cat(const char *path) {
   printf("%s (%d bytes): %s", path, n, buf);
 }
 
+// The access mode as Linux numbers it.
+static int accmode(int fl) {
+  switch (fl & O_ACCMODE) {
+  case O_RDONLY: return 0;
+  case O_WRONLY: return 1;
+  case O_RDWR: return 2;
+  default: return -1;
+  }
+}
+
 int main(void) {
   unlink("redir.txt");
   unlink("map.txt");
@@ -27,6 +46,12 @@ int main(void) {
   unlink("dir/y");
   rmdir("dir");
 
+#ifdef __wasi__
+  int f = open("redir.txt", O_CREAT | O_WRONLY | O_TRUNC, 0644);
+  write(f, "this goes to the file\n", 22);
+  close(f);
+  printf("written directly\n");
+#else
   // Redirect stdout into a file and back.
   fflush(stdout);
   int saved = dup(1);
@@ -38,6 +63,7 @@ int main(void) {
   dup2(saved, 1);
   close(saved);
   printf("back on stdout\n");
+#endif
   cat("redir.txt");
 
   // isatty: the program's stdio are terminals, files are not.
@@ -49,15 +75,17 @@ int main(void) {
 
   // fcntl.
   int fl = fcntl(rf, F_GETFL);
-  printf("F_GETFL accmode=%d append=%d\n", fl & O_ACCMODE, !!(fl & O_APPEND));
+  printf("F_GETFL accmode=%d append=%d\n", accmode(fl), !!(fl & O_APPEND));
   int af = open("redir.txt", O_WRONLY | O_APPEND);
   fl = fcntl(af, F_GETFL);
-  printf("F_GETFL accmode=%d append=%d\n", fl & O_ACCMODE, !!(fl & O_APPEND));
+  printf("F_GETFL accmode=%d append=%d\n", accmode(fl), !!(fl & O_APPEND));
   write(af, "appended\n", 9);
   close(af);
+#ifndef __wasi__
   int high = fcntl(rf, F_DUPFD, 10);
   printf("F_DUPFD >= 10: %d\n", high);
   close(high);
+#endif
   printf("lseek end: %ld\n", (long)lseek(rf, 0, SEEK_END));
   errno = 0;
   long off = lseek(rf, -100, SEEK_SET);
@@ -67,6 +95,7 @@ int main(void) {
   int r = close(rf);
   printf("close again: %d %s\n", r, strerror(errno));
 
+#ifndef __wasi__
   // Pipes and poll.
   int p[2];
   pipe(p);
@@ -82,6 +111,7 @@ int main(void) {
   printf("pipe read %d: %s\n", n, buf);
   close(p[1]);
   close(p[0]);
+#endif
 
   // seekdir / telldir / rewinddir.
   mkdir("dir", 0755);
@@ -107,6 +137,7 @@ int main(void) {
   printf("dir entries: %d, after the second: %d, after rewind: %d\n", count, after,
          again);
 
+#ifndef __wasi__
   // A shared writable mapping reaches the file on munmap.
   int mf = open("map.txt", O_CREAT | O_RDWR | O_TRUNC, 0644);
   write(mf, "hello mapping\n", 14);
@@ -129,6 +160,7 @@ int main(void) {
   printf("shared writable map of O_RDONLY fd: %s\n",
          bad == MAP_FAILED ? strerror(errno) : "mapped");
   close(ro);
+#endif
 
   unlink("redir.txt");
   unlink("map.txt");

@@ -88,7 +88,34 @@ pub fn host_func(
     if module == dlrun::MODULE {
         return Ok(dlrun::build(cx, name));
     }
+    if module == wasi::p1::MODULE {
+        // Both flavours: Emscripten's libc imports its WASI functions from
+        // here too.
+        return wasi::p1::func(cx, name, sig);
+    }
     emscripten::func(cx, name, sig)
+}
+
+/// Checks that host function `f` has the type the module imports `name`
+/// with, and keeps it under `key` for the next import of the same shape.
+fn remember(
+    cx: &mut StoreContextMut<'_, Process>,
+    key: String,
+    name: &str,
+    f: Func,
+    sig: Option<&Sig>,
+) -> wasmtime::Result<Func> {
+    if let Some(sig) = sig {
+        let want = crate::loader::func_type(cx.engine(), sig);
+        if !wasmtime::FuncType::eq(&f.ty(&*cx), &want) {
+            wasmtime::bail!(
+                "host function {name} has type {}, but the module imports it as {want}",
+                f.ty(&*cx)
+            );
+        }
+    }
+    cx.data_mut().host_funcs.insert(key, f);
+    Ok(f)
 }
 
 /// Import modules only the host serves: their names never bind to a
@@ -111,6 +138,9 @@ pub fn as_i32(v: &wasmtime::Val, what: &str) -> wasmtime::Result<i32> {
 pub fn provides(module: &str, name: &str) -> bool {
     if module == dlrun::MODULE {
         return dlrun::NAMES.contains(&name);
+    }
+    if module == wasi::p1::MODULE {
+        return wasi::p1::NAMES.contains(&name);
     }
     emscripten::provides(module, name)
 }

@@ -1,6 +1,6 @@
 //! Emscripten's `env` and WASI functions for ordinary C: argv and
 //! environment, exit, memory growth, i64 high halves (clocks are in
-//! `time`, files and stdio in `fs`).
+//! `time`, files and stdio in `fs`, the rest of WASI in `abi::wasi::p1`).
 
 use wasmtime::{Caller, Func, StoreContextMut, Val};
 
@@ -19,7 +19,6 @@ pub const NAMES: &[&str] = &[
     "args_sizes_get",
     "args_get",
     "proc_exit",
-    "fd_prestat_get",
     "__syscall_getuid32",
     "__syscall_geteuid32",
     "__syscall_getgid32",
@@ -51,7 +50,6 @@ pub const NAMES: &[&str] = &[
     "getTempRet0",
     "_emscripten_get_progname",
     "getentropy",
-    "random_get",
     "__call_sighandler",
 ];
 
@@ -111,8 +109,6 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
                 Ok(0)
             },
         ),
-        // No preopened directories yet: wasi-libc's startup asks and stops at BADF.
-        "fd_prestat_get" => Func::wrap(&mut *cx, |_fd: i32, _buf: i32| 8),
         // The program runs as root, as under node.
         "__syscall_getuid32"
         | "__syscall_geteuid32"
@@ -231,7 +227,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
                 mem::write(&mut c, m, buf as u32, &bytes, "_emscripten_get_progname")
             },
         ),
-        "getentropy" | "random_get" => Func::wrap(
+        "getentropy" => Func::wrap(
             &mut *cx,
             |mut c: Caller<'_, Process>, buf: i32, len: i32| -> wasmtime::Result<i32> {
                 let mut bytes = vec![0u8; len as u32 as usize];
@@ -279,7 +275,7 @@ fn write_strings(
 }
 
 /// Fills `buf` from the host's entropy source.
-fn fill_random(buf: &mut [u8]) {
+pub(in crate::abi) fn fill_random(buf: &mut [u8]) {
     let mut filled = 0;
     while filled < buf.len() {
         // SAFETY: the pointer and length describe the unfilled tail of `buf`.

@@ -136,7 +136,7 @@ const UTIME_NOW: i32 = 0x3fffffff;
 const UTIME_OMIT: i32 = 0x3ffffffe;
 
 /// Why a call failed: an errno for the program, or a trap that ends it.
-enum Fail {
+pub(in crate::abi) enum Fail {
     Errno(Errno),
     Trap(wasmtime::Error),
 }
@@ -147,7 +147,7 @@ impl From<Errno> for Fail {
     }
 }
 
-type Sys<T> = Result<T, Fail>;
+pub(in crate::abi) type Sys<T> = Result<T, Fail>;
 
 /// The `__syscall_*` convention: a result, or `-errno`.
 fn neg(r: Sys<i32>) -> wasmtime::Result<i32> {
@@ -159,7 +159,7 @@ fn neg(r: Sys<i32>) -> wasmtime::Result<i32> {
 }
 
 /// The WASI convention: 0, or `errno`.
-fn wasi(r: Sys<()>) -> wasmtime::Result<i32> {
+pub(in crate::abi) fn wasi(r: Sys<()>) -> wasmtime::Result<i32> {
     match r {
         Ok(()) => Ok(0),
         Err(Fail::Errno(e)) => Ok(e.0),
@@ -169,23 +169,23 @@ fn wasi(r: Sys<()>) -> wasmtime::Result<i32> {
 
 type C<'a, 'b> = &'a mut Caller<'b, Process>;
 
-fn fs<'a>(c: &'a mut Caller<'_, Process>) -> &'a mut Vfs {
+pub(in crate::abi) fn fs<'a>(c: &'a mut Caller<'_, Process>) -> &'a mut Vfs {
     &mut c.data_mut().fs
 }
 
 // ---- guest memory, EFAULT on bad pointers ---------------------------------
 
 /// The program's memory (EFAULT before there is one).
-fn memory(c: &Caller<'_, Process>) -> Result<Memory, Errno> {
+pub(in crate::abi) fn memory(c: &Caller<'_, Process>) -> Result<Memory, Errno> {
     c.data().memory.ok_or(Errno::FAULT)
 }
 
-fn read(c: &Caller<'_, Process>, ptr: u32, len: u32) -> Result<Vec<u8>, Errno> {
+pub(in crate::abi) fn read(c: &Caller<'_, Process>, ptr: u32, len: u32) -> Result<Vec<u8>, Errno> {
     let m = memory(c)?;
     mem::read(c, m, ptr, len, "").map_err(|_| Errno::FAULT)
 }
 
-fn write(c: C, ptr: u32, bytes: &[u8]) -> Result<(), Errno> {
+pub(in crate::abi) fn write(c: C, ptr: u32, bytes: &[u8]) -> Result<(), Errno> {
     let m = memory(c)?;
     mem::write(&mut *c, m, ptr, bytes, "").map_err(|_| Errno::FAULT)
 }
@@ -195,7 +195,7 @@ fn get_i32(c: &Caller<'_, Process>, ptr: u32) -> Result<i32, Errno> {
     Ok(i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
-fn put_u32(c: C, ptr: u32, v: u32) -> Result<(), Errno> {
+pub(in crate::abi) fn put_u32(c: C, ptr: u32, v: u32) -> Result<(), Errno> {
     write(c, ptr, &v.to_le_bytes())
 }
 
@@ -326,7 +326,7 @@ fn put_stat(c: C, buf: i32, st: Stat) -> Sys<i32> {
 
 /// lseek for Emscripten: directory positions are byte offsets of 280-byte
 /// dirent records, as library_syscall.js getdents64 keeps them.
-fn seek(fs: &Vfs, fd: i32, offset: i64, whence: u32) -> Result<u64, Errno> {
+pub(in crate::abi) fn seek(fs: &Vfs, fd: i32, offset: i64, whence: u32) -> Result<u64, Errno> {
     if fs.is_dir(fd)? {
         let unit = DIRENT_SIZE as i64;
         return Ok(fs.seek(fd, offset / unit, whence)? * unit as u64);
@@ -344,38 +344,24 @@ fn fd_seek(c: C, fd: i32, offset: i64, whence: i32, out: i32) -> Sys<()> {
 }
 
 /// WASI `fdstat`: the file type (character device only for the program's
-/// terminal, which is what musl's isatty asks) and the fd flags.
+/// terminal, which is what musl's isatty asks), the fd flags, and rights
+/// that follow the access mode (wasi-libc's `fcntl(F_GETFL)` reads the
+/// access mode back from them).
 fn fdstat(c: C, fd: i32, buf: i32) -> Sys<()> {
+    use crate::abi::wasi::p1;
     let fs = fs(c);
     let kind = fs.kind(fd)?;
-    let filetype: u8 = if fs.isatty(fd).is_ok() {
-        2
+    let filetype = if fs.isatty(fd).is_ok() {
+        p1::filetype::CHARACTER_DEVICE
     } else {
         match kind {
-            FileKind::BlockDevice => 1,
-            FileKind::Directory => 3,
-            FileKind::Regular => 4,
-            FileKind::Symlink => 7,
-            _ => 0,
+            FileKind::CharDevice => p1::filetype::UNKNOWN,
+            k => p1::filetype_of(k),
         }
     };
     let flags = fs.status_flags(fd)?;
-    let mut fdflags: u16 = 0;
-    if flags & O_APPEND != 0 {
-        fdflags |= 1;
-    }
-    if flags & O_DSYNC != 0 {
-        fdflags |= 2;
-    }
-    if flags & O_NONBLOCK != 0 {
-        fdflags |= 4;
-    }
-    if flags & O_SYNC == O_SYNC {
-        fdflags |= 8 | 16;
-    }
-    let mut b = [0u8; 24];
-    b[0] = filetype;
-    b[2..4].copy_from_slice(&fdflags.to_le_bytes());
+    let (base, inheriting) = p1::rights_of(filetype, flags);
+    let b = p1::fdstat_bytes(filetype, p1::fdflags_of(flags), base, inheriting);
     write(c, buf as u32, &b)?;
     Ok(())
 }

@@ -4,17 +4,17 @@
 
 mod dl;
 pub mod eh;
-mod env;
-mod fs;
+pub(in crate::abi) mod env;
+pub(in crate::abi) mod fs;
 mod sjlj;
-mod time;
+pub(in crate::abi) mod time;
 
 use wasmtime::{
     Func, Global, GlobalType, Memory, MemoryType, Mutability, RefType, StoreContextMut, Table,
     TableType, Val, ValType,
 };
 
-use crate::loader::{Candidate, func_type};
+use crate::loader::Candidate;
 use crate::modinfo::{ImportKind, Sig};
 use crate::process::Process;
 use crate::symbols::LibId;
@@ -89,11 +89,10 @@ impl Candidate {
     }
 }
 
-/// Whether the host defines `module.name` (for RTLD_NOW checks): WASI, and
-/// the `env` functions of Emscripten's JS library.
-pub fn provides(module: &str, name: &str) -> bool {
-    module == "wasi_snapshot_preview1"
-        || name.starts_with("invoke_")
+/// Whether the host defines `module.name` (for RTLD_NOW checks): the `env`
+/// functions of Emscripten's JS library (WASI is `wasi::p1`'s to say).
+pub fn provides(_module: &str, name: &str) -> bool {
+    name.starts_with("invoke_")
         || env::NAMES.contains(&name)
         || fs::NAMES.contains(&name)
         || dl::NAMES.contains(&name)
@@ -154,17 +153,7 @@ pub fn func(
     let Some(f) = built else {
         return Ok(None);
     };
-    if let Some(sig) = sig {
-        let want = func_type(cx.engine(), sig);
-        if !wasmtime::FuncType::eq(&f.ty(&*cx), &want) {
-            wasmtime::bail!(
-                "host function {name} has type {}, but the module imports it as {want}",
-                f.ty(&*cx)
-            );
-        }
-    }
-    cx.data_mut().host_funcs.insert(key, f);
-    Ok(Some(f))
+    super::remember(cx, key, name, f, sig).map(Some)
 }
 
 /// Memory for a library's static data: bumped from `__heap_base` before the

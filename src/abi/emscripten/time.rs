@@ -307,7 +307,7 @@ fn cpu_ns(clock: libc::clockid_t) -> u64 {
 
 /// A clock's reading in nanoseconds; `None` for an unknown clock. Ids are
 /// musl's (the first four are WASI's too).
-fn clock_ns(id: i32) -> Option<u64> {
+pub(in crate::abi) fn clock_ns(id: i32) -> Option<u64> {
     Some(match id {
         0 | 5 => realtime_ns(),          // REALTIME, REALTIME_COARSE
         1 | 4 | 6 | 7 => monotonic_ns(), // MONOTONIC, _RAW, _COARSE, BOOTTIME

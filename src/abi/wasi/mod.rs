@@ -1,6 +1,9 @@
 //! clang/wasi-libc programs: a main module that defines its own memory,
 //! table and stack pointer (static, or PIE against a PIC wasi-libc) and
-//! starts through `_start`, with dlopen from `libc-shim`.
+//! starts through `_start`, with dlopen from `libc-shim`, and its system
+//! interface, WASI preview 1 ([`p1`]).
+
+pub mod p1;
 
 use wasmtime::StoreContextMut;
 
@@ -48,15 +51,11 @@ pub fn call_start(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<i32
     super::emscripten::call_main(cx)
 }
 
-/// Whether the main module runs its own constructors (from `_start`).
+/// Whether the main module runs its own constructors (its `_start` calls
+/// `__wasm_call_ctors`). Debian's wasi-libc crt1 does not: it counts on
+/// wasm-ld's command export wrappers, which dlcc's export of
+/// `__wasm_call_ctors` turns off, so the loader calls them, before `_start`
+/// (wasi-libc's own constructors find the preopens and the environment).
 pub fn runs_own_ctors(data: &Process, lib: usize) -> bool {
-    lib == 0 && data.libs[0].info.start_runs_ctors
-}
-
-/// Whether the main module starts through `_start`: its constructors then
-/// come after its libraries', in ELF order.
-pub fn starts_with_entry(data: &Process) -> bool {
-    data.libs
-        .first()
-        .is_some_and(|m| m.info.export("_start").is_some())
+    lib == 0 && data.libs[0].info.start_calls_ctors
 }
