@@ -52,6 +52,24 @@ fn side_wat(imports: &str, funcs: &str) -> String {
     )
 }
 
+/// main.wasm returning what `seven()` of its NEEDED libseven.so returns (7).
+fn seven_program(dir: &Path) {
+    write_wat(
+        dir,
+        "main.wasm",
+        &main_wat(
+            &["libseven.so"],
+            r#"(import "env" "seven" (func $seven (result i32)))"#,
+            "call $seven",
+        ),
+    );
+    write_wat(
+        dir,
+        "libseven.so",
+        &side_wat("", r#"(func (export "seven") (result i32) i32.const 7)"#),
+    );
+}
+
 fn dlrun(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_dlrun"))
         .args(args)
@@ -75,20 +93,7 @@ fn main_return_value_is_the_exit_status() {
 #[test]
 fn a_needed_library_is_linked_and_called() {
     let dir = workdir("needed");
-    write_wat(
-        &dir,
-        "main.wasm",
-        &main_wat(
-            &["libseven.so"],
-            r#"(import "env" "seven" (func $seven (result i32)))"#,
-            "call $seven",
-        ),
-    );
-    write_wat(
-        &dir,
-        "libseven.so",
-        &side_wat("", r#"(func (export "seven") (result i32) i32.const 7)"#),
-    );
+    seven_program(&dir);
     assert_eq!(dlrun(&dir, &["main.wasm"]).0, 7);
 }
 
@@ -255,20 +260,7 @@ fn run_subcommand_is_the_same_as_running_directly() {
 #[test]
 fn trace_reports_libraries_and_bindings() {
     let dir = workdir("trace");
-    write_wat(
-        &dir,
-        "main.wasm",
-        &main_wat(
-            &["libseven.so"],
-            r#"(import "env" "seven" (func $seven (result i32)))"#,
-            "call $seven",
-        ),
-    );
-    write_wat(
-        &dir,
-        "libseven.so",
-        &side_wat("", r#"(func (export "seven") (result i32) i32.const 7)"#),
-    );
+    seven_program(&dir);
     let (status, _, err) = dlrun(&dir, &["--trace", "libs,symbols", "main.wasm"]);
     assert_eq!(status, 7);
     assert!(err.contains("dlrun: loaded libseven.so"), "{err}");
@@ -299,20 +291,7 @@ fn max_memory_refuses_a_program_that_needs_more() {
 #[test]
 fn preload_libraries_come_before_needed_ones() {
     let dir = workdir("preload");
-    write_wat(
-        &dir,
-        "main.wasm",
-        &main_wat(
-            &["libseven.so"],
-            r#"(import "env" "seven" (func $seven (result i32)))"#,
-            "call $seven",
-        ),
-    );
-    write_wat(
-        &dir,
-        "libseven.so",
-        &side_wat("", r#"(func (export "seven") (result i32) i32.const 7)"#),
-    );
+    seven_program(&dir);
     write_wat(
         &dir,
         "libeight.so",
