@@ -8,12 +8,13 @@ deserializing counts as deserializing, and the same memcpy while reading a
 file counts as reading. Samples of guest code have no symbol (wasmtime's
 JIT code is anonymous memory) and are told by their caller.
 
-usage: perfsplit.py DUMP [TOP]   (TOP: how many leaf symbols to list, default 12)
+usage: perfsplit.py DUMP [TOP]   (TOP: how many functions to list, default 12)
 """
 import collections
 import re
 import sys
 
+GUEST = "guest wasm code"
 # (phase, pattern on one frame's symbol), tried in order on each frame.
 PHASES = [
     ("SHA-256 (cache key and entry checksum)", r"^sha2::"),
@@ -25,7 +26,7 @@ PHASES = [
     ("link (dlrun loader: symbols, imports, slots, stand-ins)", r"^dlrun::(loader|symbols|plt|process|dlfcn|dylink)::"),
     ("host functions (dlrun libc ABI)", r"^dlrun::abi::"),
     ("cache lookup (other)", r"^dlrun::cache::"),
-    ("guest wasm code", r"^<wasm|^wasm\[|call_main|wasi::call_start|array_call_trampoline|host_to_wasm"),
+    (GUEST, r"^<wasm|^wasm\[|call_main|wasi::call_start|array_call_trampoline|host_to_wasm"),
     ("tear down (drop the store, unmap memory)", r"drop_in_place<wasmtime|drop_in_place<dlrun|__run_exit_handlers|^exit$"),
     ("ld.so (loading the dlrun binary)", r"^_dl_|^dl_main$|^_dl_start"),
     ("process start/exit (kernel: exec, page tables)", r"^(begin_new_exec|load_elf_binary|do_exit|exit_mmap|__x64_sys_exit_group)$"),
@@ -55,6 +56,10 @@ def samples(path):
 
 
 def phase(frames):
+    # A user-space leaf without a symbol is JIT code: perf cannot unwind
+    # through it, so its callers are often lost.
+    if frames[0] == "[unknown]":
+        return GUEST
     for sym in frames:
         for name, rx in COMPILED:
             if rx.search(sym):
@@ -72,6 +77,7 @@ def main():
     top = int(sys.argv[2]) if len(sys.argv) > 2 else 12
     phases = collections.Counter()
     leaves = collections.Counter()
+    owners = collections.Counter()
     total = 0
     for comm, frames in samples(path):
         if comm != "dlrun" or not frames:
@@ -79,6 +85,9 @@ def main():
         total += 1
         phases[phase(frames)] += 1
         leaves[re.sub(r" \(inlined\)$", "", frames[0])[:90]] += 1
+        own = next((f for f in frames if f.startswith("dlrun::")), None)
+        if own:
+            owners[re.sub(r" \(inlined\)$", "", own)[:90]] += 1
     if not total:
         print("(no samples)")
         return
@@ -86,9 +95,13 @@ def main():
     print("| phase | share of samples |\n| --- | ---: |")
     for name, n in phases.most_common():
         print(f"| {name} | {100 * n / total:.1f}% |")
-    print(f"\nHottest leaf functions:\n\n| function | share |\n| --- | ---: |")
-    for sym, n in leaves.most_common(top):
-        print(f"| `{sym.replace('|', '/')}` | {100 * n / total:.1f}% |")
+    def listing(title, counter):
+        print(f"\n{title}\n\n| function | share |\n| --- | ---: |")
+        for sym, n in counter.most_common(top):
+            print(f"| `{sym.replace('|', '/')}` | {100 * n / total:.1f}% |")
+
+    listing("Innermost dlrun function on the stack (with what it calls outside dlrun):", owners)
+    listing("Hottest leaf functions:", leaves)
 
 
 if __name__ == "__main__":

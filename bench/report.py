@@ -54,7 +54,7 @@ class Results:
     def wall(self, bid):
         """runner -> hyperfine result (seconds)."""
         out = {}
-        for part in ("hot", "cold"):
+        for part in ("hot", "native", "cold"):
             p = self.path(f"{bid}.{part}.json")
             if os.path.exists(p):
                 with open(p) as f:
