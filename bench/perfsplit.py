@@ -26,7 +26,7 @@ PHASES = [
     ("link (dlrun loader: symbols, imports, slots, stand-ins)", r"^dlrun::(loader|symbols|plt|process|dlfcn|dylink)::"),
     ("host functions (dlrun libc ABI)", r"^dlrun::abi::"),
     ("cache lookup (other)", r"^dlrun::cache::"),
-    (GUEST, r"^<wasm|^wasm\[|call_main|wasi::call_start|array_call_trampoline|host_to_wasm"),
+    (GUEST, r"^<wasm|^wasm\[|^dlrun::abi::emscripten::call_main|^dlrun::abi::wasi::call_start|array_call_trampoline|host_to_wasm"),
     ("tear down (drop the store, unmap memory)", r"drop_in_place<wasmtime|drop_in_place<dlrun|__run_exit_handlers|^exit$"),
     ("ld.so (loading the dlrun binary)", r"^_dl_|^dl_main$|^_dl_start"),
     ("process start/exit (kernel: exec, page tables)", r"^(begin_new_exec|load_elf_binary|do_exit|exit_mmap|__x64_sys_exit_group)$"),
