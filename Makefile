@@ -1,5 +1,5 @@
 # dlrun: `make setup` once on a fresh Debian machine, then `make test`.
-.PHONY: setup build test test-rust test-c check-node clean
+.PHONY: setup build test test-rust test-c check-node bench clean
 
 setup:
 	toolchain/setup
@@ -19,6 +19,12 @@ test-c: build
 # the expected outputs are what node prints (tests marked glibc are skipped).
 check-node:
 	c-tests/run --node
+
+# Builds dlrun in release mode and its bench fixtures (into build/bench/),
+# measures dlrun against node and native code, and writes BENCHMARKS.md.
+bench:
+	cargo build --release
+	bench/run
 
 clean:
 	rm -rf build target

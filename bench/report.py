@@ -1,0 +1,399 @@
+#!/usr/bin/env python3
+"""Writes BENCHMARKS.md from the results bench/run left in build/bench/.
+
+usage: report.py BENCH_DIR OUTPUT
+
+A section of the existing OUTPUT between the lines
+  <!-- analysis -->  and  <!-- /analysis -->
+is written by hand and carried over unchanged.
+"""
+import datetime
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+
+RUNNERS = ["dlrun-cold", "dlrun-warm", "node", "native"]
+LABEL = {
+    "dlrun-cold": "dlrun, cold cache",
+    "dlrun-warm": "dlrun, warm cache",
+    "node": "node",
+    "native": "native (gcc)",
+}
+# Targets (warm cache): the ratio must be at most this.
+TARGET_STARTUP = 1 / 5
+TARGET_DLOPEN = 1 / 10
+TARGET_DLSYM = 1.5
+# "Roughly linear" dlopen: per-library time may grow this much over N x10.
+TARGET_LINEAR = 1.5
+
+
+def sh(*cmd):
+    try:
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+        return r.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "(unavailable)"
+
+
+def first_line(text):
+    return text.splitlines()[0] if text else ""
+
+
+class Results:
+    def __init__(self, res):
+        self.res = res
+
+    def path(self, name):
+        return os.path.join(self.res, name)
+
+    def has(self, bid):
+        return os.path.exists(self.path(f"{bid}.hot.json"))
+
+    def wall(self, bid):
+        """runner -> hyperfine result (seconds)."""
+        out = {}
+        for part in ("hot", "native", "cold"):
+            p = self.path(f"{bid}.{part}.json")
+            if os.path.exists(p):
+                with open(p) as f:
+                    for r in json.load(f)["results"]:
+                        out[r["command"]] = r
+        return out
+
+    def rss_mb(self, bid, runner):
+        p = self.path(f"{bid}.{runner}.rss")
+        try:
+            with open(p) as f:
+                vals = [int(x) for x in f.read().split() if x.isdigit()]
+        except FileNotFoundError:
+            return None
+        return statistics.median(vals) / 1024 if vals else None
+
+    def self_metric(self, bid, runner, key):
+        p = self.path(f"{bid}.{runner}.self")
+        try:
+            with open(p) as f:
+                vals = [float(v) for k, v in (l.split() for l in f if l.strip()) if k == key]
+        except FileNotFoundError:
+            return None
+        return statistics.median(vals) if vals else None
+
+    def text(self, name, default=""):
+        try:
+            with open(self.path(name)) as f:
+                return f.read()
+        except FileNotFoundError:
+            return default
+
+
+def ms(seconds):
+    v = seconds * 1000
+    return f"{v:.1f} ms" if v < 100 else f"{v:.0f} ms"
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return "–"
+    r = a / b
+    if r < 0.1:
+        return f"{r:.3f}×"
+    return f"{r:.2f}×" if r < 10 else f"{r:.0f}×"
+
+
+def table(R, bid, extra=None):
+    """One workload's table: wall time, spread, peak RSS, ratios; `extra`
+    is (column title, self-metric key, format) for what the program timed
+    itself."""
+    w = R.wall(bid)
+    node = w.get("node", {}).get("median")
+    native = w.get("native", {}).get("median")
+    head = "| runner | median wall | mean ± σ | runs | peak RSS | ÷ node | ÷ native |"
+    rule = "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    if extra:
+        head += f" {extra[0]} |"
+        rule += " ---: |"
+    lines = [head, rule]
+    for runner in RUNNERS:
+        r = w.get(runner)
+        if not r:
+            continue
+        rss = R.rss_mb(bid, runner)
+        row = (f"| {LABEL[runner]} | {ms(r['median'])} | {ms(r['mean'])} ± {ms(r['stddev'] or 0)} "
+               f"| {len(r['times'])} | {f'{rss:.1f} MB' if rss else '–'} "
+               f"| {ratio(r['median'], node)} | {ratio(r['median'], native)} |")
+        if extra:
+            v = R.self_metric(bid, runner, extra[1])
+            row += f" {extra[2].format(v) if v is not None else '–'} |"
+        lines.append(row)
+    return "\n".join(lines)
+
+
+def median_of(R, bid, runner):
+    return R.wall(bid).get(runner, {}).get("median")
+
+
+def environment(bench_dir, R):
+    root = os.path.dirname(os.path.dirname(os.path.abspath(bench_dir)))
+    cpu = "unknown"
+    mem = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            m = re.search(r"^model name\s*:\s*(.*)$", f.read(), re.M)
+            cpu = m.group(1).strip() if m else cpu
+        with open("/proc/meminfo") as f:
+            m = re.search(r"^MemTotal:\s*(\d+) kB", f.read(), re.M)
+            mem = f"{int(m.group(1)) / 1024 / 1024:.1f} GiB" if m else mem
+    except OSError:
+        pass
+    wasmtime = "unknown"
+    try:
+        with open(os.path.join(root, "Cargo.lock")) as f:
+            m = re.search(r'name = "wasmtime"\nversion = "([^"]+)"', f.read())
+            wasmtime = m.group(1) if m else wasmtime
+    except OSError:
+        pass
+    # Recorded by bench/run when measuring began.
+    recorded = R.text("commit").splitlines()
+    commit = recorded[0] if recorded else sh("git", "-C", root, "rev-parse", "--short", "HEAD")
+    dirty = len(recorded) > 1
+    load_start = R.text("loadavg.start").split()[:3]
+    load_end = R.text("loadavg.end").split()[:3]
+    rows = [
+        ("date", R.text("date").strip()
+         or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
+        ("dlrun", f"commit {commit}{' (with uncommitted changes to src/)' if dirty else ''}, `cargo build --release`"),
+        ("cores (`nproc`)", sh("nproc")),
+        ("CPU", cpu),
+        ("memory", mem),
+        ("kernel", platform.release()),
+        ("load average at start / end", f"{' '.join(load_start)} / {' '.join(load_end)}"),
+        ("wasmtime", wasmtime),
+        ("rustc", sh("rustc", "--version")),
+        ("emcc", first_line(sh("emcc", "--version"))),
+        ("node", sh("node", "--version")),
+        ("gcc", first_line(sh("gcc", "--version"))),
+        ("hyperfine", sh("hyperfine", "--version")),
+        ("perf", sh("perf", "--version")),
+    ]
+    return "\n".join(["| | |", "| --- | --- |"] + [f"| {k} | {v} |" for k, v in rows]), load_start
+
+
+def verdict(ok):
+    return "**met**" if ok else "**not met**"
+
+
+def main():
+    bench_dir, output = sys.argv[1], sys.argv[2]
+    R = Results(os.path.join(bench_dir, "results"))
+    env, load = environment(bench_dir, R)
+    seconds = R.text("seconds").strip()
+
+    old = ""
+    if os.path.exists(output):
+        with open(output) as f:
+            old = f.read()
+    m = re.search(r"<!-- analysis -->\n.*?<!-- /analysis -->\n", old, re.S)
+    analysis = m.group(0) if m else "<!-- analysis -->\n(No analysis written yet.)\n<!-- /analysis -->\n"
+
+    o = []
+    o.append("# Benchmarks\n")
+    o.append("Generated by `make bench` (bench/run, bench/report.py); the numbers below are from one run "
+             "on the machine described here. Re-run `make bench` to regenerate everything but the "
+             "hand-written analysis.\n")
+    o.append("## Machine and tools\n")
+    o.append(env + "\n")
+    busy = load and float(load[0]) > 0.5 * (os.cpu_count() or 1)
+    o.append("The machine has 2 cores and other jobs may run on it at the same time"
+             + (f" (the load average was {load[0]} when the run began, so they did)" if busy else "")
+             + ": times are medians of several runs and still carry that noise; compare ratios measured "
+             "in the same run rather than absolute numbers across runs."
+             + (f" Measuring took {int(seconds) // 60} min {int(seconds) % 60} s." if seconds.isdigit() else "")
+             + "\n")
+    o.append("## How it is measured\n")
+    o.append(
+        "Each workload is one C program, built three ways from the same sources (fixtures in "
+        "`build/bench/fixtures/`, sources in `bench/src/` or generated by `bench/gen.py`), all `-O2`:\n\n"
+        "- **dlrun**: `target/release/dlrun --cache-dir DIR main.wasm`, main built with "
+        "`emcc -sMAIN_MODULE=1`, libraries with `emcc -sSIDE_MODULE=1` (Emscripten 3.1.6). "
+        "*Cold*: DIR is a fresh empty directory before every run (hyperfine `--prepare`), so every "
+        "module is compiled. *Warm*: DIR holds the compiled modules from earlier runs.\n"
+        "- **node**: `node --no-experimental-fetch main.js`, the JavaScript emcc wrote for the same build.\n"
+        "- **native**: gcc, libraries `-shared -fPIC`, main `-ldl -rdynamic`, run with `LD_LIBRARY_PATH`.\n\n"
+        "Before measuring, the three must print the same stdout. Wall time: hyperfine (`-N`, warmup runs, "
+        "`--export-json` in `build/bench/results/`), median reported. Peak RSS: GNU time `%M`, median of "
+        "a few runs (one for cold dlrun is as good as any: every cold run does the same work). "
+        "Some programs also time their own inner loop with `clock_gettime(CLOCK_MONOTONIC)` "
+        "(printed on stderr), which separates the work from process startup. "
+        "\"÷ node\" and \"÷ native\" divide the row's median wall time by node's or native's.\n")
+
+    # Where we stand.
+    st = []
+    s_warm, s_node = median_of(R, "startup", "dlrun-warm"), median_of(R, "startup", "node")
+    d_warm, d_node = median_of(R, "dlopen-100", "dlrun-warm"), median_of(R, "dlopen-100", "node")
+    c_local = R.self_metric("calls-local", "dlrun-warm", "ns_per_call")
+    c_dlsym = R.self_metric("calls-dlsym", "dlrun-warm", "ns_per_call")
+    st.append("| target (warm cache) | measured | verdict |\n| --- | --- | --- |")
+    if s_warm and s_node:
+        r = s_warm / s_node
+        st.append(f"| hello-world startup ≤ 1/5 of node's | {ms(s_warm)} vs {ms(s_node)}: "
+                  f"{r:.3f} (1/{1 / r:.1f}) | {verdict(r <= TARGET_STARTUP)} |")
+    if d_warm and d_node:
+        r = d_warm / d_node
+        lw = R.self_metric("dlopen-100", "dlrun-warm", "dlopen_ms")
+        ln = R.self_metric("dlopen-100", "node", "dlopen_ms")
+        loop = (f"; the dlopen loop alone: {lw:.1f} ms vs {ln:.1f} ms, 1/{ln / lw:.0f}" if lw and ln else "")
+        st.append(f"| 100-library dlopen ≤ 1/10 of node's | whole run {ms(d_warm)} vs {ms(d_node)}: "
+                  f"{r:.3f} (1/{1 / r:.1f}){loop} | {verdict(r <= TARGET_DLOPEN)} |")
+    g100 = R.self_metric("dlopen-100", "dlrun-warm", "dlopen_ms")
+    g1000 = R.self_metric("dlopen-1000", "dlrun-warm", "dlopen_ms")
+    if g100 and g1000:
+        g = (g1000 / 1000) / (g100 / 100)
+        f = R.self_metric("dlopen-1000", "dlrun-warm", "first_tenth_ms")
+        l = R.self_metric("dlopen-1000", "dlrun-warm", "last_tenth_ms")
+        tenth = f"; at N = 1000 the last 100 libraries took {l / f:.2f}× as long as the first 100" if f and l else ""
+        v = verdict(g <= TARGET_LINEAR)
+        if g <= TARGET_LINEAR and f and l and l / f > 1.25:
+            v += ", but a quadratic term shows (see the analysis)"
+        st.append(f"| dlopen load time grows roughly linearly (per-library time ≤ {TARGET_LINEAR}× "
+                  f"from N = 100 to N = 1000) | {1000 * g100 / 100:.0f} µs → {1000 * g1000 / 1000:.0f} µs "
+                  f"per library: {g:.2f}×{tenth} | {v} |")
+    if c_local and c_dlsym:
+        r = c_dlsym / c_local
+        st.append(f"| call through a dlsym'd pointer ≤ 1.5× the same call inside one module | "
+                  f"{c_dlsym:.2f} ns vs {c_local:.2f} ns per call: {r:.2f}× | {verdict(r <= TARGET_DLSYM)} |")
+    o.append("## Where we stand\n")
+    o.append("\n".join(st) + "\n")
+    o.append(analysis)
+
+    if R.has("startup"):
+        o.append("## 1. Startup\n")
+        o.append("Hello world whose `main` calls one function of a NEEDED library (`bench/src/startup`).\n")
+        o.append(table(R, "startup") + "\n")
+
+    dl = [n for n in (10, 100, 1000) if R.has(f"dlopen-{n}")]
+    if dl:
+        o.append("## 2. dlopen scale\n")
+        o.append("`main N` dlopens `lib0.so` … `lib{N-1}.so` (generated; each defines `int fK(int)` and a "
+                 "small data table), dlsyms `fK` in each and calls it (`bench/src/dlopen`). "
+                 "\"dlopen loop\" is the program's own timing of that loop, startup excluded.\n")
+        for n in dl:
+            o.append(f"### N = {n}\n")
+            o.append(table(R, f"dlopen-{n}", ("dlopen loop", "dlopen_ms", "{:.1f} ms")) + "\n")
+        o.append("### Growth\n")
+        o.append("Time per library of the dlopen loop (loop time ÷ N), of the whole run beyond the "
+                 "N = 10 run ((wall(N) − wall(10)) ÷ (N − 10)), and the loop's last tenth of libraries "
+                 "against its first tenth: if loading stays linear, the first two kinds of column stay "
+                 "flat and the last is 1. (Cold walls are dominated by compiling main and vary by "
+                 "hundreds of ms, so their Δwall column is noise.)\n")
+        big_n = [n for n in dl if n >= 100]
+        lines = ["| runner | " + " | ".join(f"loop ÷ N, N={n}" for n in dl) + " | "
+                 + " | ".join(f"Δwall ÷ ΔN, N={n}" for n in dl if n != 10) + " | "
+                 + " | ".join(f"last ÷ first tenth, N={n}" for n in big_n) + " |",
+                 "| --- |" + " ---: |" * (len(dl) + len([n for n in dl if n != 10]) + len(big_n))]
+        growth = {}
+        for runner in RUNNERS:
+            per = []
+            for n in dl:
+                v = R.self_metric(f"dlopen-{n}", runner, "dlopen_ms")
+                per.append(v / n if v is not None else None)
+            growth[runner] = per
+            w10 = median_of(R, "dlopen-10", runner)
+            deltas = []
+            for n in dl:
+                if n == 10:
+                    continue
+                wn = median_of(R, f"dlopen-{n}", runner)
+                deltas.append((wn - w10) * 1000 / (n - 10) if wn and w10 else None)
+            tenths = []
+            for n in big_n:
+                f = R.self_metric(f"dlopen-{n}", runner, "first_tenth_ms")
+                l = R.self_metric(f"dlopen-{n}", runner, "last_tenth_ms")
+                tenths.append(f"{l / f:.2f}" if f and l else "–")
+            fmt = lambda v: f"{v * 1000:.1f} µs" if v is not None else "–"
+            lines.append(f"| {LABEL[runner]} | " + " | ".join(fmt(v) for v in per) + " | "
+                         + " | ".join(fmt(v) for v in deltas) + " | " + " | ".join(tenths) + " |")
+        o.append("\n".join(lines) + "\n")
+        notes = []
+        if 100 in dl and 1000 in dl:
+            i100, i1000 = dl.index(100), dl.index(1000)
+            for runner in ("dlrun-warm", "dlrun-cold", "node", "native"):
+                a, b = growth[runner][i100], growth[runner][i1000]
+                if a and b:
+                    g = b / a
+                    kind = ("linear" if g <= 1.25 else "roughly linear" if g <= 1.6
+                            else "superlinear")
+                    notes.append(f"{LABEL[runner]}: per-library loop time ×{g:.2f} from N=100 to N=1000 ({kind})")
+        if notes:
+            o.append("- " + "\n- ".join(notes) + "\n")
+
+    calls = [h for h in ("local", "import", "dlsym") if R.has(f"calls-{h}")]
+    if calls:
+        o.append("## 3. Call overhead\n")
+        o.append("10 million calls of `unsigned f(unsigned x) { return (x ^ 0x5bd1e995u) + 7u; }`, "
+                 "`noinline` (gcc: `noipa`), results added to a `volatile` accumulator "
+                 "(`bench/src/calls`): **local** defined in main (a direct call), **import** defined in a "
+                 "NEEDED library (main imports it), **dlsym** defined in a dlopened library and called "
+                 "through the pointer dlsym returned. \"ns/call\" is the program's own timing of the loop.\n")
+        o.append("| runner | " + " | ".join(f"{h} ns/call" for h in calls)
+                 + " | import ÷ local | dlsym ÷ local |")
+        o.append("| --- |" + " ---: |" * (len(calls) + 2))
+        for runner in RUNNERS:
+            v = {h: R.self_metric(f"calls-{h}", runner, "ns_per_call") for h in calls}
+            cells = [f"{v[h]:.2f}" if v[h] is not None else "–" for h in calls]
+            rel = [ratio(v.get(h), v.get("local")) for h in ("import", "dlsym")]
+            o.append(f"| {LABEL[runner]} | " + " | ".join(cells) + " | " + " | ".join(rel) + " |")
+        o.append("")
+        loops = R.text("calls-loops.txt").strip()
+        if loops:
+            o.append("What the three loops are in main.wasm (`wasm-objdump -d`, call instructions inside "
+                     "each `loop`; clang unrolled the dlsym loop by four), so every call is made:\n")
+            o.append("```\n" + loops + "\n```\n")
+        for h in calls:
+            o.append(f"### {h}\n")
+            o.append(table(R, f"calls-{h}", ("ns/call", "ns_per_call", "{:.2f}")) + "\n")
+
+    if R.has("malloc"):
+        o.append("## 4. malloc across modules\n")
+        o.append("1 million heap operations on a window of 4096 live blocks of 8–2055 bytes: half of the "
+                 "blocks allocated by the library and freed by main, half allocated by main and freed by "
+                 "the library (`bench/src/malloc`).\n")
+        o.append(table(R, "malloc") + "\n")
+
+    if R.has("big"):
+        sizes = []
+        for kind, f in (("wasm", "libbig.so"), ("native", "libbig.so")):
+            p = os.path.join(bench_dir, "fixtures", "big", kind, f)
+            if os.path.exists(p):
+                sizes.append(f"{kind} {os.path.getsize(p) / 1e6:.1f} MB")
+        nfuncs = re.search(r"big (\d+) functions", R.text("big.stdout"))
+        o.append("## 5. One large library\n")
+        o.append(f"A generated library of {nfuncs.group(1) if nfuncs else 'thousands of'} distinct functions "
+                 f"(straight-line arithmetic with data-dependent branches; libbig.so: {', '.join(sizes)}); "
+                 "main calls every one of them once, by name (`bench/gen.py big`).\n")
+        o.append(table(R, "big") + "\n")
+
+    profiles = [(pid, title) for pid, title in (
+        ("startup", "Startup"), ("dlopen-100", "dlopen, N = 100"), ("dlopen-1000", "dlopen, N = 1000"),
+        ("malloc", "malloc across modules"), ("big", "One large library"))
+        if os.path.exists(R.path(f"profile-{pid}.md"))]
+    if profiles:
+        o.append("## Profiles (dlrun, warm cache)\n")
+        o.append("`perf record` (cpu-clock, DWARF call graphs) over several runs, each sample put in the "
+                 "phase of the innermost frame that names one (`bench/profile`, `bench/perfsplit.py`). "
+                 "Guest code is JIT code without symbols, so the program's own work is one line. perf "
+                 "often cannot unwind out of glibc's assembly routines; those samples are a line of "
+                 "their own.\n")
+        for pid, title in profiles:
+            o.append(f"### {title}\n")
+            o.append(R.text(f"profile-{pid}.md").strip() + "\n")
+
+    with open(output, "w") as f:
+        f.write("\n".join(o))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+int hello_lib(void) { return 42; }
