@@ -74,6 +74,9 @@ pub struct ModuleInfo {
     pub imports: Vec<Import>,
     /// Export name -> what it refers to, in declaration order.
     pub exports: Vec<(String, ExportKind)>,
+    /// The same exports by name (filled by `parse`; a hand-built value
+    /// without it is searched in order).
+    pub export_index: HashMap<String, ExportKind>,
     /// Signature of every function, imported ones first.
     pub func_sigs: Vec<Sig>,
     /// Defined globals whose initializer is constant: global index -> value.
@@ -198,6 +201,9 @@ impl ModuleInfo {
                             ExternalKind::Table => ExportKind::Table,
                             ExternalKind::Tag => ExportKind::Tag,
                         };
+                        info.export_index
+                            .entry(export.name.to_string())
+                            .or_insert(kind);
                         info.exports.push((export.name.to_string(), kind));
                     }
                 }
@@ -268,10 +274,14 @@ impl ModuleInfo {
 
     /// The export named `name`.
     pub fn export(&self, name: &str) -> Option<ExportKind> {
-        self.exports
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, k)| *k)
+        if self.export_index.is_empty() {
+            return self
+                .exports
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, k)| *k);
+        }
+        self.export_index.get(name).copied()
     }
 
     /// Signature of function `index`.
