@@ -260,14 +260,14 @@ fn locate(
 /// The loaded library `name` refers to for `requester`, if any: by the name
 /// it was loaded under, or by the file the name finds.
 pub fn find_loaded(data: &Process, name: &str, requester: LibId) -> Option<LibId> {
-    if let Some(id) = data.libs.iter().position(|l| l.alive && l.name == name) {
+    if let Some(&id) = data.by_name.get(name) {
         return Some(id);
     }
     let lib = &data.libs[requester];
     let found = data
         .search
         .locate(name, &lib.origin(), &lib.info.dylink.runtime_paths)?;
-    data.libs.iter().position(|l| l.alive && l.path == found)
+    data.by_path.get(&found).copied()
 }
 
 /// A library already loaded under this name or at the same path, or a new
@@ -281,9 +281,9 @@ fn locate_from(
 ) -> wasmtime::Result<Located> {
     let base = cx.data().libs.len();
     let loaded_by_name = |data: &Process| {
-        data.libs
-            .iter()
-            .position(|l| l.alive && l.name == name)
+        data.by_name
+            .get(name)
+            .copied()
             .or_else(|| new.iter().position(|(n, _)| n == name).map(|k| base + k))
     };
     if let Some(id) = loaded_by_name(cx.data()) {
@@ -294,16 +294,11 @@ fn locate_from(
         .search
         .find(name, origin, rpaths)
         .map_err(|e| wasmtime::format_err!("{e}"))?;
-    let same_file = cx
-        .data()
-        .libs
-        .iter()
-        .position(|l| l.alive && l.path == found.path)
-        .or_else(|| {
-            new.iter()
-                .position(|(_, p)| *p == found.path)
-                .map(|k| base + k)
-        });
+    let same_file = cx.data().by_path.get(&found.path).copied().or_else(|| {
+        new.iter()
+            .position(|(_, p)| *p == found.path)
+            .map(|k| base + k)
+    });
     if let Some(id) = same_file {
         return Ok(Located::Loaded(id));
     }
@@ -340,9 +335,9 @@ fn map(
             .iter()
             .filter_map(|n| {
                 let data = cx.data();
-                data.libs
-                    .iter()
-                    .position(|l| l.alive && &l.name == n)
+                data.by_name
+                    .get(n)
+                    .copied()
                     .or_else(|| {
                         names
                             .iter()
@@ -374,6 +369,7 @@ fn map(
     }
     let data = cx.data_mut();
     for id in base..data.libs.len() {
+        data.index(id);
         let group = closure(data, id);
         data.libs[id].group = group;
         for d in data.libs[id].deps.clone() {
@@ -995,6 +991,7 @@ pub fn promote(data: &mut Process, root: LibId) {
 /// dependencies nothing else holds follow it.
 pub fn unload(data: &mut Process, lib: LibId) {
     data.libs[lib].alive = false;
+    data.unindex(lib);
     remove_from_scope(data, lib);
     data.dl.handles.retain(|_, l| *l != lib);
     for d in data.libs[lib].deps.clone() {
@@ -1016,6 +1013,7 @@ fn remove_from_scope(data: &mut Process, lib: LibId) {
 fn forget(data: &mut Process, first: LibId) {
     for id in first..data.libs.len() {
         data.libs[id].alive = false;
+        data.unindex(id);
         if data.global.contains(id) {
             remove_from_scope(data, id);
         }

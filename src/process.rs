@@ -82,6 +82,9 @@ pub struct Process {
     /// Set once main's constructors ran: later library memory comes from the
     /// program's own allocator.
     pub runtime_ready: bool,
+    /// Alive libraries by the name they were loaded under, and by file.
+    pub by_name: HashMap<String, LibId>,
+    pub by_path: HashMap<PathBuf, LibId>,
     /// Function identity -> its table slot.
     pub slots: HashMap<usize, u32>,
     /// Slots reserved for functions of libraries not yet instantiated.
@@ -126,6 +129,8 @@ impl Process {
             stack: (0, 0),
             heap_base: None,
             runtime_ready: false,
+            by_name: HashMap::new(),
+            by_path: HashMap::new(),
             slots: HashMap::new(),
             reserved: HashMap::new(),
             pending: Vec::new(),
@@ -144,6 +149,19 @@ impl Process {
             plt_modules: HashMap::new(),
             fs: Vfs::default(),
         }
+    }
+
+    /// Records a newly mapped library in the name and file indexes.
+    pub fn index(&mut self, lib: LibId) {
+        let l = &self.libs[lib];
+        self.by_name.entry(l.name.clone()).or_insert(lib);
+        self.by_path.entry(l.path.clone()).or_insert(lib);
+    }
+
+    /// Takes a library that left the process out of the indexes.
+    pub fn unindex(&mut self, lib: LibId) {
+        self.by_name.retain(|_, l| *l != lib);
+        self.by_path.retain(|_, l| *l != lib);
     }
 
     /// The one symbol resolver: the global scope in load order, then the
