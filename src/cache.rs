@@ -52,14 +52,26 @@ impl Cache {
     /// The module for `bytes`: from the cache when a sound entry exists,
     /// else compiled (and stored).
     pub fn module(&self, engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Module> {
+        self.module_from(engine, bytes, || Ok(bytes.to_vec()))
+    }
+
+    /// The module whose source `source` determines, built by `wasm` only
+    /// when it must be compiled (generated modules: hashing their source
+    /// spares producing the binary on a warm start).
+    pub fn module_from(
+        &self,
+        engine: &Engine,
+        source: &[u8],
+        wasm: impl FnOnce() -> wasmtime::Result<Vec<u8>>,
+    ) -> wasmtime::Result<Module> {
         let Some(dir) = &self.dir else {
-            return Module::new(engine, bytes);
+            return Module::new(engine, wasm()?);
         };
-        let path = dir.join(format!("{}.cwasm", key(engine, bytes)));
+        let path = dir.join(format!("{}.cwasm", key(engine, source)));
         if let Some(module) = load(engine, &path) {
             return Ok(module);
         }
-        let module = Module::new(engine, bytes)?;
+        let module = Module::new(engine, wasm()?)?;
         if let Ok(artifact) = module.serialize() {
             store(dir, &path, &artifact);
         }

@@ -63,8 +63,10 @@ pub fn stand_ins(
     let module = match cx.data().plt_modules.get(&text) {
         Some(m) => m.clone(),
         None => {
-            let bytes = wat::parse_str(&text)?;
-            let m = cx.data().cache.module(cx.engine(), &bytes)?;
+            let m = cx
+                .data()
+                .cache
+                .module_from(cx.engine(), text.as_bytes(), || Ok(wat::parse_str(&text)?))?;
             cx.data_mut().plt_modules.insert(text, m.clone());
             m
         }
