@@ -540,7 +540,13 @@ fn check(data: &Process, lib: LibId, mode: Mode, out: &mut Vec<String>) {
         if import.module == "GOT.mem" && host::linker_data(name) {
             continue;
         }
-        out.push(format!("{}: undefined symbol: {name}", l.path.display()));
+        let hint = symbols::suggest(name, data.global.names())
+            .map(|s| format!(" (did you mean {s}?)"))
+            .unwrap_or_default();
+        out.push(format!(
+            "{}: undefined symbol: {name}{hint}",
+            l.path.display()
+        ));
     }
 }
 

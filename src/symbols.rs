@@ -145,6 +145,34 @@ pub fn export_for_import<'a>(
         .map(|s| s.as_str())
 }
 
+/// The defined name closest to `name` (edit distance at most 2, and less
+/// than a third of its length), for "did you mean" hints.
+pub fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (name.len() / 3).clamp(1, 2);
+    candidates
+        .filter(|c| c.len().abs_diff(name.len()) <= limit && *c != name)
+        .map(|c| (distance(name, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance over bytes.
+fn distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, &x) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, &y) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(x != y))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
 /// The global scope: libraries whose symbols every lookup sees, in load
 /// order; the first definition of a name wins, as in ELF.
 #[derive(Debug, Default)]
@@ -189,6 +217,11 @@ impl GlobalScope {
     /// Libraries in search order.
     pub fn libs(&self) -> &[LibId] {
         &self.order
+    }
+
+    /// Every name the global scope defines.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.index.keys().map(String::as_str)
     }
 }
 
@@ -275,6 +308,15 @@ mod tests {
         };
         assert_eq!(export_for_import(&sym, &legal, sig_of), Some("f"));
         assert_eq!(export_for_import(&sym, &real, sig_of), Some("orig$f"));
+    }
+
+    #[test]
+    fn suggests_close_names_only() {
+        let names = ["printf", "side_add", "malloc", "counter"];
+        assert_eq!(suggest("side_ad", names.iter().copied()), Some("side_add"));
+        assert_eq!(suggest("conuter", names.iter().copied()), Some("counter"));
+        assert_eq!(suggest("xyz", names.iter().copied()), None);
+        assert_eq!(suggest("puts", names.iter().copied()), None);
     }
 
     #[test]

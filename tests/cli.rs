@@ -379,3 +379,35 @@ fn wasi_calls_with_bad_arguments_fail_with_an_errno() {
     let (status, _, err) = dlrun(&dir, &["--dir", ".", "main.wasm"]);
     assert_eq!(status, 0, "{err}");
 }
+
+#[test]
+fn an_undefined_symbol_suggests_a_close_name() {
+    let dir = workdir("suggest");
+    write_wat(
+        &dir,
+        "main.wasm",
+        &main_wat(&["libneeds.so", "libhas.so"], "", "i32.const 0"),
+    );
+    write_wat(
+        &dir,
+        "libneeds.so",
+        &side_wat(
+            r#"(import "GOT.mem" "shared_countr" (global (mut i32)))"#,
+            "",
+        ),
+    );
+    write_wat(
+        &dir,
+        "libhas.so",
+        &side_wat(
+            "",
+            r#"(global (export "shared_counter") i32 (i32.const 0))"#,
+        ),
+    );
+    let (status, _, err) = dlrun(&dir, &["main.wasm"]);
+    assert_eq!(status, 1);
+    assert!(
+        err.contains("undefined symbol: shared_countr (did you mean shared_counter?)"),
+        "{err}"
+    );
+}
