@@ -966,9 +966,11 @@ fn late_bound(
                 let Some(f) = found else {
                     let who = caller.data().libs[lib].path.display().to_string();
                     let host = if abi::provides(&module, &name) {
-                        " (a host function dlrun does not implement yet)"
+                        " (a host function dlrun does not implement yet)".to_string()
                     } else {
-                        ""
+                        symbols::suggest(&name, caller.data().global.names())
+                            .map(|s| format!(" (did you mean {s}?)"))
+                            .unwrap_or_default()
                     };
                     return Err(wasmtime::Error::new(crate::unwind::SymbolLookup {
                         module: format!("{who} (import {module}.{name}{host})"),
