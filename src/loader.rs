@@ -537,7 +537,7 @@ fn check(data: &Process, lib: LibId, mode: Mode, out: &mut Vec<String>) {
         if data.resolve(lib, name).is_some() || abi::provides(&import.module, name) {
             continue;
         }
-        if import.module == "GOT.mem" && host::linker_data(name) {
+        if import.module == "GOT.mem" && host::linker_data_value(data, lib, name).is_some() {
             continue;
         }
         let hint = symbols::suggest(name, data.global.names())

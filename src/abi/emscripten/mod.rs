@@ -102,15 +102,8 @@ pub fn provides(_module: &str, name: &str) -> bool {
         || time::NAMES.contains(&name)
 }
 
-/// Data symbols the linker or JS glue defines rather than any module.
-pub fn linker_data(name: &str) -> bool {
-    matches!(
-        name,
-        "__heap_base" | "__stack_low" | "__stack_high" | "__dso_handle" | "__data_end"
-    )
-}
-
-/// The value of a [`linker_data`] symbol as seen by library `lib`.
+/// The value of a data symbol the linker or JS glue defines rather than
+/// any module, as seen by library `lib`.
 pub fn linker_data_value(data: &Process, lib: LibId, name: &str) -> Option<u32> {
     match name {
         "__heap_base" => Some(data.stack.1),
