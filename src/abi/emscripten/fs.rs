@@ -245,41 +245,30 @@ fn iovecs(c: &Caller<'_, Process>, iovs: i32, n: i32) -> Result<Vec<(usize, usiz
 /// readv/preadv: stops at the first short read, as the kernel and
 /// library_syscall.js doReadv do.
 fn readv(c: C, fd: i32, iovs: i32, n: i32, at: Option<u64>) -> Result<u32, Errno> {
+    transfer(c, fd, iovs, n, at, false)
+}
+
+/// writev/pwritev.
+fn writev(c: C, fd: i32, iovs: i32, n: i32, at: Option<u64>) -> Result<u32, Errno> {
+    transfer(c, fd, iovs, n, at, true)
+}
+
+/// Moves data between the guest's iovecs and `fd` (at offset `at`, or the
+/// file position), stopping at the first short transfer; an error after
+/// some bytes moved ends the call with what moved.
+fn transfer(c: C, fd: i32, iovs: i32, n: i32, at: Option<u64>, write: bool) -> Result<u32, Errno> {
     let bufs = iovecs(c, iovs, n)?;
     let m = memory(c)?;
     let mut total = 0usize;
     for (p, l) in bufs {
         let (data, proc) = m.data_and_store_mut(&mut *c);
         let buf = data.get_mut(p..p + l).ok_or(Errno::FAULT)?;
-        let r = match at {
-            None => proc.fs.read(fd, buf),
-            Some(o) => proc.fs.pread(fd, buf, o + total as u64),
-        };
-        match r {
-            Ok(k) => {
-                total += k;
-                if k < l {
-                    break;
-                }
-            }
-            Err(e) if total == 0 => return Err(e),
-            Err(_) => break,
-        }
-    }
-    Ok(total as u32)
-}
-
-/// writev/pwritev.
-fn writev(c: C, fd: i32, iovs: i32, n: i32, at: Option<u64>) -> Result<u32, Errno> {
-    let bufs = iovecs(c, iovs, n)?;
-    let m = memory(c)?;
-    let mut total = 0usize;
-    for (p, l) in bufs {
-        let (data, proc) = m.data_and_store_mut(&mut *c);
-        let buf = data.get(p..p + l).ok_or(Errno::FAULT)?;
-        let r = match at {
-            None => proc.fs.write(fd, buf),
-            Some(o) => proc.fs.pwrite(fd, buf, o + total as u64),
+        let offset = at.map(|o| o + total as u64);
+        let r = match (write, offset) {
+            (false, None) => proc.fs.read(fd, buf),
+            (false, Some(o)) => proc.fs.pread(fd, buf, o),
+            (true, None) => proc.fs.write(fd, buf),
+            (true, Some(o)) => proc.fs.pwrite(fd, buf, o),
         };
         match r {
             Ok(k) => {
