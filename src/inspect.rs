@@ -285,7 +285,12 @@ fn walk(
 ) {
     for name in &info.dylink.needed {
         let searched = search.dirs(origin, &info.dylink.runtime_paths);
-        match search.find(name, origin, &info.dylink.runtime_paths) {
+        match search.find(
+            name,
+            origin,
+            &info.dylink.runtime_paths,
+            &crate::vfs::Vfs::default(),
+        ) {
             Ok(found) => {
                 let again = seen.contains(&found.path);
                 out.push(Needed {

@@ -264,9 +264,12 @@ pub fn find_loaded(data: &Process, name: &str, requester: LibId) -> Option<LibId
         return Some(id);
     }
     let lib = &data.libs[requester];
-    let found = data
-        .search
-        .locate(name, &lib.origin(), &lib.info.dylink.runtime_paths)?;
+    let found = data.search.locate(
+        name,
+        &lib.origin(),
+        &lib.info.dylink.runtime_paths,
+        &data.fs,
+    )?;
     data.by_path.get(&found).copied()
 }
 
@@ -289,10 +292,10 @@ fn locate_from(
     if let Some(id) = loaded_by_name(cx.data()) {
         return Ok(Located::Loaded(id));
     }
-    let found = cx
-        .data()
+    let data = cx.data();
+    let found = data
         .search
-        .find(name, origin, rpaths)
+        .find(name, origin, rpaths, &data.fs)
         .map_err(|e| wasmtime::format_err!("{e}"))?;
     let same_file = cx.data().by_path.get(&found.path).copied().or_else(|| {
         new.iter()

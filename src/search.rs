@@ -8,6 +8,8 @@ use std::path::{Component, Path, PathBuf};
 use cap_std::ambient_authority;
 use cap_std::fs::Dir;
 
+use crate::vfs::Vfs;
+
 /// Where to look for libraries, in order.
 #[derive(Debug, Clone, Default)]
 pub struct SearchPath {
@@ -82,15 +84,17 @@ impl SearchPath {
     }
 
     /// Finds and reads library `name` for a module in `origin`. A name with a
-    /// slash is a path (relative ones to the current directory); a bare name
-    /// is looked up in [`SearchPath::dirs`].
+    /// slash is a path in the program's file system `fs` (see
+    /// [`SearchPath::find_path`]); a bare name is looked up in
+    /// [`SearchPath::dirs`].
     pub fn find(
         &self,
         name: &str,
         origin: &Path,
         runtime_paths: &[String],
+        fs: &Vfs,
     ) -> Result<Found, NotFound> {
-        self.find_with(name, origin, runtime_paths, true)
+        self.find_with(name, origin, runtime_paths, fs, true)
     }
 
     fn find_with(
@@ -98,6 +102,7 @@ impl SearchPath {
         name: &str,
         origin: &Path,
         runtime_paths: &[String],
+        fs: &Vfs,
         read: bool,
     ) -> Result<Found, NotFound> {
         let not_found = |searched: String| NotFound {
@@ -107,66 +112,109 @@ impl SearchPath {
         if name.is_empty() {
             return Err(not_found("nothing: empty name".into()));
         }
-        if name.contains('/') {
-            let path = Path::new(name);
-            let (dir, file) = match (path.parent(), path.file_name()) {
-                (Some(d), Some(f)) => (d, f),
-                _ => return Err(not_found(name.to_string())),
-            };
-            let dir = if dir.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                dir
-            };
-            return open_in(dir, Path::new(file), read).ok_or_else(|| not_found(name.to_string()));
-        }
         let dirs = self.dirs(origin, runtime_paths);
-        for dir in &dirs {
-            if let Some(found) = open_in(dir, Path::new(name), read) {
-                return Ok(found);
-            }
+        let searched = dirs
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect::<Vec<_>>()
+            .join(":");
+        if name.contains('/') {
+            return find_path(name, &dirs, fs, read).ok_or_else(|| {
+                not_found(format!(
+                    "the --dir grants, then beneath the library path {searched}"
+                ))
+            });
         }
-        Err(not_found(
-            dirs.iter()
-                .map(|d| d.display().to_string())
-                .collect::<Vec<_>>()
-                .join(":"),
-        ))
+        dirs.iter()
+            .find_map(|dir| open_in(dir, Path::new(name), read))
+            .ok_or_else(|| not_found(searched))
     }
+}
+
+/// Finds library path `name` (it has a slash): it names a file of the
+/// program's own file system, the directories granted with `--dir`. When no
+/// grant holds it, a relative path is tried beneath each library directory,
+/// and an absolute one in the library directory it lies in — so a program
+/// reaches no host file it was not given, whatever its `..` or symlinks.
+fn find_path(name: &str, dirs: &[PathBuf], fs: &Vfs, read: bool) -> Option<Found> {
+    if let Some((dir, host, rel)) = fs.grant_of(name) {
+        return open_beneath(dir, host, &rel, read);
+    }
+    let path = Path::new(name);
+    if path.is_absolute() {
+        let path = lexical(path)?;
+        dirs.iter().find_map(|dir| {
+            let dir = std::fs::canonicalize(dir).ok()?;
+            let rel = path.strip_prefix(&dir).ok()?;
+            open_in(&dir, rel, read)
+        })
+    } else {
+        let rel = lexical(path)?;
+        dirs.iter().find_map(|dir| open_in(dir, &rel, read))
+    }
+}
+
+/// `path` with `.` and `..` worked out, or None when `..` would rise above
+/// its start.
+fn lexical(path: &Path) -> Option<PathBuf> {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    return None;
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    Some(out)
 }
 
 impl SearchPath {
     /// The canonical path `name` would load from, without reading it.
-    pub fn locate(&self, name: &str, origin: &Path, runtime_paths: &[String]) -> Option<PathBuf> {
-        self.find_with(name, origin, runtime_paths, false)
+    pub fn locate(
+        &self,
+        name: &str,
+        origin: &Path,
+        runtime_paths: &[String],
+        fs: &Vfs,
+    ) -> Option<PathBuf> {
+        self.find_with(name, origin, runtime_paths, fs, false)
             .ok()
             .map(|f| f.path)
     }
 }
 
-/// Opens `file` (a single normal path component) inside directory `dir`,
+/// Opens `rel` (normal components only) inside host directory `dir`,
 /// reading its bytes when `read`.
-fn open_in(dir: &Path, file: &Path, read: bool) -> Option<Found> {
-    let mut components = file.components();
-    if !matches!(
-        (components.next(), components.next()),
-        (Some(Component::Normal(_)), None)
-    ) {
+fn open_in(dir: &Path, rel: &Path, read: bool) -> Option<Found> {
+    let root = Dir::open_ambient_dir(dir, ambient_authority()).ok()?;
+    let host = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    open_beneath(&root, &host, rel, read)
+}
+
+/// Opens regular file `rel` inside `root` (whose host path is `host`)
+/// through cap-std, so neither `..` nor a symlink leads out of `root`.
+fn open_beneath(root: &Dir, host: &Path, rel: &Path, read: bool) -> Option<Found> {
+    if rel.as_os_str().is_empty() || !rel.components().all(|c| matches!(c, Component::Normal(_))) {
         return None;
     }
-    let root = Dir::open_ambient_dir(dir, ambient_authority()).ok()?;
-    let meta = root.metadata(file).ok()?;
+    let meta = root.metadata(rel).ok()?;
     if !meta.is_file() {
         return None;
     }
     let mut bytes = Vec::new();
     if read {
-        bytes.reserve(meta.len() as usize);
-        root.open(file).ok()?.read_to_end(&mut bytes).ok()?;
+        // The size is only a hint: a file may lie about it or grow.
+        bytes.reserve(meta.len().min(1 << 26) as usize);
+        root.open(rel).ok()?.read_to_end(&mut bytes).ok()?;
     }
-    let path = std::fs::canonicalize(dir)
-        .unwrap_or_else(|_| dir.to_path_buf())
-        .join(file);
+    // Inner symlinks may make two names of one file: identify it by the
+    // host path it resolves to, which the confined open above checked.
+    let joined = host.join(rel);
+    let path = std::fs::canonicalize(&joined).unwrap_or(joined);
     Some(Found { path, bytes })
 }
 
@@ -206,12 +254,52 @@ mod tests {
             ld_library_path: vec![],
             main_dir: b.clone(),
         };
-        let found = sp.find("libx.so", &a, &[]).unwrap();
+        let found = sp.find("libx.so", &a, &[], &Vfs::default()).unwrap();
         assert_eq!(found.bytes, b"x");
         assert!(found.path.ends_with("libx.so"));
-        let err = sp.find("liby.so", &a, &[]).unwrap_err();
+        let err = sp.find("liby.so", &a, &[], &Vfs::default()).unwrap_err();
         assert!(err.to_string().contains("liby.so"));
         assert!(err.searched.contains(&a.display().to_string()));
+    }
+
+    #[test]
+    fn paths_resolve_in_grants_or_beneath_library_dirs_only() {
+        let top = tempdir("paths");
+        let lib = top.join("lib");
+        let granted = top.join("granted");
+        std::fs::create_dir_all(lib.join("sub")).unwrap();
+        std::fs::create_dir_all(&granted).unwrap();
+        std::fs::write(top.join("outside.so"), b"o").unwrap();
+        std::fs::write(lib.join("sub/in.so"), b"i").unwrap();
+        std::fs::write(granted.join("g.so"), b"g").unwrap();
+        let fs = Vfs::new(&[
+            crate::vfs::Preopen::parse(&format!("{}::/data", granted.display())).unwrap(),
+        ])
+        .unwrap();
+        let sp = SearchPath {
+            cli_dirs: vec![],
+            ld_library_path: vec![],
+            main_dir: lib.clone(),
+        };
+        let find = |name: &str| sp.find(name, &lib, &[], &fs).ok().map(|f| f.bytes);
+        assert_eq!(find("/data/g.so"), Some(b"g".to_vec()));
+        assert_eq!(find("./sub/in.so"), Some(b"i".to_vec()));
+        assert_eq!(find("sub/../sub/in.so"), Some(b"i".to_vec()));
+        let inside = format!("{}/sub/in.so", lib.display());
+        assert_eq!(find(&inside), Some(b"i".to_vec()));
+        for refused in [
+            "../outside.so",
+            "sub/../../outside.so",
+            "/data/../outside.so",
+            "/etc/passwd",
+            "/proc/self/exe",
+        ] {
+            assert_eq!(find(refused), None, "{refused}");
+        }
+        let outside = format!("{}/outside.so", top.display());
+        assert_eq!(find(&outside), None);
+        let err = sp.find("/etc/passwd", &lib, &[], &fs).unwrap_err();
+        assert!(err.to_string().contains("--dir grants"), "{err}");
     }
 
     #[test]

@@ -641,6 +641,8 @@ struct Slot {
 
 struct Mount {
     guest: String,
+    /// The granted host directory, canonical: where its files live.
+    host: PathBuf,
     dir: Dir,
     /// The same directory as a std file, for cap-primitives calls.
     std: std::fs::File,
@@ -772,6 +774,7 @@ impl Vfs {
                 .into_std_file();
             v.mounts.push(Mount {
                 guest: p.guest.clone(),
+                host: std::fs::canonicalize(&p.host).unwrap_or_else(|_| p.host.clone()),
                 dir,
                 std,
             });
@@ -819,6 +822,19 @@ impl Vfs {
             Loc::Absent {
                 in_virtual: self.is_mount_ancestor(parent(abs)),
             }
+        }
+    }
+
+    /// The grant holding guest path `path` (resolved against the working
+    /// directory): its directory, its host path and the path inside it.
+    /// None when no `--dir` grant holds the path.
+    pub fn grant_of(&self, path: &str) -> Option<(&Dir, &std::path::Path, PathBuf)> {
+        match self.target(AT_FDCWD, path, false).ok()?.loc {
+            Loc::Real { m, rel } => {
+                let mount = &self.mounts[m];
+                Some((&mount.dir, mount.host.as_path(), rel))
+            }
+            _ => None,
         }
     }
 
