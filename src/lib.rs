@@ -49,6 +49,30 @@ pub struct RunConfig {
     pub preload: Vec<String>,
     /// Host directories the program may use (`--dir`).
     pub dirs: Vec<vfs::Preopen>,
+    /// Resource limits beyond memory.
+    pub limits: Limits,
+}
+
+/// How much a program may take; each limit, when hit, ends the load or the
+/// run with an error that names it.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Most entries the function table may grow to.
+    pub table_elements: u32,
+    /// Most modules loaded at once, the main module included.
+    pub libraries: usize,
+    /// Wall-clock time the program may run before it is interrupted.
+    pub timeout: Option<std::time::Duration>,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            table_elements: 1 << 20,
+            libraries: 16384,
+            timeout: None,
+        }
+    }
 }
 
 /// Why a run could not complete.
@@ -63,7 +87,13 @@ pub enum Error {
     /// The program called a function nothing defines.
     #[error("{0}")]
     Lookup(String),
+    /// The program ran past `--timeout`.
+    #[error("{0}")]
+    Timeout(String),
 }
+
+/// Exit status of a program interrupted by `--timeout` (that of timeout(1)).
+pub const TIMEOUT_STATUS: i32 = 124;
 
 /// Loads the program and its libraries, runs `main`, and returns its exit
 /// status.
@@ -80,7 +110,9 @@ pub fn run(config: &RunConfig) -> Result<i32, Error> {
             .collect(),
         env: config.env.clone(),
     };
-    let engine = Engine::default();
+    let mut engine_config = wasmtime::Config::new();
+    engine_config.epoch_interruption(config.limits.timeout.is_some());
+    let engine = Engine::new(&engine_config).map_err(load_err)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -93,14 +125,26 @@ pub fn run(config: &RunConfig) -> Result<i32, Error> {
     process.trace = config.trace;
     process.preload = config.preload.clone();
     process.fs = vfs::Vfs::new(&config.dirs).map_err(Error::Load)?;
+    process.max_libraries = config.limits.libraries;
+    process.max_table = config.limits.table_elements;
+    // Instances are never freed while the program runs (each dlopen adds
+    // some), so their count is not what bounds it: live libraries are.
+    let mut limits = wasmtime::StoreLimitsBuilder::new()
+        .table_elements(config.limits.table_elements as usize)
+        .instances(usize::MAX)
+        .tables(usize::MAX)
+        .memories(usize::MAX)
+        .trap_on_grow_failure(false);
     if let Some(max) = config.max_memory {
-        process.limits = wasmtime::StoreLimitsBuilder::new()
-            .memory_size(usize::try_from(max).unwrap_or(usize::MAX))
-            .trap_on_grow_failure(false)
-            .build();
+        limits = limits.memory_size(usize::try_from(max).unwrap_or(usize::MAX));
     }
+    process.limits = limits.build();
     let mut store = Store::new(&engine, process);
     store.limiter(|p| &mut p.limits);
+    let _timer = config.limits.timeout.map(|t| {
+        store.set_epoch_deadline(1);
+        Timer::start(&engine, t)
+    });
     let mut cx = store.as_context_mut();
     let flavour = abi::flavour_of(&main).map_err(Error::Load)?;
     if flavour != abi::Flavour::Emscripten {
@@ -151,8 +195,30 @@ fn classify(e: wasmtime::Error) -> Error {
     if let Some(lookup) = e.downcast_ref::<unwind::SymbolLookup>() {
         return Error::Lookup(lookup.to_string());
     }
+    if let Some(wasmtime::Trap::Interrupt) = e.downcast_ref::<wasmtime::Trap>() {
+        return Error::Timeout("the program ran past its --timeout and was stopped".into());
+    }
     if let Some(trap) = e.downcast_ref::<wasmtime::Trap>() {
         return Error::Runtime(format!("dlrun: wasm trap: {trap}\n{e:?}"));
     }
     Error::Load(format!("{e:#}"))
+}
+
+/// Interrupts the program's wasm code once its time is up; dropping it
+/// before then lets the program finish.
+struct Timer {
+    _cancel: std::sync::mpsc::Sender<()>,
+}
+
+impl Timer {
+    fn start(engine: &Engine, after: std::time::Duration) -> Timer {
+        let (cancel, cancelled) = std::sync::mpsc::channel::<()>();
+        let engine = engine.clone();
+        std::thread::spawn(move || {
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = cancelled.recv_timeout(after) {
+                engine.increment_epoch();
+            }
+        });
+        Timer { _cancel: cancel }
+    }
 }

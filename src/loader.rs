@@ -212,6 +212,14 @@ fn find(
             }
         }
         i += 1;
+        let live = cx.data().by_path.len() + seen.len();
+        let max = cx.data().max_libraries;
+        if live > max {
+            wasmtime::bail!(
+                "loading {} would make {live} libraries loaded at once, past the limit of {max} (--max-libraries)",
+                seen[0].0
+            );
+        }
     }
     let engine = cx.engine().clone();
     let compiled = compile_all(&engine, &cx.data().cache, parsed)?;
@@ -470,8 +478,7 @@ fn place(
     };
     let grow = (table_base + u64::from(d.table_size)).saturating_sub(size);
     if grow > 0 {
-        table
-            .grow(&mut *cx, grow, wasmtime::Ref::Func(None))
+        Process::grow_table(cx, grow, wasmtime::Ref::Func(None))
             .map_err(|e| e.context(format!("growing the table for {}", path.display())))?;
     }
     Ok((memory_base, table_base as u32))

@@ -22,6 +22,9 @@ struct Cli {
     /// Add a directory to the library search path.
     #[arg(short = 'L', value_name = "DIR")]
     lib_dirs: Vec<PathBuf>,
+    /// Add colon-separated directories to the library search path (after -L).
+    #[arg(long = "library-path", value_name = "DIRS")]
+    library_path: Vec<String>,
     /// Keep compiled modules in DIR (default: $XDG_CACHE_HOME/dlrun or ~/.cache/dlrun).
     #[arg(long = "cache-dir", value_name = "DIR")]
     cache_dir: Option<PathBuf>,
@@ -34,6 +37,15 @@ struct Cli {
     /// Most memory the program may use, in bytes (suffixes K, M, G).
     #[arg(long = "max-memory", value_name = "SIZE", value_parser = parse_size)]
     max_memory: Option<u64>,
+    /// Most entries the function table may hold.
+    #[arg(long = "max-table", value_name = "N", default_value_t = dlrun::Limits::default().table_elements)]
+    max_table: u32,
+    /// Most modules loaded at once, the main module included.
+    #[arg(long = "max-libraries", value_name = "N", default_value_t = dlrun::Limits::default().libraries)]
+    max_libraries: usize,
+    /// Stop the program after this long (e.g. 10s, 500ms, 2m; plain numbers are seconds); exit status 124.
+    #[arg(long = "timeout", value_name = "DURATION", value_parser = parse_duration)]
+    timeout: Option<std::time::Duration>,
     /// Report on stderr: libs, symbols (bindings), dl, or all, comma-separated (also DLRUN_DEBUG).
     #[arg(long = "trace", value_name = "WHAT")]
     trace: Option<String>,
@@ -88,6 +100,25 @@ fn parse_size(s: &str) -> Result<u64, String> {
     };
     n.checked_mul(mult)
         .ok_or_else(|| format!("'{s}' is too large"))
+}
+
+/// Parses `10s`-style durations.
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let n: f64 = number
+        .parse()
+        .map_err(|_| format!("'{s}' is not a duration"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("'{s}': unknown unit (use ms, s, m or h)")),
+    };
+    std::time::Duration::try_from_secs_f64(secs).map_err(|_| format!("'{s}' is out of range"))
 }
 
 fn read_info(file: &std::path::Path) -> Result<dlrun::modinfo::ModuleInfo, String> {
@@ -182,7 +213,17 @@ fn main() -> ExitCode {
         main: cli.main,
         args: cli.args,
         env: cli.env,
-        lib_dirs: cli.lib_dirs,
+        lib_dirs: cli
+            .lib_dirs
+            .into_iter()
+            .chain(
+                cli.library_path
+                    .iter()
+                    .flat_map(|p| p.split(':'))
+                    .filter(|d| !d.is_empty())
+                    .map(PathBuf::from),
+            )
+            .collect(),
         dirs,
         cache: match (cli.no_cache, cli.cache_dir) {
             (true, _) => dlrun::cache::Cache::disabled(),
@@ -192,12 +233,21 @@ fn main() -> ExitCode {
         trace,
         max_memory: cli.max_memory,
         preload: cli.preload,
+        limits: dlrun::Limits {
+            table_elements: cli.max_table,
+            libraries: cli.max_libraries,
+            timeout: cli.timeout,
+        },
     };
     match dlrun::run(&config) {
         Ok(status) => ExitCode::from(status as u8),
         Err(e @ dlrun::Error::Runtime(_)) => {
             eprintln!("{e}");
             ExitCode::from(dlrun::unwind::ABORT_STATUS as u8)
+        }
+        Err(e @ dlrun::Error::Timeout(_)) => {
+            eprintln!("dlrun: {e}");
+            ExitCode::from(dlrun::TIMEOUT_STATUS as u8)
         }
         Err(e @ dlrun::Error::Lookup(_)) => {
             eprintln!("dlrun: {e}");

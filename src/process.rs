@@ -100,8 +100,12 @@ pub struct Process {
     pub trace: crate::trace::Trace,
     /// Libraries loaded right after the main module (`--preload`).
     pub preload: Vec<String>,
-    /// Resource limits (memory size).
+    /// Resource limits (memory size, table entries).
     pub limits: wasmtime::StoreLimits,
+    /// Most entries the table may hold (also in `limits`, named in errors).
+    pub max_table: u32,
+    /// Most libraries alive at once.
+    pub max_libraries: usize,
     pub guest: Guest,
     /// High half of i64 values crossing legalized boundaries.
     pub temp_ret0: i32,
@@ -139,6 +143,8 @@ impl Process {
             cache: crate::cache::Cache::disabled(),
             trace: Default::default(),
             limits: Default::default(),
+            max_table: u32::MAX,
+            max_libraries: usize::MAX,
             preload: Vec::new(),
             guest,
             temp_ret0: 0,
@@ -227,6 +233,24 @@ impl Process {
             .ok_or_else(|| wasmtime::format_err!("{what}: {index} is not a function pointer"))
     }
 
+    /// Grows the table by `n` entries holding `init`; returns the first new
+    /// index. Past `max_table` this is an error that names the limit.
+    pub fn grow_table(
+        cx: &mut StoreContextMut<'_, Process>,
+        n: u64,
+        init: Ref,
+    ) -> wasmtime::Result<u64> {
+        let table = cx.data().table()?;
+        let size = table.size(&mut *cx);
+        let max = u64::from(cx.data().max_table);
+        if size.saturating_add(n) > max {
+            wasmtime::bail!(
+                "the function table is full: {size} entries + {n} would pass the limit of {max} (--max-table)"
+            );
+        }
+        table.grow(&mut *cx, n, init)
+    }
+
     /// An exported function of an instantiated library.
     pub fn export_func(
         cx: &mut StoreContextMut<'_, Process>,
@@ -249,16 +273,14 @@ pub mod slots {
         if let Some(&slot) = cx.data().slots.get(&raw) {
             return Ok(slot);
         }
-        let table = cx.data().table()?;
-        let slot = table.grow(&mut *cx, 1, Ref::Func(Some(func)))? as u32;
+        let slot = Process::grow_table(cx, 1, Ref::Func(Some(func)))? as u32;
         cx.data_mut().slots.insert(raw, slot);
         Ok(slot)
     }
 
     /// A fresh empty slot.
     pub fn reserve(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<u32> {
-        let table = cx.data().table()?;
-        Ok(table.grow(&mut *cx, 1, Ref::Func(None))? as u32)
+        Ok(Process::grow_table(cx, 1, Ref::Func(None))? as u32)
     }
 
     /// The slot of function `index` of library `lib`, exported as `export`,

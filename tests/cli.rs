@@ -74,6 +74,8 @@ fn dlrun(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_dlrun"))
         .args(args)
         .current_dir(dir)
+        // Compiled modules go to the test's own directory, not the user's cache.
+        .env("XDG_CACHE_HOME", dir.join(".cache"))
         .output()
         .unwrap();
     (
@@ -410,4 +412,71 @@ fn an_undefined_symbol_suggests_a_close_name() {
         err.contains("undefined symbol: shared_countr (did you mean shared_counter?)"),
         "{err}"
     );
+}
+
+#[test]
+fn timeout_stops_a_runaway_program() {
+    let dir = workdir("timeout");
+    write_wat(
+        &dir,
+        "main.wasm",
+        &main_wat(&[], "", "(loop $l (br $l)) i32.const 0"),
+    );
+    let (status, _, err) = dlrun(&dir, &["--timeout", "300ms", "main.wasm"]);
+    assert_eq!(status, 124);
+    assert!(err.contains("--timeout"), "{err}");
+    let (status, _, err) = dlrun(&dir, &["--timeout", "soon", "main.wasm"]);
+    assert_eq!(status, 2);
+    assert!(err.contains("not a duration"), "{err}");
+}
+
+#[test]
+fn a_program_that_ends_in_time_is_not_stopped() {
+    let dir = workdir("intime");
+    seven_program(&dir);
+    assert_eq!(dlrun(&dir, &["--timeout", "60s", "main.wasm"]).0, 7);
+}
+
+#[test]
+fn a_table_past_the_limit_fails_the_load_naming_the_limit() {
+    let dir = workdir("tablelimit");
+    write_wat(
+        &dir,
+        "main.wasm",
+        &main_wat(&["libwide.so"], "", "i32.const 0"),
+    );
+    let wide = side_wat("", "").replace(
+        "(mem-info (memory 4 2))",
+        "(mem-info (memory 4 2) (table 4000000000 0))",
+    );
+    write_wat(&dir, "libwide.so", &wide);
+    let (status, _, err) = dlrun(&dir, &["main.wasm"]);
+    assert_eq!(status, 1);
+    assert!(err.contains("libwide.so"), "{err}");
+    assert!(err.contains("--max-table"), "{err}");
+    let (status, _, err) = dlrun(&dir, &["--max-table", "100", "main.wasm"]);
+    assert_eq!(status, 1);
+    assert!(err.contains("limit of 100"), "{err}");
+}
+
+#[test]
+fn max_libraries_bounds_what_is_loaded_at_once() {
+    let dir = workdir("liblimit");
+    seven_program(&dir);
+    let (status, _, err) = dlrun(&dir, &["--max-libraries", "1", "main.wasm"]);
+    assert_eq!(status, 1);
+    assert!(err.contains("--max-libraries"), "{err}");
+    assert_eq!(dlrun(&dir, &["--max-libraries", "2", "main.wasm"]).0, 7);
+}
+
+#[test]
+fn library_path_adds_search_directories() {
+    let dir = workdir("libpath");
+    seven_program(&dir);
+    let sub = dir.join("lib");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::rename(dir.join("libseven.so"), sub.join("libseven.so")).unwrap();
+    assert_eq!(dlrun(&dir, &["main.wasm"]).0, 1);
+    let (status, _, err) = dlrun(&dir, &["--library-path", "/nowhere:lib", "main.wasm"]);
+    assert_eq!(status, 7, "{err}");
 }
