@@ -2,16 +2,23 @@
 //! outcome to an exit status.
 //!
 //! `dlrun main.wasm ARGS`, `dlrun run main.wasm ARGS`,
-//! `dlrun inspect [--json] FILE`, `dlrun ldd [--json] [-L DIR] FILE`.
+//! `dlrun inspect [--json] FILE`, `dlrun ldd [--json] [-L DIR] FILE`,
+//! `dlrun completions SHELL`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 /// Run a WebAssembly main module and its shared libraries.
 #[derive(Parser, Debug)]
-#[command(name = "dlrun", version, about, trailing_var_arg = true)]
+#[command(
+    name = "dlrun",
+    version,
+    about,
+    trailing_var_arg = true,
+    after_help = EXAMPLES
+)]
 struct Cli {
     /// Grant the program a host directory, optionally under another guest path (HOST[::GUEST]).
     #[arg(long = "dir", value_name = "HOSTDIR[::GUESTDIR]")]
@@ -46,7 +53,7 @@ struct Cli {
     /// Stop the program after this long (e.g. 10s, 500ms, 2m; plain numbers are seconds); exit status 124.
     #[arg(long = "timeout", value_name = "DURATION", value_parser = parse_duration)]
     timeout: Option<std::time::Duration>,
-    /// Report on stderr: libs, symbols (bindings), dl, or all, comma-separated (also DLRUN_DEBUG).
+    /// Report on stderr: libs, symbols or bindings, dl, or all, comma-separated (also DLRUN_DEBUG).
     #[arg(long = "trace", value_name = "WHAT")]
     trace: Option<String>,
     /// The main module.
@@ -54,6 +61,50 @@ struct Cli {
     /// Arguments passed to the program.
     #[arg(allow_hyphen_values = true)]
     args: Vec<String>,
+}
+
+const EXAMPLES: &str = "\
+Other commands:
+  dlrun inspect [--json] FILE       what a module asks of the loader (dylink.0, imports, exports)
+  dlrun ldd [--json] [-L DIR] FILE  its NEEDED libraries as they would resolve
+  dlrun completions SHELL           a completion script for bash, zsh, fish, elvish or powershell
+
+Examples:
+  dlrun main.wasm arg1 arg2                 run a program and the libraries it needs
+  dlrun --dir data::/data main.wasm         let it use ./data as /data (nothing else)
+  dlrun -L plugins --env HOME=/ main.wasm   search plugins/ for libraries; set HOME
+  dlrun --trace libs,dl main.wasm           show libraries loaded and dlopen/dlsym calls
+  dlrun --timeout 10s --max-memory 256M main.wasm
+
+Exit status: the program's own; 1 if it cannot be loaded; 127 on a symbol lookup
+error; 134 on abort, trap or uncaught C++ exception; 124 after --timeout; 2 on bad
+options.";
+
+/// Print a shell completion script.
+#[derive(Parser, Debug)]
+#[command(name = "dlrun completions")]
+struct CompletionsCli {
+    /// The shell to complete for.
+    shell: clap_complete::Shell,
+}
+
+/// The whole command line, subcommands included, for completion scripts.
+fn full_command() -> clap::Command {
+    Cli::command()
+        .subcommand(InspectCli::command().name("inspect"))
+        .subcommand(LddCli::command().name("ldd"))
+        .subcommand(CompletionsCli::command().name("completions"))
+}
+
+fn completions(args: Vec<String>) -> ExitCode {
+    let cli = CompletionsCli::parse_from(args);
+    clap_complete::generate(
+        cli.shell,
+        &mut full_command(),
+        "dlrun",
+        &mut std::io::stdout(),
+    );
+    ExitCode::SUCCESS
 }
 
 /// Show what a module asks of the loader.
@@ -175,6 +226,7 @@ fn main() -> ExitCode {
     match args.get(1).map(String::as_str) {
         Some("inspect") => return inspect(args.split_off(1)),
         Some("ldd") => return ldd(args.split_off(1)),
+        Some("completions") => return completions(args.split_off(1)),
         Some("run") => {
             args.remove(1);
         }

@@ -480,3 +480,28 @@ fn library_path_adds_search_directories() {
     let (status, _, err) = dlrun(&dir, &["--library-path", "/nowhere:lib", "main.wasm"]);
     assert_eq!(status, 7, "{err}");
 }
+
+#[test]
+fn help_shows_examples_and_completions_are_generated() {
+    let dir = workdir("help");
+    let (status, out, _) = dlrun(&dir, &["--help"]);
+    assert_eq!(status, 0);
+    assert!(
+        out.contains("Examples:") && out.contains("--timeout"),
+        "{out}"
+    );
+    let (status, out, _) = dlrun(&dir, &["--version"]);
+    assert_eq!(status, 0);
+    assert!(out.starts_with("dlrun "), "{out}");
+    for shell in ["bash", "zsh", "fish"] {
+        let (status, out, err) = dlrun(&dir, &["completions", shell]);
+        assert_eq!(status, 0, "{err}");
+        assert!(
+            out.contains("max-memory") && out.contains("inspect"),
+            "{shell}"
+        );
+    }
+    let (status, _, err) = dlrun(&dir, &["completions", "tcsh"]);
+    assert_eq!(status, 2);
+    assert!(err.contains("tcsh"), "{err}");
+}
