@@ -898,6 +898,12 @@ fn func_import(
     sig: &Sig,
 ) -> wasmtime::Result<Binding> {
     let ty = func_type(cx.engine(), sig);
+    if module != "env" && !abi::is_host_module(module) {
+        wasmtime::bail!(
+            "{} imports function {name} from module \"{module}\", which nothing provides (symbols come from \"env\")",
+            cx.data().libs[lib].path.display()
+        );
+    }
     if abi::is_host_module(module) {
         return match abi::host_func(cx, module, name, Some(sig))? {
             Some(func) => Ok(Binding::Now(func)),

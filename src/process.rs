@@ -216,7 +216,11 @@ impl Process {
     /// The shared table (created with the main module).
     pub fn table(&self) -> wasmtime::Result<Table> {
         self.table
-            .ok_or_else(|| wasmtime::format_err!("the program has no function table yet"))
+            .ok_or_else(|| {
+                wasmtime::format_err!(
+                    "the main module exports no function table for libraries to share (link it with --export-table)"
+                )
+            })
     }
 
     /// The function a function pointer (table index) refers to; a null or
@@ -321,9 +325,9 @@ pub mod slots {
             data.pending = rest;
             mine.into_iter().map(|(_, e, s)| (e, s)).collect()
         };
-        let table = cx.data().table()?;
         for (export, slot) in pending {
             if let Some(func) = Process::export_func(cx, lib, &export) {
+                let table = cx.data().table()?;
                 table.set(&mut *cx, u64::from(slot), Ref::Func(Some(func)))?;
                 let raw = func.to_raw(&mut *cx) as usize;
                 cx.data_mut().slots.entry(raw).or_insert(slot);

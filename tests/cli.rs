@@ -505,3 +505,63 @@ fn help_shows_examples_and_completions_are_generated() {
     assert_eq!(status, 2);
     assert!(err.contains("tcsh"), "{err}");
 }
+
+#[test]
+fn a_plain_wasi_command_runs_without_a_shared_table() {
+    let dir = workdir("plainwasi");
+    let plain = wasi_main_wat(
+        r#"(import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))"#,
+        r#"(data (i32.const 16) "\20\00\00\00\06\00\00\00") (data (i32.const 32) "plain\0a")"#,
+        "(drop (call $write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 8))) (call $exit (i32.const 3))",
+    )
+    .replace(r#"(table (export "__indirect_function_table") 1 funcref)"#, "");
+    write_wat(&dir, "main.wasm", &plain);
+    let (status, out, err) = dlrun(&dir, &["main.wasm"]);
+    assert_eq!((status, out.as_str()), (3, "plain\n"), "{err}");
+    write_wat(
+        &dir,
+        "libseven.so",
+        &side_wat("", r#"(func (export "seven") (result i32) i32.const 7)"#)
+            .replace("(memory 4 2)", "(memory 0 0)"),
+    );
+    let (status, _, err) = dlrun(&dir, &["--preload", "libseven.so", "main.wasm"]);
+    assert_eq!(status, 1);
+    assert!(err.contains("--export-table"), "{err}");
+}
+
+#[test]
+fn a_module_built_for_threads_is_refused_with_a_reason() {
+    let dir = workdir("threads");
+    let shared = main_wat(&[], "", "i32.const 0").replace(
+        r#"(import "env" "memory" (memory 256 256))"#,
+        r#"(import "env" "memory" (memory 256 256 shared))"#,
+    );
+    write_wat(&dir, "main.wasm", &shared);
+    let (status, _, err) = dlrun(&dir, &["main.wasm"]);
+    assert_eq!(status, 1);
+    assert!(
+        err.contains("main.wasm") && err.contains("threads"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_import_from_an_unknown_module_names_module_and_import() {
+    let dir = workdir("unknownmod");
+    write_wat(
+        &dir,
+        "main.wasm",
+        &main_wat(
+            &[],
+            r#"(import "wasi_snapshot_preview2" "clock" (func $c (result i32)))"#,
+            "call $c",
+        ),
+    );
+    let (status, _, err) = dlrun(&dir, &["main.wasm"]);
+    assert_ne!(status, 0);
+    assert!(
+        err.contains("wasi_snapshot_preview2") || err.contains("clock"),
+        "{err}"
+    );
+    assert!(err.contains("main.wasm"), "{err}");
+}

@@ -93,6 +93,9 @@ pub fn host_func(
         // here too.
         return wasi::p1::func(cx, name, sig);
     }
+    if module != "env" {
+        return Ok(None);
+    }
     emscripten::func(cx, name, sig)
 }
 
@@ -142,5 +145,5 @@ pub fn provides(module: &str, name: &str) -> bool {
     if module == wasi::p1::MODULE {
         return wasi::p1::NAMES.contains(&name);
     }
-    emscripten::provides(module, name)
+    module == "env" && emscripten::provides(name)
 }

@@ -91,7 +91,7 @@ impl Candidate {
 
 /// Whether the host defines `module.name` (for RTLD_NOW checks): the `env`
 /// functions of Emscripten's JS library (WASI is `wasi::p1`'s to say).
-pub fn provides(_module: &str, name: &str) -> bool {
+pub fn provides(name: &str) -> bool {
     name.starts_with("invoke_")
         || env::NAMES.contains(&name)
         || fs::NAMES.contains(&name)

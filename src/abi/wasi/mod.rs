@@ -18,11 +18,9 @@ pub fn adopt(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()> {
     let memory = instance
         .get_memory(&mut *cx, "memory")
         .ok_or_else(|| wasmtime::format_err!("the main module exports no memory"))?;
-    let table = instance
-        .get_table(&mut *cx, "__indirect_function_table")
-        .ok_or_else(|| {
-            wasmtime::format_err!("the main module exports no table (link it with --export-table)")
-        })?;
+    // A plain WASI command keeps its table to itself: it runs, but cannot
+    // share function pointers with libraries (Process::table says so).
+    let table = instance.get_table(&mut *cx, "__indirect_function_table");
     let sp = instance.get_global(&mut *cx, "__stack_pointer");
     let mut value = |name: &str| {
         instance
@@ -35,7 +33,7 @@ pub fn adopt(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()> {
     let top = sp.map(|g| g.get(&mut *cx).i32().unwrap_or(0) as u32);
     let data = cx.data_mut();
     data.memory = Some(memory);
-    data.table = Some(table);
+    data.table = table;
     data.stack_pointer = sp;
     data.stack = (data_end.unwrap_or(0), heap_base.or(top).unwrap_or(0));
     Ok(())
