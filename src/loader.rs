@@ -900,8 +900,7 @@ fn func_import(
     let ty = func_type(cx.engine(), sig);
     if module != "env" && !abi::is_host_module(module) {
         wasmtime::bail!(
-            "{} imports function {name} from module \"{module}\", which nothing provides (symbols come from \"env\")",
-            cx.data().libs[lib].path.display()
+            "no module \"{module}\" to import {name} from: libraries and dlrun provide functions under \"env\" (and WASI's)"
         );
     }
     if abi::is_host_module(module) {
