@@ -154,7 +154,7 @@ pub fn close(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> Result<(), St
     }
     l.refs -= 1;
     if l.refs == 0 && !l.nodelete {
-        loader::unload(data, lib);
+        loader::unload(cx, lib).map_err(|e| format!("unloading: {e:#}"))?;
     }
     Ok(())
 }

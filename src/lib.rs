@@ -8,6 +8,7 @@ pub mod abi;
 pub mod cache;
 pub mod dlfcn;
 pub mod dylink;
+pub mod freelist;
 pub mod inspect;
 pub mod loader;
 pub mod modinfo;

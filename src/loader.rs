@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use wasmtime::{
-    Extern, Func, FuncType, Global, GlobalType, Instance, Module, Mutability, StoreContextMut, Val,
-    ValType,
+    AsContextMut, Extern, Func, FuncType, Global, GlobalType, Instance, Module, Mutability,
+    StoreContextMut, Val, ValType,
 };
 
 use crate::abi;
@@ -158,7 +158,7 @@ pub fn load(
             Ok(root_id)
         }
         Err(e) => {
-            forget(cx.data_mut(), first_new);
+            forget(cx, first_new);
             Err(e)
         }
     }
@@ -333,14 +333,23 @@ fn map(
         .collect();
     for (k, (cand, needed)) in new.into_iter().enumerate() {
         let id = base + k;
-        let (memory_base, table_base) = match cand.bases {
-            Some(b) => b,
+        let placed = match cand.bases {
+            Some((memory_base, table_base)) => Placed {
+                memory_base,
+                table_base,
+                heap_block: false,
+            },
             None if cx.data().memory.is_none() => {
                 deferred.push(id);
-                (0, 0)
+                Placed::default()
             }
             None => place(cx, &cand.info, &cand.path)?,
         };
+        let Placed {
+            memory_base,
+            table_base,
+            heap_block,
+        } = placed;
         let syms = exported_symbols(&cand.info, id, memory_base);
         let deps = needed
             .iter()
@@ -376,6 +385,8 @@ fn map(
             refs: 0,
             nodelete: mode.nodelete,
             alive: true,
+            heap_block,
+            reldeps: Vec::new(),
         });
     }
     let data = cx.data_mut();
@@ -407,10 +418,12 @@ fn place_deferred(
             let l = &cx.data().libs[id];
             (l.info.clone(), l.path.clone())
         };
-        let (memory_base, table_base) = place(cx, &info, &path)?;
+        let placed = place(cx, &info, &path)?;
+        let memory_base = placed.memory_base;
         let l = &mut cx.data_mut().libs[id];
         l.memory_base = memory_base;
-        l.table_base = table_base;
+        l.table_base = placed.table_base;
+        l.heap_block = placed.heap_block;
         l.syms = exported_symbols(&info, id, memory_base);
     }
     Ok(())
@@ -459,29 +472,54 @@ fn place(
     cx: &mut StoreContextMut<'_, Process>,
     info: &ModuleInfo,
     path: &std::path::Path,
-) -> wasmtime::Result<(u32, u32)> {
+) -> wasmtime::Result<Placed> {
     let d = &info.dylink;
-    let align = 1u32 << d.mem_align.max(4);
-    let memory_base = if d.mem_size == 0 {
-        0
+    let align = 1u32
+        .checked_shl(d.mem_align.max(4))
+        .filter(|&a| a <= 1 << 16)
+        .ok_or_else(|| {
+            wasmtime::format_err!(
+                "{}: memory alignment 2^{} is absurd",
+                path.display(),
+                d.mem_align
+            )
+        })?;
+    let (memory_base, heap_block) = if d.mem_size == 0 {
+        (0, false)
     } else {
         host::allocate(cx, d.mem_size, align)
             .map_err(|e| e.context(format!("allocating memory for {}", path.display())))?
     };
-    let table = cx.data().table()?;
-    let table_align = 1u64 << d.table_align;
-    let size = table.size(&mut *cx);
     let table_base = if d.table_size == 0 {
         0
     } else {
-        size.div_ceil(table_align) * table_align
+        let align = 1u64
+            .checked_shl(d.table_align)
+            .filter(|&a| a <= 1 << 16)
+            .ok_or_else(|| {
+                wasmtime::format_err!(
+                    "{}: table alignment 2^{} is absurd",
+                    path.display(),
+                    d.table_align
+                )
+            })?;
+        Process::table_space(cx, d.table_size.into(), align, wasmtime::Ref::Func(None))
+            .map_err(|e| e.context(format!("growing the table for {}", path.display())))?
+            as u32
     };
-    let grow = (table_base + u64::from(d.table_size)).saturating_sub(size);
-    if grow > 0 {
-        Process::grow_table(cx, grow, wasmtime::Ref::Func(None))
-            .map_err(|e| e.context(format!("growing the table for {}", path.display())))?;
-    }
-    Ok((memory_base, table_base as u32))
+    Ok(Placed {
+        memory_base,
+        table_base,
+        heap_block,
+    })
+}
+
+/// Where a library's static data and table entries went.
+#[derive(Default)]
+struct Placed {
+    memory_base: u32,
+    table_base: u32,
+    heap_block: bool,
 }
 
 /// Link: bind, instantiate and relocate every new library (dependencies
@@ -765,9 +803,20 @@ fn got_global(cx: &mut StoreContextMut<'_, Process>, value: u32) -> wasmtime::Re
     )
 }
 
+/// The definition `lib`'s import `name` binds to, recording the dependency
+/// that binding creates.
+fn resolve_for(cx: &mut StoreContextMut<'_, Process>, lib: LibId, name: &str) -> Option<Sym> {
+    let (owner, sym) = cx
+        .data()
+        .resolve_owner(lib, name)
+        .map(|(o, s)| (o, s.clone()))?;
+    cx.data_mut().depend(lib, owner);
+    Some(sym)
+}
+
 /// The address a `GOT.mem` entry holds.
 fn got_mem(cx: &mut StoreContextMut<'_, Process>, lib: LibId, name: &str) -> wasmtime::Result<u32> {
-    match cx.data().resolve(lib, name).cloned() {
+    match resolve_for(cx, lib, name) {
         Some(Sym::Data(addr)) => Ok(addr),
         Some(Sym::Func {
             lib: d,
@@ -796,7 +845,7 @@ fn got_func(
     lib: LibId,
     name: &str,
 ) -> wasmtime::Result<u32> {
-    match cx.data().resolve(lib, name).cloned() {
+    match resolve_for(cx, lib, name) {
         Some(Sym::Func {
             lib: d,
             pointer,
@@ -909,7 +958,7 @@ fn func_import(
             None => Ok(Binding::Now(late_bound(cx, ty, lib, module, name))),
         };
     }
-    if let Some(sym) = cx.data().resolve(lib, name).cloned() {
+    if let Some(sym) = resolve_for(cx, lib, name) {
         let Sym::Func { lib: d, .. } = &sym else {
             wasmtime::bail!("{name} is data, but is imported as a function");
         };
@@ -965,7 +1014,7 @@ fn late_bound(
                     export,
                     pointer,
                     ..
-                }) = caller.data().resolve(lib, &name).cloned()
+                }) = resolve_for(&mut caller.as_context_mut(), lib, &name)
                 {
                     if let Some(inst) = caller.data().libs[d].instance {
                         for e in [export, pointer] {
@@ -1010,20 +1059,90 @@ pub fn promote(data: &mut Process, root: LibId) {
     }
 }
 
-/// Takes `lib` out of the process: its symbols leave every scope, and
-/// dependencies nothing else holds follow it.
-pub fn unload(data: &mut Process, lib: LibId) {
-    data.libs[lib].alive = false;
-    data.unindex(lib);
-    remove_from_scope(data, lib);
-    data.dl.handles.retain(|_, l| *l != lib);
-    for d in data.libs[lib].deps.clone() {
-        let dep = &mut data.libs[d];
-        dep.refs = dep.refs.saturating_sub(1);
-        if dep.alive && dep.refs == 0 && !dep.nodelete {
-            unload(data, d);
+/// Takes `lib` out of the process: its symbols leave every scope,
+/// dependencies nothing else holds follow it, and their memory and table
+/// entries go back to be reused.
+pub fn unload(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<()> {
+    let mut gone = Vec::new();
+    let mut next = vec![lib];
+    let data = cx.data_mut();
+    while let Some(l) = next.pop() {
+        if !data.libs[l].alive {
+            continue;
+        }
+        data.libs[l].alive = false;
+        data.unindex(l);
+        remove_from_scope(data, l);
+        data.dl.handles.retain(|_, h| *h != l);
+        gone.push(l);
+        let lib = &data.libs[l];
+        for d in lib
+            .deps
+            .iter()
+            .chain(&lib.reldeps)
+            .copied()
+            .collect::<Vec<_>>()
+        {
+            let dep = &mut data.libs[d];
+            dep.refs = dep.refs.saturating_sub(1);
+            if dep.alive && dep.refs == 0 && !dep.nodelete {
+                next.push(d);
+            }
         }
     }
+    for l in gone {
+        release(cx, l)?;
+    }
+    Ok(())
+}
+
+/// Gives back what a library that left took: its table entries (its own
+/// range and the slots its functions were given) and its static data.
+fn release(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<()> {
+    let (instance, info, table_base, heap_block, memory_base) = {
+        let l = &cx.data().libs[lib];
+        (
+            l.instance,
+            l.info.clone(),
+            u64::from(l.table_base),
+            l.heap_block,
+            l.memory_base,
+        )
+    };
+    let mut funcs = std::collections::HashSet::new();
+    if let Some(instance) = instance {
+        for (name, kind) in &info.exports {
+            if let ExportKind::Func(_) = kind {
+                if let Some(f) = instance.get_func(&mut *cx, name) {
+                    funcs.insert(f.to_raw(&mut *cx) as usize);
+                }
+            }
+        }
+    }
+    let own = table_base..table_base + u64::from(info.dylink.table_size);
+    let data = cx.data_mut();
+    let mut slots = Vec::new();
+    data.slots.retain(|raw, slot| {
+        let mine = funcs.contains(raw);
+        if mine && !own.contains(&u64::from(*slot)) {
+            slots.push(*slot);
+        }
+        !mine
+    });
+    data.reserved.retain(|(l, _), _| *l != lib);
+    data.pending.retain(|(l, _, _)| *l != lib);
+    data.stand_ins.retain(|s| s.lib != lib);
+    for slot in slots {
+        Process::free_table_space(cx, slot.into(), 1)?;
+    }
+    if !own.is_empty() && table_base != 0 {
+        Process::free_table_space(cx, own.start, own.end - own.start)?;
+    }
+    if heap_block && memory_base != 0 {
+        cx.data_mut().libs[lib].heap_block = false;
+        host::release(cx, memory_base)?;
+    }
+    Ok(())
 }
 
 fn remove_from_scope(data: &mut Process, lib: LibId) {
@@ -1032,21 +1151,33 @@ fn remove_from_scope(data: &mut Process, lib: LibId) {
         .remove(lib, |other| libs[other].syms.keys().cloned().collect());
 }
 
-/// Undoes a failed load: every library from `first` on disappears.
-fn forget(data: &mut Process, first: LibId) {
-    for id in first..data.libs.len() {
+/// Undoes a failed load: every library from `first` on disappears and
+/// gives back what it took.
+fn forget(cx: &mut StoreContextMut<'_, Process>, first: LibId) {
+    let data = cx.data_mut();
+    let last = data.libs.len();
+    for id in first..last {
         data.libs[id].alive = false;
         data.unindex(id);
         if data.global.contains(id) {
             remove_from_scope(data, id);
         }
-        for d in data.libs[id].deps.clone() {
+        let lib = &data.libs[id];
+        for d in lib
+            .deps
+            .iter()
+            .chain(&lib.reldeps)
+            .copied()
+            .collect::<Vec<_>>()
+        {
             if d < first {
                 data.libs[d].refs = data.libs[d].refs.saturating_sub(1);
             }
         }
     }
-    data.pending.retain(|(l, _, _)| *l < first);
-    data.stand_ins.retain(|s| s.lib < first);
-    data.reserved.retain(|(l, _), _| *l < first);
+    for id in first..last {
+        // The load already failed with the error that matters; a library
+        // whose space cannot be given back just keeps it.
+        let _ = release(cx, id);
+    }
 }

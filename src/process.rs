@@ -47,6 +47,12 @@ pub struct Library {
     pub nodelete: bool,
     /// Cleared when unloaded; its id is never reused.
     pub alive: bool,
+    /// Its static data is a block of the program's allocator, freed when the
+    /// library is unloaded.
+    pub heap_block: bool,
+    /// Libraries it bound symbols from beyond its NEEDED closure; like
+    /// glibc's relocation dependencies, they stay loaded while it does.
+    pub reldeps: Vec<LibId>,
 }
 
 impl Library {
@@ -102,6 +108,8 @@ pub struct Process {
     pub preload: Vec<String>,
     /// Resource limits (memory size, table entries).
     pub limits: wasmtime::StoreLimits,
+    /// Table entries unloaded libraries gave back.
+    pub free_table: crate::freelist::FreeList,
     /// Most entries the table may hold (also in `limits`, named in errors).
     pub max_table: u32,
     /// Most libraries alive at once.
@@ -143,6 +151,7 @@ impl Process {
             cache: crate::cache::Cache::disabled(),
             trace: Default::default(),
             limits: Default::default(),
+            free_table: Default::default(),
             max_table: u32::MAX,
             max_libraries: usize::MAX,
             preload: Vec::new(),
@@ -174,9 +183,15 @@ impl Process {
     /// library's own load group (its RTLD_LOCAL scope), then the library
     /// itself.
     pub fn resolve(&self, lib: LibId, name: &str) -> Option<&Sym> {
+        self.resolve_owner(lib, name).map(|(_, sym)| sym)
+    }
+
+    /// [`Process::resolve`], also saying which library the definition
+    /// belongs to.
+    pub fn resolve_owner(&self, lib: LibId, name: &str) -> Option<(LibId, &Sym)> {
         if let Some(d) = self.global.find(name) {
             if let Some(sym) = self.libs[d].syms.get(name) {
-                return Some(sym);
+                return Some((d, sym));
             }
         }
         let own = &self.libs[lib];
@@ -184,7 +199,23 @@ impl Process {
             .iter()
             .chain(std::iter::once(&lib))
             .filter(|&&g| self.libs[g].alive)
-            .find_map(|&g| self.libs[g].syms.get(name))
+            .find_map(|&g| self.libs[g].syms.get(name).map(|s| (g, s)))
+    }
+
+    /// Records that `lib` bound a symbol of `owner`: a dlopened library
+    /// outside `lib`'s own load group then stays loaded as long as `lib`
+    /// does (glibc's relocation dependencies), so no binding ever dangles.
+    pub fn depend(&mut self, lib: LibId, owner: LibId) {
+        let l = &self.libs[lib];
+        if owner == lib
+            || self.libs[owner].nodelete
+            || l.group.contains(&owner)
+            || l.reldeps.contains(&owner)
+        {
+            return;
+        }
+        self.libs[lib].reldeps.push(owner);
+        self.libs[owner].refs += 1;
     }
 
     /// Looks `name` up in the scope of a dlopen handle: the library and its
@@ -237,22 +268,45 @@ impl Process {
             .ok_or_else(|| wasmtime::format_err!("{what}: {index} is not a function pointer"))
     }
 
-    /// Grows the table by `n` entries holding `init`; returns the first new
-    /// index. Past `max_table` this is an error that names the limit.
-    pub fn grow_table(
+    /// `n` table entries in a row, starting at a multiple of `align`, all
+    /// holding `init`: entries unloaded libraries gave back if a run fits,
+    /// else new ones at the end. Past `max_table` this is an error that
+    /// names the limit.
+    pub fn table_space(
         cx: &mut StoreContextMut<'_, Process>,
         n: u64,
+        align: u64,
         init: Ref,
     ) -> wasmtime::Result<u64> {
         let table = cx.data().table()?;
+        if let Some(start) = cx.data_mut().free_table.take(n, align) {
+            table.fill(&mut *cx, start, init, n)?;
+            return Ok(start);
+        }
         let size = table.size(&mut *cx);
+        let start = size.next_multiple_of(align);
         let max = u64::from(cx.data().max_table);
-        if size.saturating_add(n) > max {
+        if start.saturating_add(n) > max {
             wasmtime::bail!(
                 "the function table is full: {size} entries + {n} would pass the limit of {max} (--max-table)"
             );
         }
-        table.grow(&mut *cx, n, init)
+        table.grow(&mut *cx, start - size, Ref::Func(None))?;
+        table.grow(&mut *cx, n, init)?;
+        cx.data_mut().free_table.give(size, start - size);
+        Ok(start)
+    }
+
+    /// Empties `n` table entries from `start` and keeps them for reuse.
+    pub fn free_table_space(
+        cx: &mut StoreContextMut<'_, Process>,
+        start: u64,
+        n: u64,
+    ) -> wasmtime::Result<()> {
+        let table = cx.data().table()?;
+        table.fill(&mut *cx, start, Ref::Func(None), n)?;
+        cx.data_mut().free_table.give(start, n);
+        Ok(())
     }
 
     /// An exported function of an instantiated library.
@@ -277,14 +331,14 @@ pub mod slots {
         if let Some(&slot) = cx.data().slots.get(&raw) {
             return Ok(slot);
         }
-        let slot = Process::grow_table(cx, 1, Ref::Func(Some(func)))? as u32;
+        let slot = Process::table_space(cx, 1, 1, Ref::Func(Some(func)))? as u32;
         cx.data_mut().slots.insert(raw, slot);
         Ok(slot)
     }
 
     /// A fresh empty slot.
     pub fn reserve(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<u32> {
-        Ok(Process::grow_table(cx, 1, Ref::Func(None))? as u32)
+        Ok(Process::table_space(cx, 1, 1, Ref::Func(None))? as u32)
     }
 
     /// The slot of function `index` of library `lib`, exported as `export`,

@@ -150,12 +150,13 @@ pub fn func(
 }
 
 /// Memory for a library's static data: bumped from `__heap_base` before the
-/// program's allocator runs, from the program's `memalign` after.
+/// program's allocator runs, from the program's `memalign` after. Returns
+/// the address and whether it is a `malloc` block (to [`release`] on unload).
 pub fn allocate(
     cx: &mut StoreContextMut<'_, Process>,
     size: u32,
     align: u32,
-) -> wasmtime::Result<u32> {
+) -> wasmtime::Result<(u32, bool)> {
     if !cx.data().runtime_ready && cx.data().heap_base.is_some() {
         let heap = cx
             .data()
@@ -169,7 +170,7 @@ pub fn allocate(
             .ok_or_else(|| wasmtime::format_err!("{size} bytes do not fit in a 32-bit memory"))?;
         ensure_memory(cx, end)?;
         heap.set(&mut *cx, Val::I32(end as i32))?;
-        return Ok(base);
+        return Ok((base, false));
     }
     let memalign = ["emscripten_builtin_memalign", "memalign", "aligned_alloc"]
         .iter()
@@ -195,7 +196,17 @@ pub fn allocate(
         &vec![0; size as usize],
         "zeroing library memory",
     )?;
-    Ok(base)
+    Ok((base, true))
+}
+
+/// Gives a library's static data, allocated by [`allocate`] from the
+/// program's allocator, back to it.
+pub fn release(cx: &mut StoreContextMut<'_, Process>, base: u32) -> wasmtime::Result<()> {
+    let free = ["emscripten_builtin_free", "free"]
+        .iter()
+        .find_map(|n| global_func(cx, n))
+        .ok_or_else(|| wasmtime::format_err!("the program exports no free"))?;
+    free.call(&mut *cx, &[Val::I32(base as i32)], &mut [])
 }
 
 /// Grows memory so that `end` bytes are addressable.
