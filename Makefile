@@ -21,9 +21,11 @@ check-node:
 	c-tests/run --node
 
 # Builds dlrun in release mode and its bench fixtures (into build/bench/),
-# measures dlrun against node and native code, and writes BENCHMARKS.md.
+# runs the dlopen/dlclose soak test, measures dlrun against node and native
+# code, and writes BENCHMARKS.md.
 bench:
 	cargo build --release
+	bench/soak
 	bench/run
 
 clean:

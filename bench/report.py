@@ -391,6 +391,9 @@ def main():
             o.append(f"### {title}\n")
             o.append(R.text(f"profile-{pid}.md").strip() + "\n")
 
+    if os.path.exists(R.path("soak.md")):
+        o.append(R.text("soak.md").strip() + "\n")
+
     with open(output, "w") as f:
         f.write("\n".join(o))
 
