@@ -565,3 +565,34 @@ fn an_import_from_an_unknown_module_names_module_and_import() {
     );
     assert!(err.contains("main.wasm"), "{err}");
 }
+
+#[test]
+fn bad_options_name_the_option_and_exit_2() {
+    let dir = workdir("badopts");
+    seven_program(&dir);
+    std::fs::create_dir_all(dir.join("d")).unwrap();
+    for (args, needle) in [
+        (&["--env", "NOEQUALS", "main.wasm"][..], "KEY=VALUE"),
+        (&["--trace", "bogus", "main.wasm"][..], "bogus"),
+        (&["--max-memory", "5X", "main.wasm"][..], "unknown unit"),
+        (&["--max-table", "lots", "main.wasm"][..], "--max-table"),
+        (&["--dir", "::/x", "main.wasm"][..], "no host directory"),
+    ] {
+        let (status, _, err) = dlrun(&dir, args);
+        assert_eq!(status, 2, "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn bad_directory_grants_are_load_errors_naming_the_grant() {
+    let dir = workdir("baddir");
+    seven_program(&dir);
+    std::fs::create_dir_all(dir.join("d")).unwrap();
+    let (status, _, err) = dlrun(&dir, &["--dir", "nowhere", "main.wasm"]);
+    assert_eq!(status, 1);
+    assert!(err.contains("--dir nowhere"), "{err}");
+    let (status, _, err) = dlrun(&dir, &["--dir", "d::/x", "--dir", ".::/x", "main.wasm"]);
+    assert_eq!(status, 1);
+    assert!(err.contains("already granted"), "{err}");
+}
