@@ -780,6 +780,7 @@ fn describe_binding(data: &Process, lib: LibId, import: &crate::modinfo::Import)
             format!("{}:{export}", data.libs[*d].name)
         }
         None => match module {
+            "GOT.mem" if host::linker_data_value(data, lib, name).is_some() => "loader".into(),
             "GOT.mem" | "GOT.func" => "unresolved".into(),
             _ if abi::provides(module, name) => "host".into(),
             _ => "unresolved (looked up again when called)".into(),

@@ -11,6 +11,8 @@ use crate::unwind::{Abort, Exit};
 
 /// Emscripten's (WASI's) ENOSYS.
 const ENOSYS: i32 = 52;
+/// Emscripten's (WASI's) EFAULT.
+const EFAULT: i32 = 21;
 
 /// Names this module defines.
 pub const NAMES: &[&str] = &[
@@ -51,6 +53,11 @@ pub const NAMES: &[&str] = &[
     "_emscripten_get_progname",
     "getentropy",
     "__call_sighandler",
+    "emscripten_console_log",
+    "emscripten_console_warn",
+    "emscripten_console_error",
+    "_emscripten_out",
+    "_emscripten_err",
 ];
 
 /// WASI errno values (Emscripten uses the same numbering).
@@ -213,6 +220,12 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
             c.data_mut().temp_ret0 = v;
         }),
         "getTempRet0" => Func::wrap(&mut *cx, |c: Caller<'_, Process>| c.data().temp_ret0),
+        // console.log and friends under node: the string and a newline,
+        // log to stdout, warn and error to stderr.
+        "emscripten_console_log" | "_emscripten_out" => console(cx, 1),
+        "emscripten_console_warn" | "emscripten_console_error" | "_emscripten_err" => {
+            console(cx, 2)
+        }
         "_emscripten_get_progname" => Func::wrap(
             &mut *cx,
             |mut c: Caller<'_, Process>, buf: i32, len: i32| -> wasmtime::Result<()> {
@@ -230,9 +243,14 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
         "getentropy" => Func::wrap(
             &mut *cx,
             |mut c: Caller<'_, Process>, buf: i32, len: i32| -> wasmtime::Result<i32> {
+                let m = memory(&c)?;
+                // The length is the guest's: check it before allocating.
+                let end = u64::from(buf as u32) + u64::from(len as u32);
+                if end > m.data_size(&c) as u64 {
+                    return Ok(EFAULT);
+                }
                 let mut bytes = vec![0u8; len as u32 as usize];
                 fill_random(&mut bytes);
-                let m = memory(&c)?;
                 mem::write(&mut c, m, buf as u32, &bytes, "getentropy")?;
                 Ok(0)
             },
@@ -286,4 +304,19 @@ pub(in crate::abi) fn fill_random(buf: &mut [u8]) {
         }
         filled += n as usize;
     }
+}
+
+/// A function printing the C string it is given and a newline to `fd`.
+fn console(cx: &mut StoreContextMut<'_, Process>, fd: i32) -> Func {
+    Func::wrap(
+        &mut *cx,
+        move |c: Caller<'_, Process>, text: i32| -> wasmtime::Result<()> {
+            let m = memory(&c)?;
+            let mut line = mem::read_cstr(&c, m, text as u32, "console output")?.into_bytes();
+            line.push(b'\n');
+            // Like console.log, output that cannot be written is dropped.
+            let _ = c.data().fs.write(fd, &line);
+            Ok(())
+        },
+    )
 }
