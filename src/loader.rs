@@ -337,7 +337,7 @@ fn map(
             Some((memory_base, table_base)) => Placed {
                 memory_base,
                 table_base,
-                heap_block: false,
+                heap_block: None,
             },
             None if cx.data().memory.is_none() => {
                 deferred.push(id);
@@ -485,7 +485,7 @@ fn place(
             )
         })?;
     let (memory_base, heap_block) = if d.mem_size == 0 {
-        (0, false)
+        (0, None)
     } else {
         host::allocate(cx, d.mem_size, align)
             .map_err(|e| e.context(format!("allocating memory for {}", path.display())))?
@@ -519,7 +519,7 @@ fn place(
 struct Placed {
     memory_base: u32,
     table_base: u32,
-    heap_block: bool,
+    heap_block: Option<u32>,
 }
 
 /// Link: bind, instantiate and relocate every new library (dependencies
@@ -1100,14 +1100,13 @@ pub fn unload(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Re
 /// Gives back what a library that left took: its table entries (its own
 /// range and the slots its functions were given) and its static data.
 fn release(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<()> {
-    let (instance, info, table_base, heap_block, memory_base) = {
+    let (instance, info, table_base, heap_block) = {
         let l = &cx.data().libs[lib];
         (
             l.instance,
             l.info.clone(),
             u64::from(l.table_base),
             l.heap_block,
-            l.memory_base,
         )
     };
     let mut funcs = std::collections::HashSet::new();
@@ -1139,9 +1138,9 @@ fn release(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Resul
     if !own.is_empty() && table_base != 0 {
         Process::free_table_space(cx, own.start, own.end - own.start)?;
     }
-    if heap_block && memory_base != 0 {
-        cx.data_mut().libs[lib].heap_block = false;
-        host::release(cx, memory_base)?;
+    if let Some(block) = heap_block {
+        cx.data_mut().libs[lib].heap_block = None;
+        host::release(cx, block)?;
     }
     Ok(())
 }

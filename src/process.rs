@@ -47,9 +47,9 @@ pub struct Library {
     pub nodelete: bool,
     /// Cleared when unloaded; its id is never reused.
     pub alive: bool,
-    /// Its static data is a block of the program's allocator, freed when the
-    /// library is unloaded.
-    pub heap_block: bool,
+    /// The block of the program's allocator holding its static data, freed
+    /// when the library is unloaded.
+    pub heap_block: Option<u32>,
     /// Libraries it bound symbols from beyond its NEEDED closure; like
     /// glibc's relocation dependencies, they stay loaded while it does.
     pub reldeps: Vec<LibId>,

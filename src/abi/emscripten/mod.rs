@@ -150,13 +150,14 @@ pub fn func(
 }
 
 /// Memory for a library's static data: bumped from `__heap_base` before the
-/// program's allocator runs, from the program's `memalign` after. Returns
-/// the address and whether it is a `malloc` block (to [`release`] on unload).
+/// program's allocator runs, from the program's `memalign` after (or, in a
+/// main that exports only `malloc`, a block `align` larger, aligned within).
+/// Returns the address and the allocator's block to [`release`] on unload.
 pub fn allocate(
     cx: &mut StoreContextMut<'_, Process>,
     size: u32,
     align: u32,
-) -> wasmtime::Result<(u32, bool)> {
+) -> wasmtime::Result<(u32, Option<u32>)> {
     if !cx.data().runtime_ready && cx.data().heap_base.is_some() {
         let heap = cx
             .data()
@@ -170,24 +171,38 @@ pub fn allocate(
             .ok_or_else(|| wasmtime::format_err!("{size} bytes do not fit in a 32-bit memory"))?;
         ensure_memory(cx, end)?;
         heap.set(&mut *cx, Val::I32(end as i32))?;
-        return Ok((base, false));
+        return Ok((base, None));
     }
     let memalign = ["emscripten_builtin_memalign", "memalign", "aligned_alloc"]
         .iter()
-        .find_map(|n| global_func(cx, n))
-        .ok_or_else(|| {
-            wasmtime::format_err!("the program exports no memalign to allocate library memory with")
-        })?;
+        .find_map(|n| global_func(cx, n));
     let mut out = [Val::I32(0)];
-    memalign.call(
-        &mut *cx,
-        &[Val::I32(align as i32), Val::I32(size as i32)],
-        &mut out,
-    )?;
-    let base = crate::abi::as_i32(&out[0], "memalign")? as u32;
-    if base == 0 {
+    let block = if let Some(memalign) = memalign {
+        memalign.call(
+            &mut *cx,
+            &[Val::I32(align as i32), Val::I32(size as i32)],
+            &mut out,
+        )?;
+        crate::abi::as_i32(&out[0], "memalign")? as u32
+    } else {
+        let malloc = ["emscripten_builtin_malloc", "malloc"]
+            .iter()
+            .find_map(|n| global_func(cx, n))
+            .ok_or_else(|| {
+                wasmtime::format_err!(
+                    "the program exports neither memalign nor malloc to allocate library memory with"
+                )
+            })?;
+        let padded = size
+            .checked_add(align)
+            .ok_or_else(|| wasmtime::format_err!("{size} bytes of static data is too much"))?;
+        malloc.call(&mut *cx, &[Val::I32(padded as i32)], &mut out)?;
+        crate::abi::as_i32(&out[0], "malloc")? as u32
+    };
+    if block == 0 {
         wasmtime::bail!("out of memory allocating {size} bytes for static data");
     }
+    let base = block.next_multiple_of(align);
     let memory = cx.data().memory()?;
     crate::abi::mem::write(
         &mut *cx,
@@ -196,17 +211,20 @@ pub fn allocate(
         &vec![0; size as usize],
         "zeroing library memory",
     )?;
-    Ok((base, true))
+    Ok((base, Some(block)))
 }
 
 /// Gives a library's static data, allocated by [`allocate`] from the
 /// program's allocator, back to it.
+/// A program that exports no `free` keeps the block.
 pub fn release(cx: &mut StoreContextMut<'_, Process>, base: u32) -> wasmtime::Result<()> {
-    let free = ["emscripten_builtin_free", "free"]
+    match ["emscripten_builtin_free", "free"]
         .iter()
         .find_map(|n| global_func(cx, n))
-        .ok_or_else(|| wasmtime::format_err!("the program exports no free"))?;
-    free.call(&mut *cx, &[Val::I32(base as i32)], &mut [])
+    {
+        Some(free) => free.call(&mut *cx, &[Val::I32(base as i32)], &mut []),
+        None => Ok(()),
+    }
 }
 
 /// Grows memory so that `end` bytes are addressable.
