@@ -66,12 +66,12 @@ pub enum Error {
     /// The program trapped or aborted.
     #[error("{0}")]
     Runtime(String),
-    /// The program called a function nothing defines, or the host asked
-    /// for a symbol nothing defines.
+    /// The program called a function nothing defines.
     #[error("{0}")]
     Lookup(String),
-    /// A call of the host's could not be made as asked: wrong number or
-    /// types of arguments, a bad handle or pointer.
+    /// A call of the host's could not be made as asked: no such function
+    /// or symbol, wrong number or types of arguments, a bad handle or
+    /// pointer.
     #[error("{0}")]
     Call(String),
     /// The program exited, with this status, while loading or during a

@@ -2,6 +2,7 @@
 //! outcome to an exit status.
 //!
 //! `dlrun main.wasm ARGS`, `dlrun run main.wasm ARGS`,
+//! `dlrun --invoke FUNC main.wasm ARGS`,
 //! `dlrun inspect [--json] FILE`, `dlrun ldd [--json] [-L DIR] FILE`.
 
 use std::path::PathBuf;
@@ -37,9 +38,12 @@ struct Cli {
     /// Report on stderr: libs, symbols (bindings), dl, or all, comma-separated (also DLRUN_DEBUG).
     #[arg(long = "trace", value_name = "WHAT")]
     trace: Option<String>,
+    /// Call exported function FUNC (after constructors, instead of main) with ARGS; print its results.
+    #[arg(long = "invoke", value_name = "FUNC")]
+    invoke: Option<String>,
     /// The main module.
     main: PathBuf,
-    /// Arguments passed to the program.
+    /// Arguments passed to the program (with --invoke, to FUNC).
     #[arg(allow_hyphen_values = true)]
     args: Vec<String>,
 }
@@ -139,6 +143,53 @@ fn ldd(args: Vec<String>) -> ExitCode {
     }
 }
 
+/// `--invoke FUNC`: calls FUNC with the arguments read as its parameter
+/// types, then ends the program as `exit(0)` would, so that its output is
+/// written before the results are printed.
+fn invoke(config: &dlrun::RunConfig, func: &str) -> ExitCode {
+    let called = || -> Result<(Vec<dlrun::Val>, i32), dlrun::Error> {
+        let mut session = dlrun::Program::new(config)?.load()?;
+        let args = session
+            .signature(func)?
+            .parse_args(func, &config.args)
+            .map_err(dlrun::Error::Call)?;
+        let results = session.call(func, &args)?;
+        Ok((results, session.finish()?))
+    };
+    match called() {
+        Ok((results, status)) => {
+            for r in results {
+                println!("{r}");
+            }
+            ExitCode::from(status as u8)
+        }
+        Err(e) => report(e),
+    }
+}
+
+/// The message and exit status for a run that did not end normally.
+fn report(e: dlrun::Error) -> ExitCode {
+    match e {
+        dlrun::Error::Exit(status) => ExitCode::from(status as u8),
+        e @ dlrun::Error::Runtime(_) => {
+            eprintln!("{e}");
+            ExitCode::from(dlrun::unwind::ABORT_STATUS as u8)
+        }
+        e @ dlrun::Error::Lookup(_) => {
+            eprintln!("dlrun: {e}");
+            ExitCode::from(dlrun::unwind::LOOKUP_STATUS as u8)
+        }
+        e @ dlrun::Error::Call(_) => {
+            eprintln!("dlrun: {e}");
+            ExitCode::from(2)
+        }
+        e => {
+            eprintln!("dlrun: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
@@ -193,19 +244,11 @@ fn main() -> ExitCode {
         max_memory: cli.max_memory,
         preload: cli.preload,
     };
+    if let Some(func) = &cli.invoke {
+        return invoke(&config, func);
+    }
     match dlrun::run(&config) {
         Ok(status) => ExitCode::from(status as u8),
-        Err(e @ dlrun::Error::Runtime(_)) => {
-            eprintln!("{e}");
-            ExitCode::from(dlrun::unwind::ABORT_STATUS as u8)
-        }
-        Err(e @ dlrun::Error::Lookup(_)) => {
-            eprintln!("dlrun: {e}");
-            ExitCode::from(dlrun::unwind::LOOKUP_STATUS as u8)
-        }
-        Err(e) => {
-            eprintln!("dlrun: {e}");
-            ExitCode::from(1)
-        }
+        Err(e) => report(e),
     }
 }

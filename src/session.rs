@@ -190,7 +190,7 @@ impl Session {
                 let hint = symbols::suggest(name, names)
                     .map(|s| format!(" (did you mean {s}?)"))
                     .unwrap_or_default();
-                return Err(Error::Lookup(format!(
+                return Err(Error::Call(format!(
                     "no function {name} in the program or its libraries{hint}"
                 )));
             }
@@ -247,23 +247,7 @@ impl Session {
 
     fn invoke(&mut self, func: Func, what: &str, args: &[Val]) -> Result<Vec<Val>, Error> {
         let sig = self.signature_of(&func, what)?;
-        if args.len() != sig.params.len() {
-            return Err(Error::Call(format!(
-                "{what} {sig} takes {} argument{}, {} given",
-                sig.params.len(),
-                if sig.params.len() == 1 { "" } else { "s" },
-                args.len()
-            )));
-        }
-        for (k, (arg, want)) in args.iter().zip(&sig.params).enumerate() {
-            if arg.ty() != *want {
-                return Err(Error::Call(format!(
-                    "{what} {sig}: argument {} is {}, expected {want}",
-                    k + 1,
-                    arg.ty()
-                )));
-            }
-        }
+        sig.check(what, args).map_err(Error::Call)?;
         let params: Vec<wasmtime::Val> = args.iter().map(|a| a.to_wasmtime()).collect();
         let mut results = vec![wasmtime::Val::I32(0); sig.results.len()];
         match func.call(&mut self.store, &params, &mut results) {
@@ -292,7 +276,7 @@ impl Session {
             lib => Scope::Handle(lib),
         };
         let mut cx = self.store.as_context_mut();
-        dlfcn::sym(&mut cx, scope, name).map_err(Error::Lookup)
+        dlfcn::sym(&mut cx, scope, name).map_err(Error::Call)
     }
 
     /// Drops the reference [`Session::dlopen`] took; at zero the library

@@ -128,6 +128,48 @@ impl ValType {
     }
 }
 
+impl Signature {
+    /// Checks that `args` fit the parameters of function `what`.
+    pub fn check(&self, what: &str, args: &[Val]) -> Result<(), String> {
+        self.check_count(what, args.len())?;
+        for (k, (arg, want)) in args.iter().zip(&self.params).enumerate() {
+            if arg.ty() != *want {
+                return Err(format!(
+                    "{what} {self}: argument {} is {}, expected {want}",
+                    k + 1,
+                    arg.ty()
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads `args` as the parameters of function `what`, each as its
+    /// parameter's type (see [`ValType::parse`]).
+    pub fn parse_args<S: AsRef<str>>(&self, what: &str, args: &[S]) -> Result<Vec<Val>, String> {
+        self.check_count(what, args.len())?;
+        args.iter()
+            .zip(&self.params)
+            .enumerate()
+            .map(|(k, (arg, ty))| {
+                ty.parse(arg.as_ref())
+                    .map_err(|e| format!("{what} {self}: argument {}: {e}", k + 1))
+            })
+            .collect()
+    }
+
+    fn check_count(&self, what: &str, given: usize) -> Result<(), String> {
+        let want = self.params.len();
+        if given == want {
+            return Ok(());
+        }
+        let plural = if want == 1 { "" } else { "s" };
+        Err(format!(
+            "{what} {self} takes {want} argument{plural}, {given} given"
+        ))
+    }
+}
+
 /// A decimal or `0x` hexadecimal integer, optionally negative, wide enough
 /// for every i64 and u64.
 fn parse_int(text: &str) -> Option<i128> {
@@ -228,6 +270,31 @@ mod tests {
             results: vec![],
         };
         assert_eq!(none.to_string(), "()");
+    }
+
+    #[test]
+    fn arguments_are_counted_typed_and_parsed() {
+        let sig = Signature {
+            params: vec![ValType::I32, ValType::F64],
+            results: vec![],
+        };
+        assert_eq!(
+            sig.parse_args("f", &["-2", "0.5"]),
+            Ok(vec![Val::I32(-2), Val::F64(0.5)])
+        );
+        assert_eq!(
+            sig.parse_args("f", &["1"]).unwrap_err(),
+            "f (i32, f64) takes 2 arguments, 1 given"
+        );
+        assert_eq!(
+            sig.parse_args("f", &["1", "x"]).unwrap_err(),
+            "f (i32, f64): argument 2: 'x' is not a valid f64"
+        );
+        assert!(sig.check("f", &[Val::I32(1), Val::F64(2.0)]).is_ok());
+        assert_eq!(
+            sig.check("f", &[Val::I32(1), Val::I32(2)]).unwrap_err(),
+            "f (i32, f64): argument 2 is i32, expected f64"
+        );
     }
 
     #[test]
