@@ -259,6 +259,45 @@ impl Session {
     /// Opens library `name` as the program's `dlopen(name, flags)` would
     /// (searched from the main module; `flags` are the RTLD_* bits of
     /// [`crate::dlfcn::flags`]), running its constructors.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use dlrun::{Handle, Val, dlfcn::flags::{RTLD_GLOBAL, RTLD_NOW}};
+    /// let dir = std::env::temp_dir().join(format!("dlrun-doc-dlopen-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// // A plugin (side module) defining `twice`, next to the program.
+    /// std::fs::write(dir.join("libtwice.so"), wat::parse_str(r#"(module
+    ///     (@dylink.0 (mem-info (memory 0 0)))
+    ///     (import "env" "memory" (memory 1))
+    ///     (import "env" "__indirect_function_table" (table 0 funcref))
+    ///     (import "env" "__memory_base" (global i32))
+    ///     (import "env" "__table_base" (global i32))
+    ///     (func (export "twice") (param f64) (result f64)
+    ///       (f64.mul (local.get 0) (f64.const 2))))"#)?)?;
+    /// let main = wat::parse_str(r#"(module
+    ///     (@dylink.0 (mem-info (memory 0 0)))
+    ///     (import "env" "memory" (memory 256))
+    ///     (import "env" "__indirect_function_table" (table 0 funcref))
+    ///     (import "env" "__stack_pointer" (global (mut i32)))
+    ///     (import "env" "__memory_base" (global i32))
+    ///     (import "env" "__table_base" (global i32))
+    ///     (import "GOT.mem" "__heap_base" (global (mut i32)))
+    ///     (func (export "main") (param i32 i32) (result i32) i32.const 0))"#)?;
+    /// let config = dlrun::RunConfig {
+    ///     main: dir.join("main.wasm"), // where libraries are searched for
+    ///     cache: dlrun::cache::Cache::disabled(),
+    ///     ..Default::default()
+    /// };
+    /// let mut session = dlrun::Program::from_bytes(main, &config)?.load()?;
+    /// let plugin = session.dlopen("libtwice.so", RTLD_NOW | RTLD_GLOBAL)?;
+    /// let twice = session.dlsym(plugin, "twice")?;
+    /// assert_eq!(session.call_pointer(twice, &[Val::F64(1.5)])?, [Val::F64(3.0)]);
+    /// // RTLD_GLOBAL: the global scope (the main program's handle) sees it.
+    /// assert_eq!(session.dlsym(Handle::MAIN, "twice")?, twice);
+    /// std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn dlopen(&mut self, name: &str, flags: i32) -> Result<Handle, Error> {
         self.alive()?;
         let mut cx = self.store.as_context_mut();

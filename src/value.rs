@@ -103,6 +103,14 @@ impl ValType {
     /// ones too; an `i32` also takes 0..=u32::MAX, wrapping, as C's
     /// unsigned int does), `0x` hexadecimal, and Rust's float syntax
     /// (`inf`, `NaN` included) for floats.
+    ///
+    /// ```
+    /// use dlrun::{Val, ValType};
+    /// assert_eq!(ValType::I32.parse("-5"), Ok(Val::I32(-5)));
+    /// assert_eq!(ValType::I64.parse("0xff"), Ok(Val::I64(255)));
+    /// assert_eq!(ValType::F64.parse("2.5"), Ok(Val::F64(2.5)));
+    /// assert!(ValType::I32.parse("five").is_err());
+    /// ```
     pub fn parse(self, text: &str) -> Result<Val, String> {
         let bad = || format!("'{text}' is not a valid {self}");
         match self {
