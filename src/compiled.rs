@@ -66,7 +66,8 @@ impl Modules {
         libs.get(path).cloned()
     }
 
-    /// Keeps the library at `path` for later loads.
+    /// Keeps the library at `path` for later loads. Two runs that found it
+    /// at once may both have compiled it; the first kept is the one served.
     pub fn keep_library(&self, path: &Path, compiled: Compiled) {
         let mut libs = self.libs.lock().unwrap_or_else(PoisonError::into_inner);
         libs.entry(path.to_path_buf()).or_insert(compiled);

@@ -82,11 +82,6 @@ impl Program {
         })
     }
 
-    /// The options the program runs under.
-    pub fn config(&self) -> &RunConfig {
-        &self.config
-    }
-
     /// Loads the program and its libraries, runs `main` with the
     /// configured arguments, and returns its exit status.
     pub fn run(&self) -> Result<i32, Error> {
@@ -177,8 +172,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_program_can_be_shared_between_threads() {
+    fn programs_are_shared_and_sessions_moved_between_threads() {
         fn shareable<T: Send + Sync>() {}
+        fn movable<T: Send>() {}
         shareable::<Program>();
+        movable::<crate::Session>();
     }
 }

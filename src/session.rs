@@ -25,7 +25,8 @@ impl Handle {
 }
 
 /// A program loaded (constructors run) in a store of its own, for the host
-/// to call into. Made by [`Program::load`](crate::Program::load).
+/// to call into. Made by [`Program::load`](crate::Program::load); it may
+/// move to another thread, and is used by one at a time.
 ///
 /// ```
 /// # fn main() -> Result<(), dlrun::Error> {
