@@ -57,6 +57,7 @@ const MAIN: &str = r#"(module
     (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
     (global.get $calls))
   (func (export "quit") (param i32) (call $exit (local.get 0)))
+  (func (export "crash") unreachable)
   (func (export "main") (param i32 i32) (result i32)
     (i32.add (call $seven) (i32.mul (i32.const 10) (global.get $calls)))))"#;
 
@@ -217,6 +218,32 @@ fn bad_calls_are_refused_with_what_was_wrong() {
         session.call("add", &[Val::I32(1), Val::I32(2)]).unwrap(),
         [Val::I32(3)],
         "a refused call changes nothing"
+    );
+}
+
+#[test]
+fn a_trap_during_a_call_is_a_runtime_error() {
+    let dir = program_dir("trap");
+    let mut session = Program::new(&config(&dir)).unwrap().load().unwrap();
+    let err = session.call("crash", &[]).unwrap_err();
+    assert!(matches!(err, Error::Runtime(_)), "{err:?}");
+    assert!(err.to_string().contains("wasm trap"), "{err}");
+}
+
+#[test]
+fn a_constructor_calling_exit_ends_the_load_with_its_status() {
+    let dir = program_dir("ctorexit");
+    let with_ctor = MAIN.replace(
+        r#"(func (export "crash") unreachable)"#,
+        r#"(func (export "__wasm_call_ctors") (call $exit (i32.const 5)))"#,
+    );
+    write_wat(&dir, "main.wasm", &with_ctor);
+    let program = Program::new(&config(&dir)).unwrap();
+    assert!(matches!(program.load(), Err(Error::Exit(5))));
+    assert_eq!(program.run().unwrap(), 5);
+    assert_eq!(
+        dlrun(&dir, &["--invoke", "add", "main.wasm", "1", "2"]).0,
+        5
     );
 }
 
