@@ -71,8 +71,15 @@ fn seven_program(dir: &Path) {
 }
 
 fn dlrun(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    // Runs must leave the user's compiled-module cache alone; inspect and
+    // ldd compile nothing and take no cache flags.
+    let args: Vec<&str> = match args {
+        ["inspect" | "ldd", ..] => args.to_vec(),
+        ["run", rest @ ..] => [&["run", "--no-cache"], rest].concat(),
+        _ => [&["--no-cache"], args].concat(),
+    };
     let out = Command::new(env!("CARGO_BIN_EXE_dlrun"))
-        .args(args)
+        .args(&args)
         .current_dir(dir)
         .output()
         .unwrap();
