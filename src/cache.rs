@@ -5,14 +5,10 @@
 //! settings), written atomically (temp file + rename, so concurrent runs
 //! never see half an entry), and carry their own checksum: an entry that is
 //! corrupt or does not deserialize is recompiled and replaced, never
-//! trusted. Within one process, modules are also remembered in memory, so
-//! a library dlopened again after dlclose shares its compiled code instead
-//! of holding another copy.
+//! trusted.
 
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
 use wasmtime::{Engine, Module};
@@ -21,7 +17,6 @@ use wasmtime::{Engine, Module};
 #[derive(Debug, Clone, Default)]
 pub struct Cache {
     dir: Option<PathBuf>,
-    memo: Arc<Mutex<HashMap<String, Module>>>,
 }
 
 /// Length of the checksum trailing every entry.
@@ -30,15 +25,12 @@ const SUM: usize = 32;
 impl Cache {
     /// No caching: every module is compiled.
     pub fn disabled() -> Cache {
-        Cache::default()
+        Cache { dir: None }
     }
 
     /// A cache in `dir` (created on first write).
     pub fn at(dir: PathBuf) -> Cache {
-        Cache {
-            dir: Some(dir),
-            memo: Default::default(),
-        }
+        Cache { dir: Some(dir) }
     }
 
     /// The default location: `$XDG_CACHE_HOME/dlrun`, else `~/.cache/dlrun`;
@@ -54,7 +46,6 @@ impl Cache {
             });
         Cache {
             dir: base.map(|b| b.join("dlrun")),
-            memo: Default::default(),
         }
     }
 
@@ -73,33 +64,10 @@ impl Cache {
         source: &[u8],
         wasm: impl FnOnce() -> wasmtime::Result<Vec<u8>>,
     ) -> wasmtime::Result<Module> {
-        let key = key(engine, source);
-        let remembered = self
-            .memo
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&key).cloned())
-            .filter(|m| Engine::same(m.engine(), engine));
-        if let Some(module) = remembered {
-            return Ok(module);
-        }
-        let module = self.from_disk_or_compile(engine, &key, wasm)?;
-        if let Ok(mut memo) = self.memo.lock() {
-            memo.insert(key, module.clone());
-        }
-        Ok(module)
-    }
-
-    fn from_disk_or_compile(
-        &self,
-        engine: &Engine,
-        key: &str,
-        wasm: impl FnOnce() -> wasmtime::Result<Vec<u8>>,
-    ) -> wasmtime::Result<Module> {
         let Some(dir) = &self.dir else {
             return Module::new(engine, wasm()?);
         };
-        let path = dir.join(format!("{key}.cwasm"));
+        let path = dir.join(format!("{}.cwasm", key(engine, source)));
         if let Some(module) = load(engine, &path) {
             return Ok(module);
         }
@@ -200,7 +168,6 @@ mod tests {
             load(&engine, &entry).is_none(),
             "a flipped byte must not be trusted"
         );
-        // A new cache, as in the next run: this one remembers the module.
         Cache::at(dir.clone()).module(&engine, &bytes).unwrap();
         assert!(
             load(&engine, &entry).is_some(),
@@ -209,19 +176,6 @@ mod tests {
 
         std::fs::write(&entry, b"short").unwrap();
         assert!(Cache::at(dir.clone()).module(&engine, &bytes).is_ok());
-    }
-
-    #[test]
-    fn a_module_loaded_again_in_one_process_is_the_same_module() {
-        let engine = Engine::default();
-        let bytes = wat::parse_str("(module (func (export \"f\")))").unwrap();
-        let cache = Cache::disabled();
-        let a = cache.module(&engine, &bytes).unwrap();
-        let b = cache.clone().module(&engine, &bytes).unwrap();
-        assert!(Module::same(&a, &b));
-        let other = Engine::default();
-        let c = cache.module(&other, &bytes).unwrap();
-        assert!(Engine::same(c.engine(), &other));
     }
 
     #[test]

@@ -2,10 +2,15 @@
 //! plus shared libraries (side modules), doing the dynamic linking itself on
 //! wasmtime.
 //!
-//! The embedding API is [`RunConfig`] and [`run`].
+//! The embedding API: a [`Program`] is a main module compiled once with
+//! the options of a [`RunConfig`]; [`Program::run`] runs `main`, and
+//! [`Program::load`] gives a [`Session`] in which the host calls the
+//! program's functions ([`Val`] arguments), dlopens libraries and reads its
+//! memory. [`run`] does it all for a program run once.
 
 pub mod abi;
 pub mod cache;
+pub mod compiled;
 pub mod dlfcn;
 pub mod dylink;
 pub mod freelist;
@@ -14,19 +19,20 @@ pub mod loader;
 pub mod modinfo;
 pub mod plt;
 pub mod process;
+pub mod program;
 pub mod search;
+pub mod session;
 pub mod symbols;
 pub mod trace;
 pub mod unwind;
+pub mod value;
 pub mod vfs;
 
 use std::path::PathBuf;
 
-use wasmtime::{AsContextMut, Engine, Store};
-
-use crate::loader::{Mode, Parsed, Root};
-use crate::process::{Guest, Process};
-use crate::search::{Found, SearchPath};
+pub use crate::program::Program;
+pub use crate::session::{Handle, Session};
+pub use crate::value::{Signature, Val, ValType};
 
 /// What to run and with what.
 #[derive(Debug, Clone, Default)]
@@ -91,135 +97,23 @@ pub enum Error {
     /// The program ran past `--timeout`.
     #[error("{0}")]
     Timeout(String),
+    /// A call of the host's could not be made as asked: no such function
+    /// or symbol, wrong number or types of arguments, a bad handle or
+    /// pointer.
+    #[error("{0}")]
+    Call(String),
+    /// The program exited, with this status, while loading or during a
+    /// call of the host's; it runs no more code.
+    #[error("the program exited with status {0}")]
+    Exit(i32),
 }
 
 /// Exit status of a program interrupted by `--timeout` (that of timeout(1)).
 pub const TIMEOUT_STATUS: i32 = 124;
 
 /// Loads the program and its libraries, runs `main`, and returns its exit
-/// status.
+/// status: [`Program::new`] and [`Program::run`] in one step, for a
+/// program run once.
 pub fn run(config: &RunConfig) -> Result<i32, Error> {
-    let load_err = |e: wasmtime::Error| Error::Load(format!("{e:#}"));
-    let bytes = std::fs::read(&config.main)
-        .map_err(|e| Error::Load(format!("{}: {e}", config.main.display())))?;
-    let path = std::fs::canonicalize(&config.main).unwrap_or_else(|_| config.main.clone());
-    let search = SearchPath::new(&path, &config.lib_dirs, &config.env);
-    let program = config.main.display().to_string();
-    let guest = Guest {
-        args: std::iter::once(program.clone())
-            .chain(config.args.iter().cloned())
-            .collect(),
-        env: config.env.clone(),
-    };
-    let mut engine_config = wasmtime::Config::new();
-    engine_config.epoch_interruption(config.limits.timeout.is_some());
-    let engine = Engine::new(&engine_config).map_err(load_err)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or(program);
-    let mut main = Parsed::main(&name, Found { path, bytes })
-        .and_then(|p| p.compile(&engine, &config.cache))
-        .map_err(load_err)?;
-    let mut process = Process::new(search, guest);
-    process.cache = config.cache.clone();
-    process.trace = config.trace;
-    process.preload = config.preload.clone();
-    process.fs = vfs::Vfs::new(&config.dirs).map_err(Error::Load)?;
-    process.max_libraries = config.limits.libraries;
-    process.max_table = config.limits.table_elements;
-    // Instances are never freed while the program runs (each dlopen adds
-    // some), so their count is not what bounds it: live libraries are.
-    let mut limits = wasmtime::StoreLimitsBuilder::new()
-        .table_elements(config.limits.table_elements as usize)
-        .instances(usize::MAX)
-        .tables(usize::MAX)
-        .memories(usize::MAX)
-        .trap_on_grow_failure(false);
-    if let Some(max) = config.max_memory {
-        limits = limits.memory_size(usize::try_from(max).unwrap_or(usize::MAX));
-    }
-    process.limits = limits.build();
-    let mut store = Store::new(&engine, process);
-    store.limiter(|p| &mut p.limits);
-    let _timer = config.limits.timeout.map(|t| {
-        store.set_epoch_deadline(1);
-        Timer::start(&engine, t)
-    });
-    let mut cx = store.as_context_mut();
-    let flavour = abi::flavour_of(&main).map_err(Error::Load)?;
-    if flavour != abi::Flavour::Emscripten {
-        // WASI programs find the granted directories as preopened fds.
-        cx.data_mut()
-            .fs
-            .open_preopens()
-            .map_err(|e| Error::Load(format!("opening the --dir preopens: {e}")))?;
-    }
-    if flavour.host_memory() {
-        abi::emscripten::prepare(&mut cx, &mut main).map_err(load_err)?;
-    } else {
-        main.bases = Some((0, 0));
-    }
-    let startup = Mode {
-        global: true,
-        nodelete: true,
-        now: false,
-    };
-    let outcome = loader::load(&mut cx, Root::Main(main), startup)
-        .and_then(|_| match flavour {
-            abi::Flavour::Emscripten => abi::emscripten::call_main(&mut cx),
-            _ => abi::wasi::call_start(&mut cx),
-        })
-        .or_else(|e| unwind::exit_status(&e).ok_or(e));
-    let ended = outcome.and_then(|status| {
-        if flavour != abi::Flavour::Emscripten {
-            return Ok(status);
-        }
-        abi::emscripten::at_exit(&mut cx)
-            .map(|()| status)
-            .or_else(|e| unwind::exit_status(&e).ok_or(e))
-    });
-    ended.map_err(|e| match e.downcast_ref::<unwind::CxxException>() {
-        Some(exc) => {
-            let text = abi::emscripten::eh::describe_uncaught(&mut cx, exc.0);
-            Error::Runtime(unwind::Abort(text).to_string())
-        }
-        None => classify(e),
-    })
-}
-
-/// Sorts a failure into how the run ends.
-fn classify(e: wasmtime::Error) -> Error {
-    if let Some(abort) = e.downcast_ref::<unwind::Abort>() {
-        return Error::Runtime(abort.to_string());
-    }
-    if let Some(lookup) = e.downcast_ref::<unwind::SymbolLookup>() {
-        return Error::Lookup(lookup.to_string());
-    }
-    if let Some(wasmtime::Trap::Interrupt) = e.downcast_ref::<wasmtime::Trap>() {
-        return Error::Timeout("the program ran past its --timeout and was stopped".into());
-    }
-    if let Some(trap) = e.downcast_ref::<wasmtime::Trap>() {
-        return Error::Runtime(format!("dlrun: wasm trap: {trap}\n{e:?}"));
-    }
-    Error::Load(format!("{e:#}"))
-}
-
-/// Interrupts the program's wasm code once its time is up; dropping it
-/// before then lets the program finish.
-struct Timer {
-    _cancel: std::sync::mpsc::Sender<()>,
-}
-
-impl Timer {
-    fn start(engine: &Engine, after: std::time::Duration) -> Timer {
-        let (cancel, cancelled) = std::sync::mpsc::channel::<()>();
-        let engine = engine.clone();
-        std::thread::spawn(move || {
-            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = cancelled.recv_timeout(after) {
-                engine.increment_epoch();
-            }
-        });
-        Timer { _cancel: cancel }
-    }
+    Program::new(config)?.run()
 }

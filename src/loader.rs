@@ -13,7 +13,7 @@ use wasmtime::{
 
 use crate::abi;
 use crate::abi::emscripten as host;
-use crate::cache::Cache;
+use crate::compiled::{Compiled, Modules};
 use crate::modinfo::{ExportKind, ImportKind, ModuleInfo, Sig};
 use crate::plt;
 use crate::process::{Library, Process, StandIn, slots};
@@ -37,6 +37,8 @@ pub struct Parsed {
     pub path: PathBuf,
     pub bytes: Vec<u8>,
     pub info: Arc<ModuleInfo>,
+    /// Its code, when an earlier load of the program compiled it.
+    pub module: Option<Module>,
 }
 
 impl Parsed {
@@ -65,14 +67,33 @@ impl Parsed {
             path: found.path,
             bytes: found.bytes,
             info: Arc::new(info),
+            module: None,
         })
     }
 
-    /// Compiles the module (or takes it from the cache).
-    pub fn compile(self, engine: &wasmtime::Engine, cache: &Cache) -> wasmtime::Result<Candidate> {
-        let module = cache
-            .module(engine, &self.bytes)
-            .map_err(|e| wasmtime::format_err!("{}: invalid module: {e}", self.path.display()))?;
+    /// A library an earlier load found at `path` and compiled: nothing to
+    /// read or parse.
+    pub fn known(name: &str, path: PathBuf, compiled: Compiled) -> Parsed {
+        Parsed {
+            name: name.to_string(),
+            path,
+            bytes: Vec::new(),
+            info: compiled.info,
+            module: Some(compiled.module),
+        }
+    }
+
+    /// Compiles the module (or takes it from memory or the cache).
+    pub fn compile(self, modules: &Modules) -> wasmtime::Result<Candidate> {
+        let module = match self.module {
+            Some(m) => m,
+            None => modules
+                .cache()
+                .module(modules.engine(), &self.bytes)
+                .map_err(|e| {
+                    wasmtime::format_err!("{}: invalid module: {e}", self.path.display())
+                })?,
+        };
         Ok(Candidate {
             name: self.name,
             path: self.path,
@@ -84,20 +105,14 @@ impl Parsed {
 }
 
 /// Compiles modules side by side, one thread per core.
-fn compile_all(
-    engine: &wasmtime::Engine,
-    cache: &Cache,
-    parsed: Vec<Parsed>,
-) -> wasmtime::Result<Vec<Candidate>> {
-    if parsed.len() <= 1 {
-        return parsed
-            .into_iter()
-            .map(|p| p.compile(engine, cache))
-            .collect();
+fn compile_all(modules: &Modules, parsed: Vec<Parsed>) -> wasmtime::Result<Vec<Candidate>> {
+    let to_compile = parsed.iter().filter(|p| p.module.is_none()).count();
+    if to_compile <= 1 {
+        return parsed.into_iter().map(|p| p.compile(modules)).collect();
     }
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
-        .min(parsed.len());
+        .min(to_compile);
     let mut slots: Vec<Option<wasmtime::Result<Candidate>>> = parsed.iter().map(|_| None).collect();
     let queue = std::sync::Mutex::new(parsed.into_iter().enumerate().collect::<Vec<_>>());
     let done = std::sync::Mutex::new(Vec::new());
@@ -105,7 +120,7 @@ fn compile_all(
         for _ in 0..workers {
             scope.spawn(|| {
                 while let Some((k, p)) = queue.lock().ok().and_then(|mut q| q.pop()) {
-                    let result = p.compile(engine, cache);
+                    let result = p.compile(modules);
                     if let Ok(mut d) = done.lock() {
                         d.push((k, result));
                     }
@@ -123,6 +138,7 @@ fn compile_all(
 }
 
 /// A module compiled, not yet placed in the process.
+#[derive(Clone)]
 pub struct Candidate {
     pub name: String,
     pub path: PathBuf,
@@ -221,8 +237,15 @@ fn find(
             );
         }
     }
-    let engine = cx.engine().clone();
-    let compiled = compile_all(&engine, &cx.data().cache, parsed)?;
+    let modules = cx.data().modules.clone();
+    let compiled = compile_all(&modules, parsed)?;
+    for c in &compiled {
+        let kept = Compiled {
+            info: c.info.clone(),
+            module: c.module.clone(),
+        };
+        modules.keep_library(&c.path, kept);
+    }
     let main = main.map(|m| {
         let needed = main_needed(cx.data(), &m.info);
         (m, needed)
@@ -297,22 +320,30 @@ fn locate_from(
             .copied()
             .or_else(|| new.iter().position(|(n, _)| n == name).map(|k| base + k))
     };
-    if let Some(id) = loaded_by_name(cx.data()) {
+    let data = cx.data();
+    if let Some(id) = loaded_by_name(data) {
         return Ok(Located::Loaded(id));
     }
-    let data = cx.data();
+    // Where the name leads, before reading anything: the file may be
+    // loaded already, or compiled by an earlier run of the program.
+    let path = data.search.locate(name, origin, rpaths, &data.fs);
+    if let Some(path) = path {
+        let same_file = data
+            .by_path
+            .get(&path)
+            .copied()
+            .or_else(|| new.iter().position(|(_, p)| *p == path).map(|k| base + k));
+        if let Some(id) = same_file {
+            return Ok(Located::Loaded(id));
+        }
+        if let Some(compiled) = data.modules.library(&path) {
+            return Ok(Located::New(Parsed::known(name, path, compiled)));
+        }
+    }
     let found = data
         .search
         .find(name, origin, rpaths, &data.fs)
         .map_err(|e| wasmtime::format_err!("{e}"))?;
-    let same_file = cx.data().by_path.get(&found.path).copied().or_else(|| {
-        new.iter()
-            .position(|(_, p)| *p == found.path)
-            .map(|k| base + k)
-    });
-    if let Some(id) = same_file {
-        return Ok(Located::Loaded(id));
-    }
     Ok(Located::New(Parsed::library(name, found)?))
 }
 

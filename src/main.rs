@@ -2,6 +2,7 @@
 //! outcome to an exit status.
 //!
 //! `dlrun main.wasm ARGS`, `dlrun run main.wasm ARGS`,
+//! `dlrun --invoke FUNC main.wasm ARGS`,
 //! `dlrun inspect [--json] FILE`, `dlrun ldd [--json] [-L DIR] FILE`,
 //! `dlrun completions SHELL`.
 
@@ -56,9 +57,12 @@ struct Cli {
     /// Report on stderr: libs, symbols or bindings, dl, or all, comma-separated (also DLRUN_DEBUG).
     #[arg(long = "trace", value_name = "WHAT")]
     trace: Option<String>,
+    /// Call exported function FUNC (after constructors, instead of main) with ARGS; print its results.
+    #[arg(long = "invoke", value_name = "FUNC")]
+    invoke: Option<String>,
     /// The main module.
     main: PathBuf,
-    /// Arguments passed to the program.
+    /// Arguments passed to the program (with --invoke, to FUNC).
     #[arg(allow_hyphen_values = true)]
     args: Vec<String>,
 }
@@ -98,12 +102,9 @@ fn full_command() -> clap::Command {
 
 fn completions(args: Vec<String>) -> ExitCode {
     let cli = CompletionsCli::parse_from(args);
-    clap_complete::generate(
-        cli.shell,
-        &mut full_command(),
-        "dlrun",
-        &mut std::io::stdout(),
-    );
+    let mut script = Vec::new();
+    clap_complete::generate(cli.shell, &mut full_command(), "dlrun", &mut script);
+    emit(&String::from_utf8_lossy(&script));
     ExitCode::SUCCESS
 }
 
@@ -172,6 +173,12 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     std::time::Duration::try_from_secs_f64(secs).map_err(|_| format!("'{s}' is out of range"))
 }
 
+/// Writes `text` to stdout. A closed pipe (`| head`) is the reader's
+/// choice, not an error to report (and never a panic).
+fn emit(text: &str) {
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
+}
+
 fn read_info(file: &std::path::Path) -> Result<dlrun::modinfo::ModuleInfo, String> {
     let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
     dlrun::modinfo::ModuleInfo::parse_with(&bytes, false)
@@ -184,9 +191,9 @@ fn inspect(args: Vec<String>) -> ExitCode {
         Ok(info) => {
             let report = dlrun::inspect::inspect(&info);
             if cli.json {
-                println!("{}", report.render());
+                emit(&format!("{}\n", report.render()));
             } else {
-                print!("{}", dlrun::inspect::text(&report));
+                emit(&dlrun::inspect::text(&report));
             }
             ExitCode::SUCCESS
         }
@@ -210,14 +217,65 @@ fn ldd(args: Vec<String>) -> ExitCode {
     let search = dlrun::search::SearchPath::new(&path, &cli.lib_dirs, &cli.env);
     let tree = dlrun::inspect::ldd(&path, &info, &search);
     if cli.json {
-        println!("{}", dlrun::inspect::ldd_json(&tree).render());
+        emit(&format!("{}\n", dlrun::inspect::ldd_json(&tree).render()));
     } else {
-        print!("{}", dlrun::inspect::ldd_text(&tree));
+        emit(&dlrun::inspect::ldd_text(&tree));
     }
     if tree.iter().any(|n| n.path.is_none()) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// `--invoke FUNC`: calls FUNC with the arguments read as its parameter
+/// types, then ends the program as `exit(0)` would, so that its output is
+/// written before the results are printed.
+fn invoke(config: &dlrun::RunConfig, func: &str) -> ExitCode {
+    let called = || -> Result<(Vec<dlrun::Val>, i32), dlrun::Error> {
+        let mut session = dlrun::Program::new(config)?.load()?;
+        let args = session
+            .signature(func)?
+            .parse_args(func, &config.args)
+            .map_err(dlrun::Error::Call)?;
+        let results = session.call(func, &args)?;
+        Ok((results, session.finish()?))
+    };
+    match called() {
+        Ok((results, status)) => {
+            for r in results {
+                emit(&format!("{r}\n"));
+            }
+            ExitCode::from(status as u8)
+        }
+        Err(e) => report(e),
+    }
+}
+
+/// The message and exit status for a run that did not end normally.
+fn report(e: dlrun::Error) -> ExitCode {
+    match e {
+        dlrun::Error::Exit(status) => ExitCode::from(status as u8),
+        e @ dlrun::Error::Runtime(_) => {
+            eprintln!("{e}");
+            ExitCode::from(dlrun::unwind::ABORT_STATUS as u8)
+        }
+        e @ dlrun::Error::Lookup(_) => {
+            eprintln!("dlrun: {e}");
+            ExitCode::from(dlrun::unwind::LOOKUP_STATUS as u8)
+        }
+        e @ dlrun::Error::Timeout(_) => {
+            eprintln!("dlrun: {e}");
+            ExitCode::from(dlrun::TIMEOUT_STATUS as u8)
+        }
+        e @ dlrun::Error::Call(_) => {
+            eprintln!("dlrun: {e}");
+            ExitCode::from(2)
+        }
+        e => {
+            eprintln!("dlrun: {e}");
+            ExitCode::from(1)
+        }
     }
 }
 
@@ -291,23 +349,11 @@ fn main() -> ExitCode {
             timeout: cli.timeout,
         },
     };
+    if let Some(func) = &cli.invoke {
+        return invoke(&config, func);
+    }
     match dlrun::run(&config) {
         Ok(status) => ExitCode::from(status as u8),
-        Err(e @ dlrun::Error::Runtime(_)) => {
-            eprintln!("{e}");
-            ExitCode::from(dlrun::unwind::ABORT_STATUS as u8)
-        }
-        Err(e @ dlrun::Error::Timeout(_)) => {
-            eprintln!("dlrun: {e}");
-            ExitCode::from(dlrun::TIMEOUT_STATUS as u8)
-        }
-        Err(e @ dlrun::Error::Lookup(_)) => {
-            eprintln!("dlrun: {e}");
-            ExitCode::from(dlrun::unwind::LOOKUP_STATUS as u8)
-        }
-        Err(e) => {
-            eprintln!("dlrun: {e}");
-            ExitCode::from(1)
-        }
+        Err(e) => report(e),
     }
 }

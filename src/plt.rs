@@ -60,17 +60,7 @@ pub fn stand_ins(
     sigs: &[Sig],
 ) -> wasmtime::Result<(Vec<Func>, Table)> {
     let text = module_text(sigs);
-    let module = match cx.data().plt_modules.get(&text) {
-        Some(m) => m.clone(),
-        None => {
-            let m = cx
-                .data()
-                .cache
-                .module_from(cx.engine(), text.as_bytes(), || Ok(wat::parse_str(&text)?))?;
-            cx.data_mut().plt_modules.insert(text, m.clone());
-            m
-        }
-    };
+    let module = cx.data().modules.stand_in(&text)?;
     let instance = Instance::new(&mut *cx, &module, &[])?;
     let table = instance
         .get_table(&mut *cx, "slots")

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use wasmtime::{Func, Global, Instance, Memory, Module, Ref, StoreContextMut, Table};
 
+use crate::compiled::Modules;
 use crate::dlfcn::DlState;
 use crate::modinfo::{ConstAddr, ModuleInfo};
 use crate::search::SearchPath;
@@ -100,8 +101,9 @@ pub struct Process {
     /// Slots handed out for names nothing defines yet.
     pub unresolved_slots: HashMap<String, u32>,
     pub search: SearchPath,
-    /// Where compiled modules are kept.
-    pub cache: crate::cache::Cache,
+    /// The engine and the modules compiled for it, shared by every run of
+    /// the program.
+    pub modules: Arc<Modules>,
     /// What to report on stderr.
     pub trace: crate::trace::Trace,
     /// Libraries loaded right after the main module (`--preload`).
@@ -110,6 +112,8 @@ pub struct Process {
     pub limits: wasmtime::StoreLimits,
     /// Table entries unloaded libraries gave back.
     pub free_table: crate::freelist::FreeList,
+    /// Interrupts the program once `--timeout` passes; dropped with it.
+    pub deadline: Option<crate::program::Timer>,
     /// Most entries the table may hold (also in `limits`, named in errors).
     pub max_table: u32,
     /// Most libraries alive at once.
@@ -123,15 +127,14 @@ pub struct Process {
     pub host_funcs: HashMap<String, Func>,
     /// Stand-ins waiting for their library to be instantiated.
     pub stand_ins: Vec<StandIn>,
-    /// Compiled stand-in modules, by their text.
-    pub plt_modules: HashMap<String, Module>,
     /// Files, directories and descriptors the program sees.
     pub fs: Vfs,
 }
 
 impl Process {
-    /// A process with nothing loaded yet.
-    pub fn new(search: SearchPath, guest: Guest) -> Process {
+    /// A process with nothing loaded yet, whose modules come from (and are
+    /// compiled into) `modules`.
+    pub fn new(search: SearchPath, guest: Guest, modules: Arc<Modules>) -> Process {
         Process {
             libs: Vec::new(),
             global: GlobalScope::default(),
@@ -148,10 +151,11 @@ impl Process {
             pending: Vec::new(),
             unresolved_slots: HashMap::new(),
             search,
-            cache: crate::cache::Cache::disabled(),
+            modules,
             trace: Default::default(),
             limits: Default::default(),
             free_table: Default::default(),
+            deadline: None,
             max_table: u32::MAX,
             max_libraries: usize::MAX,
             preload: Vec::new(),
@@ -161,7 +165,6 @@ impl Process {
             eh: Default::default(),
             host_funcs: HashMap::new(),
             stand_ins: Vec::new(),
-            plt_modules: HashMap::new(),
             fs: Vfs::default(),
         }
     }

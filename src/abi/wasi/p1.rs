@@ -1260,8 +1260,9 @@ mod tests {
     #[test]
     fn every_function_has_wasi_libcs_type() {
         use wasmparser::ValType;
-        let engine = wasmtime::Engine::default();
-        let process = Process::new(Default::default(), Default::default());
+        let modules = std::sync::Arc::new(crate::compiled::Modules::default());
+        let engine = modules.engine().clone();
+        let process = Process::new(Default::default(), Default::default(), modules);
         let mut store = wasmtime::Store::new(&engine, process);
         let mut cx = store.as_context_mut();
         let mut names: Vec<&str> = WASI_LIBC_TYPES.iter().map(|(n, _)| *n).collect();

@@ -1,0 +1,218 @@
+//! A program compiled once and run many times: [`Program`] holds the
+//! engine, the main module read, parsed and compiled, and (once a run has
+//! found them) its libraries compiled; every run or [`Session`] gets a
+//! fresh store, so globals, memory, the table and file descriptors start
+//! anew each time while nothing is read or compiled again.
+
+use std::sync::Arc;
+
+use wasmtime::{AsContextMut, Engine, Store};
+
+use crate::abi::{self, Flavour};
+use crate::compiled::Modules;
+use crate::loader::{self, Candidate, Mode, Parsed, Root};
+use crate::process::{Guest, Process};
+use crate::search::{Found, SearchPath};
+use crate::session::Session;
+use crate::{Error, RunConfig, vfs};
+
+/// A main module compiled with the options it runs under, ready to run any
+/// number of times, from any number of threads at once.
+///
+/// ```
+/// # fn main() -> Result<(), dlrun::Error> {
+/// // A main module as emcc -sMAIN_MODULE lays it out: it imports its
+/// // memory and table, and `main` returns 3.
+/// let wasm = wat::parse_str(r#"(module
+///     (@dylink.0 (mem-info (memory 0 0)))
+///     (import "env" "memory" (memory 256))
+///     (import "env" "__indirect_function_table" (table 0 funcref))
+///     (import "env" "__stack_pointer" (global (mut i32)))
+///     (import "env" "__memory_base" (global i32))
+///     (import "env" "__table_base" (global i32))
+///     (import "GOT.mem" "__heap_base" (global (mut i32)))
+///     (func (export "main") (param i32 i32) (result i32) i32.const 3))"#).unwrap();
+/// let config = dlrun::RunConfig {
+///     main: "main.wasm".into(),
+///     ..Default::default()
+/// };
+/// let program = dlrun::Program::from_bytes(wasm, &config)?;
+/// assert_eq!(program.run()?, 3);
+/// assert_eq!(program.run()?, 3, "each run starts afresh");
+/// # Ok(())
+/// # }
+/// ```
+pub struct Program {
+    config: RunConfig,
+    modules: Arc<Modules>,
+    main: Candidate,
+    flavour: Flavour,
+    search: SearchPath,
+}
+
+impl Program {
+    /// Reads and compiles `config.main`.
+    pub fn new(config: &RunConfig) -> Result<Program, Error> {
+        let bytes = std::fs::read(&config.main)
+            .map_err(|e| Error::Load(format!("{}: {e}", config.main.display())))?;
+        Program::from_bytes(bytes, config)
+    }
+
+    /// Compiles main module `bytes`. `config.main` still names the program
+    /// (its `argv[0]`) and places it: its directory is searched for
+    /// libraries last, and need not hold the module.
+    pub fn from_bytes(bytes: Vec<u8>, config: &RunConfig) -> Result<Program, Error> {
+        let path = std::fs::canonicalize(&config.main).unwrap_or_else(|_| config.main.clone());
+        let search = SearchPath::new(&path, &config.lib_dirs, &config.env);
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| config.main.display().to_string());
+        let mut engine_config = wasmtime::Config::new();
+        engine_config.epoch_interruption(config.limits.timeout.is_some());
+        let engine = Engine::new(&engine_config).map_err(|e| Error::Load(format!("{e:#}")))?;
+        let modules = Arc::new(Modules::new(engine, config.cache.clone()));
+        let main = Parsed::main(&name, Found { path, bytes })
+            .and_then(|p| p.compile(&modules))
+            .map_err(|e| Error::Load(format!("{e:#}")))?;
+        let flavour = abi::flavour_of(&main).map_err(Error::Load)?;
+        Ok(Program {
+            config: config.clone(),
+            modules,
+            main,
+            flavour,
+            search,
+        })
+    }
+
+    /// Loads the program and its libraries, runs `main` with the
+    /// configured arguments, and returns its exit status.
+    pub fn run(&self) -> Result<i32, Error> {
+        self.run_with_args(&self.config.args)
+    }
+
+    /// Like [`Program::run`], with these arguments after the program name.
+    pub fn run_with_args<S: AsRef<str>>(
+        &self,
+        args: impl IntoIterator<Item = S>,
+    ) -> Result<i32, Error> {
+        let (session, loaded) = self.start(args)?;
+        session.run_main_after(loaded)
+    }
+
+    /// Loads the program and its libraries and runs their constructors, but
+    /// not `main`: the host then calls into it through the [`Session`].
+    /// A constructor that calls `exit` ends the load with [`Error::Exit`].
+    pub fn load(&self) -> Result<Session, Error> {
+        self.load_with_args(&self.config.args)
+    }
+
+    /// Like [`Program::load`], with these arguments after the program name
+    /// (what `main` would get if the session runs it).
+    pub fn load_with_args<S: AsRef<str>>(
+        &self,
+        args: impl IntoIterator<Item = S>,
+    ) -> Result<Session, Error> {
+        let (mut session, loaded) = self.start(args)?;
+        match loaded {
+            Ok(()) => Ok(session),
+            Err(e) => Err(session.ended_by(e)),
+        }
+    }
+
+    /// A fresh process with the main module and its libraries loaded (or
+    /// the reason they are not, for the caller to end the program with).
+    fn start<S: AsRef<str>>(
+        &self,
+        args: impl IntoIterator<Item = S>,
+    ) -> Result<(Session, wasmtime::Result<()>), Error> {
+        let program = self.config.main.display().to_string();
+        let guest = Guest {
+            args: std::iter::once(program)
+                .chain(args.into_iter().map(|a| a.as_ref().to_string()))
+                .collect(),
+            env: self.config.env.clone(),
+        };
+        let mut process = Process::new(self.search.clone(), guest, self.modules.clone());
+        process.trace = self.config.trace;
+        process.preload = self.config.preload.clone();
+        process.fs = vfs::Vfs::new(&self.config.dirs).map_err(Error::Load)?;
+        let limits = &self.config.limits;
+        process.max_libraries = limits.libraries;
+        process.max_table = limits.table_elements;
+        // Instances are never freed while the program runs (each dlopen adds
+        // some), so their count is not what bounds it: live libraries are.
+        let mut store_limits = wasmtime::StoreLimitsBuilder::new()
+            .table_elements(limits.table_elements as usize)
+            .instances(usize::MAX)
+            .tables(usize::MAX)
+            .memories(usize::MAX)
+            .trap_on_grow_failure(false);
+        if let Some(max) = self.config.max_memory {
+            store_limits = store_limits.memory_size(usize::try_from(max).unwrap_or(usize::MAX));
+        }
+        process.limits = store_limits.build();
+        process.deadline = limits
+            .timeout
+            .map(|t| Timer::start(self.modules.engine(), t));
+        let mut store = Store::new(self.modules.engine(), process);
+        store.limiter(|p| &mut p.limits);
+        if limits.timeout.is_some() {
+            store.set_epoch_deadline(1);
+        }
+        let mut cx = store.as_context_mut();
+        if self.flavour != Flavour::Emscripten {
+            // WASI programs find the granted directories as preopened fds.
+            cx.data_mut()
+                .fs
+                .open_preopens()
+                .map_err(|e| Error::Load(format!("opening the --dir preopens: {e}")))?;
+        }
+        let mut main = self.main.clone();
+        if self.flavour.host_memory() {
+            abi::emscripten::prepare(&mut cx, &mut main)
+                .map_err(|e| Error::Load(format!("{e:#}")))?;
+        } else {
+            main.bases = Some((0, 0));
+        }
+        let startup = Mode {
+            global: true,
+            nodelete: true,
+            now: false,
+        };
+        let loaded = loader::load(&mut cx, Root::Main(main), startup).map(|_| ());
+        Ok((Session::new(store, self.flavour), loaded))
+    }
+}
+
+/// Interrupts the program's wasm code once its time is up; dropping it
+/// before then lets the program finish.
+pub struct Timer {
+    _cancel: std::sync::mpsc::Sender<()>,
+}
+
+impl Timer {
+    fn start(engine: &Engine, after: std::time::Duration) -> Timer {
+        let (cancel, cancelled) = std::sync::mpsc::channel::<()>();
+        let engine = engine.clone();
+        std::thread::spawn(move || {
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = cancelled.recv_timeout(after) {
+                engine.increment_epoch();
+            }
+        });
+        Timer { _cancel: cancel }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn programs_are_shared_and_sessions_moved_between_threads() {
+        fn shareable<T: Send + Sync>() {}
+        fn movable<T: Send>() {}
+        shareable::<Program>();
+        movable::<crate::Session>();
+    }
+}
