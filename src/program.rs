@@ -189,10 +189,18 @@ impl Program {
 /// before then lets the program finish.
 pub struct Timer {
     _cancel: std::sync::mpsc::Sender<()>,
+    expires: std::time::Instant,
 }
 
 impl Timer {
+    /// When the program's time is up: host calls that wait (sleeps) must
+    /// not wait past it.
+    pub fn expires(&self) -> std::time::Instant {
+        self.expires
+    }
+
     fn start(engine: &Engine, after: std::time::Duration) -> Timer {
+        let expires = std::time::Instant::now() + after;
         let (cancel, cancelled) = std::sync::mpsc::channel::<()>();
         let engine = engine.clone();
         std::thread::spawn(move || {
@@ -200,7 +208,10 @@ impl Timer {
                 engine.increment_epoch();
             }
         });
-        Timer { _cancel: cancel }
+        Timer {
+            _cancel: cancel,
+            expires,
+        }
     }
 }
 

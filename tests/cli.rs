@@ -596,3 +596,19 @@ fn bad_directory_grants_are_load_errors_naming_the_grant() {
     assert_eq!(status, 1);
     assert!(err.contains("already granted"), "{err}");
 }
+
+#[test]
+fn timeout_cuts_a_long_sleep_short() {
+    let dir = workdir("sleeptimeout");
+    // poll_oneoff on one monotonic-clock subscription of 30 s.
+    let sleeper = wasi_main_wat(
+        r#"(import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))"#,
+        r#"(data (i32.const 80) "\01\00\00\00\00\00\00\00\00\5e\d0\b2\06\00\00\00")"#,
+        "(drop (call $poll (i32.const 64) (i32.const 256) (i32.const 1) (i32.const 512)))",
+    );
+    write_wat(&dir, "main.wasm", &sleeper);
+    let started = std::time::Instant::now();
+    let (status, _, err) = dlrun(&dir, &["--timeout", "300ms", "main.wasm"]);
+    assert_eq!(status, 124, "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}

@@ -682,7 +682,15 @@ fn poll(c: C, input: i32, output: i32, n: i32, nevents: i32) -> Sys<()> {
         }
         if events.is_empty() {
             if let Some(first) = clocks.iter().map(|&(_, w)| w).min() {
-                std::thread::sleep(Duration::from_nanos(first));
+                let wait = Duration::from_nanos(first);
+                if let Some(expires) = c.data().deadline.as_ref().map(|t| t.expires()) {
+                    let left = expires.saturating_duration_since(std::time::Instant::now());
+                    if wait >= left {
+                        std::thread::sleep(left);
+                        return Err(Fail::Trap(wasmtime::Trap::Interrupt.into()));
+                    }
+                }
+                std::thread::sleep(wait);
                 for (userdata, wait) in clocks {
                     if wait <= first {
                         events.push(event_bytes(userdata, Errno(0), EVENTTYPE_CLOCK, 0, false));
