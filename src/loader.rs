@@ -1107,14 +1107,7 @@ pub fn unload(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Re
         remove_from_scope(data, l);
         data.dl.handles.retain(|_, h| *h != l);
         gone.push(l);
-        let lib = &data.libs[l];
-        for d in lib
-            .deps
-            .iter()
-            .chain(&lib.reldeps)
-            .copied()
-            .collect::<Vec<_>>()
-        {
+        for d in data.libs[l].holds() {
             let dep = &mut data.libs[d];
             dep.refs = dep.refs.saturating_sub(1);
             if dep.alive && dep.refs == 0 && !dep.nodelete {
@@ -1193,14 +1186,7 @@ fn forget(cx: &mut StoreContextMut<'_, Process>, first: LibId) {
         if data.global.contains(id) {
             remove_from_scope(data, id);
         }
-        let lib = &data.libs[id];
-        for d in lib
-            .deps
-            .iter()
-            .chain(&lib.reldeps)
-            .copied()
-            .collect::<Vec<_>>()
-        {
+        for d in data.libs[id].holds() {
             if d < first {
                 data.libs[d].refs = data.libs[d].refs.saturating_sub(1);
             }

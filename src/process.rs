@@ -66,6 +66,14 @@ impl Library {
     }
 }
 
+impl Library {
+    /// The libraries this one keeps loaded: its NEEDED ones and those it
+    /// bound symbols from.
+    pub fn holds(&self) -> Vec<LibId> {
+        self.deps.iter().chain(&self.reldeps).copied().collect()
+    }
+}
+
 /// A stand-in's slot, to fill with `export` of `lib` once instantiated.
 pub struct StandIn {
     pub table: Table,
