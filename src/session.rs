@@ -152,7 +152,18 @@ impl Session {
             return Error::Timeout("the program ran past its --timeout and was stopped".into());
         }
         if let Some(trap) = e.downcast_ref::<wasmtime::Trap>() {
-            return Error::Runtime(format!("dlrun: wasm trap: {trap}\n{e:?}"));
+            let hint = match trap {
+                wasmtime::Trap::IndirectCallToNull => {
+                    " (a call through a null pointer, a pointer into an unloaded library, or a pointer to a function of Emscripten's JS library that dlrun does not implement)"
+                }
+                wasmtime::Trap::BadSignature => {
+                    " (a function pointer called with another type than its function's)"
+                }
+                wasmtime::Trap::MemoryOutOfBounds => " (an invalid pointer)",
+                wasmtime::Trap::StackOverflow => " (runaway recursion?)",
+                _ => "",
+            };
+            return Error::Runtime(format!("dlrun: wasm trap: {trap}{hint}\n{e:?}"));
         }
         Error::Load(format!("{e:#}"))
     }
