@@ -93,12 +93,16 @@ pub fn run(config: &RunConfig) -> Result<i32, Error> {
     process.trace = config.trace;
     process.preload = config.preload.clone();
     process.fs = vfs::Vfs::new(&config.dirs).map_err(Error::Load)?;
+    let mut limits = wasmtime::StoreLimitsBuilder::new()
+        .instances(process::MAX_INSTANCES)
+        .tables(process::MAX_INSTANCES)
+        .memories(process::MAX_INSTANCES)
+        .table_elements(process::MAX_TABLE_SLOTS as usize)
+        .trap_on_grow_failure(false);
     if let Some(max) = config.max_memory {
-        process.limits = wasmtime::StoreLimitsBuilder::new()
-            .memory_size(usize::try_from(max).unwrap_or(usize::MAX))
-            .trap_on_grow_failure(false)
-            .build();
+        limits = limits.memory_size(usize::try_from(max).unwrap_or(usize::MAX));
     }
+    process.limits = limits.build();
     let mut store = Store::new(&engine, process);
     store.limiter(|p| &mut p.limits);
     let mut cx = store.as_context_mut();
@@ -150,6 +154,9 @@ fn classify(e: wasmtime::Error) -> Error {
     }
     if let Some(lookup) = e.downcast_ref::<unwind::SymbolLookup>() {
         return Error::Lookup(lookup.to_string());
+    }
+    if let Some(fault) = e.downcast_ref::<unwind::Fault>() {
+        return Error::Runtime(format!("dlrun: bad pointer: {fault}\n{e:?}"));
     }
     if let Some(trap) = e.downcast_ref::<wasmtime::Trap>() {
         return Error::Runtime(format!("dlrun: wasm trap: {trap}\n{e:?}"));

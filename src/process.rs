@@ -14,6 +14,28 @@ use crate::search::SearchPath;
 use crate::symbols::{GlobalScope, LibId, Sym};
 use crate::vfs::Vfs;
 
+/// Most slots the shared function table may have: far beyond what the
+/// largest programs use (a few hundred thousand functions), and a table
+/// dlrun can afford to allocate (8 bytes a slot).
+pub const MAX_TABLE_SLOTS: u32 = 1 << 24;
+
+/// `slots` as a table size, or an error naming the module at `path` when
+/// it is past [`MAX_TABLE_SLOTS`].
+pub fn check_table_size(path: &std::path::Path, slots: u64) -> wasmtime::Result<u32> {
+    match u32::try_from(slots) {
+        Ok(n) if n <= MAX_TABLE_SLOTS => Ok(n),
+        _ => wasmtime::bail!(
+            "{}: needs a function table of {slots} slots, past dlrun's limit of {MAX_TABLE_SLOTS}",
+            path.display()
+        ),
+    }
+}
+
+/// Most wasm instances (libraries, stand-in modules) and tables or memories
+/// a program may create: wasmtime's default of 10,000 would refuse a
+/// program with that many libraries.
+pub const MAX_INSTANCES: usize = 100_000;
+
 /// The program's arguments and environment as it sees them.
 #[derive(Debug, Clone, Default)]
 pub struct Guest {
@@ -37,10 +59,9 @@ pub struct Library {
     pub table_base: u32,
     /// What the library defines, relocated.
     pub syms: HashMap<String, Sym>,
-    /// Libraries named by its NEEDED list, in order.
+    /// Libraries named by its NEEDED list, in order. They and theirs,
+    /// breadth first, are its local lookup scope.
     pub deps: Vec<LibId>,
-    /// Its local lookup scope: the load group it came with, breadth first.
-    pub group: Vec<LibId>,
     /// dlopen reference count (startup libraries never drop to zero).
     pub refs: u32,
     /// Never unloaded (startup libraries, RTLD_NODELETE).
@@ -165,38 +186,45 @@ impl Process {
     }
 
     /// The one symbol resolver: the global scope in load order, then the
-    /// library's own load group (its RTLD_LOCAL scope), then the library
-    /// itself.
+    /// library itself and its dependencies, breadth first (its RTLD_LOCAL
+    /// scope).
     pub fn resolve(&self, lib: LibId, name: &str) -> Option<&Sym> {
         if let Some(d) = self.global.find(name) {
             if let Some(sym) = self.libs[d].syms.get(name) {
                 return Some(sym);
             }
         }
-        let own = &self.libs[lib];
-        own.group
-            .iter()
-            .chain(std::iter::once(&lib))
-            .filter(|&&g| self.libs[g].alive)
-            .find_map(|&g| self.libs[g].syms.get(name))
+        self.find_breadth_first(lib, |l| {
+            let l = &self.libs[l];
+            l.syms.get(name).filter(|_| l.alive)
+        })
     }
 
     /// Looks `name` up in the scope of a dlopen handle: the library and its
     /// dependencies, breadth first (glibc's dlsym on a handle).
     pub fn resolve_in_handle(&self, lib: LibId, name: &str) -> Option<&Sym> {
-        let mut seen = vec![lib];
-        let mut i = 0;
-        while i < seen.len() {
-            let l = seen[i];
-            if let Some(sym) = self.libs[l].syms.get(name) {
+        self.find_breadth_first(lib, |l| self.libs[l].syms.get(name))
+    }
+
+    /// The first answer of `look` over `lib` and its dependencies, breadth
+    /// first. The scope is walked per lookup rather than kept per library:
+    /// kept, a chain of n libraries would hold n^2/2 entries.
+    fn find_breadth_first<'a>(
+        &'a self,
+        lib: LibId,
+        look: impl Fn(LibId) -> Option<&'a Sym>,
+    ) -> Option<&'a Sym> {
+        let mut queue = std::collections::VecDeque::from([lib]);
+        let mut seen = std::collections::HashSet::from([lib]);
+        while let Some(l) = queue.pop_front() {
+            if let Some(sym) = look(l) {
                 return Some(sym);
             }
             for &d in &self.libs[l].deps {
-                if !seen.contains(&d) {
-                    seen.push(d);
+                if seen.insert(d) {
+                    queue.push_back(d);
                 }
             }
-            i += 1;
         }
         None
     }

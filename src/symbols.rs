@@ -1,7 +1,7 @@
 //! Symbols: what each library defines (known before it is instantiated) and
 //! the one resolver that decides which definition a name binds to.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::modinfo::{ConstAddr, ExportKind, ModuleInfo, Sig};
 
@@ -178,13 +178,15 @@ fn distance(a: &str, b: &str) -> usize {
 #[derive(Debug, Default)]
 pub struct GlobalScope {
     order: Vec<LibId>,
+    /// The same libraries, to answer membership without a scan.
+    members: HashSet<LibId>,
     index: HashMap<String, LibId>,
 }
 
 impl GlobalScope {
     /// Adds `lib` at the end of the search order.
     pub fn push<'a>(&mut self, lib: LibId, names: impl Iterator<Item = &'a String>) {
-        if self.order.contains(&lib) {
+        if !self.members.insert(lib) {
             return;
         }
         self.order.push(lib);
@@ -196,6 +198,7 @@ impl GlobalScope {
     /// Removes `lib`; names it defined fall to the next library in order.
     pub fn remove(&mut self, lib: LibId, exports_of: impl Fn(LibId) -> Vec<String>) {
         self.order.retain(|l| *l != lib);
+        self.members.remove(&lib);
         self.index.retain(|_, l| *l != lib);
         for &other in &self.order {
             for name in exports_of(other) {
@@ -211,7 +214,7 @@ impl GlobalScope {
 
     /// Whether `lib` is in the global scope.
     pub fn contains(&self, lib: LibId) -> bool {
-        self.order.contains(&lib)
+        self.members.contains(&lib)
     }
 
     /// Libraries in search order.
