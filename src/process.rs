@@ -9,7 +9,7 @@ use std::sync::Arc;
 use wasmtime::{Func, Global, Instance, Memory, Module, Ref, StoreContextMut, Table};
 
 use crate::dlfcn::DlState;
-use crate::modinfo::{ConstAddr, ModuleInfo};
+use crate::modinfo::ModuleInfo;
 use crate::search::SearchPath;
 use crate::symbols::{GlobalScope, LibId, Sym};
 use crate::vfs::Vfs;
@@ -302,10 +302,7 @@ pub mod slots {
         }
         let l = &cx.data().libs[lib];
         if let Some(pos) = l.info.table_positions.get(&index) {
-            return Ok(match *pos {
-                ConstAddr::Relative(p) => l.table_base + p as u32,
-                ConstAddr::Absolute(p) => p as u32,
-            });
+            return Ok(pos.slot(l.table_base));
         }
         if let Some(&slot) = cx.data().reserved.get(&(lib, index)) {
             return Ok(slot);
@@ -345,13 +342,11 @@ pub mod slots {
                         pointer,
                         index,
                         ..
-                    } if *owner == lib => l.info.table_positions.get(index).map(|pos| {
-                        let slot = match *pos {
-                            ConstAddr::Relative(p) => l.table_base + p as u32,
-                            ConstAddr::Absolute(p) => p as u32,
-                        };
-                        (pointer.clone(), slot)
-                    }),
+                    } if *owner == lib => l
+                        .info
+                        .table_positions
+                        .get(index)
+                        .map(|pos| (pointer.clone(), pos.slot(l.table_base))),
                     _ => None,
                 })
                 .collect()

@@ -109,13 +109,14 @@ pub fn exported_symbols(info: &ModuleInfo, lib: LibId, memory_base: u32) -> Hash
                 let value = match info.global_inits.get(&index) {
                     Some(ConstAddr::Relative(v)) => *v,
                     Some(ConstAddr::Absolute(v)) if info.relocatable => *v,
-                    Some(ConstAddr::Absolute(v)) => *v - i64::from(memory_base),
+                    Some(ConstAddr::Absolute(v)) => v.wrapping_sub(i64::from(memory_base)),
                     None => continue,
                 };
                 if info.dylink.is_tls_export(name) {
                     syms.insert(name.clone(), Sym::Tls(value as u32));
                 } else {
-                    let addr = (i64::from(memory_base) + value) as u32;
+                    // Wrapping, as the module's own i32 arithmetic would.
+                    let addr = i64::from(memory_base).wrapping_add(value) as u32;
                     syms.insert(name.clone(), Sym::Data(addr));
                 }
             }
