@@ -49,6 +49,10 @@ pub struct RunConfig {
     pub preload: Vec<String>,
     /// Host directories the program may use (`--dir`).
     pub dirs: Vec<vfs::Preopen>,
+    /// Units of wasm fuel the program may burn before it stops with a trap
+    /// (`None`: no limit). Bounds runs of untrusted code, such as fuzzed
+    /// modules whose constructors loop.
+    pub fuel: Option<u64>,
 }
 
 /// Why a run could not complete.
@@ -80,7 +84,10 @@ pub fn run(config: &RunConfig) -> Result<i32, Error> {
             .collect(),
         env: config.env.clone(),
     };
-    let engine = Engine::default();
+    let engine = match config.fuel {
+        Some(_) => Engine::new(wasmtime::Config::new().consume_fuel(true)).map_err(load_err)?,
+        None => Engine::default(),
+    };
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -105,6 +112,9 @@ pub fn run(config: &RunConfig) -> Result<i32, Error> {
     process.limits = limits.build();
     let mut store = Store::new(&engine, process);
     store.limiter(|p| &mut p.limits);
+    if let Some(fuel) = config.fuel {
+        store.set_fuel(fuel).map_err(load_err)?;
+    }
     let mut cx = store.as_context_mut();
     let flavour = abi::flavour_of(&main).map_err(Error::Load)?;
     if flavour != abi::Flavour::Emscripten {

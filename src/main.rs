@@ -192,6 +192,7 @@ fn main() -> ExitCode {
         trace,
         max_memory: cli.max_memory,
         preload: cli.preload,
+        fuel: None,
     };
     match dlrun::run(&config) {
         Ok(status) => ExitCode::from(status as u8),

@@ -487,3 +487,26 @@ fn out_of_bounds_pointers_to_dlopen_and_dlsym_stop_the_program_cleanly() {
         assert_bad_pointer(tag, &format!("(drop {call}) i32.const 0"), what, why);
     }
 }
+
+#[test]
+fn fuel_stops_a_constructor_that_loops_forever() {
+    let dir = workdir("hostile-fuel");
+    main_needing(&dir, "libloop.so");
+    write_wat(
+        &dir,
+        "libloop.so",
+        &side_wat("", r#"(func (export "__wasm_call_ctors") (loop br 0))"#),
+    );
+    let config = dlrun::RunConfig {
+        main: dir.join("main.wasm"),
+        fuel: Some(1_000_000),
+        ..Default::default()
+    };
+    match dlrun::run(&config) {
+        Err(dlrun::Error::Runtime(msg)) => {
+            assert!(msg.contains("fuel"), "{msg}");
+            assert!(msg.contains("libloop.so: constructor failed"), "{msg}");
+        }
+        other => panic!("expected a runtime error, got {other:?}"),
+    }
+}
