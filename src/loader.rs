@@ -1017,17 +1017,22 @@ pub fn promote(data: &mut Process, root: LibId) {
 }
 
 /// Takes `lib` out of the process: its symbols leave every scope, and
-/// dependencies nothing else holds follow it.
+/// dependencies nothing else holds follow it (a work list, not recursion:
+/// a NEEDED chain can be as long as there are libraries).
 pub fn unload(data: &mut Process, lib: LibId) {
     data.libs[lib].alive = false;
-    data.unindex(lib);
-    remove_from_scope(data, lib);
-    data.dl.handles.retain(|_, l| *l != lib);
-    for d in data.libs[lib].deps.clone() {
-        let dep = &mut data.libs[d];
-        dep.refs = dep.refs.saturating_sub(1);
-        if dep.alive && dep.refs == 0 && !dep.nodelete {
-            unload(data, d);
+    let mut work = vec![lib];
+    while let Some(lib) = work.pop() {
+        data.unindex(lib);
+        remove_from_scope(data, lib);
+        data.dl.handles.retain(|_, l| *l != lib);
+        for d in data.libs[lib].deps.clone() {
+            let dep = &mut data.libs[d];
+            dep.refs = dep.refs.saturating_sub(1);
+            if dep.alive && dep.refs == 0 && !dep.nodelete {
+                dep.alive = false;
+                work.push(d);
+            }
         }
     }
 }
