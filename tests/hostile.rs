@@ -346,6 +346,7 @@ fn dl_main(strings: &[&str], body: &str) -> String {
            (import "dlrun" "error" (func $error (param i32 i32) (result i32)))
            (import "env" "_dlopen_js" (func $dlopen_js (param i32) (result i32)))
            (import "env" "_dlsym_js" (func $dlsym_js (param i32 i32) (result i32)))
+           (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
            {data}
            (global $brk (mut i32) (i32.const 0x800000))
            (func (export "memalign") (param $align i32) (param $size i32) (result i32)
@@ -370,14 +371,26 @@ fn a_library_trapping_in_its_constructor_during_dlopen_leaves_no_trace() {
     let (bad, sym, good, buf, out) = (string(0), string(1), string(2), string(3), string(8));
     // RTLD_NOW|RTLD_GLOBAL, so that a library that stayed would be visible
     // through RTLD_DEFAULT.
+    let iov = buf + 512;
+    // dlerror's message goes to stdout.
     let body = format!(
-        r#"(if (call $open (i32.const {bad}) (i32.const 0x102)) (then (return (i32.const 10))))
+        r#"(local $n i32)
+           (if (call $open (i32.const {bad}) (i32.const 0x102)) (then (return (i32.const 10))))
            (if (i32.eqz (call $error (i32.const {buf}) (i32.const 256))) (then (return (i32.const 11))))
+           (block $end (loop $next
+             (br_if $end (i32.eqz (i32.load8_u (i32.add (i32.const {buf}) (local.get $n)))))
+             (local.set $n (i32.add (local.get $n) (i32.const 1)))
+             (br $next)))
+           (i32.store (i32.const {iov}) (i32.const {buf}))
+           (i32.store (i32.const {}) (local.get $n))
+           (drop (call $fd_write (i32.const 1) (i32.const {iov}) (i32.const 1) (i32.const {})))
            (if (call $open (i32.const {bad}) (i32.const 0x102)) (then (return (i32.const 12))))
            (if (i32.ne (call $sym (i32.const 0) (i32.const {sym}) (i32.const {out})) (i32.const -1))
              (then (return (i32.const 13))))
            (if (i32.eqz (call $open (i32.const {good}) (i32.const 2))) (then (return (i32.const 14))))
-           i32.const 0"#
+           i32.const 0"#,
+        iov + 4,
+        iov + 8
     );
     write_wat(
         &dir,
@@ -398,8 +411,13 @@ fn a_library_trapping_in_its_constructor_during_dlopen_leaves_no_trace() {
         "libseven.so",
         &side_wat("", r#"(func (export "seven") (result i32) i32.const 7)"#),
     );
-    let (status, _, err) = run(&dir, &["--trace", "dl", "main.wasm"]);
+    let (status, out, err) = run(&dir, &["--trace", "dl", "main.wasm"]);
     assert_eq!(status, 0, "{err}");
+    assert!(
+        out.contains("libbad.so: constructor failed: wasm trap: wasm `unreachable`"),
+        "dlerror said: {out}"
+    );
+    assert!(!out.contains("backtrace"), "dlerror said: {out}");
     let failures: Vec<&str> = err
         .lines()
         .filter(|l| l.starts_with("dlrun: dlopen(\"libbad.so\""))
