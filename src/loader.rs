@@ -171,7 +171,7 @@ pub fn load(
 fn find(
     cx: &mut StoreContextMut<'_, Process>,
     root: Root<'_>,
-) -> wasmtime::Result<(LibId, Vec<(Candidate, Vec<LibId>)>)> {
+) -> wasmtime::Result<(LibId, NewLibs)> {
     let base = cx.data().libs.len();
     let mut main = None;
     let mut parsed: Vec<Parsed> = Vec::new();
@@ -234,6 +234,9 @@ fn find(
     let new = main.into_iter().chain(compiled).zip(deps).collect();
     Ok((base, new))
 }
+
+/// The libraries a load found, each with the ids of those it needs.
+type NewLibs = Vec<(Candidate, Vec<LibId>)>;
 
 /// The libraries a load has found so far, by name and by file; the k-th
 /// gets id `base + k`.
@@ -340,7 +343,7 @@ fn locate_from(
 /// returned.
 fn map(
     cx: &mut StoreContextMut<'_, Process>,
-    new: Vec<(Candidate, Vec<LibId>)>,
+    new: NewLibs,
     mode: Mode,
 ) -> wasmtime::Result<Vec<LibId>> {
     let mut deferred = Vec::new();

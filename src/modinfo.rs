@@ -460,6 +460,14 @@ mod tests {
     }
 
     #[test]
+    fn slots_of_positions_past_32_bits_wrap() {
+        assert_eq!(ConstAddr::Relative(3).slot(5), 8);
+        assert_eq!(ConstAddr::Absolute(7).slot(5), 7);
+        assert_eq!(ConstAddr::Relative(i64::MAX).slot(u32::MAX), u32::MAX - 1);
+        assert_eq!(ConstAddr::Absolute(-1).slot(0), u32::MAX);
+    }
+
+    #[test]
     fn a_module_without_dylink_is_refused() {
         let bytes = wat::parse_str("(module)").unwrap();
         assert_eq!(ModuleInfo::parse(&bytes).unwrap_err(), DylinkError::Missing);
