@@ -1,5 +1,5 @@
 # dlrun: `make setup` once on a fresh Debian machine, then `make test`.
-.PHONY: setup build test test-rust test-c check-node bench clean
+.PHONY: setup build test test-rust test-c check-node bench fuzz clean
 
 setup:
 	toolchain/setup
@@ -28,5 +28,24 @@ bench:
 	bench/soak
 	bench/run
 
+# Fuzzes each target of fuzz/ (the dylink parsers, the load path, the dlfcn
+# host calls) for FUZZ_SECONDS, one process each, after seeding the corpora
+# from the C tests' modules (when make test has built them). cargo-fuzz is
+# installed on first use; RUSTC_BOOTSTRAP lets a stable toolchain take the
+# nightly flags it passes. A crash stops here, its input in fuzz/artifacts/.
+# dlfcn's inputs are call lists: long ones from the start, or libFuzzer
+# spends the run on a few calls.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= dylink load dlfcn
+fuzz:
+	command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
+	fuzz/seed
+	for t in $(FUZZ_TARGETS); do \
+	  case $$t in dlfcn) long="-len_control=0 -max_len=2048" ;; *) long= ;; esac; \
+	  RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer none $$t fuzz/corpus/$$t \
+	    $$(ls -d fuzz/seeds/$$t 2>/dev/null) -- \
+	    -max_total_time=$(FUZZ_SECONDS) -timeout=20 $$long </dev/null || exit 1; \
+	done
+
 clean:
-	rm -rf build target
+	rm -rf build target fuzz/target

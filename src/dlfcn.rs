@@ -76,12 +76,22 @@ fn open_untraced(
         data.libs[id].refs += 1;
         return Ok(id);
     }
-    let id =
-        loader::load(cx, Root::Name { name, requester }, mode).map_err(|e| format!("{e:#}"))?;
+    let id = loader::load(cx, Root::Name { name, requester }, mode).map_err(|e| one_line(&e))?;
     let data = cx.data_mut();
     data.libs[id].refs += 1;
     data.libs[id].nodelete |= mode.nodelete;
     Ok(id)
+}
+
+/// A failed load as dlerror tells it: the causes on one line, without the
+/// wasm backtrace wasmtime attaches to a trap (a trace for stderr, not for
+/// a message the program prints).
+fn one_line(e: &wasmtime::Error) -> String {
+    e.chain()
+        .map(|c| c.to_string())
+        .filter(|m| !m.starts_with("error while executing at wasm backtrace"))
+        .collect::<Vec<_>>()
+        .join(": ")
 }
 
 /// Where dlsym looks.

@@ -70,6 +70,10 @@ pub struct Limits {
     pub libraries: usize,
     /// Wall-clock time the program may run before it is interrupted.
     pub timeout: Option<std::time::Duration>,
+    /// Units of wasm fuel the program may burn before it stops with a trap:
+    /// a bound that, unlike `timeout`, ends a run at the same point every
+    /// time (fuzzing untrusted modules whose constructors may loop).
+    pub fuel: Option<u64>,
 }
 
 impl Default for Limits {
@@ -78,6 +82,7 @@ impl Default for Limits {
             table_elements: 1 << 20,
             libraries: 16384,
             timeout: None,
+            fuel: None,
         }
     }
 }

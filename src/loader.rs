@@ -3,6 +3,7 @@
 //! instantiate (dependencies first) -> relocate -> run constructors. A
 //! failure at any step leaves nothing of the group visible.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
@@ -181,31 +182,33 @@ pub fn load(
 }
 
 /// Find: the root and its NEEDED closure, breadth first. Returns the root's
-/// id and the new candidates (ids follow the current library count).
+/// id and the new candidates with the ids of their NEEDED libraries (ids
+/// follow the current library count).
 fn find(
     cx: &mut StoreContextMut<'_, Process>,
     root: Root<'_>,
-) -> wasmtime::Result<(LibId, Vec<(Candidate, Vec<String>)>)> {
+) -> wasmtime::Result<(LibId, NewLibs)> {
     let base = cx.data().libs.len();
     let mut main = None;
     let mut parsed: Vec<Parsed> = Vec::new();
-    let mut seen: Vec<(String, PathBuf)> = Vec::new();
+    let mut seen = Seen::new(base);
     match root {
         Root::Main(c) => {
-            seen.push((c.name.clone(), c.path.clone()));
+            seen.push(&c.name, &c.path);
             main = Some(c);
         }
         Root::Name { name, requester } => match locate(cx, name, requester, &seen)? {
             Located::Loaded(id) => return Ok((id, Vec::new())),
             Located::New(p) => {
-                seen.push((p.name.clone(), p.path.clone()));
+                seen.push(&p.name, &p.path);
                 parsed.push(p);
             }
         },
     }
     let offset = usize::from(main.is_some());
+    let mut deps: Vec<Vec<LibId>> = Vec::new();
     let mut i = 0;
-    while i < seen.len() {
+    while i < seen.list.len() {
         let (info, needed) = match (&main, i) {
             (Some(m), 0) => (m.info.clone(), main_needed(cx.data(), &m.info)),
             _ => {
@@ -214,26 +217,39 @@ fn find(
                 (info, needed)
             }
         };
-        let origin = seen[i]
+        let origin = seen.list[i]
             .1
             .parent()
             .map(|p| p.to_path_buf())
             .unwrap_or_default();
+        let mut mine = Vec::new();
         for name in &needed {
             let located = locate_from(cx, name, &origin, &info.dylink.runtime_paths, &seen)
-                .map_err(|e| wasmtime::format_err!("{e} (needed by {})", seen[i].1.display()))?;
-            if let Located::New(p) = located {
-                seen.push((p.name.clone(), p.path.clone()));
-                parsed.push(p);
+                .map_err(|e| {
+                    wasmtime::format_err!("{e} (needed by {})", seen.list[i].1.display())
+                })?;
+            let id = match located {
+                Located::Loaded(id) => id,
+                Located::New(p) => {
+                    let id = seen.push(&p.name, &p.path);
+                    parsed.push(p);
+                    id
+                }
+            };
+            // A library naming itself, or one twice, depends on it once:
+            // its reference count must still drop to zero.
+            if id != base + i && !mine.contains(&id) {
+                mine.push(id);
             }
         }
+        deps.push(mine);
         i += 1;
-        let live = cx.data().by_path.len() + seen.len();
+        let live = cx.data().by_path.len() + seen.list.len();
         let max = cx.data().max_libraries;
         if live > max {
             wasmtime::bail!(
                 "loading {} would make {live} libraries loaded at once, past the limit of {max} (--max-libraries)",
-                seen[0].0
+                seen.list[0].0
             );
         }
     }
@@ -246,18 +262,40 @@ fn find(
         };
         modules.keep_library(&c.path, kept);
     }
-    let main = main.map(|m| {
-        let needed = main_needed(cx.data(), &m.info);
-        (m, needed)
-    });
-    let new = main
-        .into_iter()
-        .chain(compiled.into_iter().map(|c| {
-            let needed = c.info.dylink.needed.clone();
-            (c, needed)
-        }))
-        .collect();
+    let new = main.into_iter().chain(compiled).zip(deps).collect();
     Ok((base, new))
+}
+
+/// The libraries a load found, each with the ids of those it needs.
+type NewLibs = Vec<(Candidate, Vec<LibId>)>;
+
+/// The libraries a load has found so far, by name and by file; the k-th
+/// gets id `base + k`.
+struct Seen {
+    base: LibId,
+    list: Vec<(String, PathBuf)>,
+    names: HashMap<String, LibId>,
+    paths: HashMap<PathBuf, LibId>,
+}
+
+impl Seen {
+    fn new(base: LibId) -> Seen {
+        Seen {
+            base,
+            list: Vec::new(),
+            names: HashMap::new(),
+            paths: HashMap::new(),
+        }
+    }
+
+    /// Records a library; returns its id.
+    fn push(&mut self, name: &str, path: &std::path::Path) -> LibId {
+        let id = self.base + self.list.len();
+        self.list.push((name.to_string(), path.to_path_buf()));
+        self.names.entry(name.to_string()).or_insert(id);
+        self.paths.entry(path.to_path_buf()).or_insert(id);
+        id
+    }
 }
 
 /// The main module's NEEDED list, preloaded libraries first (after main
@@ -279,13 +317,13 @@ fn locate(
     cx: &mut StoreContextMut<'_, Process>,
     name: &str,
     requester: LibId,
-    new: &[(String, PathBuf)],
+    seen: &Seen,
 ) -> wasmtime::Result<Located> {
     let (origin, rpaths) = {
         let lib = &cx.data().libs[requester];
         (lib.origin(), lib.info.dylink.runtime_paths.clone())
     };
-    locate_from(cx, name, &origin, &rpaths, new)
+    locate_from(cx, name, &origin, &rpaths, seen)
 }
 
 /// The loaded library `name` refers to for `requester`, if any: by the name
@@ -304,24 +342,18 @@ pub fn find_loaded(data: &Process, name: &str, requester: LibId) -> Option<LibId
     data.by_path.get(&found).copied()
 }
 
-/// A library already loaded under this name or at the same path, or a new
-/// candidate read from the search path.
+/// A library already loaded (or found by this load) under this name or at
+/// the same path, or a new candidate read from the search path.
 fn locate_from(
     cx: &mut StoreContextMut<'_, Process>,
     name: &str,
     origin: &std::path::Path,
     rpaths: &[String],
-    new: &[(String, PathBuf)],
+    seen: &Seen,
 ) -> wasmtime::Result<Located> {
-    let base = cx.data().libs.len();
-    let loaded_by_name = |data: &Process| {
-        data.by_name
-            .get(name)
-            .copied()
-            .or_else(|| new.iter().position(|(n, _)| n == name).map(|k| base + k))
-    };
     let data = cx.data();
-    if let Some(id) = loaded_by_name(data) {
+    let by_name = data.by_name.get(name).or(seen.names.get(name));
+    if let Some(&id) = by_name {
         return Ok(Located::Loaded(id));
     }
     // Where the name leads, before reading anything: the file may be
@@ -332,7 +364,7 @@ fn locate_from(
             .by_path
             .get(&path)
             .copied()
-            .or_else(|| new.iter().position(|(_, p)| *p == path).map(|k| base + k));
+            .or_else(|| seen.paths.get(&path).copied());
         if let Some(id) = same_file {
             return Ok(Located::Loaded(id));
         }
@@ -353,16 +385,12 @@ fn locate_from(
 /// returned.
 fn map(
     cx: &mut StoreContextMut<'_, Process>,
-    new: Vec<(Candidate, Vec<String>)>,
+    new: NewLibs,
     mode: Mode,
 ) -> wasmtime::Result<Vec<LibId>> {
     let mut deferred = Vec::new();
     let base = cx.data().libs.len();
-    let names: Vec<(String, PathBuf)> = new
-        .iter()
-        .map(|(c, _)| (c.name.clone(), c.path.clone()))
-        .collect();
-    for (k, (cand, needed)) in new.into_iter().enumerate() {
+    for (k, (cand, deps)) in new.into_iter().enumerate() {
         let id = base + k;
         let placed = match cand.bases {
             Some((memory_base, table_base)) => Placed {
@@ -382,26 +410,6 @@ fn map(
             heap_block,
         } = placed;
         let syms = exported_symbols(&cand.info, id, memory_base);
-        let deps = needed
-            .iter()
-            .filter_map(|n| {
-                let data = cx.data();
-                data.by_name
-                    .get(n)
-                    .copied()
-                    .or_else(|| {
-                        names
-                            .iter()
-                            .position(|(name, _)| name == n)
-                            .map(|j| base + j)
-                    })
-                    .or_else(|| {
-                        data.libs.iter().position(|l| {
-                            l.alive && l.path.file_name() == std::path::Path::new(n).file_name()
-                        })
-                    })
-            })
-            .collect();
         cx.data_mut().libs.push(Library {
             name: cand.name,
             path: cand.path,
@@ -412,7 +420,6 @@ fn map(
             table_base,
             syms,
             deps,
-            group: Vec::new(),
             refs: 0,
             nodelete: mode.nodelete,
             alive: true,
@@ -423,8 +430,6 @@ fn map(
     let data = cx.data_mut();
     for id in base..data.libs.len() {
         data.index(id);
-        let group = closure(data, id);
-        data.libs[id].group = group;
         for d in data.libs[id].deps.clone() {
             data.libs[d].refs += 1;
         }
@@ -462,37 +467,46 @@ fn place_deferred(
 
 /// `lib` and its dependencies, breadth first.
 fn closure(data: &Process, lib: LibId) -> Vec<LibId> {
-    let mut seen = vec![lib];
+    let mut seen = std::collections::HashSet::from([lib]);
+    let mut out = vec![lib];
     let mut i = 0;
-    while i < seen.len() {
-        for &d in &data.libs[seen[i]].deps {
-            if !seen.contains(&d) {
-                seen.push(d);
+    while i < out.len() {
+        for &d in &data.libs[out[i]].deps {
+            if seen.insert(d) {
+                out.push(d);
             }
         }
         i += 1;
     }
-    seen
+    out
 }
 
 /// Dependencies before dependents (post-order over NEEDED), restricted to
-/// libraries from `first` on.
+/// libraries from `first` on. Iterative: a NEEDED chain as deep as there
+/// are libraries must not be as deep on the host stack.
 fn init_order(data: &Process, root: LibId, first: LibId) -> Vec<LibId> {
-    fn visit(data: &Process, id: LibId, first: LibId, seen: &mut Vec<LibId>, out: &mut Vec<LibId>) {
-        if id < first || seen.contains(&id) {
-            return;
-        }
-        seen.push(id);
-        for &d in &data.libs[id].deps {
-            visit(data, d, first, seen, out);
-        }
-        out.push(id);
-    }
-    let mut seen = Vec::new();
+    let mut seen = vec![false; data.libs.len().saturating_sub(first)];
     let mut out = Vec::new();
-    visit(data, root, first, &mut seen, &mut out);
-    for id in first..data.libs.len() {
-        visit(data, id, first, &mut seen, &mut out);
+    for start in std::iter::once(root).chain(first..data.libs.len()) {
+        if start < first || std::mem::replace(&mut seen[start - first], true) {
+            continue;
+        }
+        // Each entry: a library and how many of its deps were visited.
+        let mut stack = vec![(start, 0)];
+        while let Some((id, next)) = stack.last_mut() {
+            match data.libs[*id].deps.get(*next) {
+                Some(&d) => {
+                    *next += 1;
+                    if d >= first && !std::mem::replace(&mut seen[d - first], true) {
+                        stack.push((d, 0));
+                    }
+                }
+                None => {
+                    out.push(*id);
+                    stack.pop();
+                }
+            }
+        }
     }
     out
 }
@@ -727,6 +741,15 @@ fn bind(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<V
         let ext: Extern = match (&import.kind, import.module.as_str()) {
             (ImportKind::Memory { .. }, _) => cx.data().memory()?.into(),
             (ImportKind::Table { .. }, _) => cx.data().table()?.into(),
+            (ImportKind::Global { ty, mutable }, "GOT.mem" | "GOT.func")
+                if *ty != wasmparser::ValType::I32 || !*mutable =>
+            {
+                wasmtime::bail!(
+                    "{lib_name}: imports {}.{name} as {} {ty}, but a GOT entry is a mutable i32 global",
+                    import.module,
+                    if *mutable { "mutable" } else { "immutable" }
+                )
+            }
             (ImportKind::Global { .. }, "GOT.mem") if name == "__heap_base" && lib == 0 => cx
                 .data()
                 .heap_base

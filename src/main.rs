@@ -54,6 +54,9 @@ struct Cli {
     /// Stop the program after this long (e.g. 10s, 500ms, 2m; plain numbers are seconds); exit status 124.
     #[arg(long = "timeout", value_name = "DURATION", value_parser = parse_duration)]
     timeout: Option<std::time::Duration>,
+    /// Stop the program (as a trap, exit status 134) after it executes this much wasm fuel: a deterministic bound.
+    #[arg(long = "fuel", value_name = "N")]
+    fuel: Option<u64>,
     /// Report on stderr: libs, symbols or bindings, dl, or all, comma-separated (also DLRUN_DEBUG).
     #[arg(long = "trace", value_name = "WHAT")]
     trace: Option<String>,
@@ -347,6 +350,7 @@ fn main() -> ExitCode {
             table_elements: cli.max_table,
             libraries: cli.max_libraries,
             timeout: cli.timeout,
+            fuel: cli.fuel,
         },
     };
     if let Some(func) = &cli.invoke {

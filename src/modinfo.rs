@@ -67,6 +67,19 @@ pub enum ConstAddr {
     Relative(i64),
 }
 
+impl ConstAddr {
+    /// The table slot of a function at this position in the element
+    /// segments of a module whose table base is `table_base`. A position
+    /// past 32 bits wraps as wasm's i32 arithmetic does: such a module fails
+    /// to instantiate, and the slot is never used.
+    pub fn slot(self, table_base: u32) -> u32 {
+        match self {
+            ConstAddr::Relative(p) => table_base.wrapping_add(p as u32),
+            ConstAddr::Absolute(p) => p as u32,
+        }
+    }
+}
+
 /// Everything the loader plans with.
 #[derive(Debug, Clone, Default)]
 pub struct ModuleInfo {
@@ -253,11 +266,19 @@ impl ModuleInfo {
                             }
                         };
                         for (k, f) in funcs.into_iter().enumerate() {
+                            // Such a segment fails to instantiate; until
+                            // then its positions past i64 are not recorded.
                             let pos = match base {
-                                ConstAddr::Absolute(b) => ConstAddr::Absolute(b + k as i64),
-                                ConstAddr::Relative(b) => ConstAddr::Relative(b + k as i64),
+                                ConstAddr::Absolute(b) => {
+                                    b.checked_add(k as i64).map(ConstAddr::Absolute)
+                                }
+                                ConstAddr::Relative(b) => {
+                                    b.checked_add(k as i64).map(ConstAddr::Relative)
+                                }
                             };
-                            info.table_positions.entry(f).or_insert(pos);
+                            if let Some(pos) = pos {
+                                info.table_positions.entry(f).or_insert(pos);
+                            }
                         }
                     }
                 }
@@ -326,8 +347,9 @@ fn eval_const(
     let mut value: i64 = 0;
     for op in expr.get_operators_reader() {
         match op.ok()? {
-            Operator::I32Const { value: v } => value += i64::from(v),
-            Operator::I64Const { value: v } => value += v,
+            // A sum past i64 is no address anything could use.
+            Operator::I32Const { value: v } => value = value.checked_add(i64::from(v))?,
+            Operator::I64Const { value: v } => value = value.checked_add(v)?,
             Operator::GlobalGet { global_index } => {
                 let (_, name) = import_globals.get(global_index as usize)?;
                 if name != base || relative {
@@ -413,6 +435,36 @@ mod tests {
                 .unwrap()
                 .start_calls_ctors
         );
+    }
+
+    #[test]
+    fn constant_expressions_that_overflow_are_not_evaluated() {
+        // Parsing does not validate: an i64 sum past i64::MAX reaches
+        // eval_const, and so does an element offset that far.
+        let bytes = wat::parse_str(
+            r#"(module
+                (import "env" "__table_base" (global $tb i32))
+                (global (export "g") i64
+                  (i64.add (i64.const 0x7fffffffffffffff) (i64.const 0x7fffffffffffffff)))
+                (table 1 funcref)
+                (func $f)
+                (elem (offset (i64.const 0x7fffffffffffffff)) func $f $f))"#,
+        )
+        .unwrap();
+        let info = ModuleInfo::parse_with(&bytes, false).unwrap();
+        assert_eq!(info.global_inits.get(&1), None);
+        assert_eq!(
+            info.table_positions.get(&0),
+            Some(&ConstAddr::Absolute(i64::MAX))
+        );
+    }
+
+    #[test]
+    fn slots_of_positions_past_32_bits_wrap() {
+        assert_eq!(ConstAddr::Relative(3).slot(5), 8);
+        assert_eq!(ConstAddr::Absolute(7).slot(5), 7);
+        assert_eq!(ConstAddr::Relative(i64::MAX).slot(u32::MAX), u32::MAX - 1);
+        assert_eq!(ConstAddr::Absolute(-1).slot(0), u32::MAX);
     }
 
     #[test]

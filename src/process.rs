@@ -10,10 +10,22 @@ use wasmtime::{Func, Global, Instance, Memory, Module, Ref, StoreContextMut, Tab
 
 use crate::compiled::Modules;
 use crate::dlfcn::DlState;
-use crate::modinfo::{ConstAddr, ModuleInfo};
+use crate::modinfo::ModuleInfo;
 use crate::search::SearchPath;
 use crate::symbols::{GlobalScope, LibId, Sym};
 use crate::vfs::Vfs;
+
+/// `slots` as a table size, or an error naming the module at `path` when
+/// it is past `max` (`--max-table`).
+pub fn check_table_size(path: &std::path::Path, slots: u64, max: u32) -> wasmtime::Result<u32> {
+    match u32::try_from(slots) {
+        Ok(n) if n <= max => Ok(n),
+        _ => wasmtime::bail!(
+            "{}: needs a function table of {slots} entries, past the limit of {max} (--max-table)",
+            path.display()
+        ),
+    }
+}
 
 /// The program's arguments and environment as it sees them.
 #[derive(Debug, Clone, Default)]
@@ -38,10 +50,9 @@ pub struct Library {
     pub table_base: u32,
     /// What the library defines, relocated.
     pub syms: HashMap<String, Sym>,
-    /// Libraries named by its NEEDED list, in order.
+    /// Libraries named by its NEEDED list, in order. They and theirs,
+    /// breadth first, are its local lookup scope.
     pub deps: Vec<LibId>,
-    /// Its local lookup scope: the load group it came with, breadth first.
-    pub group: Vec<LibId>,
     /// dlopen reference count (startup libraries never drop to zero).
     pub refs: u32,
     /// Never unloaded (startup libraries, RTLD_NODELETE).
@@ -191,8 +202,8 @@ impl Process {
     }
 
     /// The one symbol resolver: the global scope in load order, then the
-    /// library's own load group (its RTLD_LOCAL scope), then the library
-    /// itself.
+    /// library itself and its dependencies, breadth first (its RTLD_LOCAL
+    /// scope).
     pub fn resolve(&self, lib: LibId, name: &str) -> Option<&Sym> {
         self.resolve_owner(lib, name).map(|(_, sym)| sym)
     }
@@ -205,23 +216,22 @@ impl Process {
                 return Some((d, sym));
             }
         }
-        let own = &self.libs[lib];
-        own.group
-            .iter()
-            .chain(std::iter::once(&lib))
-            .filter(|&&g| self.libs[g].alive)
-            .find_map(|&g| self.libs[g].syms.get(name).map(|s| (g, s)))
+        self.find_breadth_first(lib, |l| {
+            let found = &self.libs[l];
+            found.syms.get(name).filter(|_| found.alive).map(|s| (l, s))
+        })
     }
 
     /// Records that `lib` bound a symbol of `owner`: a dlopened library
-    /// outside `lib`'s own load group then stays loaded as long as `lib`
+    /// outside `lib`'s own dependencies then stays loaded as long as `lib`
     /// does (glibc's relocation dependencies), so no binding ever dangles.
     pub fn depend(&mut self, lib: LibId, owner: LibId) {
-        let l = &self.libs[lib];
         if owner == lib
             || self.libs[owner].nodelete
-            || l.group.contains(&owner)
-            || l.reldeps.contains(&owner)
+            || self.libs[lib].reldeps.contains(&owner)
+            || self
+                .find_breadth_first(lib, |l| (l == owner).then_some(()))
+                .is_some()
         {
             return;
         }
@@ -232,19 +242,24 @@ impl Process {
     /// Looks `name` up in the scope of a dlopen handle: the library and its
     /// dependencies, breadth first (glibc's dlsym on a handle).
     pub fn resolve_in_handle(&self, lib: LibId, name: &str) -> Option<&Sym> {
-        let mut seen = vec![lib];
-        let mut i = 0;
-        while i < seen.len() {
-            let l = seen[i];
-            if let Some(sym) = self.libs[l].syms.get(name) {
+        self.find_breadth_first(lib, |l| self.libs[l].syms.get(name))
+    }
+
+    /// The first answer of `look` over `lib` and its dependencies, breadth
+    /// first. The scope is walked per lookup rather than kept per library:
+    /// kept, a chain of n libraries would hold n^2/2 entries.
+    fn find_breadth_first<T>(&self, lib: LibId, look: impl Fn(LibId) -> Option<T>) -> Option<T> {
+        let mut queue = std::collections::VecDeque::from([lib]);
+        let mut seen = std::collections::HashSet::from([lib]);
+        while let Some(l) = queue.pop_front() {
+            if let Some(sym) = look(l) {
                 return Some(sym);
             }
             for &d in &self.libs[l].deps {
-                if !seen.contains(&d) {
-                    seen.push(d);
+                if seen.insert(d) {
+                    queue.push_back(d);
                 }
             }
-            i += 1;
         }
         None
     }
@@ -365,10 +380,7 @@ pub mod slots {
         }
         let l = &cx.data().libs[lib];
         if let Some(pos) = l.info.table_positions.get(&index) {
-            return Ok(match *pos {
-                ConstAddr::Relative(p) => l.table_base + p as u32,
-                ConstAddr::Absolute(p) => p as u32,
-            });
+            return Ok(pos.slot(l.table_base));
         }
         if let Some(&slot) = cx.data().reserved.get(&(lib, index)) {
             return Ok(slot);
@@ -408,13 +420,11 @@ pub mod slots {
                         pointer,
                         index,
                         ..
-                    } if *owner == lib => l.info.table_positions.get(index).map(|pos| {
-                        let slot = match *pos {
-                            ConstAddr::Relative(p) => l.table_base + p as u32,
-                            ConstAddr::Absolute(p) => p as u32,
-                        };
-                        (pointer.clone(), slot)
-                    }),
+                    } if *owner == lib => l
+                        .info
+                        .table_positions
+                        .get(index)
+                        .map(|pos| (pointer.clone(), pos.slot(l.table_base))),
                     _ => None,
                 })
                 .collect()

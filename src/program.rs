@@ -70,6 +70,7 @@ impl Program {
             .unwrap_or_else(|| config.main.display().to_string());
         let mut engine_config = wasmtime::Config::new();
         engine_config.epoch_interruption(config.limits.timeout.is_some());
+        engine_config.consume_fuel(config.limits.fuel.is_some());
         let engine = Engine::new(&engine_config).map_err(|e| Error::Load(format!("{e:#}")))?;
         let modules = Arc::new(Modules::new(engine, config.cache.clone()));
         let main = Parsed::main(&name, Found { path, bytes })
@@ -159,6 +160,11 @@ impl Program {
         store.limiter(|p| &mut p.limits);
         if limits.timeout.is_some() {
             store.set_epoch_deadline(1);
+        }
+        if let Some(fuel) = limits.fuel {
+            store
+                .set_fuel(fuel)
+                .map_err(|e| Error::Load(format!("{e:#}")))?;
         }
         let mut cx = store.as_context_mut();
         if self.flavour != Flavour::Emscripten {

@@ -148,6 +148,9 @@ impl Session {
         if let Some(lookup) = e.downcast_ref::<unwind::SymbolLookup>() {
             return Error::Lookup(lookup.to_string());
         }
+        if let Some(fault) = e.downcast_ref::<unwind::Fault>() {
+            return Error::Runtime(format!("dlrun: bad pointer: {fault}\n{e:?}"));
+        }
         if let Some(wasmtime::Trap::Interrupt) = e.downcast_ref::<wasmtime::Trap>() {
             return Error::Timeout("the program ran past its --timeout and was stopped".into());
         }

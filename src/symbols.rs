@@ -1,7 +1,7 @@
 //! Symbols: what each library defines (known before it is instantiated) and
 //! the one resolver that decides which definition a name binds to.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::modinfo::{ConstAddr, ExportKind, ModuleInfo, Sig};
 
@@ -109,13 +109,14 @@ pub fn exported_symbols(info: &ModuleInfo, lib: LibId, memory_base: u32) -> Hash
                 let value = match info.global_inits.get(&index) {
                     Some(ConstAddr::Relative(v)) => *v,
                     Some(ConstAddr::Absolute(v)) if info.relocatable => *v,
-                    Some(ConstAddr::Absolute(v)) => *v - i64::from(memory_base),
+                    Some(ConstAddr::Absolute(v)) => v.wrapping_sub(i64::from(memory_base)),
                     None => continue,
                 };
                 if info.dylink.is_tls_export(name) {
                     syms.insert(name.clone(), Sym::Tls(value as u32));
                 } else {
-                    let addr = (i64::from(memory_base) + value) as u32;
+                    // Wrapping, as the module's own i32 arithmetic would.
+                    let addr = i64::from(memory_base).wrapping_add(value) as u32;
                     syms.insert(name.clone(), Sym::Data(addr));
                 }
             }
@@ -178,13 +179,15 @@ fn distance(a: &str, b: &str) -> usize {
 #[derive(Debug, Default)]
 pub struct GlobalScope {
     order: Vec<LibId>,
+    /// The same libraries, to answer membership without a scan.
+    members: HashSet<LibId>,
     index: HashMap<String, LibId>,
 }
 
 impl GlobalScope {
     /// Adds `lib` at the end of the search order.
     pub fn push<'a>(&mut self, lib: LibId, names: impl Iterator<Item = &'a String>) {
-        if self.order.contains(&lib) {
+        if !self.members.insert(lib) {
             return;
         }
         self.order.push(lib);
@@ -196,6 +199,7 @@ impl GlobalScope {
     /// Removes `lib`; names it defined fall to the next library in order.
     pub fn remove(&mut self, lib: LibId, exports_of: impl Fn(LibId) -> Vec<String>) {
         self.order.retain(|l| *l != lib);
+        self.members.remove(&lib);
         self.index.retain(|_, l| *l != lib);
         for &other in &self.order {
             for name in exports_of(other) {
@@ -211,7 +215,7 @@ impl GlobalScope {
 
     /// Whether `lib` is in the global scope.
     pub fn contains(&self, lib: LibId) -> bool {
-        self.order.contains(&lib)
+        self.members.contains(&lib)
     }
 
     /// Libraries in search order.

@@ -23,8 +23,14 @@ pub struct CxxException(pub u32);
 #[error("{}Aborted", if .0.is_empty() { String::new() } else { format!("{}\n", .0) })]
 pub struct Abort(pub String);
 
+/// The program handed the host a pointer outside its memory (or a string
+/// with no end): where a native program would fault, it stops as on a trap.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Fault(pub String);
+
 /// Exit status of a program killed by SIGABRT, as a shell reports it; dlrun
-/// uses it for aborts and traps alike.
+/// uses it for aborts, traps and faults alike.
 pub const ABORT_STATUS: i32 = 134;
 
 /// The exit status a run ends with, if `err` is a normal way to end.

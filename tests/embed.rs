@@ -2,8 +2,10 @@
 //! hand-written modules: calls with checked arguments, host dlopen/dlsym,
 //! guest memory, independent runs of one compiled program.
 
+mod common;
+
+use common::dlrun;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use dlrun::cache::Cache;
 use dlrun::dlfcn::flags::{RTLD_GLOBAL, RTLD_NOW};
@@ -331,20 +333,6 @@ fn a_wasi_program_is_driven_the_same_way() {
         [Val::I32(42)]
     );
     assert_eq!(program.run().unwrap(), 4);
-}
-
-fn dlrun(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_dlrun"))
-        .arg("--no-cache")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]

@@ -183,8 +183,7 @@ pub fn describe(data: &Process, addr: u32) -> Option<AddrInfo> {
             let at = match sym {
                 Sym::Data(a) if in_data => *a,
                 Sym::Func { index, .. } if in_table => match lib.info.table_positions.get(index) {
-                    Some(crate::modinfo::ConstAddr::Relative(p)) => lib.table_base + *p as u32,
-                    Some(crate::modinfo::ConstAddr::Absolute(p)) => *p as u32,
+                    Some(pos) => pos.slot(lib.table_base),
                     None => continue,
                 },
                 _ => continue,

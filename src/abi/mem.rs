@@ -4,12 +4,23 @@
 
 use wasmtime::{AsContext, AsContextMut, Memory};
 
+use crate::unwind::Fault;
+
 /// Most bytes a C string read from the guest may have (a missing terminator
 /// stops here instead of scanning all of memory).
 pub const MAX_CSTR: usize = 64 * 1024;
 
 fn out_of_bounds(what: &str, ptr: u64, len: u64) -> wasmtime::Error {
-    wasmtime::format_err!("{what}: guest pointer {ptr:#x} (+{len}) is out of bounds")
+    wasmtime::Error::new(Fault(format!(
+        "{what}: guest pointer {ptr:#x} (+{len}) is out of bounds"
+    )))
+}
+
+/// The address of the field `offset` bytes into a guest struct at `ptr`;
+/// an error naming `what` when it lies past the 32-bit address space.
+pub fn field(ptr: u32, offset: u32, what: &str) -> wasmtime::Result<u32> {
+    ptr.checked_add(offset)
+        .ok_or_else(|| out_of_bounds(what, ptr.into(), offset.into()))
 }
 
 /// Copies `len` bytes at `ptr`.
@@ -84,10 +95,11 @@ pub fn read_cstr(
         .get(start..)
         .ok_or_else(|| out_of_bounds(what, ptr.into(), 1))?;
     let tail = &tail[..tail.len().min(MAX_CSTR)];
-    let len = tail
-        .iter()
-        .position(|&b| b == 0)
-        .ok_or_else(|| wasmtime::format_err!("{what}: string at {ptr:#x} is not terminated"))?;
+    let len = tail.iter().position(|&b| b == 0).ok_or_else(|| {
+        wasmtime::Error::new(Fault(format!(
+            "{what}: string at {ptr:#x} is not terminated"
+        )))
+    })?;
     Ok(String::from_utf8_lossy(&tail[..len]).into_owned())
 }
 

@@ -76,8 +76,10 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
 /// Loads the library named in the guest's `struct dso` at `handle`.
 fn open(c: &mut Caller<'_, Process>, handle: u32) -> wasmtime::Result<i32> {
     let m = c.data().memory()?;
-    let name = mem::read_cstr(&*c, m, handle + DSO_NAME, "dlopen file name")?;
-    let flags = mem::read_u32(&*c, m, handle + DSO_FLAGS, "dlopen flags")? as i32;
+    let name_at = mem::field(handle, DSO_NAME, "dlopen struct dso")?;
+    let flags_at = mem::field(handle, DSO_FLAGS, "dlopen struct dso")?;
+    let name = mem::read_cstr(&*c, m, name_at, "dlopen file name")?;
+    let flags = mem::read_u32(&*c, m, flags_at, "dlopen flags")? as i32;
     if name == "__main__" {
         c.data_mut().dl.handles.insert(handle, 0);
         return Ok(handle as i32);

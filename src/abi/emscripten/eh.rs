@@ -88,7 +88,7 @@ fn throw(ptr: u32) -> wasmtime::Result<()> {
 fn new_catch_info(cx: Cx, base: u32, adjusted: u32) -> wasmtime::Result<u32> {
     let p = call(cx, "malloc", &[Val::I32(8)], 1)? as u32;
     wr(cx, p, base)?;
-    wr(cx, p + 4, adjusted)?;
+    wr(cx, p.wrapping_add(4), adjusted)?;
     Ok(p)
 }
 
@@ -202,10 +202,10 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
                     "out of memory allocating an exception".into(),
                 )));
             }
-            Ok(p + HEADER as i32)
+            Ok(p.wrapping_add(HEADER as i32))
         }),
         "__cxa_free_exception" => wrap!(|c, ptr| -> wasmtime::Result<()> {
-            call(c, "free", &[Val::I32(ptr - HEADER as i32)], 0).map(|_| ())
+            call(c, "free", &[Val::I32(ptr.wrapping_sub(HEADER as i32))], 0).map(|_| ())
         }),
         "__cxa_throw" => wrap!(|c, ptr, ty, dtor| -> wasmtime::Result<()> {
             let h = ptr as u32 - HEADER;

@@ -34,8 +34,22 @@ pub fn prepare(
     let d = &main.info.dylink;
     let memory_base = GLOBAL_BASE.next_multiple_of(1 << d.mem_align.min(16));
     let table_base = 1u32;
-    let stack_low = (memory_base + d.mem_size).next_multiple_of(16);
-    let stack_high = stack_low + STACK_SIZE;
+    let (stack_low, stack_high) = memory_base
+        .checked_add(d.mem_size)
+        .and_then(|end| end.checked_next_multiple_of(16))
+        .and_then(|low| Some((low, low.checked_add(STACK_SIZE)?)))
+        .ok_or_else(|| {
+            wasmtime::format_err!(
+                "{}: its static data ({} bytes) and stack do not fit in a 32-bit memory",
+                main.path.display(),
+                d.mem_size
+            )
+        })?;
+    let table_size = crate::process::check_table_size(
+        &main.path,
+        u64::from(table_base) + u64::from(d.table_size),
+        cx.data().max_table,
+    )?;
     let (min, max) = match main.memory_import_limits() {
         Some(l) => l,
         None => (256, None),
@@ -63,7 +77,7 @@ pub fn prepare(
     })?;
     let table = Table::new(
         &mut *cx,
-        TableType::new(RefType::FUNCREF, table_base + d.table_size, None),
+        TableType::new(RefType::FUNCREF, table_size, None),
         wasmtime::Ref::Func(None),
     )?;
     let i32_var = GlobalType::new(ValType::I32, Mutability::Var);
@@ -164,10 +178,9 @@ pub fn allocate(
             .heap_base
             .ok_or_else(|| wasmtime::format_err!("no heap to allocate from"))?;
         let cur = crate::abi::as_i32(&heap.get(&mut *cx), "__heap_base")? as u32;
-        let base = cur.next_multiple_of(align);
-        let end = base
-            .checked_add(size)
-            .map(|e| e.next_multiple_of(16))
+        let (base, end) = cur
+            .checked_next_multiple_of(align)
+            .and_then(|base| Some((base, base.checked_add(size)?.checked_next_multiple_of(16)?)))
             .ok_or_else(|| wasmtime::format_err!("{size} bytes do not fit in a 32-bit memory"))?;
         ensure_memory(cx, end)?;
         heap.set(&mut *cx, Val::I32(end as i32))?;
