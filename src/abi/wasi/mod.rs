@@ -39,14 +39,26 @@ pub fn adopt(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()> {
     Ok(())
 }
 
-/// Runs the program: `_start` (which runs main's constructors, `main` and
-/// `exit`), or `main` itself for modules built without an entry point.
+/// Runs the program: `_start` (which runs `main`, and `exit` when it
+/// returns non-zero), or `main` itself for modules built without an entry
+/// point. When the loader ran main's constructors, wasm-ld left the
+/// destructors (atexit handlers, stdio flush) to it too: they run after a
+/// `_start` that returns.
 pub fn call_start(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<i32> {
-    if let Some(start) = Process::export_func(cx, 0, "_start") {
-        start.call(&mut *cx, &[], &mut [])?;
-        return Ok(0);
+    let Some(start) = Process::export_func(cx, 0, "_start") else {
+        return super::emscripten::call_main(cx);
+    };
+    start.call(&mut *cx, &[], &mut [])?;
+    if !runs_own_ctors(cx.data(), 0) && Process::export_func(cx, 0, "__wasm_call_ctors").is_some() {
+        if let Some(dtors) = Process::export_func(cx, 0, "__wasm_call_dtors") {
+            dtors.call(&mut *cx, &[], &mut [])?;
+        } else if let Some(exit) = Process::export_func(cx, 0, "exit") {
+            // Built without the destructors exported: libc's exit runs
+            // the same handlers, then ends the program with status 0.
+            exit.call(&mut *cx, &[wasmtime::Val::I32(0)], &mut [])?;
+        }
     }
-    super::emscripten::call_main(cx)
+    Ok(0)
 }
 
 /// Whether the main module runs its own constructors (its `_start` calls
