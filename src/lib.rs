@@ -13,6 +13,7 @@ pub mod cache;
 pub mod compiled;
 pub mod dlfcn;
 pub mod dylink;
+pub mod finalize;
 pub mod freelist;
 pub mod inspect;
 pub mod loader;

@@ -15,6 +15,7 @@ use wasmtime::{
 use crate::abi;
 use crate::abi::emscripten as host;
 use crate::compiled::{Compiled, Modules};
+use crate::finalize;
 use crate::modinfo::{ExportKind, ImportKind, ModuleInfo, Sig};
 use crate::plt;
 use crate::process::{Library, Process, StandIn, slots};
@@ -779,6 +780,9 @@ fn bind(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<V
                 match func_import(cx, lib, module, name, sig)
                     .map_err(|e| e.context(format!("{lib_name}: binding {module}.{name}")))?
                 {
+                    Binding::Now(f) if lib != 0 => {
+                        finalize::hook(cx, lib, name, f)?.unwrap_or(f).into()
+                    }
                     Binding::Now(f) => f.into(),
                     Binding::Later { lib: d, export } => {
                         later.push((out.len(), sig.clone(), d, export));
@@ -1138,6 +1142,9 @@ pub fn unload(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Re
             }
         }
     }
+    for &l in &gone {
+        finalize::run_for(cx, l)?;
+    }
     for l in gone {
         release(cx, l)?;
     }
@@ -1216,6 +1223,7 @@ fn forget(cx: &mut StoreContextMut<'_, Process>, first: LibId) {
         }
     }
     for id in first..last {
+        finalize::discard(cx.data_mut(), id);
         // The load already failed with the error that matters; a library
         // whose space cannot be given back just keeps it.
         let _ = release(cx, id);

@@ -131,6 +131,8 @@ pub struct Process {
     pub limits: wasmtime::StoreLimits,
     /// Table entries unloaded libraries gave back.
     pub free_table: crate::freelist::FreeList,
+    /// Exit handlers libraries registered, to run when they are unloaded.
+    pub exit_handlers: crate::finalize::ExitHandlers,
     /// Interrupts the program once `--timeout` passes; dropped with it.
     pub deadline: Option<crate::program::Timer>,
     /// Most entries the table may hold (also in `limits`, named in errors).
@@ -175,6 +177,7 @@ impl Process {
             limits: Default::default(),
             free_table: Default::default(),
             deadline: None,
+            exit_handlers: Default::default(),
             max_table: u32::MAX,
             max_libraries: usize::MAX,
             preload: Vec::new(),
