@@ -73,12 +73,12 @@ fn open_untraced(
             loader::promote(data, id);
         }
         data.libs[id].nodelete |= mode.nodelete;
-        data.libs[id].refs += 1;
+        data.libs[id].opens += 1;
         return Ok(id);
     }
     let id = loader::load(cx, Root::Name { name, requester }, mode).map_err(|e| one_line(&e))?;
     let data = cx.data_mut();
-    data.libs[id].refs += 1;
+    data.libs[id].opens += 1;
     data.libs[id].nodelete |= mode.nodelete;
     Ok(id)
 }
@@ -159,12 +159,12 @@ pub fn close(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> Result<(), St
         .get_mut(lib)
         .filter(|l| l.alive)
         .ok_or_else(|| "invalid handle".to_string())?;
-    if l.refs == 0 {
+    if l.opens == 0 {
         return Ok(());
     }
-    l.refs -= 1;
-    if l.refs == 0 && !l.nodelete {
-        loader::unload(cx, lib).map_err(|e| format!("unloading: {e:#}"))?;
+    l.opens -= 1;
+    if l.opens == 0 && !l.nodelete {
+        loader::collect(cx).map_err(|e| format!("unloading: {e:#}"))?;
     }
     Ok(())
 }

@@ -421,7 +421,7 @@ fn map(
             table_base,
             syms,
             deps,
-            refs: 0,
+            opens: 0,
             nodelete: mode.nodelete,
             alive: true,
             heap_block,
@@ -431,9 +431,6 @@ fn map(
     let data = cx.data_mut();
     for id in base..data.libs.len() {
         data.index(id);
-        for d in data.libs[id].deps.clone() {
-            data.libs[d].refs += 1;
-        }
     }
     if mode.global {
         for id in base..data.libs.len() {
@@ -1118,37 +1115,68 @@ pub fn promote(data: &mut Process, root: LibId) {
     }
 }
 
-/// Takes `lib` out of the process: its symbols leave every scope,
-/// dependencies nothing else holds follow it, and their memory and table
-/// entries go back to be reused.
-pub fn unload(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<()> {
-    let mut gone = Vec::new();
-    let mut next = vec![lib];
+/// Unloads every library nothing holds any more, as glibc's dlclose does:
+/// a library stays while a dlopen handle on it is open, it is NODELETE (or
+/// a startup library), or a library that stays needs it or bound one of
+/// its symbols. What is left, cycles included, goes: destructors first,
+/// dependents before their dependencies, then symbols leave every scope
+/// and memory and table entries go back to be reused.
+pub fn collect(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()> {
+    let gone = unreachable_libraries(cx.data());
+    for &l in &gone {
+        finalize::run_for(cx, l)?;
+    }
     let data = cx.data_mut();
-    while let Some(l) = next.pop() {
-        if !data.libs[l].alive {
-            continue;
-        }
+    for &l in &gone {
         data.libs[l].alive = false;
         data.unindex(l);
         remove_from_scope(data, l);
         data.dl.handles.retain(|_, h| *h != l);
-        gone.push(l);
-        for d in data.libs[l].holds() {
-            let dep = &mut data.libs[d];
-            dep.refs = dep.refs.saturating_sub(1);
-            if dep.alive && dep.refs == 0 && !dep.nodelete {
-                next.push(d);
-            }
-        }
-    }
-    for &l in &gone {
-        finalize::run_for(cx, l)?;
     }
     for l in gone {
         release(cx, l)?;
     }
     Ok(())
+}
+
+/// The alive libraries no root reaches, dependents before dependencies.
+fn unreachable_libraries(data: &Process) -> Vec<LibId> {
+    let libs = &data.libs;
+    let mut kept = vec![false; libs.len()];
+    let mut work: Vec<LibId> = (0..libs.len())
+        .filter(|&l| libs[l].alive && (libs[l].nodelete || libs[l].opens > 0))
+        .collect();
+    while let Some(l) = work.pop() {
+        if !std::mem::replace(&mut kept[l], true) {
+            work.extend(libs[l].holds());
+        }
+    }
+    let gone = |l: LibId| libs[l].alive && !kept[l];
+    // Reverse post-order of a depth-first walk over the dependencies.
+    let mut order = Vec::new();
+    let mut visited = vec![false; libs.len()];
+    for start in (0..libs.len()).filter(|&l| gone(l)) {
+        let mut stack = vec![(start, false)];
+        while let Some((l, done)) = stack.pop() {
+            if done {
+                order.push(l);
+                continue;
+            }
+            if std::mem::replace(&mut visited[l], true) {
+                continue;
+            }
+            stack.push((l, true));
+            stack.extend(
+                libs[l]
+                    .holds()
+                    .into_iter()
+                    .filter(|&d| gone(d))
+                    .map(|d| (d, false)),
+            );
+        }
+    }
+    order.reverse();
+    order
 }
 
 /// Gives back what a library that left took: its table entries (its own
@@ -1215,11 +1243,6 @@ fn forget(cx: &mut StoreContextMut<'_, Process>, first: LibId) {
         data.unindex(id);
         if data.global.contains(id) {
             remove_from_scope(data, id);
-        }
-        for d in data.libs[id].holds() {
-            if d < first {
-                data.libs[d].refs = data.libs[d].refs.saturating_sub(1);
-            }
         }
     }
     for id in first..last {

@@ -53,8 +53,9 @@ pub struct Library {
     /// Libraries named by its NEEDED list, in order. They and theirs,
     /// breadth first, are its local lookup scope.
     pub deps: Vec<LibId>,
-    /// dlopen reference count (startup libraries never drop to zero).
-    pub refs: u32,
+    /// dlopen handles open on it (what dlclose counts down; dependencies
+    /// are kept by being reachable, see `loader::collect`).
+    pub opens: u32,
     /// Never unloaded (startup libraries, RTLD_NODELETE).
     pub nodelete: bool,
     /// Cleared when unloaded; its id is never reused.
@@ -239,7 +240,6 @@ impl Process {
             return;
         }
         self.libs[lib].reldeps.push(owner);
-        self.libs[owner].refs += 1;
     }
 
     /// Looks `name` up in the scope of a dlopen handle: the library and its
