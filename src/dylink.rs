@@ -80,10 +80,10 @@ pub fn parse(bytes: &[u8]) -> Result<DylinkInfo, DylinkError> {
             section: "module",
             reason: e.to_string(),
         })?;
-        if let Payload::CustomSection(reader) = payload {
-            if let Some(info) = from_custom(&reader) {
-                return info;
-            }
+        if let Payload::CustomSection(reader) = payload
+            && let Some(info) = from_custom(&reader)
+        {
+            return info;
         }
     }
     Err(DylinkError::Missing)

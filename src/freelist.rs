@@ -38,12 +38,12 @@ impl FreeList {
             return;
         }
         let (mut start, mut end) = (start, start + n);
-        if let Some((&s, &len)) = self.runs.range(..=start).next_back() {
-            if s + len >= start {
-                start = s;
-                end = end.max(s + len);
-                self.runs.remove(&s);
-            }
+        if let Some((&s, &len)) = self.runs.range(..=start).next_back()
+            && s + len >= start
+        {
+            start = s;
+            end = end.max(s + len);
+            self.runs.remove(&s);
         }
         while let Some((&s, &len)) = self.runs.range(start..=end).next() {
             end = end.max(s + len);

@@ -1071,15 +1071,14 @@ fn late_bound(
                     pointer,
                     ..
                 }) = resolve_for(&mut caller.as_context_mut(), lib, &name)
+                    && let Some(inst) = caller.data().libs[d].instance
                 {
-                    if let Some(inst) = caller.data().libs[d].instance {
-                        for e in [export, pointer] {
-                            if let Some(f) = inst.get_func(&mut caller, &e) {
-                                if FuncType::eq(&f.ty(&caller), &sig_ty) {
-                                    found = Some(f);
-                                    break;
-                                }
-                            }
+                    for e in [export, pointer] {
+                        if let Some(f) = inst.get_func(&mut caller, &e)
+                            && FuncType::eq(&f.ty(&caller), &sig_ty)
+                        {
+                            found = Some(f);
+                            break;
                         }
                     }
                 }
@@ -1194,10 +1193,10 @@ fn release(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Resul
     let mut funcs = std::collections::HashSet::new();
     if let Some(instance) = instance {
         for (name, kind) in &info.exports {
-            if let ExportKind::Func(_) = kind {
-                if let Some(f) = instance.get_func(&mut *cx, name) {
-                    funcs.insert(f.to_raw(&mut *cx) as usize);
-                }
+            if let ExportKind::Func(_) = kind
+                && let Some(f) = instance.get_func(&mut *cx, name)
+            {
+                funcs.insert(f.to_raw(&mut *cx) as usize);
             }
         }
     }

@@ -132,10 +132,8 @@ impl ModuleInfo {
         let mut next_body = 0u32;
         for payload in Parser::new(0).parse_all(bytes) {
             match payload.map_err(malformed)? {
-                Payload::CustomSection(reader) => {
-                    if dylink.is_none() {
-                        dylink = dylink::from_custom(&reader);
-                    }
+                Payload::CustomSection(reader) if dylink.is_none() => {
+                    dylink = dylink::from_custom(&reader);
                 }
                 Payload::TypeSection(reader) => {
                     for ty in reader.into_iter_err_on_gc_types() {

@@ -215,10 +215,10 @@ impl Process {
     /// [`Process::resolve`], also saying which library the definition
     /// belongs to.
     pub fn resolve_owner(&self, lib: LibId, name: &str) -> Option<(LibId, &Sym)> {
-        if let Some(d) = self.global.find(name) {
-            if let Some(sym) = self.libs[d].syms.get(name) {
-                return Some((d, sym));
-            }
+        if let Some(d) = self.global.find(name)
+            && let Some(sym) = self.libs[d].syms.get(name)
+        {
+            return Some((d, sym));
         }
         self.find_breadth_first(lib, |l| {
             let found = &self.libs[l];

@@ -98,11 +98,11 @@ fn dec_ref(cx: Cx, exc: u32) -> wasmtime::Result<()> {
     wr(cx, h, prev.wrapping_sub(1))?;
     if prev == 1 && rd8(cx, h + 13)? == 0 {
         let dtor = rd(cx, h + 8)?;
-        if dtor != 0 {
-            if let Ok(f) = Process::func_at(&mut *cx, dtor, "exception destructor") {
-                let mut out = vec![Val::I32(0); f.ty(&*cx).results().len()];
-                f.call(&mut *cx, &[Val::I32(exc as i32)], &mut out)?;
-            }
+        if dtor != 0
+            && let Ok(f) = Process::func_at(&mut *cx, dtor, "exception destructor")
+        {
+            let mut out = vec![Val::I32(0); f.ty(&*cx).results().len()];
+            f.call(&mut *cx, &[Val::I32(exc as i32)], &mut out)?;
         }
         call(cx, "free", &[Val::I32(h as i32)], 0)?;
     }
