@@ -24,8 +24,8 @@ struct Cli {
     /// Grant the program a host directory, optionally under another guest path (HOST[::GUEST]).
     #[arg(long = "dir", value_name = "HOSTDIR[::GUESTDIR]")]
     dirs: Vec<String>,
-    /// Set an environment variable for the program.
-    #[arg(long = "env", value_name = "KEY=VALUE")]
+    /// Set an environment variable for the program; KEY alone passes on dlrun's own value (as wasmtime does).
+    #[arg(long = "env", value_name = "KEY[=VALUE]")]
     env: Vec<String>,
     /// Add a directory to the library search path.
     #[arg(short = 'L', value_name = "DIR")]
@@ -294,10 +294,16 @@ fn main() -> ExitCode {
         _ => {}
     }
     let cli = Cli::parse_from(args);
+    let mut env = Vec::new();
     for e in &cli.env {
-        if !e.contains('=') {
-            eprintln!("dlrun: --env {e}: expected KEY=VALUE");
+        if e.is_empty() || e.starts_with('=') {
+            eprintln!("dlrun: --env '{e}': expected KEY=VALUE or KEY");
             return ExitCode::from(2);
+        }
+        if e.contains('=') {
+            env.push(e.clone());
+        } else if let Ok(value) = std::env::var(e) {
+            env.push(format!("{e}={value}"));
         }
     }
     let mut dirs = Vec::new();
@@ -325,7 +331,7 @@ fn main() -> ExitCode {
     let config = dlrun::RunConfig {
         main: cli.main,
         args: cli.args,
-        env: cli.env,
+        env,
         lib_dirs: cli
             .lib_dirs
             .into_iter()

@@ -512,7 +512,7 @@ fn bad_options_name_the_option_and_exit_2() {
     seven_program(&dir);
     std::fs::create_dir_all(dir.join("d")).unwrap();
     for (args, needle) in [
-        (&["--env", "NOEQUALS", "main.wasm"][..], "KEY=VALUE"),
+        (&["--env", "=x", "main.wasm"][..], "KEY=VALUE"),
         (&["--trace", "bogus", "main.wasm"][..], "bogus"),
         (&["--max-memory", "5X", "main.wasm"][..], "unknown unit"),
         (&["--max-table", "lots", "main.wasm"][..], "--max-table"),
@@ -551,4 +551,31 @@ fn timeout_cuts_a_long_sleep_short() {
     let (status, _, err) = dlrun(&dir, &["--timeout", "300ms", "main.wasm"]);
     assert_eq!(status, 124, "{err}");
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
+
+#[test]
+fn env_without_a_value_passes_on_dlruns_own() {
+    let dir = workdir("envinherit");
+    // Exits with the number of environment variables the program has.
+    let count = wasi_main_wat(
+        r#"(import "wasi_snapshot_preview1" "environ_sizes_get" (func $sizes (param i32 i32) (result i32)))"#,
+        "",
+        "(drop (call $sizes (i32.const 0) (i32.const 4))) (call $exit (i32.load (i32.const 0)))",
+    );
+    write_wat(&dir, "main.wasm", &count);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dlrun"))
+        .args([
+            "--no-cache",
+            "--env",
+            "DLRUN_INHERITED",
+            "--env",
+            "DLRUN_NOT_SET_ANYWHERE",
+        ])
+        .args(["--env", "B=2", "main.wasm"])
+        .current_dir(&dir)
+        .env("DLRUN_INHERITED", "yes")
+        .env_remove("DLRUN_NOT_SET_ANYWHERE")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
 }
