@@ -284,7 +284,11 @@ fn walk(
     out: &mut Vec<Needed>,
 ) {
     for name in &info.dylink.needed {
-        let searched = search.dirs(origin, &info.dylink.runtime_paths);
+        let searched = search.dirs(
+            origin,
+            &info.dylink.runtime_paths,
+            &crate::vfs::Vfs::default(),
+        );
         match search.find(
             name,
             origin,

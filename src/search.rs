@@ -62,8 +62,10 @@ impl SearchPath {
     /// Directories searched for `name` when requested by a module living in
     /// `origin` with the given RUNTIME_PATH entries, in order: `-L`,
     /// `LD_LIBRARY_PATH`, RUNTIME_PATH (with `$ORIGIN`), the main module's
-    /// directory.
-    pub fn dirs(&self, origin: &Path, runtime_paths: &[String]) -> Vec<PathBuf> {
+    /// directory. RUNTIME_PATH entries come from untrusted modules: only
+    /// those inside a directory the user gave (the others here, or a
+    /// `--dir` grant of `fs`) are searched.
+    pub fn dirs(&self, origin: &Path, runtime_paths: &[String], fs: &Vfs) -> Vec<PathBuf> {
         let mut dirs: Vec<PathBuf> = Vec::new();
         let mut add = |d: PathBuf| {
             if !dirs.contains(&d) {
@@ -77,10 +79,28 @@ impl SearchPath {
             let expanded = rpath
                 .replace("${ORIGIN}", &origin)
                 .replace("$ORIGIN", &origin);
-            add(PathBuf::from(expanded));
+            let dir = PathBuf::from(expanded);
+            if self.granted(&dir, fs) {
+                add(dir);
+            }
         }
         add(self.main_dir.clone());
         dirs
+    }
+
+    /// Whether `dir` lies inside a library directory the user gave, the main
+    /// module's, or a `--dir` grant.
+    fn granted(&self, dir: &Path, fs: &Vfs) -> bool {
+        let Ok(dir) = std::fs::canonicalize(dir) else {
+            return false;
+        };
+        self.cli_dirs
+            .iter()
+            .chain(&self.ld_library_path)
+            .chain(std::iter::once(&self.main_dir))
+            .filter_map(|d| std::fs::canonicalize(d).ok())
+            .any(|d| dir.starts_with(d))
+            || fs.grants_host_path(&dir)
     }
 
     /// Finds and reads library `name` for a module in `origin`. A name with a
@@ -112,7 +132,7 @@ impl SearchPath {
         if name.is_empty() {
             return Err(not_found("nothing: empty name".into()));
         }
-        let dirs = self.dirs(origin, runtime_paths);
+        let dirs = self.dirs(origin, runtime_paths, fs);
         let searched = dirs
             .iter()
             .map(|d| d.display().to_string())
@@ -231,17 +251,39 @@ mod tests {
 
     #[test]
     fn order_is_cli_then_env_then_runtime_path_then_main_dir() {
+        let top = tempdir("order");
+        for d in ["l", "e", "m", "m/sub", "m/abs", "granted"] {
+            std::fs::create_dir_all(top.join(d)).unwrap();
+        }
         let sp = SearchPath {
-            cli_dirs: vec!["/l".into()],
-            ld_library_path: vec!["/e".into()],
-            main_dir: "/m".into(),
+            cli_dirs: vec![top.join("l")],
+            ld_library_path: vec![top.join("e")],
+            main_dir: top.join("m"),
         };
-        let dirs = sp.dirs(Path::new("/o"), &["$ORIGIN/sub".into(), "/abs".into()]);
-        let want: Vec<PathBuf> = ["/l", "/e", "/o/sub", "/abs", "/m"]
+        let fs = Vfs::new(&[crate::vfs::Preopen::parse(&format!(
+            "{}::/g",
+            top.join("granted").display()
+        ))
+        .unwrap()])
+        .unwrap();
+        let abs = top.join("m/abs").display().to_string();
+        let granted = top.join("granted").display().to_string();
+        let rpaths = [
+            "$ORIGIN/sub".to_string(),
+            abs,
+            "$ORIGIN/..".to_string(),
+            "/etc".to_string(),
+            granted,
+        ];
+        let dirs = sp.dirs(&top.join("m"), &rpaths, &fs);
+        let want: Vec<PathBuf> = ["l", "e", "m/sub", "m/abs", "granted", "m"]
             .iter()
-            .map(PathBuf::from)
+            .map(|d| top.join(d))
             .collect();
-        assert_eq!(dirs, want);
+        assert_eq!(
+            dirs, want,
+            "runtime paths outside what the user gave are skipped"
+        );
     }
 
     #[test]

@@ -825,6 +825,11 @@ impl Vfs {
         }
     }
 
+    /// Whether host path `path` (canonical) lies inside a granted directory.
+    pub fn grants_host_path(&self, path: &std::path::Path) -> bool {
+        self.mounts.iter().any(|m| path.starts_with(&m.host))
+    }
+
     /// The grant holding guest path `path` (resolved against the working
     /// directory): its directory, its host path and the path inside it.
     /// None when no `--dir` grant holds the path.

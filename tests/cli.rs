@@ -579,3 +579,56 @@ fn env_without_a_value_passes_on_dlruns_own() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{out:?}");
 }
+
+/// main.wasm needing libmid.so (in `dir`), which needs libseven.so and
+/// carries RUNTIME_PATH `rpath`; libseven.so is written to `seven_dir`.
+fn runtime_path_program(dir: &Path, rpath: &str, seven_dir: &Path) {
+    write_wat(
+        dir,
+        "main.wasm",
+        &main_wat(
+            &["libmid.so"],
+            r#"(import "env" "mid" (func $mid (result i32)))"#,
+            "call $mid",
+        ),
+    );
+    let mid = side_wat(
+        r#"(import "env" "seven" (func $seven (result i32)))"#,
+        r#"(func (export "mid") (result i32) call $seven)"#,
+    )
+    .replace(
+        "(mem-info (memory 4 2))",
+        &format!(r#"(mem-info (memory 4 2)) (needed "libseven.so") (runtime-path "{rpath}")"#),
+    );
+    write_wat(dir, "libmid.so", &mid);
+    std::fs::create_dir_all(seven_dir).unwrap();
+    write_wat(
+        seven_dir,
+        "libseven.so",
+        &side_wat("", r#"(func (export "seven") (result i32) i32.const 7)"#),
+    );
+}
+
+#[test]
+fn runtime_path_with_origin_finds_needed_libraries() {
+    let dir = workdir("rpath");
+    runtime_path_program(&dir, "$ORIGIN/sub", &dir.join("sub"));
+    let (status, _, err) = dlrun(&dir, &["main.wasm"]);
+    assert_eq!(status, 7, "{err}");
+}
+
+#[test]
+fn runtime_paths_outside_what_the_user_gave_are_not_searched() {
+    let dir = workdir("rpath-out");
+    let outside = workdir("rpath-outside");
+    runtime_path_program(&dir, &outside.display().to_string(), &outside);
+    let (status, _, err) = dlrun(&dir, &["main.wasm"]);
+    assert_eq!(status, 1);
+    assert!(
+        err.contains("libseven.so") && err.contains("not found"),
+        "{err}"
+    );
+    let granted = format!("{}", outside.display());
+    let (status, _, err) = dlrun(&dir, &["-L", &granted, "main.wasm"]);
+    assert_eq!(status, 7, "{err}");
+}
