@@ -156,6 +156,7 @@ impl Program {
         process.deadline = limits
             .timeout
             .map(|t| Timer::start(self.modules.engine(), t));
+        process.fs.deadline = process.deadline.as_ref().map(|t| t.expires());
         let mut store = Store::new(self.modules.engine(), process);
         store.limiter(|p| &mut p.limits);
         if limits.timeout.is_some() {

@@ -58,6 +58,7 @@ impl Errno {
     pub const FAULT: Errno = Errno(21);
     pub const FBIG: Errno = Errno(22);
     pub const ILSEQ: Errno = Errno(25);
+    pub const INTR: Errno = Errno(27);
     pub const INVAL: Errno = Errno(28);
     pub const IO: Errno = Errno(29);
     pub const ISDIR: Errno = Errno(31);
@@ -717,6 +718,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// The guest file system: mounts, working directory and descriptors.
 pub struct Vfs {
+    /// When the program's time is up (`--timeout`): a read of stdin waits
+    /// no longer.
+    pub deadline: Option<std::time::Instant>,
     mounts: Vec<Mount>,
     cwd: String,
     fds: Vec<Option<Slot>>,
@@ -728,6 +732,7 @@ impl Default for Vfs {
     /// No directories granted; fds 0-2 are the host's stdio.
     fn default() -> Vfs {
         let mut v = Vfs {
+            deadline: None,
             mounts: Vec::new(),
             cwd: "/".to_string(),
             fds: Vec::new(),
@@ -821,6 +826,34 @@ impl Vfs {
         } else {
             Loc::Absent {
                 in_virtual: self.is_mount_ancestor(parent(abs)),
+            }
+        }
+    }
+
+    /// Waits until stdin has input, or fails with EINTR once the deadline
+    /// passes (the program is then stopped as soon as its code runs again).
+    fn wait_for_stdin(&self) -> Result<()> {
+        let Some(deadline) = self.deadline else {
+            return Ok(());
+        };
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Err(Errno::INTR);
+            }
+            let mut pfd = libc::pollfd {
+                fd: 0,
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            let ms = left.as_millis().clamp(1, i32::MAX as u128) as i32;
+            // SAFETY: one valid pollfd, for the duration of the call.
+            let ready = unsafe { libc::poll(&mut pfd, 1, ms) };
+            if ready > 0 {
+                return Ok(());
+            }
+            if ready < 0 && io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+                return Ok(());
             }
         }
     }
@@ -1344,7 +1377,10 @@ impl Vfs {
         }
         let pos = of.pos;
         let n = match &of.node {
-            Node::Stdio(Stdio::In) => std::io::stdin().lock().read(buf)?,
+            Node::Stdio(Stdio::In) => {
+                self.wait_for_stdin()?;
+                std::io::stdin().lock().read(buf)?
+            }
             Node::Stdio(_) => return Err(Errno::BADF),
             Node::Dir { .. } => return Err(Errno::ISDIR),
             Node::File(file) => {

@@ -632,3 +632,27 @@ fn runtime_paths_outside_what_the_user_gave_are_not_searched() {
     let (status, _, err) = dlrun(&dir, &["-L", &granted, "main.wasm"]);
     assert_eq!(status, 7, "{err}");
 }
+
+#[test]
+fn timeout_ends_a_program_waiting_for_stdin() {
+    let dir = workdir("stdintimeout");
+    // Reads stdin (fd 0) until it gets something, retrying on errors.
+    let reader = wasi_main_wat(
+        r#"(import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))"#,
+        r#"(data (i32.const 16) "\40\00\00\00\10\00\00\00")"#,
+        "(loop $again (br_if $again (i32.ne (call $read (i32.const 0) (i32.const 16) (i32.const 1) (i32.const 8)) (i32.const 0))))",
+    );
+    write_wat(&dir, "main.wasm", &reader);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dlrun"))
+        .args(["--no-cache", "--timeout", "300ms", "main.wasm"])
+        .current_dir(&dir)
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Keep stdin open and silent: the read would wait forever.
+    let _stdin = child.stdin.take();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(124), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--timeout"));
+}
