@@ -463,22 +463,6 @@ fn place_deferred(
     Ok(())
 }
 
-/// `lib` and its dependencies, breadth first.
-fn closure(data: &Process, lib: LibId) -> Vec<LibId> {
-    let mut seen = std::collections::HashSet::from([lib]);
-    let mut out = vec![lib];
-    let mut i = 0;
-    while i < out.len() {
-        for &d in &data.libs[out[i]].deps {
-            if seen.insert(d) {
-                out.push(d);
-            }
-        }
-        i += 1;
-    }
-    out
-}
-
 /// Dependencies before dependents (post-order over NEEDED), restricted to
 /// libraries from `first` on. Iterative: a NEEDED chain as deep as there
 /// are libraries must not be as deep on the host stack.
@@ -1106,7 +1090,12 @@ fn late_bound(
 /// Makes `root` and its dependencies globally visible (RTLD_GLOBAL, also
 /// when reopening a library first opened RTLD_LOCAL).
 pub fn promote(data: &mut Process, root: LibId) {
-    for id in closure(data, root) {
+    let mut scope = Vec::new();
+    data.find_breadth_first(root, |l| {
+        scope.push(l);
+        None::<()>
+    });
+    for id in scope {
         if data.libs[id].alive && !data.global.contains(id) {
             let names: Vec<String> = data.libs[id].syms.keys().cloned().collect();
             data.global.push(id, names.iter());

@@ -251,7 +251,11 @@ impl Process {
     /// The first answer of `look` over `lib` and its dependencies, breadth
     /// first. The scope is walked per lookup rather than kept per library:
     /// kept, a chain of n libraries would hold n^2/2 entries.
-    fn find_breadth_first<T>(&self, lib: LibId, look: impl Fn(LibId) -> Option<T>) -> Option<T> {
+    pub fn find_breadth_first<T>(
+        &self,
+        lib: LibId,
+        mut look: impl FnMut(LibId) -> Option<T>,
+    ) -> Option<T> {
         let mut queue = std::collections::VecDeque::from([lib]);
         let mut seen = std::collections::HashSet::from([lib]);
         while let Some(l) = queue.pop_front() {
