@@ -13,10 +13,15 @@ use crate::symbols::{LibId, Sym};
 
 /// musl/glibc mode bits, as the guest passes them.
 pub mod flags {
+    /// Bind functions when first called.
     pub const RTLD_LAZY: i32 = 1;
+    /// Resolve every strong symbol at dlopen time.
     pub const RTLD_NOW: i32 = 2;
+    /// Only return a handle if the library is already loaded.
     pub const RTLD_NOLOAD: i32 = 4;
+    /// Make the library's symbols visible to every later lookup.
     pub const RTLD_GLOBAL: i32 = 256;
+    /// Never unload the library, even after the last dlclose.
     pub const RTLD_NODELETE: i32 = 4096;
 }
 

@@ -65,7 +65,9 @@ pub enum DylinkError {
     /// The section exists but is malformed.
     #[error("malformed {section} section: {reason}")]
     Malformed {
+        /// Which section (`dylink.0` or `dylink`).
         section: &'static str,
+        /// What is wrong with it.
         reason: String,
     },
 }

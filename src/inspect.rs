@@ -12,11 +12,17 @@ use crate::search::SearchPath;
 /// A JSON value, enough for these reports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Json {
+    /// A JSON number (integers only).
     Num(i64),
+    /// A JSON string.
     Str(String),
+    /// A JSON boolean.
     Bool(bool),
+    /// JSON `null`.
     Null,
+    /// A JSON array.
     List(Vec<Json>),
+    /// A JSON object, fields in order.
     Obj(Vec<(String, Json)>),
 }
 
@@ -257,7 +263,9 @@ fn item_text(v: &Json) -> String {
 /// One line of the `ldd` tree.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Needed {
+    /// Nesting level in the tree (direct NEEDED entries are 1).
     pub depth: usize,
+    /// The name as the NEEDED entry gives it.
     pub name: String,
     /// Where it resolves, or `None` when not found.
     pub path: Option<PathBuf>,

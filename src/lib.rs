@@ -8,6 +8,8 @@
 //! program's functions ([`Val`] arguments), dlopens libraries and reads its
 //! memory. [`run`] does it all for a program run once.
 
+#![warn(missing_docs)]
+
 pub mod abi;
 pub mod cache;
 pub mod compiled;

@@ -35,9 +35,13 @@ pub struct Mode {
 
 /// A module read and understood, not yet compiled.
 pub struct Parsed {
+    /// The name it was requested by.
     pub name: String,
+    /// Canonical host path of the file.
     pub path: PathBuf,
+    /// The module's bytes, to compile.
     pub bytes: Vec<u8>,
+    /// Its parsed metadata.
     pub info: Arc<ModuleInfo>,
     /// Its code, when an earlier load of the program compiled it.
     pub module: Option<Module>,
@@ -142,9 +146,13 @@ fn compile_all(modules: &Modules, parsed: Vec<Parsed>) -> wasmtime::Result<Vec<C
 /// A module compiled, not yet placed in the process.
 #[derive(Clone)]
 pub struct Candidate {
+    /// The name it was requested by.
     pub name: String,
+    /// Canonical host path of the file.
     pub path: PathBuf,
+    /// Its parsed metadata.
     pub info: Arc<ModuleInfo>,
+    /// Its compiled code.
     pub module: Module,
     /// Fixed bases (the main module's); `None` to allocate.
     pub bases: Option<(u32, u32)>,
@@ -152,7 +160,15 @@ pub struct Candidate {
 
 /// What to load: a library name, or the main module already compiled.
 pub enum Root<'a> {
-    Name { name: &'a str, requester: LibId },
+    /// A library to find and load by name, as `requester` asks for it.
+    Name {
+        /// The name to look up (a NEEDED entry or dlopen argument).
+        name: &'a str,
+        /// The library asking: its RUNPATH and directory (`$ORIGIN`) take
+        /// part in the search.
+        requester: LibId,
+    },
+    /// The main module, already compiled (with fixed bases).
     Main(Candidate),
 }
 

@@ -14,46 +14,69 @@ use crate::dylink::{self, DylinkError, DylinkInfo};
 /// A function signature.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Sig {
+    /// Parameter types, in order.
     pub params: Vec<ValType>,
+    /// Result types, in order.
     pub results: Vec<ValType>,
 }
 
 /// What an import asks for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ImportKind {
+    /// A function of this signature.
     Func(Sig),
+    /// A global of this type.
     Global {
+        /// Its value type.
         ty: ValType,
+        /// Whether the module may write it.
         mutable: bool,
     },
+    /// A linear memory (normally the shared `env.memory`).
     Memory {
+        /// Minimum size, in pages.
         min: u64,
+        /// Maximum size in pages, if bounded.
         max: Option<u64>,
+        /// Whether it is a shared (threads) memory.
         shared: bool,
+        /// Whether it uses 64-bit addresses.
         memory64: bool,
     },
+    /// A table (normally the shared `env.__indirect_function_table`).
     Table {
+        /// Minimum number of entries.
         min: u64,
+        /// Maximum number of entries, if bounded.
         max: Option<u64>,
     },
+    /// An exception tag (native wasm exceptions, which the loader refuses).
     Tag,
 }
 
 /// One import of the module, in declaration order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Import {
+    /// The import's module name (`env`, `GOT.mem`, `GOT.func`, `wasi_snapshot_preview1`, ...).
     pub module: String,
+    /// The import's field name.
     pub name: String,
+    /// What it asks for.
     pub kind: ImportKind,
 }
 
 /// What an export refers to, by index in its index space.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportKind {
+    /// A function, by function index.
     Func(u32),
+    /// A global, by global index.
     Global(u32),
+    /// The module's memory.
     Memory,
+    /// The module's table.
     Table,
+    /// An exception tag.
     Tag,
 }
 
@@ -83,7 +106,9 @@ impl ConstAddr {
 /// Everything the loader plans with.
 #[derive(Debug, Clone, Default)]
 pub struct ModuleInfo {
+    /// Its dylink metadata (sizes, alignments, NEEDED list, symbol flags).
     pub dylink: DylinkInfo,
+    /// Imports, in declaration order.
     pub imports: Vec<Import>,
     /// Export name -> what it refers to, in declaration order.
     pub exports: Vec<(String, ExportKind)>,

@@ -42,11 +42,15 @@ pub struct Library {
     pub name: String,
     /// Canonical host path: two names for one file are one library.
     pub path: PathBuf,
+    /// The module's parsed metadata (dylink info, imports, exports).
     pub info: Arc<ModuleInfo>,
+    /// Its compiled code.
     pub module: Module,
     /// `None` until instantiated.
     pub instance: Option<Instance>,
+    /// Where its static data starts in linear memory (`__memory_base`).
     pub memory_base: u32,
+    /// Where its functions start in the table (`__table_base`).
     pub table_base: u32,
     /// What the library defines, relocated.
     pub syms: HashMap<String, Sym>,
@@ -88,18 +92,27 @@ impl Library {
 
 /// A stand-in's slot, to fill with `export` of `lib` once instantiated.
 pub struct StandIn {
+    /// The stand-ins module's own table, holding the function to forward to.
     pub table: Table,
+    /// The entry of `table` to fill.
     pub slot: u64,
+    /// The library whose export fills it.
     pub lib: LibId,
+    /// The export of `lib` that fills it.
     pub export: String,
 }
 
 /// Everything the host functions reach through `Caller::data`.
 pub struct Process {
+    /// Every library ever loaded, indexed by [`LibId`]; unloaded ones stay, not alive.
     pub libs: Vec<Library>,
+    /// Libraries loaded RTLD_GLOBAL (and at startup), seen by every lookup.
     pub global: GlobalScope,
+    /// The shared linear memory (`env.memory`), once created.
     pub memory: Option<Memory>,
+    /// The shared function table (`env.__indirect_function_table`), once created.
     pub table: Option<Table>,
+    /// The shared `__stack_pointer` global, once created.
     pub stack_pointer: Option<Global>,
     /// The stack's (low, high) bounds.
     pub stack: (u32, u32),
@@ -111,6 +124,7 @@ pub struct Process {
     pub runtime_ready: bool,
     /// Alive libraries by the name they were loaded under, and by file.
     pub by_name: HashMap<String, LibId>,
+    /// The same libraries by canonical host path.
     pub by_path: HashMap<PathBuf, LibId>,
     /// Function identity -> its table slot.
     pub slots: HashMap<usize, u32>,
@@ -120,6 +134,7 @@ pub struct Process {
     pub pending: Vec<(LibId, String, u32)>,
     /// Slots handed out for names nothing defines yet.
     pub unresolved_slots: HashMap<String, u32>,
+    /// Where libraries are searched for (LD_LIBRARY_PATH-like, RUNPATH, `$ORIGIN`).
     pub search: SearchPath,
     /// The engine and the modules compiled for it, shared by every run of
     /// the program.
@@ -140,10 +155,13 @@ pub struct Process {
     pub max_table: u32,
     /// Most libraries alive at once.
     pub max_libraries: usize,
+    /// The program's arguments and environment.
     pub guest: Guest,
     /// High half of i64 values crossing legalized boundaries.
     pub temp_ret0: i32,
+    /// dlopen/dlerror bookkeeping (handles, the pending error).
     pub dl: DlState,
+    /// C++ exception bookkeeping (Emscripten's `__cxa_*` runtime).
     pub eh: crate::abi::emscripten::eh::EhState,
     /// Host functions already created, by import name.
     pub host_funcs: HashMap<String, Func>,

@@ -26,6 +26,7 @@ pub struct SearchPath {
 pub struct Found {
     /// Canonical host path: the identity of the library.
     pub path: PathBuf,
+    /// The file's contents.
     pub bytes: Vec<u8>,
 }
 
@@ -33,7 +34,9 @@ pub struct Found {
 #[derive(Debug, thiserror::Error)]
 #[error("{name}: cannot open shared object file: not found (searched: {searched})")]
 pub struct NotFound {
+    /// The library name asked for.
     pub name: String,
+    /// The places searched, for the message.
     pub searched: String,
 }
 

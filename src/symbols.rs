@@ -23,9 +23,13 @@ pub enum Sym {
     /// `pointer` is what function pointers must refer to: the real i64
     /// function for legalized exports).
     Func {
+        /// The library defining it.
         lib: LibId,
+        /// The export name callers import it by.
         export: String,
+        /// The export name function pointers must refer to.
         pointer: String,
+        /// Its index in the module's function index space.
         index: u32,
     },
 }

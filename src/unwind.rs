@@ -43,7 +43,9 @@ pub fn exit_status(err: &wasmtime::Error) -> Option<i32> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("symbol lookup error: {module}: undefined symbol: {symbol}")]
 pub struct SymbolLookup {
+    /// The library whose call could not be bound.
     pub module: String,
+    /// The undefined symbol it called.
     pub symbol: String,
 }
 

@@ -48,40 +48,72 @@ use cap_std::fs::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Errno(pub i32);
 
-#[allow(missing_docs)]
 impl Errno {
+    /// EACCES: permission denied.
     pub const ACCES: Errno = Errno(2);
+    /// EAGAIN: try again (would block).
     pub const AGAIN: Errno = Errno(6);
+    /// EBADF: bad file descriptor.
     pub const BADF: Errno = Errno(8);
+    /// EBUSY: resource busy.
     pub const BUSY: Errno = Errno(10);
+    /// EEXIST: file exists.
     pub const EXIST: Errno = Errno(20);
+    /// EFAULT: bad address.
     pub const FAULT: Errno = Errno(21);
+    /// EFBIG: file too large.
     pub const FBIG: Errno = Errno(22);
+    /// EILSEQ: illegal byte sequence.
     pub const ILSEQ: Errno = Errno(25);
+    /// EINTR: interrupted call.
     pub const INTR: Errno = Errno(27);
+    /// EINVAL: invalid argument.
     pub const INVAL: Errno = Errno(28);
+    /// EIO: input/output error.
     pub const IO: Errno = Errno(29);
+    /// EISDIR: is a directory.
     pub const ISDIR: Errno = Errno(31);
+    /// ELOOP: too many symbolic links.
     pub const LOOP: Errno = Errno(32);
+    /// EMFILE: too many open files.
     pub const MFILE: Errno = Errno(33);
+    /// EMLINK: too many links.
     pub const MLINK: Errno = Errno(34);
+    /// ENAMETOOLONG: file name too long.
     pub const NAMETOOLONG: Errno = Errno(37);
+    /// ENODEV: no such device.
     pub const NODEV: Errno = Errno(43);
+    /// ENOENT: no such file or directory.
     pub const NOENT: Errno = Errno(44);
+    /// ENOMEM: out of memory.
     pub const NOMEM: Errno = Errno(48);
+    /// ENOSPC: no space left on device.
     pub const NOSPC: Errno = Errno(51);
+    /// ENOSYS: function not implemented.
     pub const NOSYS: Errno = Errno(52);
+    /// ENOTDIR: not a directory.
     pub const NOTDIR: Errno = Errno(54);
+    /// ENOTEMPTY: directory not empty.
     pub const NOTEMPTY: Errno = Errno(55);
+    /// ENOTSOCK: not a socket.
     pub const NOTSOCK: Errno = Errno(57);
+    /// ENOTSUP: operation not supported.
     pub const NOTSUP: Errno = Errno(58);
+    /// ENOTTY: not a terminal.
     pub const NOTTY: Errno = Errno(59);
+    /// EOVERFLOW: value too large for its type.
     pub const OVERFLOW: Errno = Errno(61);
+    /// EPERM: operation not permitted.
     pub const PERM: Errno = Errno(63);
+    /// EPIPE: broken pipe.
     pub const PIPE: Errno = Errno(64);
+    /// ERANGE: result out of range.
     pub const RANGE: Errno = Errno(68);
+    /// EROFS: read-only file system.
     pub const ROFS: Errno = Errno(69);
+    /// ESPIPE: illegal seek.
     pub const SPIPE: Errno = Errno(70);
+    /// EXDEV: cross-device link.
     pub const XDEV: Errno = Errno(75);
 
     /// Translates a host (Linux/libc) errno.
@@ -348,13 +380,21 @@ fn parent(path: &str) -> &str {
 /// What kind of file something is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
+    /// Type not known (or not reported).
     Unknown,
+    /// A named pipe (FIFO).
     Fifo,
+    /// A character device.
     CharDevice,
+    /// A directory.
     Directory,
+    /// A block device.
     BlockDevice,
+    /// A regular file.
     Regular,
+    /// A symbolic link.
     Symlink,
+    /// A socket.
     Socket,
 }
 
@@ -411,19 +451,31 @@ impl FileKind {
 /// `struct stat`, flavour-neutral. `mode` carries the type bits.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stat {
+    /// st_dev: the device holding the file.
     pub dev: u64,
+    /// st_ino: the file's inode number.
     pub ino: u64,
+    /// st_mode: file type bits and permissions.
     pub mode: u32,
+    /// st_nlink: the number of hard links.
     pub nlink: u64,
+    /// st_uid: the owner's user id.
     pub uid: u32,
+    /// st_gid: the owner's group id.
     pub gid: u32,
+    /// st_rdev: the device it is, for a device file.
     pub rdev: u64,
+    /// st_size: size in bytes.
     pub size: u64,
+    /// st_blksize: preferred I/O block size.
     pub blksize: u64,
+    /// st_blocks: 512-byte blocks allocated.
     pub blocks: u64,
     /// (seconds, nanoseconds) since the epoch.
     pub atime: (i64, u32),
+    /// st_mtime: last modification, as (seconds, nanoseconds).
     pub mtime: (i64, u32),
+    /// st_ctime: last status change, as (seconds, nanoseconds).
     pub ctime: (i64, u32),
 }
 
@@ -475,6 +527,7 @@ impl Stat {
         }
     }
 
+    /// The file type its mode bits say.
     pub fn kind(&self) -> FileKind {
         FileKind::from_mode(self.mode)
     }
@@ -493,8 +546,11 @@ fn path_ino(path: &str) -> u64 {
 /// One directory entry from [`Vfs::getdents`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirEntry {
+    /// The entry's file name (no directory part).
     pub name: String,
+    /// Its inode number (`d_ino`).
     pub ino: u64,
+    /// Its file type (`d_type`).
     pub kind: FileKind,
     /// The directory position just after this entry (an entry index).
     pub next: u64,
@@ -503,8 +559,11 @@ pub struct DirEntry {
 /// How `utimensat` sets one time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeSet {
+    /// Set to the current time (`UTIME_NOW`).
     Now,
+    /// Leave unchanged (`UTIME_OMIT`).
     Omit,
+    /// Set to (seconds, nanoseconds) since the epoch.
     At(i64, u32),
 }
 
@@ -545,7 +604,9 @@ impl TimeSet {
 /// What `poll` sees on a descriptor.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Ready {
+    /// Reading would not block (data or end of file).
     pub read: bool,
+    /// Writing would not block.
     pub write: bool,
     /// The other end of a pipe is gone.
     pub hangup: bool,

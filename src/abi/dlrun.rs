@@ -160,9 +160,13 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
 /// What dladdr reports for an address.
 #[derive(Debug, PartialEq, Eq)]
 pub struct AddrInfo {
+    /// Host path of the library holding the address (`dli_fname`).
     pub file: String,
+    /// Its memory base (`dli_fbase`).
     pub base: u32,
+    /// Name of the nearest symbol at or below the address (`dli_sname`).
     pub symbol: String,
+    /// That symbol's address (`dli_saddr`).
     pub symbol_addr: u32,
 }
 

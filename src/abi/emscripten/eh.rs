@@ -44,6 +44,7 @@ pub struct EhState {
     pub last: u32,
     /// CatchInfo blocks (base ptr, adjusted ptr) of active handlers.
     pub caught: Vec<u32>,
+    /// Exceptions thrown and not yet caught (`std::uncaught_exceptions`).
     pub uncaught: i32,
 }
 
