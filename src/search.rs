@@ -108,7 +108,7 @@ impl SearchPath {
 
     /// Finds and reads library `name` for a module in `origin`. A name with a
     /// slash is a path in the program's file system `fs` (see
-    /// [`SearchPath::find_path`]); a bare name is looked up in
+    /// `find_path`); a bare name is looked up in
     /// [`SearchPath::dirs`].
     pub fn find(
         &self,

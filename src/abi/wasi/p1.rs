@@ -1,5 +1,5 @@
 //! WASI preview 1 (`wasi_snapshot_preview1`), the system interface of
-//! clang/wasi-libc programs, served from the program's [`Vfs`] like
+//! clang/wasi-libc programs, served from the program's [`Vfs`](crate::vfs::Vfs) like
 //! Emscripten's file syscalls: the same `--dir` mounts, errno values (WASI's
 //! numbering is the VFS's), and refusals of paths that leave the sandbox.
 //!
@@ -14,7 +14,7 @@
 //!
 //! Each mount is a preopened directory, fds 3, 4, ... in `--dir` order
 //! (plus the virtual `/` when nothing is mounted there; see
-//! [`Vfs::open_preopens`]), its guest path the prestat name. wasi-libc
+//! [`Vfs::open_preopens`](crate::vfs::Vfs::open_preopens)), its guest path the prestat name. wasi-libc
 //! turns every path into (preopen fd, relative path); the VFS resolves that
 //! relative path against the descriptor's guest path exactly as it resolves
 //! an Emscripten program's paths: `..` is lexical and stops at `/`, symlinks
