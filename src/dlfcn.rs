@@ -49,10 +49,29 @@ pub fn open(
                 "dlrun: dlopen(\"{name}\", {mode_bits:#x}) -> {}",
                 cx.data().libs[*id].path.display()
             ),
-            Err(e) => eprintln!("dlrun: dlopen(\"{name}\", {mode_bits:#x}) failed: {e}"),
+            Err(e) => eprintln!("dlrun: dlopen(\"{name}\", {mode_bits:#x}) failed: {e:#}"),
         }
     }
-    result
+    result.map_err(|e| dlerror_text(&e))
+}
+
+/// A failed dlopen as dlerror tells it: a file that is not there in glibc's
+/// words (the directories searched are for `--trace dl`), anything else
+/// with its causes on one line, without the wasm backtrace wasmtime
+/// attaches to a trap (a trace for stderr, not for a message the program
+/// prints).
+fn dlerror_text(e: &wasmtime::Error) -> String {
+    if let Some(missing) = e.downcast_ref::<crate::search::NotFound>() {
+        return format!(
+            "{}: cannot open shared object file: No such file or directory",
+            missing.name
+        );
+    }
+    e.chain()
+        .map(|c| c.to_string())
+        .filter(|m| !m.starts_with("error while executing at wasm backtrace"))
+        .collect::<Vec<_>>()
+        .join(": ")
 }
 
 fn open_untraced(
@@ -60,9 +79,9 @@ fn open_untraced(
     name: &str,
     mode_bits: i32,
     requester: LibId,
-) -> Result<LibId, String> {
+) -> wasmtime::Result<LibId> {
     if mode_bits & (flags::RTLD_LAZY | flags::RTLD_NOW) == 0 {
-        return Err("invalid mode for dlopen(): Either RTLD_LAZY or RTLD_NOW is required".into());
+        wasmtime::bail!("{name}: invalid mode for dlopen(): Invalid argument");
     }
     let mode = Mode {
         global: mode_bits & flags::RTLD_GLOBAL != 0,
@@ -71,7 +90,7 @@ fn open_untraced(
     };
     if mode_bits & flags::RTLD_NOLOAD != 0 {
         let Some(id) = loader::find_loaded(cx.data(), name, requester) else {
-            return Err(format!("{name}: not loaded (RTLD_NOLOAD)"));
+            wasmtime::bail!("{name}: not loaded (RTLD_NOLOAD)");
         };
         let data = cx.data_mut();
         if mode.global {
@@ -81,22 +100,11 @@ fn open_untraced(
         data.libs[id].opens += 1;
         return Ok(id);
     }
-    let id = loader::load(cx, Root::Name { name, requester }, mode).map_err(|e| one_line(&e))?;
+    let id = loader::load(cx, Root::Name { name, requester }, mode)?;
     let data = cx.data_mut();
     data.libs[id].opens += 1;
     data.libs[id].nodelete |= mode.nodelete;
     Ok(id)
-}
-
-/// A failed load as dlerror tells it: the causes on one line, without the
-/// wasm backtrace wasmtime attaches to a trap (a trace for stderr, not for
-/// a message the program prints).
-fn one_line(e: &wasmtime::Error) -> String {
-    e.chain()
-        .map(|c| c.to_string())
-        .filter(|m| !m.starts_with("error while executing at wasm backtrace"))
-        .collect::<Vec<_>>()
-        .join(": ")
 }
 
 /// Where dlsym looks.

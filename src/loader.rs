@@ -392,7 +392,7 @@ fn locate_from(
     let found = data
         .search
         .find(name, origin, rpaths, &data.fs)
-        .map_err(|e| wasmtime::format_err!("{e}"))?;
+        .map_err(wasmtime::Error::new)?;
     Ok(Located::New(Parsed::library(name, found)?))
 }
 
