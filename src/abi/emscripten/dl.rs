@@ -92,7 +92,9 @@ fn open(c: &mut Caller<'_, Process>, handle: u32) -> wasmtime::Result<i32> {
             Ok(handle as i32)
         }
         Err(msg) => {
-            set_error(c, &format!("Could not load dynamic lib: {name}\n{msg}"))?;
+            // glibc's words alone, not Emscripten's "Could not load
+            // dynamic lib" preamble: the same text in both flavours.
+            set_error(c, &msg)?;
             Ok(0)
         }
     }
