@@ -34,6 +34,25 @@ pub struct DlState {
     pub error: Option<String>,
 }
 
+/// Why dlopen returns NULL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// RTLD_NOLOAD of a library that is not loaded: NULL without an error
+    /// (glibc leaves dlerror() NULL).
+    NotLoaded,
+    /// A failure, in dlerror's words.
+    Error(String),
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::NotLoaded => f.write_str("not loaded (RTLD_NOLOAD)"),
+            Refusal::Error(msg) => f.write_str(msg),
+        }
+    }
+}
+
 /// Opens `name` for the library `requester` (whose RUNTIME_PATH and
 /// directory take part in the search). Returns the library's id.
 pub fn open(
@@ -41,18 +60,23 @@ pub fn open(
     name: &str,
     mode_bits: i32,
     requester: LibId,
-) -> Result<LibId, String> {
+) -> Result<LibId, Refusal> {
     let result = open_untraced(cx, name, mode_bits, requester);
     if cx.data().trace.dl {
         match &result {
-            Ok(id) => eprintln!(
+            Ok(Some(id)) => eprintln!(
                 "dlrun: dlopen(\"{name}\", {mode_bits:#x}) -> {}",
                 cx.data().libs[*id].path.display()
             ),
+            Ok(None) => eprintln!("dlrun: dlopen(\"{name}\", {mode_bits:#x}) -> not loaded"),
             Err(e) => eprintln!("dlrun: dlopen(\"{name}\", {mode_bits:#x}) failed: {e:#}"),
         }
     }
-    result.map_err(|e| dlerror_text(&e))
+    match result {
+        Ok(Some(id)) => Ok(id),
+        Ok(None) => Err(Refusal::NotLoaded),
+        Err(e) => Err(Refusal::Error(dlerror_text(&e))),
+    }
 }
 
 /// A failed dlopen as dlerror tells it: a file that is not there in glibc's
@@ -79,7 +103,7 @@ fn open_untraced(
     name: &str,
     mode_bits: i32,
     requester: LibId,
-) -> wasmtime::Result<LibId> {
+) -> wasmtime::Result<Option<LibId>> {
     if mode_bits & (flags::RTLD_LAZY | flags::RTLD_NOW) == 0 {
         wasmtime::bail!("{name}: invalid mode for dlopen(): Invalid argument");
     }
@@ -89,8 +113,10 @@ fn open_untraced(
         now: mode_bits & flags::RTLD_NOW != 0,
     };
     if mode_bits & flags::RTLD_NOLOAD != 0 {
-        let Some(id) = loader::find_loaded(cx.data(), name, requester) else {
-            wasmtime::bail!("{name}: not loaded (RTLD_NOLOAD)");
+        // As glibc: a file that is not there is an error, one that is
+        // there but not loaded just NULL.
+        let Some(id) = loader::find_loaded(cx.data(), name, requester)? else {
+            return Ok(None);
         };
         let data = cx.data_mut();
         if mode.global {
@@ -98,13 +124,13 @@ fn open_untraced(
         }
         data.libs[id].nodelete |= mode.nodelete;
         data.libs[id].opens += 1;
-        return Ok(id);
+        return Ok(Some(id));
     }
     let id = loader::load(cx, Root::Name { name, requester }, mode)?;
     let data = cx.data_mut();
     data.libs[id].opens += 1;
     data.libs[id].nodelete |= mode.nodelete;
-    Ok(id)
+    Ok(Some(id))
 }
 
 /// Where dlsym looks.

@@ -344,10 +344,15 @@ fn locate(
 }
 
 /// The loaded library `name` refers to for `requester`, if any: by the name
-/// it was loaded under, or by the file the name finds.
-pub fn find_loaded(data: &Process, name: &str, requester: LibId) -> Option<LibId> {
+/// it was loaded under, or by the file the name finds (an error when no
+/// file is found).
+pub fn find_loaded(
+    data: &Process,
+    name: &str,
+    requester: LibId,
+) -> Result<Option<LibId>, crate::search::NotFound> {
     if let Some(&id) = data.by_name.get(name) {
-        return Some(id);
+        return Ok(Some(id));
     }
     let lib = &data.libs[requester];
     let found = data.search.locate(
@@ -356,7 +361,7 @@ pub fn find_loaded(data: &Process, name: &str, requester: LibId) -> Option<LibId
         &lib.info.dylink.runtime_paths,
         &data.fs,
     )?;
-    data.by_path.get(&found).copied()
+    Ok(data.by_path.get(&found).copied())
 }
 
 /// A library already loaded (or found by this load) under this name or at
@@ -375,7 +380,7 @@ fn locate_from(
     }
     // Where the name leads, before reading anything: the file may be
     // loaded already, or compiled by an earlier run of the program.
-    let path = data.search.locate(name, origin, rpaths, &data.fs);
+    let path = data.search.locate(name, origin, rpaths, &data.fs).ok();
     if let Some(path) = path {
         let same_file = data
             .by_path

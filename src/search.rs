@@ -203,9 +203,8 @@ impl SearchPath {
         origin: &Path,
         runtime_paths: &[String],
         fs: &Vfs,
-    ) -> Option<PathBuf> {
+    ) -> Result<PathBuf, NotFound> {
         self.find_with(name, origin, runtime_paths, fs, false)
-            .ok()
             .map(|f| f.path)
     }
 }

@@ -321,7 +321,10 @@ impl Session {
         let mut cx = self.store.as_context_mut();
         dlfcn::open(&mut cx, name, flags, 0)
             .map(Handle)
-            .map_err(Error::Load)
+            .map_err(|e| match e {
+                dlfcn::Refusal::NotLoaded => Error::Load(format!("{name}: {e}")),
+                dlfcn::Refusal::Error(msg) => Error::Load(msg),
+            })
     }
 
     /// The address of `name` in `handle`'s scope (the library and its

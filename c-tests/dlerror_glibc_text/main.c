@@ -18,5 +18,11 @@ int main(void) {
   void *h = dlopen("./libg.so", RTLD_NOW);
   dlsym(h, "no_such_symbol");
   show("missing symbol");
+  void *none = dlopen("./libunused.so", RTLD_NOW | RTLD_NOLOAD);
+  printf("RTLD_NOLOAD of a library not loaded: %s\n", none ? "handle" : "NULL");
+  show("after it");
+  none = dlopen("./libnever.so", RTLD_NOW | RTLD_NOLOAD);
+  printf("RTLD_NOLOAD of a file not there: %s\n", none ? "handle" : "NULL");
+  show("after it");
   return 0;
 }

@@ -49,7 +49,11 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
                         c.data_mut().dl.error = None;
                         Ok(handle_of(lib))
                     }
-                    Err(msg) => Ok(fail(&mut c, msg)),
+                    Err(dlfcn::Refusal::NotLoaded) => {
+                        c.data_mut().dl.error = None;
+                        Ok(0)
+                    }
+                    Err(dlfcn::Refusal::Error(msg)) => Ok(fail(&mut c, msg)),
                 }
             },
         ),
