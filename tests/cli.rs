@@ -656,3 +656,40 @@ fn timeout_ends_a_program_waiting_for_stdin() {
     assert_eq!(out.status.code(), Some(124), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("--timeout"));
 }
+
+#[test]
+fn getentropy_checks_the_guest_length_before_allocating() {
+    let dir = workdir("getentropy");
+    // 2 GiB asked for at the end of memory: EFAULT (21), not an allocation.
+    write_wat(
+        &dir,
+        "main.wasm",
+        &main_wat(
+            &[],
+            r#"(import "env" "getentropy" (func $entropy (param i32 i32) (result i32)))"#,
+            "(call $entropy (i32.const 0xfffff0) (i32.const 0x7fffffff))",
+        ),
+    );
+    let (status, _, err) = dlrun(&dir, &["main.wasm"]);
+    assert_eq!(status, 21, "{err}");
+}
+
+#[test]
+fn a_wasi_main_without_exported_destructors_ends_through_its_exit() {
+    let dir = workdir("exitfallback");
+    // No command wrapper (it exports __wasm_call_ctors) and no
+    // __wasm_call_dtors: after _start returns, libc's exit must run, here
+    // writing "flushed" the way a stdio flush would.
+    let main = wasi_main_wat(
+        r#"(import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))"#,
+        r#"(data (i32.const 16) "\20\00\00\00\08\00\00\00") (data (i32.const 32) "flushed\0a")
+           (func (export "__wasm_call_ctors"))
+           (func (export "exit") (param i32)
+             (drop (call $write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 8)))
+             (call $exit (local.get 0)))"#,
+        "",
+    );
+    write_wat(&dir, "main.wasm", &main);
+    let (status, out, err) = dlrun(&dir, &["main.wasm"]);
+    assert_eq!((status, out.as_str()), (0, "flushed\n"), "{err}");
+}
