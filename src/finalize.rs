@@ -115,8 +115,9 @@ fn run_one(cx: &mut StoreContextMut<'_, Process>, id: usize) -> wasmtime::Result
         return Ok(());
     }
     h.done = true;
-    let (func, arg) = (h.func, h.arg);
-    let f = Process::func_at(&mut *cx, func, "exit handler")?;
+    let (func, arg, lib) = (h.func, h.arg, h.lib);
+    let what = format!("exit handler of {}", cx.data().libs[lib].path.display());
+    let f = Process::func_at(&mut *cx, func, &what)?;
     let args: Vec<Val> = arg.into_iter().map(Val::I32).collect();
     f.call(&mut *cx, &args, &mut [])
 }
