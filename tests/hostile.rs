@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{main_wat, side_wat, workdir, write_wat};
+use common::{BUMP_MEMALIGN, main_wat, side_wat, workdir, write_wat};
 
 /// Runs dlrun in `dir` without touching any compiled-module cache.
 fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
@@ -348,14 +348,7 @@ fn dl_main(strings: &[&str], body: &str) -> String {
            (import "env" "_dlsym_js" (func $dlsym_js (param i32 i32) (result i32)))
            (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
            {data}
-           (global $brk (mut i32) (i32.const 0x800000))
-           (func (export "memalign") (param $align i32) (param $size i32) (result i32)
-             (local $p i32)
-             (local.set $p (i32.and
-               (i32.add (global.get $brk) (i32.sub (local.get $align) (i32.const 1)))
-               (i32.sub (i32.const 0) (local.get $align))))
-             (global.set $brk (i32.add (local.get $p) (local.get $size)))
-             (local.get $p))"#
+           {BUMP_MEMALIGN}"#
     );
     main_wat(&[], &imports, body)
 }

@@ -14,6 +14,9 @@ use std::sync::OnceLock;
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 
+#[path = "../../tests/common/modules.rs"]
+mod modules;
+
 /// Where the strings live: slot k spans 256 bytes from `SCRATCH + 256 k`,
 /// laid out as Emscripten's `struct dso` would be at `slot + 20` (flags at
 /// +40, the name from +64).
@@ -153,16 +156,8 @@ fn main_module(input: &Input) -> String {
         body.push_str(&line);
         body.push('\n');
     }
-    format!(
-        r#"(module
-  (@dylink.0 (mem-info (memory 16 2) (table 1 0)))
-  (type $int (func (result i32)))
-  (import "env" "memory" (memory 256 256))
-  (import "env" "__indirect_function_table" (table 1 funcref))
-  (import "env" "__stack_pointer" (global $sp (mut i32)))
-  (import "env" "__memory_base" (global $mb i32))
-  (import "env" "__table_base" (global $tb i32))
-  (import "GOT.mem" "__heap_base" (global $hb (mut i32)))
+    let imports = format!(
+        r#"(type $int (func (result i32)))
   (import "dlrun" "open" (func $open (param i32 i32) (result i32)))
   (import "dlrun" "sym" (func $sym (param i32 i32 i32) (result i32)))
   (import "dlrun" "close" (func $close (param i32) (result i32)))
@@ -173,23 +168,18 @@ fn main_module(input: &Input) -> String {
   (import "env" "_emscripten_dlopen_js" (func $emscripten_dlopen_js (param i32 i32 i32)))
   {data}
   (data (i32.const {end}) "{tail}")
-  (global $brk (mut i32) (i32.const 0x800000))
   (func $cb (export "cb") (param i32))
   (elem (global.get $tb) func $cb)
   (func (export "__dl_seterr") (param i32 i32))
-  (func (export "memalign") (param $align i32) (param $size i32) (result i32)
-    (local $p i32)
-    (local.set $p (i32.and
-      (i32.add (global.get $brk) (i32.sub (local.get $align) (i32.const 1)))
-      (i32.sub (i32.const 0) (local.get $align))))
-    (global.set $brk (i32.add (local.get $p) (local.get $size)))
-    (local.get $p))
-  (func (export "main") (param i32 i32) (result i32)
-    (local $last i32)
-    {body}
-    i32.const 0))"#,
+  {memalign}"#,
         end = MEMORY_END - 72,
         tail = escaped(&[0x41; 72]),
+        memalign = modules::BUMP_MEMALIGN,
+    );
+    modules::main_wat(
+        &[],
+        &imports,
+        &format!("(local $last i32)\n{body}\ni32.const 0"),
     )
 }
 

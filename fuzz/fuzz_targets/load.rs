@@ -13,29 +13,25 @@ use libfuzzer_sys::fuzz_target;
 /// Enough fuel for any constructor that does not loop.
 const FUEL: u64 = 10_000_000;
 
+#[path = "../../tests/common/modules.rs"]
+mod modules;
+
 /// A main module of the Emscripten shape that needs the library, calls
-/// the functions a seed side module most likely exports, and has a bump
-/// `memalign` for libraries' data.
-const MAIN: &str = r#"(module
-  (@dylink.0 (mem-info (memory 16 2) (table 1 0)) (needed "libfuzz.so"))
-  (import "env" "memory" (memory 256 256))
-  (import "env" "__indirect_function_table" (table 1 funcref))
-  (import "env" "__stack_pointer" (global $sp (mut i32)))
-  (import "env" "__memory_base" (global $mb i32))
-  (import "env" "__table_base" (global $tb i32))
-  (import "GOT.mem" "__heap_base" (global $hb (mut i32)))
-  (import "env" "side" (func $side (result i32)))
-  (import "GOT.func" "side" (global $side_ptr (mut i32)))
-  (global $brk (mut i32) (i32.const 0x800000))
-  (func (export "memalign") (param $align i32) (param $size i32) (result i32)
-    (local $p i32)
-    (local.set $p (i32.and
-      (i32.add (global.get $brk) (i32.sub (local.get $align) (i32.const 1)))
-      (i32.sub (i32.const 0) (local.get $align))))
-    (global.set $brk (i32.add (local.get $p) (local.get $size)))
-    (local.get $p))
-  (func (export "main") (param i32 i32) (result i32)
-    (i32.add (call $side) (global.get $side_ptr))))"#;
+/// the function a seed side module most likely exports (directly and
+/// through its pointer), and has a bump `memalign` for libraries' data.
+fn main_module() -> String {
+    let imports = format!(
+        r#"(import "env" "side" (func $side (result i32)))
+           (import "GOT.func" "side" (global $side_ptr (mut i32)))
+           {}"#,
+        modules::BUMP_MEMALIGN
+    );
+    modules::main_wat(
+        &["libfuzz.so"],
+        &imports,
+        "(i32.add (call $side) (global.get $side_ptr))",
+    )
+}
 
 /// A directory of this process holding main.wasm, where each run writes
 /// the library.
@@ -44,7 +40,7 @@ fn workdir() -> &'static PathBuf {
     DIR.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("dlrun-fuzz-load-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("main.wasm"), wat::parse_str(MAIN).unwrap()).unwrap();
+        std::fs::write(dir.join("main.wasm"), wat::parse_str(&main_module()).unwrap()).unwrap();
         dir
     })
 }
