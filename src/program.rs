@@ -138,6 +138,9 @@ impl Program {
         process.trace = self.config.trace;
         process.preload = self.config.preload.clone();
         process.fs = vfs::Vfs::new(&self.config.dirs).map_err(Error::Load)?;
+        if let Some(dir) = self.modules.cache().dir() {
+            process.fs.hide(dir, &[crate::cache::KEY_FILE]);
+        }
         let limits = &self.config.limits;
         process.max_libraries = limits.libraries;
         process.max_table = limits.table_elements;

@@ -31,10 +31,12 @@
 //! creating anything inside them is EACCES, removing or renaming them is
 //! EBUSY. Every other path outside the mounts is ENOENT.
 
+mod hidden;
+
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::DirEntryExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -708,6 +710,35 @@ struct Mount {
     dir: Dir,
     /// The same directory as a std file, for cap-primitives calls.
     std: std::fs::File,
+    /// The directory's identity, for the hidden directories' checks.
+    id: hidden::Id,
+}
+
+/// Where an operation on a real path acts: a directory and a path inside
+/// it. Without hidden directories that is the mount and the whole path;
+/// with them, for an operation on the last component itself, the opened
+/// directory holding it (checked) and that component, so nothing can
+/// change between check and use. An operation that follows a symlink in
+/// the last component still starts from the mount (the link may climb
+/// with `..` above the directory holding it) and checks what it reached.
+struct At<'a> {
+    dir: DirRef<'a>,
+    name: PathBuf,
+}
+
+enum DirRef<'a> {
+    Mount(&'a Dir),
+    Opened(Dir),
+}
+
+impl std::ops::Deref for DirRef<'_> {
+    type Target = Dir;
+    fn deref(&self) -> &Dir {
+        match self {
+            DirRef::Mount(d) => d,
+            DirRef::Opened(d) => d,
+        }
+    }
 }
 
 /// Where a normalized guest path lands.
@@ -787,6 +818,7 @@ pub struct Vfs {
     fds: Vec<Option<Slot>>,
     maps: HashMap<u64, Mapping>,
     next_pipe: u64,
+    hidden: Vec<hidden::Hidden>,
 }
 
 impl Default for Vfs {
@@ -799,6 +831,7 @@ impl Default for Vfs {
             fds: Vec::new(),
             maps: HashMap::new(),
             next_pipe: 1,
+            hidden: Vec::new(),
         };
         for (which, flags) in [
             (Stdio::In, O_RDONLY),
@@ -838,14 +871,113 @@ impl Vfs {
                 .try_clone()
                 .map_err(|e| format!("--dir {}: {e}", p.host.display()))?
                 .into_std_file();
+            let id = dir
+                .dir_metadata()
+                .map(|md| hidden::cap_id(&md))
+                .map_err(|e| format!("--dir {}: {e}", p.host.display()))?;
             v.mounts.push(Mount {
                 guest: p.guest.clone(),
                 host: std::fs::canonicalize(&p.host).unwrap_or_else(|_| p.host.clone()),
                 dir,
                 std,
+                id,
             });
         }
         Ok(v)
+    }
+
+    /// Hides host directory `dir` from the program whatever it is granted
+    /// (see [`hidden`]), with the files `secrets` in it: they cannot be
+    /// opened even through a link to them.
+    pub fn hide(&mut self, dir: &Path, secrets: &[&str]) {
+        self.hidden.push(hidden::Hidden::new(dir, secrets));
+    }
+
+    /// Where an operation on `rel` in mount `m` acts, once the hidden
+    /// directories allow naming it (EACCES otherwise); `follow` when the
+    /// operation follows a symlink in the last component.
+    fn at(&self, m: usize, rel: &Path, follow: bool) -> Result<At<'_>> {
+        let mount = &self.mounts[m];
+        if self.hidden.is_empty() {
+            return Ok(At {
+                dir: DirRef::Mount(&mount.dir),
+                name: rel.to_path_buf(),
+            });
+        }
+        if rel.as_os_str() == "." {
+            self.check_object(mount.id)?;
+            return Ok(At {
+                dir: DirRef::Mount(&mount.dir),
+                name: rel.to_path_buf(),
+            });
+        }
+        let name = rel.file_name().ok_or(Errno::INVAL)?;
+        let (dir, id) = match rel.parent().filter(|p| !p.as_os_str().is_empty()) {
+            None => (DirRef::Mount(&mount.dir), mount.id),
+            Some(parent) => {
+                let d = mount.dir.open_dir(parent)?;
+                let id = hidden::cap_id(&d.dir_metadata()?);
+                (DirRef::Opened(d), id)
+            }
+        };
+        for h in &self.hidden {
+            h.check_entry(id, name)?;
+        }
+        if follow {
+            return Ok(At {
+                dir: DirRef::Mount(&mount.dir),
+                name: rel.to_path_buf(),
+            });
+        }
+        Ok(At {
+            dir,
+            name: PathBuf::from(name),
+        })
+    }
+
+    /// Refuses what a path resolved to when it is hidden.
+    fn check_object(&self, object: hidden::Id) -> Result<()> {
+        self.hidden.iter().try_for_each(|h| h.check_object(object))
+    }
+
+    /// Refuses opening or changing what `at` names (following a symlink)
+    /// when it is hidden.
+    fn check_target(&self, at: &At<'_>) -> Result<()> {
+        if self.hidden.is_empty() {
+            return Ok(());
+        }
+        match at.dir.metadata(&at.name) {
+            Ok(md) => self.check_object(hidden::cap_id(&md)),
+            Err(_) => Ok(()),
+        }
+    }
+
+    /// Refuses removing or renaming what `at` names when a hidden
+    /// directory depends on it.
+    fn check_removal(&self, at: &At<'_>) -> Result<()> {
+        if self.hidden.is_empty() {
+            return Ok(());
+        }
+        match at.dir.symlink_metadata(&at.name) {
+            Ok(md) => {
+                let id = hidden::cap_id(&md);
+                self.hidden.iter().try_for_each(|h| h.check_removal(id))
+            }
+            Err(_) => Ok(()),
+        }
+    }
+
+    /// Refuses a node just opened when it is hidden.
+    fn check_opened(&self, node: &Node) -> Result<()> {
+        if self.hidden.is_empty() {
+            return Ok(());
+        }
+        let md = match node {
+            Node::File(f) => f.metadata()?,
+            Node::Dir { dir: Some(d), .. } => d.dir_metadata()?,
+            _ => return Ok(()),
+        };
+        self.check_object(hidden::cap_id(&md))
     }
 
     // ---- paths -----------------------------------------------------------
@@ -930,6 +1062,7 @@ impl Vfs {
     pub fn grant_of(&self, path: &str) -> Option<(&Dir, &std::path::Path, PathBuf)> {
         match self.target(AT_FDCWD, path, false).ok()?.loc {
             Loc::Real { m, rel } => {
+                self.at(m, &rel, true).ok()?;
                 let mount = &self.mounts[m];
                 Some((&mount.dir, mount.host.as_path(), rel))
             }
@@ -981,7 +1114,8 @@ impl Vfs {
             Loc::Virtual => Ok(Stat::virtual_dir(abs)),
             Loc::Absent { .. } => Err(Errno::NOENT),
             Loc::Real { m, rel } => {
-                let dir = &self.mounts[*m].dir;
+                let at = self.at(*m, rel, follow)?;
+                let (dir, rel) = (&at.dir, &at.name);
                 let md = if rel.as_os_str() == "." {
                     dir.dir_metadata()
                 } else if follow {
@@ -1111,10 +1245,7 @@ impl Vfs {
     }
 
     fn open_node(&self, t: &Target, flags: u32, mode: u32) -> Result<Node> {
-        let acc = flags & O_ACCMODE;
         let creat = flags & O_CREAT != 0;
-        let excl = creat && flags & O_EXCL != 0;
-        let dir_wanted = flags & O_DIRECTORY != 0 || t.dir_only;
         let (m, rel) = match &t.loc {
             Loc::Absent { in_virtual } => {
                 return Err(if creat && *in_virtual {
@@ -1126,7 +1257,26 @@ impl Vfs {
             Loc::Virtual => return self.open_virtual(flags),
             Loc::Real { m, rel } => (*m, rel),
         };
-        let dir = &self.mounts[m].dir;
+        let at = self.at(m, rel, flags & O_NOFOLLOW == 0)?;
+        let node = self.open_at(t, &at, flags, mode)?;
+        self.check_opened(&node)?;
+        // Truncation waits until the file is known not to be hidden.
+        if flags & O_TRUNC != 0
+            && flags & O_ACCMODE != O_RDONLY
+            && let Node::File(f) = &node
+            && f.metadata()?.is_file()
+        {
+            f.set_len(0)?;
+        }
+        Ok(node)
+    }
+
+    fn open_at(&self, t: &Target, at: &At<'_>, flags: u32, mode: u32) -> Result<Node> {
+        let acc = flags & O_ACCMODE;
+        let creat = flags & O_CREAT != 0;
+        let excl = creat && flags & O_EXCL != 0;
+        let dir_wanted = flags & O_DIRECTORY != 0 || t.dir_only;
+        let (dir, rel) = (&at.dir, &at.name);
         let follow = flags & O_NOFOLLOW == 0;
         let md = if rel.as_os_str() == "." {
             dir.dir_metadata()
@@ -1164,9 +1314,6 @@ impl Vfs {
                 let mut o = OpenOptions::new();
                 o.read(acc != O_WRONLY || flags & O_PATH != 0)
                     .write(acc != O_RDONLY && flags & O_PATH == 0);
-                if flags & O_TRUNC != 0 && acc != O_RDONLY {
-                    o.truncate(true);
-                }
                 Ok(Node::File(dir.open_with(rel, &o)?))
             }
             Err(e) => {
@@ -1616,11 +1763,12 @@ impl Vfs {
         let t = self.target(dirfd, path, false)?;
         match &t.loc {
             Loc::Real { m, rel } if rel.as_os_str() != "." => {
-                let dir = &self.mounts[*m].dir;
-                if dir.metadata(rel)?.is_dir() {
+                let at = self.at(*m, rel, true)?;
+                if at.dir.metadata(&at.name)?.is_dir() {
                     return Err(Errno::ISDIR);
                 }
-                let file = dir.open_with(rel, OpenOptions::new().write(true))?;
+                let file = at.dir.open_with(&at.name, OpenOptions::new().write(true))?;
+                self.check_opened(&Node::File(file.try_clone()?))?;
                 Ok(file.set_len(len)?)
             }
             Loc::Absent { .. } => Err(Errno::NOENT),
@@ -1754,7 +1902,8 @@ impl Vfs {
             Loc::Real { m, rel } => {
                 let mut b = DirBuilder::new();
                 b.mode(mode & 0o7777);
-                Ok(self.mounts[*m].dir.create_dir_with(rel, &b)?)
+                let at = self.at(*m, rel, false)?;
+                Ok(at.dir.create_dir_with(&at.name, &b)?)
             }
         }
     }
@@ -1774,7 +1923,9 @@ impl Vfs {
                 Err(if rmdir { Errno::BUSY } else { Errno::ISDIR })
             }
             Loc::Real { m, rel } => {
-                let dir = &self.mounts[*m].dir;
+                let at = self.at(*m, rel, false)?;
+                self.check_removal(&at)?;
+                let (dir, rel) = (&at.dir, &at.name);
                 if rmdir {
                     Ok(dir.remove_dir(rel)?)
                 } else {
@@ -1824,19 +1975,23 @@ impl Vfs {
     /// rename/renameat: EXDEV between mounts.
     pub fn rename(&self, olddirfd: i32, old: &str, newdirfd: i32, new: &str) -> Result<()> {
         let (m, a, b) = self.two_paths(olddirfd, old, newdirfd, new)?;
-        let dir = &self.mounts[m].dir;
-        Ok(dir.rename(a, dir, b)?)
+        let (a, b) = (self.at(m, &a, false)?, self.at(m, &b, false)?);
+        self.check_removal(&a)?;
+        self.check_removal(&b)?;
+        Ok(a.dir.rename(&a.name, &b.dir, &b.name)?)
     }
 
     /// link/linkat (hard links): EXDEV between mounts.
     pub fn link(&self, olddirfd: i32, old: &str, newdirfd: i32, new: &str) -> Result<()> {
         let (m, a, b) = self.two_paths(olddirfd, old, newdirfd, new)?;
-        let dir = &self.mounts[m].dir;
-        Ok(dir.hard_link(a, dir, b)?)
+        let (a, b) = (self.at(m, &a, false)?, self.at(m, &b, false)?);
+        self.check_target(&a)?;
+        Ok(a.dir.hard_link(&a.name, &b.dir, &b.name)?)
     }
 
-    /// symlink/symlinkat. The target must be relative and, read from the
-    /// link's directory, stay inside the mount (EPERM otherwise).
+    /// symlink/symlinkat. The target must be relative and, resolved from
+    /// the link's directory as the kernel would resolve it today, stay
+    /// inside the mount (EPERM otherwise).
     pub fn symlink(&self, target: &str, dirfd: i32, linkpath: &str) -> Result<()> {
         if target.is_empty() {
             return Err(Errno::NOENT);
@@ -1855,18 +2010,13 @@ impl Vfs {
         if target.starts_with('/') {
             return Err(Errno::PERM);
         }
-        let mut depth = rel.components().count() as i64 - 1;
-        for c in target.split('/') {
-            match c {
-                "" | "." => {}
-                ".." => depth -= 1,
-                _ => depth += 1,
-            }
-            if depth < 0 {
-                return Err(Errno::PERM);
-            }
+        let dir = &self.mounts[m].dir;
+        let from = rel.parent().map(Path::to_path_buf).unwrap_or_default();
+        if leaves(dir, &from, target)? {
+            return Err(Errno::PERM);
         }
-        Ok(self.mounts[m].dir.symlink(target, rel)?)
+        let at = self.at(m, rel, false)?;
+        Ok(at.dir.symlink(target, &at.name)?)
     }
 
     /// readlink/readlinkat: the link's contents.
@@ -1876,11 +2026,10 @@ impl Vfs {
             Loc::Absent { .. } => Err(Errno::NOENT),
             Loc::Virtual => Err(Errno::INVAL),
             Loc::Real { rel, .. } if rel.as_os_str() == "." => Err(Errno::INVAL),
-            Loc::Real { m, rel } => Ok(self.mounts[*m]
-                .dir
-                .read_link(rel)?
-                .to_string_lossy()
-                .into_owned()),
+            Loc::Real { m, rel } => {
+                let at = self.at(*m, rel, false)?;
+                Ok(at.dir.read_link(&at.name)?.to_string_lossy().into_owned())
+            }
         }
     }
 
@@ -1928,13 +2077,10 @@ impl Vfs {
             Loc::Absent { .. } => Err(Errno::NOENT),
             Loc::Virtual => Err(Errno::PERM),
             Loc::Real { m, rel } => {
+                let at = self.at(*m, rel, true)?;
+                self.check_target(&at)?;
                 let perm = Permissions::from_mode(mode & 0o7777);
-                if rel.as_os_str() == "." {
-                    use std::os::unix::fs::PermissionsExt as _;
-                    let p = std::fs::Permissions::from_mode(mode & 0o7777);
-                    return Ok(self.mounts[*m].std.set_permissions(p)?);
-                }
-                Ok(self.mounts[*m].dir.set_permissions(rel, perm)?)
+                Ok(at.dir.set_permissions(&at.name, perm)?)
             }
         }
     }
@@ -1996,12 +2142,20 @@ impl Vfs {
             Loc::Absent { .. } => Err(Errno::NOENT),
             Loc::Virtual => Err(Errno::PERM),
             Loc::Real { m, rel } => {
-                let start = &self.mounts[*m].std;
+                let at = self.at(*m, rel, flags & AT_SYMLINK_NOFOLLOW == 0)?;
+                let opened;
+                let start = match &at.dir {
+                    DirRef::Mount(_) => &self.mounts[*m].std,
+                    DirRef::Opened(d) => {
+                        opened = d.try_clone()?.into_std_file();
+                        &opened
+                    }
+                };
                 let (a, mt) = (atime.spec()?, mtime.spec()?);
                 if flags & AT_SYMLINK_NOFOLLOW != 0 {
-                    cap_primitives::fs::set_times_nofollow(start, rel, a, mt)?;
+                    cap_primitives::fs::set_times_nofollow(start, &at.name, a, mt)?;
                 } else {
-                    cap_primitives::fs::set_times(start, rel, a, mt)?;
+                    cap_primitives::fs::set_times(start, &at.name, a, mt)?;
                 }
                 Ok(())
             }
@@ -2085,6 +2239,60 @@ impl Vfs {
     }
 }
 
+/// Most symlinks followed while resolving one path (Linux's MAXSYMLINKS).
+const MAX_SYMLINKS: usize = 40;
+
+/// Whether `target`, read from directory `from` of `dir`, leads out of
+/// `dir` when resolved: symlinks met on the way are followed (relative ones
+/// from where they sit), components that do not exist are taken as
+/// written. A lexical check is not enough: with `dot -> .`, the target
+/// `dot/..` names the mount's parent.
+fn leaves(dir: &Dir, from: &Path, target: &str) -> Result<bool> {
+    let mut todo: VecDeque<String> = from
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .chain(target.split('/').map(str::to_string))
+        .collect();
+    let mut at: Vec<String> = Vec::new();
+    let mut hops = 0;
+    while let Some(c) = todo.pop_front() {
+        match c.as_str() {
+            "" | "." => {}
+            ".." => {
+                if at.pop().is_none() {
+                    return Ok(true);
+                }
+            }
+            _ => {
+                at.push(c);
+                let here: PathBuf = at.iter().collect();
+                let Ok(md) = dir.symlink_metadata(&here) else {
+                    continue;
+                };
+                if !md.is_symlink() {
+                    continue;
+                }
+                hops += 1;
+                if hops > MAX_SYMLINKS {
+                    return Err(Errno::LOOP);
+                }
+                let Ok(link) = dir.read_link(&here) else {
+                    return Ok(true);
+                };
+                let link = link.to_string_lossy().into_owned();
+                if link.starts_with('/') {
+                    return Ok(true);
+                }
+                at.pop();
+                for part in link.split('/').rev() {
+                    todo.push_front(part.to_string());
+                }
+            }
+        }
+    }
+    Ok(false)
+}
+
 /// Whether the host user may access a file with `st` for `amode`.
 fn permitted(st: &Stat, amode: u32) -> bool {
     // SAFETY: these calls only read the process's credentials.
@@ -2156,6 +2364,86 @@ mod tests {
             .into_iter()
             .map(|e| e.name)
             .collect()
+    }
+
+    /// The compiled-module cache inside a grant: whatever the program
+    /// tries, the key keeps its bytes and nothing is added.
+    #[test]
+    fn a_hidden_directory_is_out_of_reach_through_every_name() {
+        let t = TempDir::new();
+        let cache = t.path().join("cache");
+        std::fs::create_dir(&cache).unwrap();
+        std::fs::write(cache.join("key"), b"secret").unwrap();
+        let mut v = Vfs::new(&[grant(t.path(), "/g")]).unwrap();
+        v.hide(&cache, &["key"]);
+        let wr = O_WRONLY | O_CREAT | O_TRUNC;
+        assert_eq!(v.open(AT_FDCWD, "/g/cache/key", O_RDONLY, 0), Err(Errno::ACCES));
+        assert_eq!(v.open(AT_FDCWD, "/g/cache/new", wr, 0o644), Err(Errno::ACCES));
+        assert_eq!(v.open(AT_FDCWD, "/g/cache", O_RDONLY | O_DIRECTORY, 0), Err(Errno::ACCES));
+        v.symlink("cache/key", AT_FDCWD, "/g/k").unwrap();
+        v.symlink("cache", AT_FDCWD, "/g/c").unwrap();
+        assert_eq!(v.open(AT_FDCWD, "/g/k", wr, 0o644), Err(Errno::ACCES));
+        assert_eq!(v.open(AT_FDCWD, "/g/c/key", O_RDONLY, 0), Err(Errno::ACCES));
+        assert_eq!(v.truncate(AT_FDCWD, "/g/k", 0), Err(Errno::ACCES));
+        assert_eq!(v.chmod(AT_FDCWD, "/g/k", 0o644, 0), Err(Errno::ACCES));
+        assert_eq!(v.link(AT_FDCWD, "/g/c/key", AT_FDCWD, "/g/k2"), Err(Errno::ACCES));
+        assert_eq!(v.rename(AT_FDCWD, "/g/cache", AT_FDCWD, "/g/x"), Err(Errno::BUSY));
+        assert_eq!(v.rename(AT_FDCWD, "/g/k", AT_FDCWD, "/g/cache/k"), Err(Errno::ACCES));
+        assert_eq!(v.unlink(AT_FDCWD, "/g/cache", AT_REMOVEDIR), Err(Errno::BUSY));
+        assert_eq!(std::fs::read(cache.join("key")).unwrap(), b"secret");
+        assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 1);
+        // Everything else in the grant works as before.
+        let fd = v.open(AT_FDCWD, "/g/k", O_RDONLY | O_NOFOLLOW | O_PATH, 0);
+        assert!(fd.is_err() || v.close(fd.unwrap()).is_ok());
+        v.unlink(AT_FDCWD, "/g/k", 0).unwrap();
+        let fd = v.open(AT_FDCWD, "/g/f", wr, 0o644).unwrap();
+        v.close(fd).unwrap();
+        v.rename(AT_FDCWD, "/g/f", AT_FDCWD, "/g/f2").unwrap();
+        v.mkdir(AT_FDCWD, "/g/sub", 0o755).unwrap();
+        v.symlink("../f2", AT_FDCWD, "/g/sub/up").unwrap();
+        let fd = v.open(AT_FDCWD, "/g/sub/up", O_RDONLY, 0).unwrap();
+        v.close(fd).unwrap();
+    }
+
+    /// A cache directory not made yet: the program cannot make it first.
+    #[test]
+    fn a_missing_hidden_directory_cannot_be_made_by_the_program() {
+        let t = TempDir::new();
+        let mut v = Vfs::new(&[grant(t.path(), "/g")]).unwrap();
+        v.hide(&t.path().join("cache"), &["key"]);
+        assert_eq!(v.mkdir(AT_FDCWD, "/g/cache", 0o755), Err(Errno::ACCES));
+        v.mkdir(AT_FDCWD, "/g/other", 0o755).unwrap();
+        assert_eq!(v.rename(AT_FDCWD, "/g/other", AT_FDCWD, "/g/cache"), Err(Errno::ACCES));
+        assert_eq!(v.symlink("other", AT_FDCWD, "/g/cache"), Err(Errno::ACCES));
+    }
+
+    #[test]
+    fn symlink_targets_are_checked_by_resolution() {
+        let t = TempDir::new();
+        std::fs::create_dir(t.path().join("d")).unwrap();
+        let v = Vfs::new(&[grant(t.path(), "/g")]).unwrap();
+        v.symlink(".", AT_FDCWD, "/g/dot").unwrap();
+        assert_eq!(v.symlink("dot/..", AT_FDCWD, "/g/esc"), Err(Errno::PERM));
+        assert_eq!(v.symlink("dot/dot/../x", AT_FDCWD, "/g/esc"), Err(Errno::PERM));
+        v.symlink("..", AT_FDCWD, "/g/d/up").unwrap();
+        assert_eq!(v.symlink("up/..", AT_FDCWD, "/g/d/esc"), Err(Errno::PERM));
+        v.symlink("loop2", AT_FDCWD, "/g/loop1").unwrap();
+        v.symlink("loop1", AT_FDCWD, "/g/loop2").unwrap();
+        assert_eq!(v.symlink("loop1/x", AT_FDCWD, "/g/l"), Err(Errno::LOOP));
+        v.symlink("dot/d/../d", AT_FDCWD, "/g/fine").unwrap();
+        v.symlink("missing/../d", AT_FDCWD, "/g/fine2").unwrap();
+        assert!(std::fs::symlink_metadata(t.path().join("esc")).is_err());
+        assert!(std::fs::symlink_metadata(t.path().join("d/esc")).is_err());
+    }
+
+    #[test]
+    fn chmod_of_a_grant_root() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let t = TempDir::new();
+        let v = Vfs::new(&[grant(t.path(), "/g")]).unwrap();
+        v.chmod(AT_FDCWD, "/g", 0o750, 0).unwrap();
+        let mode = std::fs::metadata(t.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o750);
     }
 
     #[test]
