@@ -11,6 +11,16 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
+/// Writes a line of dlrun's own to stderr. A stderr nobody reads any more
+/// (`dlrun ... 2>&1 | head`) is no reason to fail: the line is dropped, as
+/// other tools do, and the exit status stays the program's.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 /// Run a WebAssembly main module and its shared libraries.
 #[derive(Parser, Debug)]
 #[command(
@@ -201,7 +211,7 @@ fn inspect(args: Vec<String>) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("dlrun: {e}");
+            note!("dlrun: {e}");
             ExitCode::from(1)
         }
     }
@@ -212,7 +222,7 @@ fn ldd(args: Vec<String>) -> ExitCode {
     let info = match read_info(&cli.file) {
         Ok(info) => info,
         Err(e) => {
-            eprintln!("dlrun: {e}");
+            note!("dlrun: {e}");
             return ExitCode::from(1);
         }
     };
@@ -260,23 +270,23 @@ fn report(e: dlrun::Error) -> ExitCode {
     match e {
         dlrun::Error::Exit(status) => ExitCode::from(status as u8),
         e @ dlrun::Error::Runtime(_) => {
-            eprintln!("{e}");
+            note!("{e}");
             ExitCode::from(dlrun::unwind::ABORT_STATUS as u8)
         }
         e @ dlrun::Error::Lookup(_) => {
-            eprintln!("dlrun: {e}");
+            note!("dlrun: {e}");
             ExitCode::from(dlrun::unwind::LOOKUP_STATUS as u8)
         }
         e @ dlrun::Error::Timeout(_) => {
-            eprintln!("dlrun: {e}");
+            note!("dlrun: {e}");
             ExitCode::from(dlrun::TIMEOUT_STATUS as u8)
         }
         e @ dlrun::Error::Call(_) => {
-            eprintln!("dlrun: {e}");
+            note!("dlrun: {e}");
             ExitCode::from(2)
         }
         e => {
-            eprintln!("dlrun: {e}");
+            note!("dlrun: {e}");
             ExitCode::from(1)
         }
     }
@@ -297,7 +307,7 @@ fn main() -> ExitCode {
     let mut env = Vec::new();
     for e in &cli.env {
         if e.is_empty() || e.starts_with('=') {
-            eprintln!("dlrun: --env '{e}': expected KEY=VALUE or KEY");
+            note!("dlrun: --env '{e}': expected KEY=VALUE or KEY");
             return ExitCode::from(2);
         }
         if e.contains('=') {
@@ -311,7 +321,7 @@ fn main() -> ExitCode {
         match dlrun::vfs::Preopen::parse(d) {
             Ok(p) => dirs.push(p),
             Err(e) => {
-                eprintln!("dlrun: {e}");
+                note!("dlrun: {e}");
                 return ExitCode::from(2);
             }
         }
@@ -324,7 +334,7 @@ fn main() -> ExitCode {
     let trace = match dlrun::trace::Trace::parse(&trace_spec) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("dlrun: --trace: {e}");
+            note!("dlrun: --trace: {e}");
             return ExitCode::from(2);
         }
     };

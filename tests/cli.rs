@@ -657,6 +657,47 @@ fn timeout_ends_a_program_waiting_for_stdin() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--timeout"));
 }
 
+/// A program that gives up on the first failed read and exits 0 must not
+/// get the chance: once the deadline passes while the host waits, the
+/// program ends with the timeout's status, every time.
+#[test]
+fn a_read_cut_short_by_the_timeout_does_not_let_the_program_run_on() {
+    let dir = workdir("stdinonce");
+    let reader = wasi_main_wat(
+        r#"(import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))"#,
+        r#"(data (i32.const 16) "\40\00\00\00\10\00\00\00")"#,
+        "(drop (call $read (i32.const 0) (i32.const 16) (i32.const 1) (i32.const 8)))",
+    );
+    write_wat(&dir, "main.wasm", &reader);
+    for _ in 0..5 {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dlrun"))
+            .args(["--no-cache", "--timeout", "200ms", "main.wasm"])
+            .current_dir(&dir)
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let _stdin = child.stdin.take();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(124), "{out:?}");
+    }
+}
+
+/// `dlrun ... 2>&1 | head`: a stderr that nobody reads any more changes
+/// nothing about the exit status (it was 101, a Rust panic).
+#[test]
+fn a_closed_stderr_is_not_a_crash() {
+    let dir = workdir("closedstderr");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dlrun"))
+        .args(["--no-cache", "nothere.wasm"])
+        .current_dir(&dir)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    assert_eq!(child.wait().unwrap().code(), Some(1));
+}
+
 #[test]
 fn getentropy_checks_the_guest_length_before_allocating() {
     let dir = workdir("getentropy");
