@@ -35,6 +35,7 @@ mod hidden;
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, Read, Write};
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::DirEntryExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -117,6 +118,13 @@ impl Errno {
     pub const SPIPE: Errno = Errno(70);
     /// EXDEV: cross-device link.
     pub const XDEV: Errno = Errno(75);
+    /// ENXIO: no reader on the other end of a FIFO opened O_NONBLOCK for
+    /// writing.
+    pub const NXIO: Errno = Errno(60);
+    /// Not an errno: the program's `--timeout` passed while the host
+    /// waited for it. Never returned to the program: the ABI layers end it
+    /// (with the timeout's status) instead, so it cannot run on.
+    pub const DEADLINE: Errno = Errno(-1);
 
     /// Translates a host (Linux/libc) errno.
     pub fn from_host(code: i32) -> Errno {
@@ -665,6 +673,10 @@ impl Drop for PipeEnd {
 enum Node {
     Stdio(Stdio),
     File(File),
+    /// A named pipe: read and written as a stream, its host descriptor
+    /// non-blocking so that every wait is the VFS's, bounded by the
+    /// deadline.
+    Fifo(File),
     /// `None`: a virtual directory.
     Dir {
         dir: Option<Dir>,
@@ -1023,32 +1035,56 @@ impl Vfs {
         }
     }
 
-    /// Waits until stdin has input, or fails with EINTR once the deadline
-    /// passes (the program is then stopped as soon as its code runs again).
+    /// Waits until stdin has input; once the deadline passes, fails with
+    /// [`Errno::DEADLINE`]. Without a deadline the read itself blocks.
     fn wait_for_stdin(&self) -> Result<()> {
-        let Some(deadline) = self.deadline else {
+        if self.deadline.is_none() {
             return Ok(());
-        };
+        }
+        self.wait_ready(0, libc::POLLIN)
+    }
+
+    /// Waits until host descriptor `fd` is ready for `events` (or hung
+    /// up); fails with [`Errno::DEADLINE`] once the deadline passes.
+    fn wait_ready(&self, fd: std::os::fd::RawFd, events: i16) -> Result<()> {
         loop {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            if left.is_zero() {
-                return Err(Errno::INTR);
-            }
+            let ms = match self.deadline {
+                None => -1,
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(std::time::Instant::now());
+                    if left.is_zero() {
+                        return Err(Errno::DEADLINE);
+                    }
+                    left.as_millis().clamp(1, i32::MAX as u128) as i32
+                }
+            };
             let mut pfd = libc::pollfd {
-                fd: 0,
-                events: libc::POLLIN,
+                fd,
+                events,
                 revents: 0,
             };
-            let ms = left.as_millis().clamp(1, i32::MAX as u128) as i32;
             // SAFETY: one valid pollfd, for the duration of the call.
             let ready = unsafe { libc::poll(&mut pfd, 1, ms) };
             if ready > 0 {
                 return Ok(());
             }
             if ready < 0 && io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
-                return Ok(());
+                return Err(io::Error::last_os_error().into());
             }
         }
+    }
+
+    /// Sleeps `pause` unless the deadline comes first ([`Errno::DEADLINE`]).
+    fn pause(&self, pause: Duration) -> Result<()> {
+        if let Some(deadline) = self.deadline {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left <= pause {
+                std::thread::sleep(left);
+                return Err(Errno::DEADLINE);
+            }
+        }
+        std::thread::sleep(pause);
+        Ok(())
     }
 
     /// Whether host path `path` (canonical) lies inside a granted directory.
@@ -1314,6 +1350,9 @@ impl Vfs {
                 let mut o = OpenOptions::new();
                 o.read(acc != O_WRONLY || flags & O_PATH != 0)
                     .write(acc != O_RDONLY && flags & O_PATH == 0);
+                if md.file_type().is_fifo() {
+                    return self.open_fifo(dir, rel, &mut o, flags);
+                }
                 Ok(Node::File(dir.open_with(rel, &o)?))
             }
             Err(e) => {
@@ -1338,6 +1377,64 @@ impl Vfs {
                 Ok(Node::File(dir.open_with(rel, &o)?))
             }
         }
+    }
+
+    /// Opens a FIFO as POSIX says, waiting no longer than the deadline:
+    /// with O_NONBLOCK at once (ENXIO for writing with no reader); else
+    /// for writing once a reader is there, for reading once a writer is.
+    /// The descriptor dlrun keeps is non-blocking, so that every later
+    /// wait is the VFS's own.
+    fn open_fifo(&self, dir: &Dir, rel: &Path, o: &mut OpenOptions, flags: u32) -> Result<Node> {
+        if flags & (O_NONBLOCK | O_PATH) == 0 && flags & O_ACCMODE == O_RDONLY {
+            return self.open_fifo_reader(dir, rel, o);
+        }
+        o.custom_flags(libc::O_NONBLOCK);
+        loop {
+            match dir.open_with(rel, o) {
+                Ok(f) => return Ok(Node::Fifo(f)),
+                Err(e) if e.raw_os_error() == Some(libc::ENXIO) && flags & O_NONBLOCK == 0 => {
+                    self.pause(Duration::from_millis(10))?
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// A blocking open of a FIFO for reading: nothing can be polled for a
+    /// writer's arrival, so the open waits on a thread of its own; when
+    /// the deadline comes first, dlrun opens the FIFO for writing itself
+    /// to release that thread.
+    fn open_fifo_reader(&self, dir: &Dir, rel: &Path, o: &OpenOptions) -> Result<Node> {
+        let (d, r, opts) = (dir.try_clone()?, rel.to_path_buf(), o.clone());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(d.open_with(&r, &opts));
+        });
+        let opened = match self.deadline {
+            None => rx.recv().map_err(|_| Errno::INTR)?,
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                match rx.recv_timeout(left) {
+                    Ok(opened) => opened,
+                    Err(_) => {
+                        let mut w = OpenOptions::new();
+                        w.write(true).custom_flags(libc::O_NONBLOCK);
+                        drop(dir.open_with(rel, &w));
+                        return Err(Errno::DEADLINE);
+                    }
+                }
+            }
+        };
+        let f = opened?;
+        let fd = f.as_raw_fd();
+        // SAFETY: plain fcntl calls on a descriptor this function owns.
+        unsafe {
+            let fl = libc::fcntl(fd, libc::F_GETFL);
+            if fl < 0 || libc::fcntl(fd, libc::F_SETFL, fl | libc::O_NONBLOCK) < 0 {
+                return Err(io::Error::last_os_error().into());
+            }
+        }
+        Ok(Node::Fifo(f))
     }
 
     fn open_virtual(&self, flags: u32) -> Result<Node> {
@@ -1494,7 +1591,7 @@ impl Vfs {
         Ok(match &of.node {
             Node::Stdio(_) => FileKind::CharDevice,
             Node::Dir { .. } => FileKind::Directory,
-            Node::Pipe(_) => FileKind::Fifo,
+            Node::Pipe(_) | Node::Fifo(_) => FileKind::Fifo,
             Node::File(file) => FileKind::of(file.metadata()?.file_type()),
         })
     }
@@ -1512,6 +1609,14 @@ impl Vfs {
             Node::Stdio(_) => Ok(0),
             Node::File(file) => Ok(file.metadata()?.len().saturating_sub(of.pos)),
             Node::Pipe(p) if !p.write => Ok(lock(&p.pipe).buf.len() as u64),
+            Node::Fifo(f) => {
+                let mut n: libc::c_int = 0;
+                // SAFETY: FIONREAD writes one int through the pointer.
+                if unsafe { libc::ioctl(f.as_raw_fd(), libc::FIONREAD, &mut n) } < 0 {
+                    return Err(io::Error::last_os_error().into());
+                }
+                Ok(n.max(0) as u64)
+            }
             _ => Err(Errno::NOTTY),
         }
     }
@@ -1566,6 +1671,20 @@ impl Vfs {
                     }
                 }
             }
+            Node::Fifo(f) => {
+                let mut pfd = libc::pollfd {
+                    fd: f.as_raw_fd(),
+                    events: libc::POLLIN | libc::POLLOUT,
+                    revents: 0,
+                };
+                // SAFETY: one valid pollfd; a zero timeout does not wait.
+                unsafe { libc::poll(&mut pfd, 1, 0) };
+                Ready {
+                    read: pfd.revents & (libc::POLLIN | libc::POLLHUP) != 0,
+                    write: pfd.revents & libc::POLLOUT != 0,
+                    hangup: pfd.revents & libc::POLLHUP != 0,
+                }
+            }
             _ => Ready {
                 read: true,
                 write: true,
@@ -1595,6 +1714,20 @@ impl Vfs {
                 let n = file.read_at(buf, pos)?;
                 of.pos = pos + n as u64;
                 n
+            }
+            Node::Fifo(file) => {
+                let blocking = of.flags & O_NONBLOCK == 0;
+                loop {
+                    // With no writer a non-blocking read says end of file at
+                    // once; a blocking one waits for data or a writer's end.
+                    if blocking && !buf.is_empty() {
+                        self.wait_ready(file.as_raw_fd(), libc::POLLIN)?;
+                    }
+                    match (&*file).read(buf) {
+                        Err(e) if blocking && e.kind() == io::ErrorKind::WouldBlock => {}
+                        r => break r?,
+                    }
+                }
             }
             Node::Pipe(end) => {
                 let mut p = lock(&end.pipe);
@@ -1644,12 +1777,11 @@ impl Vfs {
         let append = of.flags & O_APPEND != 0;
         match &of.node {
             Node::Stdio(Stdio::Out) => {
-                let mut o = std::io::stdout().lock();
-                o.write_all(buf).and_then(|_| o.flush())?;
+                self.write_stdio(1, buf, &mut std::io::stdout().lock())?;
                 Ok(buf.len())
             }
             Node::Stdio(Stdio::Err) => {
-                std::io::stderr().lock().write_all(buf)?;
+                self.write_stdio(2, buf, &mut std::io::stderr().lock())?;
                 Ok(buf.len())
             }
             Node::Stdio(Stdio::In) => Err(Errno::BADF),
@@ -1664,6 +1796,21 @@ impl Vfs {
                 file.write_all_at(buf, pos)?;
                 of.pos = end;
                 Ok(buf.len())
+            }
+            Node::Fifo(file) => {
+                let blocking = of.flags & O_NONBLOCK == 0;
+                let mut done = 0;
+                while done < buf.len() {
+                    match (&*file).write(&buf[done..]) {
+                        Ok(n) => done += n,
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock && blocking => {
+                            self.wait_ready(file.as_raw_fd(), libc::POLLOUT)?
+                        }
+                        Err(e) if done > 0 && e.kind() == io::ErrorKind::WouldBlock => break,
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                Ok(done)
             }
             Node::Pipe(end) => {
                 let mut p = lock(&end.pipe);
@@ -1681,6 +1828,22 @@ impl Vfs {
                 Ok(n)
             }
         }
+    }
+
+    /// Writes to host descriptor `fd` (stdout or stderr) through `out`.
+    /// With a deadline, a pipe nobody reads must not hold the program
+    /// past it: each piece is at most PIPE_BUF bytes, which a pipe that
+    /// polls writable takes without blocking.
+    fn write_stdio(&self, fd: i32, buf: &[u8], out: &mut impl Write) -> Result<()> {
+        const PIPE_BUF: usize = 4096;
+        if self.deadline.is_none() {
+            return Ok(out.write_all(buf).and_then(|_| out.flush())?);
+        }
+        for piece in buf.chunks(PIPE_BUF) {
+            self.wait_ready(fd, libc::POLLOUT)?;
+            out.write_all(piece).and_then(|_| out.flush())?;
+        }
+        Ok(())
     }
 
     /// pwrite: at `offset`, leaving the file offset alone.
@@ -1707,7 +1870,7 @@ impl Vfs {
         let f = self.file(fd)?;
         let mut of = lock(&f);
         let base: i64 = match (&of.node, whence) {
-            (Node::Stdio(_) | Node::Pipe(_), _) => return Err(Errno::SPIPE),
+            (Node::Stdio(_) | Node::Pipe(_) | Node::Fifo(_), _) => return Err(Errno::SPIPE),
             (_, SEEK_SET) => 0,
             (_, SEEK_CUR) => of.pos as i64,
             (Node::File(file), SEEK_END) => file.metadata()?.len() as i64,
@@ -1732,7 +1895,7 @@ impl Vfs {
         let of = lock(&f);
         match &of.node {
             Node::Stdio(s) => Ok(Stat::tty(*s)),
-            Node::File(file) => Ok(Stat::of(&file.metadata()?)),
+            Node::File(file) | Node::Fifo(file) => Ok(Stat::of(&file.metadata()?)),
             Node::Dir { dir: Some(d), .. } => Ok(Stat::of(&d.dir_metadata()?)),
             Node::Dir { dir: None, .. } => Ok(Stat::virtual_dir(&of.path)),
             Node::Pipe(end) => Ok(Stat {
@@ -1792,7 +1955,7 @@ impl Vfs {
                 Ok(())
             }
             Node::File(_) => Err(Errno::BADF),
-            Node::Pipe(_) => Err(Errno::SPIPE),
+            Node::Pipe(_) | Node::Fifo(_) => Err(Errno::SPIPE),
             _ => Err(Errno::NODEV),
         }
     }
@@ -1804,7 +1967,7 @@ impl Vfs {
         match &of.node {
             Node::File(file) if data_only => Ok(file.sync_data()?),
             Node::File(file) => Ok(file.sync_all()?),
-            Node::Pipe(_) => Err(Errno::INVAL),
+            Node::Pipe(_) | Node::Fifo(_) => Err(Errno::INVAL),
             _ => Ok(()),
         }
     }
@@ -2091,7 +2254,9 @@ impl Vfs {
         let f = self.file(fd)?;
         let of = lock(&f);
         match &of.node {
-            Node::File(file) => Ok(file.set_permissions(Permissions::from_mode(mode & 0o7777))?),
+            Node::File(file) | Node::Fifo(file) => {
+                Ok(file.set_permissions(Permissions::from_mode(mode & 0o7777))?)
+            }
             Node::Dir { dir: Some(d), .. } => Ok(d
                 .try_clone()?
                 .into_std_file()
@@ -2123,7 +2288,7 @@ impl Vfs {
             let f = self.file(dirfd)?;
             let of = lock(&f);
             let std_file = match &of.node {
-                Node::File(file) => file.try_clone()?.into_std(),
+                Node::File(file) | Node::Fifo(file) => file.try_clone()?.into_std(),
                 Node::Dir { dir: Some(d), .. } => d.try_clone()?.into_std_file(),
                 Node::Dir { dir: None, .. } => return Err(Errno::PERM),
                 _ => return Ok(()),

@@ -142,7 +142,12 @@ pub(in crate::abi) enum Fail {
 }
 
 impl From<Errno> for Fail {
+    /// The program's time running out while the host waited ends it: it
+    /// must not run on with an error it could ignore.
     fn from(e: Errno) -> Fail {
+        if e == Errno::DEADLINE {
+            return Fail::Trap(wasmtime::Trap::Interrupt.into());
+        }
         Fail::Errno(e)
     }
 }
@@ -153,6 +158,7 @@ pub(in crate::abi) type Sys<T> = Result<T, Fail>;
 fn neg(r: Sys<i32>) -> wasmtime::Result<i32> {
     match r {
         Ok(v) => Ok(v),
+        Err(Fail::Errno(Errno::DEADLINE)) => Err(wasmtime::Trap::Interrupt.into()),
         Err(Fail::Errno(e)) => Ok(-e.0),
         Err(Fail::Trap(t)) => Err(t),
     }
@@ -162,6 +168,7 @@ fn neg(r: Sys<i32>) -> wasmtime::Result<i32> {
 pub(in crate::abi) fn wasi(r: Sys<()>) -> wasmtime::Result<i32> {
     match r {
         Ok(()) => Ok(0),
+        Err(Fail::Errno(Errno::DEADLINE)) => Err(wasmtime::Trap::Interrupt.into()),
         Err(Fail::Errno(e)) => Ok(e.0),
         Err(Fail::Trap(t)) => Err(t),
     }
