@@ -276,4 +276,46 @@ mod tests {
         let (_, t) = parse("2023 10 Monday", "%Y %U %A").unwrap();
         assert_eq!((t.mon, t.mday), (2, 6));
     }
+
+    #[test]
+    fn long_formats_and_inputs() {
+        const N: usize = 30_000;
+        // Only the first %Y becomes a group; the others are dropped.
+        let (n, t) = parse(&"2023".repeat(N / 2), &"%Y".repeat(N / 2)).unwrap();
+        assert_eq!((n, t.year), (4, 123));
+        // Literals, case-insensitive.
+        let (n, _) = parse(&format!("{}rest", "A".repeat(N)), &"a".repeat(N)).unwrap();
+        assert_eq!(n, N);
+        assert!(parse(&"a".repeat(N - 1), &"a".repeat(N)).is_none());
+        assert!(
+            parse(
+                &format!("{}c", "a".repeat(N)),
+                &format!("{}b", "a".repeat(N))
+            )
+            .is_none()
+        );
+        // A space matches one whitespace character, as in the JS.
+        let (n, t) = parse(
+            &format!("{}5", " ".repeat(N)),
+            &format!("{}%d", " ".repeat(N)),
+        )
+        .unwrap();
+        assert_eq!((n, t.mday), (N + 1, 5));
+        let (n, _) = parse(&"\t".repeat(N), &"%t".repeat(N / 2)).unwrap();
+        assert_eq!(n, 1);
+        // Special characters, each escaped in the pattern.
+        let (n, _) = parse(&"(.)[*]".repeat(N), &"(.)[*]".repeat(N)).unwrap();
+        assert_eq!(n, 6 * N);
+        // JS throws on "%%" (the pattern is left with "%)").
+        assert!(parse(&"%".repeat(N), &"%%".repeat(N / 2)).is_none());
+        assert!(parse("", &"%".repeat(N + 1)).is_none());
+        // A date, then a long tail; then a million characters.
+        let input = format!("2024-02-29{}!", "x".repeat(N));
+        let (n, t) = parse(&input, &format!("%Y-%m-%d{}", "x".repeat(N))).unwrap();
+        assert_eq!((n, t.year, t.mon, t.mday), (N + 10, 124, 1, 29));
+        let big = "ab".repeat(500_000);
+        assert_eq!(parse(&big, &big).map(|r| r.0), Some(1_000_000));
+        let (n, t) = parse(&format!("{big}Sunday 12"), &format!("{big}%a %H")).unwrap();
+        assert_eq!((n, t.hour), (1_000_009, 12));
+    }
 }
