@@ -133,7 +133,12 @@ enum Part<'a> {
 }
 
 fn utf16_len(s: &str) -> usize {
-    s.encode_utf16().count()
+    // The common case without walking every character.
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.encode_utf16().count()
+    }
 }
 
 fn parts(to: &str) -> Vec<Part<'_>> {
@@ -470,6 +475,16 @@ mod tests {
         assert!(strftime(&Zone::utc(), "%a", &tm(70, 0, 1, 0, 7, 0), "").is_err());
         assert!(strftime(&Zone::utc(), "%b", &tm(70, -1, 1, 0, 0, 0), "").is_err());
         assert!(strftime(&Zone::utc(), "%V", &tm(400_000, 0, 1, 0, 0, 0), "").is_err());
+    }
+
+    #[test]
+    fn long_formats() {
+        let t = tm(70, 0, 1, 0, 4, 0);
+        let n = 20_000;
+        assert_eq!(f(&"%c".repeat(n), &t), "Thu Jan 01 00:07:05 1970".repeat(n));
+        assert_eq!(f(&"%%".repeat(n), &t), "%".repeat(n));
+        assert_eq!(f(&"%".repeat(2 * n + 1), &t), "%".repeat(n + 1));
+        assert_eq!(f(&"x".repeat(2 * n), &t), "x".repeat(2 * n));
     }
 
     #[test]
