@@ -428,9 +428,8 @@ fn strftime(
         0 => String::new(),
         p => mem::read_cstr(&*c, m, p as u32, "strftime format")?,
     };
-    let out = format::strftime(zone, &format, &t, &tm_zone).map_err(|why| {
-        wasmtime::format_err!("strftime: {why} (Emscripten's JS throws a TypeError here)")
-    })?;
+    let out = format::strftime(zone, &format, &t, &tm_zone)
+        .map_err(|why| wasmtime::format_err!("strftime: {why} (Emscripten's JS throws here)"))?;
     let mut bytes = out.into_bytes();
     bytes.push(0);
     // maxsize is a size_t that JS reads as a signed i32.

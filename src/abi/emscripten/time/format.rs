@@ -7,7 +7,8 @@
 //! January 1 of year `tm_year` (not `tm_year + 1900`), `%V` is 53 before the
 //! first ISO week and can be 00, `%z` treats minutes as hundredths of an
 //! hour, and a `%a`/`%b` of an out-of-range `tm_wday`/`tm_mon` is an error
-//! (JS throws a TypeError there).
+//! (JS throws a TypeError there), as is a result longer than JS strings may
+//! be (a RangeError).
 
 use super::Tm;
 use super::jsdate::{Date, add_days, array_sum, month_days, num_to_string, to_int32};
@@ -111,48 +112,103 @@ pub fn strftime(zone: &Zone, format: &str, tm: &Tm, tm_zone: &str) -> Result<Str
     for rule in CONVERSIONS {
         if pattern.contains(rule) {
             let value = convert(zone, rule, &date)?;
-            pattern = replace_all(&pattern, rule, &value);
+            pattern = replace_all(&pattern, rule, &value)?;
         }
     }
     Ok(pattern.replace("\0\0", "%"))
 }
 
+/// V8's longest string (`String::kMaxLength`), in UTF-16 units: JS throws a
+/// RangeError rather than build a longer one. A guest's `tm_zone` may ask
+/// `%Z` for far more than memory holds.
+const MAX_JS_STRING: usize = (1 << 29) - 24;
+
+/// A part of a replacement string: text, or one of the `$` patterns
+/// `String.prototype.replace` fills in.
+enum Part<'a> {
+    Text(&'a str, usize),
+    Match,
+    Before,
+    After,
+}
+
+fn utf16_len(s: &str) -> usize {
+    // The common case without walking every character.
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.encode_utf16().count()
+    }
+}
+
+fn parts(to: &str) -> Vec<Part<'_>> {
+    let mut parts = Vec::new();
+    let mut text = 0;
+    let mut chars = to.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        let part = match (c, chars.peek().map(|&(_, n)| n)) {
+            ('$', Some('$')) => Part::Text("$", 1),
+            ('$', Some('&')) => Part::Match,
+            ('$', Some('`')) => Part::Before,
+            ('$', Some('\'')) => Part::After,
+            _ => continue,
+        };
+        chars.next();
+        parts.push(Part::Text(&to[text..at], utf16_len(&to[text..at])));
+        parts.push(part);
+        text = at + 2;
+    }
+    parts.push(Part::Text(&to[text..], utf16_len(&to[text..])));
+    parts
+}
+
 /// `String.prototype.replace` with a global pattern matching `from`
 /// literally and a replacement string (whose `$` patterns apply).
-fn replace_all(s: &str, from: &str, to: &str) -> String {
-    if !to.contains('$') {
-        return s.replace(from, to);
+fn replace_all(s: &str, from: &str, to: &str) -> Result<String, String> {
+    let parts = parts(to);
+    let (s_units, from_units) = (utf16_len(s), utf16_len(from));
+    // Each match's byte offset and UTF-16 offset.
+    let mut matches = Vec::new();
+    let (mut last, mut last_units) = (0, 0);
+    for (at, _) in s.match_indices(from) {
+        last_units += utf16_len(&s[last..at]);
+        matches.push((at, last_units));
+        last = at + from.len();
+        last_units += from_units;
     }
-    let mut out = String::new();
-    let mut last = 0;
-    for (at, m) in s.match_indices(from) {
-        out.push_str(&s[last..at]);
-        let mut chars = to.chars().peekable();
-        while let Some(c) = chars.next() {
-            match (c, chars.peek()) {
-                ('$', Some('$')) => {
-                    chars.next();
-                    out.push('$');
-                }
-                ('$', Some('&')) => {
-                    chars.next();
-                    out.push_str(m);
-                }
-                ('$', Some('`')) => {
-                    chars.next();
-                    out.push_str(&s[..at]);
-                }
-                ('$', Some('\'')) => {
-                    chars.next();
-                    out.push_str(&s[at + m.len()..]);
-                }
-                _ => out.push(c),
-            }
+    // The length JS would reach, summed before anything is built.
+    let mut units = s_units - matches.len() * from_units;
+    for &(_, at_units) in &matches {
+        for part in &parts {
+            units += match *part {
+                Part::Text(_, n) => n,
+                Part::Match => from_units,
+                Part::Before => at_units,
+                Part::After => s_units - at_units - from_units,
+            };
         }
-        last = at + m.len();
+        if units > MAX_JS_STRING {
+            return Err(format!(
+                "a string longer than JavaScript's longest ({MAX_JS_STRING} UTF-16 units)"
+            ));
+        }
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    for &(at, _) in &matches {
+        out.push_str(&s[last..at]);
+        last = at + from.len();
+        for part in &parts {
+            out.push_str(match *part {
+                Part::Text(t, _) => t,
+                Part::Match => from,
+                Part::Before => &s[..at],
+                Part::After => &s[last..],
+            });
+        }
     }
     out.push_str(&s[last..]);
-    out
+    Ok(out)
 }
 
 /// `leadingSomething(value, digits, ch)`
@@ -422,12 +478,41 @@ mod tests {
     }
 
     #[test]
+    fn long_formats() {
+        let t = tm(70, 0, 1, 0, 4, 0);
+        let n = 20_000;
+        assert_eq!(f(&"%c".repeat(n), &t), "Thu Jan 01 00:07:05 1970".repeat(n));
+        assert_eq!(f(&"%%".repeat(n), &t), "%".repeat(n));
+        assert_eq!(f(&"%".repeat(2 * n + 1), &t), "%".repeat(n + 1));
+        assert_eq!(f(&"x".repeat(2 * n), &t), "x".repeat(2 * n));
+    }
+
+    #[test]
+    fn results_longer_than_javascript_strings() {
+        let t = tm(70, 0, 1, 0, 4, 0);
+        let f = |format: &str, zone: &str| strftime(&Zone::utc(), format, &t, zone);
+        // "$`" inserts all that comes before the match: 30,000 zone names of
+        // 30,000 copies of up to 60,000 characters would be 10^13.
+        assert!(f(&"%Z".repeat(30_000), &"$`".repeat(30_000)).is_err());
+        // 2^29 UTF-16 units, past V8's longest string (JS throws a
+        // RangeError); 2^26 are built.
+        let zone = "\u{e9}".repeat(1 << 16);
+        assert!(f(&"%Z".repeat(1 << 13), &zone).is_err());
+        let out = f(&format!("{}%%", "%Z".repeat(1 << 10)), &zone).unwrap();
+        assert_eq!(
+            (out.len(), out.chars().count()),
+            ((1 << 27) + 1, (1 << 26) + 1)
+        );
+    }
+
+    #[test]
     fn dollar_patterns_in_zone_names() {
         let t = tm(70, 0, 1, 0, 4, 0);
         assert_eq!(
             strftime(&Zone::utc(), "<%Z>", &t, "a$&b$$").unwrap(),
             "<a%Zb$>"
         );
-        assert_eq!(replace_all("xAy", "A", "[$`|$']"), "x[x|y]y");
+        assert_eq!(replace_all("xAy", "A", "[$`|$']").unwrap(), "x[x|y]y");
+        assert_eq!(replace_all("éAüA", "A", "$'.$$&$").unwrap(), "éüA.$&$ü.$&$");
     }
 }

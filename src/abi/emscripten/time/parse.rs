@@ -9,6 +9,8 @@
 //! defaults. Where JS would throw (a format the conversion leaves as an
 //! invalid expression) or loop forever (a trailing `%`), this gives `None`.
 
+use std::collections::HashMap;
+
 use super::Tm;
 use super::jsdate::{Date, add_days, array_sum, month_days, to_int32};
 use super::regex::Regex;
@@ -87,18 +89,72 @@ fn compile(format: &str) -> Option<(String, Vec<char>)> {
     for (from, to) in DATE_PATTERNS {
         pattern = replace_first(&pattern, from, &format!("({from}{to})"));
     }
+    drop_markers(&pattern)
+}
+
+/// Takes the conversion markers out of the pattern as library.js does:
+/// while a `%` is left, the character after the first one is the next
+/// capture, and one pass removes every `%` followed by it (a JS
+/// `replace(/\%c/g, '')`), which can bring new pairs together. JS rereads
+/// the whole pattern for each capture; a format of thousands of different
+/// conversions would make that quadratic, so the pattern is a linked list
+/// here, its `%`-and-next-character pairs listed by that character.
+fn drop_markers(pattern: &str) -> Option<(String, Vec<char>)> {
+    const NONE: usize = usize::MAX;
+    let chars: Vec<char> = pattern.chars().collect();
+    let n = chars.len();
+    let mut next: Vec<usize> = (1..=n).map(|i| if i < n { i } else { NONE }).collect();
+    let mut prev: Vec<usize> = (0..n).map(|i| i.checked_sub(1).unwrap_or(NONE)).collect();
+    let mut alive = vec![true; n];
+    let mut pairs: HashMap<char, Vec<(usize, usize)>> = HashMap::new();
+    for i in 1..n {
+        if chars[i - 1] == '%' {
+            pairs.entry(chars[i]).or_default().push((i - 1, i));
+        }
+    }
+    // Removing only ever takes characters away, so the first `%` left
+    // never lies before the last one found.
+    let percents: Vec<usize> = (0..n).filter(|&i| chars[i] == '%').collect();
+    let mut first = 0;
     let mut capture = Vec::new();
-    while let Some(i) = pattern.find('%') {
+    loop {
+        while first < percents.len() && !alive[percents[first]] {
+            first += 1;
+        }
+        let Some(&p) = percents.get(first) else {
+            break;
+        };
         // JS removes `new RegExp('\\%' + c, 'g')`; with c special that
         // throws or misbehaves, and with no c at all it loops forever.
-        let c = pattern[i + 1..].chars().next()?;
+        let c = *chars.get(next[p])?;
         if "\\()[]{}^$.|?*+".contains(c) {
             return None;
         }
         capture.push(c);
-        pattern = pattern.replace(&format!("%{c}"), "");
+        // The pairs there were when the pass began, left to right (which
+        // only matters for "%%%", where the first two go).
+        let mut found = pairs.remove(&c).unwrap_or_default();
+        found.sort_unstable();
+        for (a, b) in found {
+            if !(alive[a] && alive[b] && next[a] == b) {
+                continue;
+            }
+            alive[a] = false;
+            alive[b] = false;
+            let (before, after) = (prev[a], next[b]);
+            if before != NONE {
+                next[before] = after;
+            }
+            if after != NONE {
+                prev[after] = before;
+            }
+            if before != NONE && after != NONE && chars[before] == '%' {
+                pairs.entry(chars[after]).or_default().push((before, after));
+            }
+        }
     }
-    Some((pattern, capture))
+    let left = chars.iter().zip(&alive).filter(|&(_, &a)| a);
+    Some((left.map(|(&c, _)| c).collect(), capture))
 }
 
 /// `parseInt` of a matched run of digits.
@@ -275,5 +331,94 @@ mod tests {
         assert_eq!((t.mon, t.mday, t.wday, t.yday), (2, 13, 1, 71));
         let (_, t) = parse("2023 10 Monday", "%Y %U %A").unwrap();
         assert_eq!((t.mon, t.mday), (2, 6));
+    }
+
+    #[test]
+    fn long_formats_and_inputs() {
+        const N: usize = 30_000;
+        // Only the first %Y becomes a group; the others are dropped.
+        let (n, t) = parse(&"2023".repeat(N / 2), &"%Y".repeat(N / 2)).unwrap();
+        assert_eq!((n, t.year), (4, 123));
+        // Literals, case-insensitive.
+        let (n, _) = parse(&format!("{}rest", "A".repeat(N)), &"a".repeat(N)).unwrap();
+        assert_eq!(n, N);
+        assert!(parse(&"a".repeat(N - 1), &"a".repeat(N)).is_none());
+        assert!(
+            parse(
+                &format!("{}c", "a".repeat(N)),
+                &format!("{}b", "a".repeat(N))
+            )
+            .is_none()
+        );
+        // A space matches one whitespace character, as in the JS.
+        let (n, t) = parse(
+            &format!("{}5", " ".repeat(N)),
+            &format!("{}%d", " ".repeat(N)),
+        )
+        .unwrap();
+        assert_eq!((n, t.mday), (N + 1, 5));
+        let (n, _) = parse(&"\t".repeat(N), &"%t".repeat(N / 2)).unwrap();
+        assert_eq!(n, 1);
+        // Special characters, each escaped in the pattern.
+        let (n, _) = parse(&"(.)[*]".repeat(N), &"(.)[*]".repeat(N)).unwrap();
+        assert_eq!(n, 6 * N);
+        // JS throws on "%%" (the pattern is left with "%)").
+        assert!(parse(&"%".repeat(N), &"%%".repeat(N / 2)).is_none());
+        assert!(parse("", &"%".repeat(N + 1)).is_none());
+        // A date, then a long tail; then a million characters.
+        let input = format!("2024-02-29{}!", "x".repeat(N));
+        let (n, t) = parse(&input, &format!("%Y-%m-%d{}", "x".repeat(N))).unwrap();
+        assert_eq!((n, t.year, t.mon, t.mday), (N + 10, 124, 1, 29));
+        let big = "ab".repeat(500_000);
+        assert_eq!(parse(&big, &big).map(|r| r.0), Some(1_000_000));
+        let (n, t) = parse(&format!("{big}Sunday 12"), &format!("{big}%a %H")).unwrap();
+        assert_eq!((n, t.hour), (1_000_009, 12));
+    }
+
+    #[test]
+    fn many_distinct_conversions() {
+        // 30,000 unknown conversions, all different: a pass over the whole
+        // pattern for each would be quadratic.
+        const N: u32 = 30_000;
+        let format: String = (0..N)
+            .map(|i| format!("%{}", char::from_u32(0x100 + i).unwrap()))
+            .collect();
+        let (re, caps) = compile(&format).unwrap();
+        assert_eq!((re.as_str(), caps.len()), ("", N as usize));
+        assert_eq!(parse("anything", &format).map(|r| r.0), Some(0));
+    }
+
+    /// The marker removal as library.js writes it: a pass over the whole
+    /// pattern for each capture.
+    fn drop_markers_as_js(mut pattern: String) -> Option<(String, Vec<char>)> {
+        let mut capture = Vec::new();
+        while let Some(i) = pattern.find('%') {
+            let c = pattern[i + 1..].chars().next()?;
+            if "\\()[]{}^$.|?*+".contains(c) {
+                return None;
+            }
+            capture.push(c);
+            pattern = pattern.replace(&format!("%{c}"), "");
+        }
+        Some((pattern, capture))
+    }
+
+    #[test]
+    fn marker_removal_as_library_js() {
+        // Every string of up to 7 characters from an alphabet where "%"
+        // pairs overlap and removals join new pairs.
+        let alphabet = ['%', 'a', 'b', ')'];
+        let mut strings = vec![String::new()];
+        for _ in 0..7 {
+            let longer: Vec<String> = strings
+                .iter()
+                .filter(|s| s.len() == strings.last().map_or(0, String::len))
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            strings.extend(longer);
+        }
+        for s in &strings {
+            assert_eq!(drop_markers(s), drop_markers_as_js(s.clone()), "{s:?}");
+        }
     }
 }

@@ -2,12 +2,29 @@
 //! Emscripten's `strptime` builds (non-Unicode mode): literals and
 //! escapes, classes, groups, lookahead, alternation and quantifiers, with
 //! the `i` flag. No backreferences or named groups (never generated).
+//!
+//! A guest's format becomes the pattern and its input the subject, so
+//! neither may cost dlrun its stack or unbounded time: the pattern is
+//! compiled to a flat program run with an explicit backtracking stack
+//! (recursion is only as deep as groups nest, which is limited), and a
+//! match that takes more than [`STEPS`] steps fails, as a match that is not
+//! found.
+
+/// Steps a match may take: far more than any pattern `strptime` builds from
+/// a guest's format (at most 64 KiB) needs against any input, far fewer than
+/// the exponential backtracking some patterns can ask for.
+const STEPS: usize = 1 << 24;
+
+/// How deep groups may nest; JS allows more, `strptime` never builds more
+/// than three.
+const MAX_NESTING: usize = 256;
 
 /// A compiled pattern.
 #[derive(Debug)]
 pub struct Regex {
-    node: Node,
+    prog: Vec<Inst>,
     groups: usize,
+    registers: usize,
     ignore_case: bool,
 }
 
@@ -101,6 +118,7 @@ struct Parser<'a> {
     s: &'a [char],
     i: usize,
     groups: usize,
+    depth: usize,
 }
 
 impl Regex {
@@ -110,14 +128,19 @@ impl Regex {
             s: &chars,
             i: 0,
             groups: 0,
+            depth: 0,
         };
         let node = p.alternation()?;
         if p.i < chars.len() {
             return Err(SyntaxError(format!("unmatched ')' at {}", p.i)));
         }
+        let mut c = Compiler::default();
+        c.node(&node);
+        c.prog.push(Inst::Match);
         Ok(Regex {
-            node,
+            prog: c.prog,
             groups: p.groups,
+            registers: c.registers,
             ignore_case,
         })
     }
@@ -127,22 +150,19 @@ impl Regex {
     /// took part.
     pub fn match_start(&self, input: &str) -> Option<Vec<Option<String>>> {
         let chars: Vec<char> = input.chars().collect();
-        let m = Matcher {
+        let mut vm = Vm {
             re: self,
             input: &chars,
+            caps: vec![None; self.groups + 1],
+            registers: vec![0; self.registers],
+            undo: Vec::new(),
+            stack: Vec::new(),
+            steps: STEPS,
         };
-        let mut caps = vec![None; self.groups + 1];
-        let mut end = None;
-        if !m.node(&self.node, 0, &mut caps, &mut |e, _| {
-            end = Some(e);
-            true
-        }) {
-            return None;
-        }
-        // The continuation left the captures as they were at the match.
+        let end = vm.run(0, 0).ok()??;
         let text = |(a, b): (usize, usize)| chars[a..b].iter().collect::<String>();
-        let mut out = vec![end.map(|e| text((0, e)))];
-        out.extend(caps[1..].iter().map(|c| c.map(text)));
+        let mut out = vec![Some(text((0, end)))];
+        out.extend(vm.caps[1..].iter().map(|c| c.map(text)));
         Some(out)
     }
 }
@@ -253,6 +273,9 @@ impl Parser<'_> {
             '$' => Node::End,
             '.' => Node::Any,
             '(' => {
+                if self.depth == MAX_NESTING {
+                    return Err(SyntaxError("groups nested too deeply".into()));
+                }
                 let (kind, index) = if self.eat('?') {
                     match self.peek() {
                         Some(k @ (':' | '!' | '=')) => {
@@ -265,7 +288,9 @@ impl Parser<'_> {
                     self.groups += 1;
                     ('(', Some(self.groups))
                 };
+                self.depth += 1;
                 let inner = self.alternation()?;
+                self.depth -= 1;
                 if !self.eat(')') {
                     return Err(SyntaxError("unterminated group".into()));
                 }
@@ -372,14 +397,193 @@ impl Parser<'_> {
     }
 }
 
-type Caps = Vec<Option<(usize, usize)>>;
-
-struct Matcher<'a> {
-    re: &'a Regex,
-    input: &'a [char],
+/// One step of a compiled pattern. Registers hold positions and counts
+/// that backtracking restores.
+#[derive(Debug)]
+enum Inst {
+    Char(char),
+    Any,
+    Set(Set),
+    Class {
+        negated: bool,
+        items: Vec<Item>,
+    },
+    Start,
+    End,
+    WordBoundary(bool),
+    /// Go on at the first; on failure, at the second.
+    Split(usize, usize),
+    Jump(usize),
+    /// The position where the group with this register starts.
+    GroupStart(usize),
+    GroupEnd {
+        group: usize,
+        start: usize,
+    },
+    /// Matches the lookahead that follows (up to its `Match`) on its own,
+    /// then goes on at `next`: backtracking never goes back into it.
+    Look {
+        negated: bool,
+        next: usize,
+    },
+    RepeatInit {
+        count: usize,
+    },
+    /// Decides whether to go round once more (the next instruction) or go
+    /// on at `exit`, and which to try first.
+    RepeatHead {
+        count: usize,
+        min: u32,
+        max: Option<u32>,
+        greedy: bool,
+        exit: usize,
+    },
+    RepeatStart {
+        start: usize,
+    },
+    /// Ends an iteration: one that matched nothing ends the loop once the
+    /// minimum is met (ECMAScript's empty check).
+    RepeatEnd {
+        count: usize,
+        start: usize,
+        min: u32,
+        head: usize,
+    },
+    Match,
 }
 
-impl Matcher<'_> {
+#[derive(Default)]
+struct Compiler {
+    prog: Vec<Inst>,
+    registers: usize,
+}
+
+impl Compiler {
+    fn register(&mut self) -> usize {
+        self.registers += 1;
+        self.registers - 1
+    }
+
+    fn push(&mut self, inst: Inst) -> usize {
+        self.prog.push(inst);
+        self.prog.len() - 1
+    }
+
+    /// Points the jump, split, lookahead or loop head at `at` to here.
+    fn patch(&mut self, at: usize) {
+        let here = self.prog.len();
+        match &mut self.prog[at] {
+            Inst::Jump(to) | Inst::Split(_, to) | Inst::Look { next: to, .. } => *to = here,
+            Inst::RepeatHead { exit, .. } => *exit = here,
+            _ => unreachable!("nothing to patch at {at}"),
+        }
+    }
+
+    fn node(&mut self, n: &Node) {
+        match n {
+            Node::Char(c) => _ = self.push(Inst::Char(*c)),
+            Node::Any => _ = self.push(Inst::Any),
+            Node::Set(s) => _ = self.push(Inst::Set(*s)),
+            Node::Class { negated, items } => {
+                _ = self.push(Inst::Class {
+                    negated: *negated,
+                    items: items.clone(),
+                });
+            }
+            Node::Start => _ = self.push(Inst::Start),
+            Node::End => _ = self.push(Inst::End),
+            Node::WordBoundary(want) => _ = self.push(Inst::WordBoundary(*want)),
+            Node::Concat(items) => items.iter().for_each(|item| self.node(item)),
+            Node::Alt(alts) => {
+                let mut jumps = Vec::new();
+                for (i, alt) in alts.iter().enumerate() {
+                    if i + 1 == alts.len() {
+                        self.node(alt);
+                        break;
+                    }
+                    let split = self.push(Inst::Split(self.prog.len() + 1, 0));
+                    self.node(alt);
+                    jumps.push(self.push(Inst::Jump(0)));
+                    self.patch(split);
+                }
+                jumps.into_iter().for_each(|j| self.patch(j));
+            }
+            Node::Group(inner, None) => self.node(inner),
+            Node::Group(inner, Some(group)) => {
+                let start = self.register();
+                self.push(Inst::GroupStart(start));
+                self.node(inner);
+                self.push(Inst::GroupEnd {
+                    group: *group,
+                    start,
+                });
+            }
+            Node::Look { ahead, negated } => {
+                let look = self.push(Inst::Look {
+                    negated: *negated,
+                    next: 0,
+                });
+                self.node(ahead);
+                self.push(Inst::Match);
+                self.patch(look);
+            }
+            Node::Repeat {
+                node,
+                min,
+                max,
+                greedy,
+            } => {
+                let (count, start) = (self.register(), self.register());
+                self.push(Inst::RepeatInit { count });
+                let head = self.push(Inst::RepeatHead {
+                    count,
+                    min: *min,
+                    max: *max,
+                    greedy: *greedy,
+                    exit: 0,
+                });
+                self.push(Inst::RepeatStart { start });
+                self.node(node);
+                self.push(Inst::RepeatEnd {
+                    count,
+                    start,
+                    min: *min,
+                    head,
+                });
+                self.patch(head);
+            }
+        }
+    }
+}
+
+/// A value to put back when backtracking past the point that changed it.
+enum Undo {
+    Cap(usize, Option<(usize, usize)>),
+    Register(usize, usize),
+}
+
+/// Where to go on when what was tried fails, and how much of the undo log
+/// to roll back first.
+struct Backtrack {
+    pc: usize,
+    pos: usize,
+    undo: usize,
+}
+
+/// The match ran out of [`STEPS`].
+struct OutOfSteps;
+
+struct Vm<'a> {
+    re: &'a Regex,
+    input: &'a [char],
+    caps: Vec<Option<(usize, usize)>>,
+    registers: Vec<usize>,
+    undo: Vec<Undo>,
+    stack: Vec<Backtrack>,
+    steps: usize,
+}
+
+impl Vm<'_> {
     fn same(&self, a: char, b: char) -> bool {
         a == b || (self.re.ignore_case && canonicalize(a) == canonicalize(b))
     }
@@ -407,144 +611,138 @@ impl Matcher<'_> {
         i < self.input.len() && is_word(self.input[i])
     }
 
-    /// Matches `n` at `pos`, then calls `k` with the end; true once `k`
-    /// accepts.
-    fn node(
-        &self,
-        n: &Node,
-        pos: usize,
-        caps: &mut Caps,
-        k: &mut dyn FnMut(usize, &mut Caps) -> bool,
-    ) -> bool {
-        let one = |ok: bool, caps: &mut Caps, k: &mut dyn FnMut(usize, &mut Caps) -> bool| {
-            ok && k(pos + 1, caps)
-        };
-        let cur = self.input.get(pos).copied();
-        match n {
-            Node::Char(c) => one(cur.is_some_and(|x| self.same(x, *c)), caps, k),
-            Node::Any => one(cur.is_some_and(|x| !is_line_terminator(x)), caps, k),
-            Node::Set(s) => one(cur.is_some_and(|x| s.contains(x)), caps, k),
-            Node::Class { negated, items } => one(
-                cur.is_some_and(|x| self.in_class(items, x) != *negated),
-                caps,
-                k,
-            ),
-            Node::Start => pos == 0 && k(pos, caps),
-            Node::End => pos == self.input.len() && k(pos, caps),
-            Node::WordBoundary(want) => {
-                let at = self.is_word_at(pos) != (pos > 0 && self.is_word_at(pos - 1));
-                at == *want && k(pos, caps)
+    fn set_register(&mut self, r: usize, value: usize) {
+        self.undo.push(Undo::Register(r, self.registers[r]));
+        self.registers[r] = value;
+    }
+
+    fn set_cap(&mut self, group: usize, value: Option<(usize, usize)>) {
+        self.undo.push(Undo::Cap(group, self.caps[group]));
+        self.caps[group] = value;
+    }
+
+    fn roll_back(&mut self, to: usize) {
+        for u in self.undo.drain(to..).rev() {
+            match u {
+                Undo::Cap(g, v) => self.caps[g] = v,
+                Undo::Register(r, v) => self.registers[r] = v,
             }
-            Node::Concat(items) => self.seq(items, pos, caps, k),
-            Node::Alt(alts) => {
-                for a in alts {
-                    let saved = caps.clone();
-                    if self.node(a, pos, caps, k) {
-                        return true;
-                    }
-                    *caps = saved;
-                }
-                false
-            }
-            Node::Group(inner, index) => {
-                let Some(index) = *index else {
-                    return self.node(inner, pos, caps, k);
-                };
-                self.node(inner, pos, caps, &mut |end, caps: &mut Caps| {
-                    let before = caps[index];
-                    caps[index] = Some((pos, end));
-                    if k(end, caps) {
-                        return true;
-                    }
-                    caps[index] = before;
-                    false
-                })
-            }
-            Node::Look { ahead, negated } => {
-                let mut inner_caps = caps.clone();
-                let found = self.node(ahead, pos, &mut inner_caps, &mut |_, _| true);
-                if *negated {
-                    !found && k(pos, caps)
-                } else {
-                    found && {
-                        let saved = std::mem::replace(caps, inner_caps);
-                        k(pos, caps) || {
-                            *caps = saved;
-                            false
-                        }
-                    }
-                }
-            }
-            Node::Repeat {
-                node,
-                min,
-                max,
-                greedy,
-            } => self.repeat(node, *min, *max, *greedy, pos, caps, k),
         }
     }
 
-    fn seq(
-        &self,
-        items: &[Node],
-        pos: usize,
-        caps: &mut Caps,
-        k: &mut dyn FnMut(usize, &mut Caps) -> bool,
-    ) -> bool {
-        match items.split_first() {
-            None => k(pos, caps),
-            Some((first, rest)) => self.node(first, pos, caps, &mut |p, caps: &mut Caps| {
-                self.seq(rest, p, caps, k)
-            }),
+    /// Resumes at the latest choice left above `base`, undoing what came
+    /// after it.
+    fn backtrack(&mut self, base: usize) -> Option<(usize, usize)> {
+        if self.stack.len() == base {
+            return None;
         }
+        let b = self.stack.pop()?;
+        self.roll_back(b.undo);
+        Some((b.pc, b.pos))
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn repeat(
-        &self,
-        n: &Node,
-        min: u32,
-        max: Option<u32>,
-        greedy: bool,
-        pos: usize,
-        caps: &mut Caps,
-        k: &mut dyn FnMut(usize, &mut Caps) -> bool,
-    ) -> bool {
-        if max == Some(0) {
-            return k(pos, caps);
-        }
-        let again = |caps: &mut Caps, k: &mut dyn FnMut(usize, &mut Caps) -> bool| {
-            let saved = caps.clone();
-            let ok = self.node(n, pos, caps, &mut |p, caps: &mut Caps| {
-                // An iteration that matched nothing ends the loop once the
-                // minimum is met (ECMAScript's empty check).
-                if p == pos && min == 0 {
-                    return false;
+    fn branch(&mut self, pc: usize, pos: usize) {
+        self.stack.push(Backtrack {
+            pc,
+            pos,
+            undo: self.undo.len(),
+        });
+    }
+
+    /// Runs the program from `pc` at `pos` to its first `Match`; the end of
+    /// the match, with the captures it made left in place.
+    fn run(&mut self, mut pc: usize, mut pos: usize) -> Result<Option<usize>, OutOfSteps> {
+        let base = self.stack.len();
+        loop {
+            self.steps = self.steps.checked_sub(1).ok_or(OutOfSteps)?;
+            let cur = self.input.get(pos).copied();
+            let one = |ok: bool| ok.then_some((pc + 1, pos + 1));
+            let next = match &self.re.prog[pc] {
+                Inst::Char(c) => one(cur.is_some_and(|x| self.same(x, *c))),
+                Inst::Any => one(cur.is_some_and(|x| !is_line_terminator(x))),
+                Inst::Set(s) => one(cur.is_some_and(|x| s.contains(x))),
+                Inst::Class { negated, items } => {
+                    one(cur.is_some_and(|x| self.in_class(items, x) != *negated))
                 }
-                self.repeat(
-                    n,
-                    min.saturating_sub(1),
-                    max.map(|m| m - 1),
+                Inst::Start => (pos == 0).then_some((pc + 1, pos)),
+                Inst::End => (pos == self.input.len()).then_some((pc + 1, pos)),
+                Inst::WordBoundary(want) => {
+                    let at = self.is_word_at(pos) != (pos > 0 && self.is_word_at(pos - 1));
+                    (at == *want).then_some((pc + 1, pos))
+                }
+                &Inst::Split(first, second) => {
+                    self.branch(second, pos);
+                    Some((first, pos))
+                }
+                &Inst::Jump(to) => Some((to, pos)),
+                &Inst::GroupStart(start) => {
+                    self.set_register(start, pos);
+                    Some((pc + 1, pos))
+                }
+                &Inst::GroupEnd { group, start } => {
+                    self.set_cap(group, Some((self.registers[start], pos)));
+                    Some((pc + 1, pos))
+                }
+                &Inst::Look { negated, next } => {
+                    let undo = self.undo.len();
+                    let found = self.run(pc + 1, pos)?.is_some();
+                    // A lookahead that matched keeps its captures.
+                    if negated || !found {
+                        self.roll_back(undo);
+                    }
+                    (found != negated).then_some((next, pos))
+                }
+                &Inst::RepeatInit { count } => {
+                    self.set_register(count, 0);
+                    Some((pc + 1, pos))
+                }
+                &Inst::RepeatHead {
+                    count,
+                    min,
+                    max,
                     greedy,
-                    p,
-                    caps,
-                    k,
-                )
-            });
-            if !ok {
-                *caps = saved;
-            }
-            ok
-        };
-        if min > 0 {
-            return again(caps, k);
-        }
-        // Not the same both ways: which is tried first decides the match.
-        #[allow(clippy::if_same_then_else)]
-        if greedy {
-            again(caps, k) || k(pos, caps)
-        } else {
-            k(pos, caps) || again(caps, k)
+                    exit,
+                } => {
+                    let done = self.registers[count];
+                    if max.is_some_and(|m| done >= m as usize) {
+                        Some((exit, pos))
+                    } else if done < min as usize {
+                        Some((pc + 1, pos))
+                    } else if greedy {
+                        self.branch(exit, pos);
+                        Some((pc + 1, pos))
+                    } else {
+                        self.branch(pc + 1, pos);
+                        Some((exit, pos))
+                    }
+                }
+                &Inst::RepeatStart { start } => {
+                    self.set_register(start, pos);
+                    Some((pc + 1, pos))
+                }
+                &Inst::RepeatEnd {
+                    count,
+                    start,
+                    min,
+                    head,
+                } => {
+                    let done = self.registers[count];
+                    if pos == self.registers[start] && done >= min as usize {
+                        None
+                    } else {
+                        self.set_register(count, done + 1);
+                        Some((head, pos))
+                    }
+                }
+                Inst::Match => {
+                    self.stack.truncate(base);
+                    return Ok(Some(pos));
+                }
+            };
+            let Some(at) = next.or_else(|| self.backtrack(base)) else {
+                return Ok(None);
+            };
+            (pc, pos) = at;
         }
     }
 }
@@ -596,6 +794,59 @@ mod tests {
         assert_eq!(whole("^(?:a*)*b", "b").as_deref(), Some("b"));
         assert_eq!(whole("^\\%\\:\\/", "%:/").as_deref(), Some("%:/"));
         assert_eq!(whole("^\\s", "\u{a0}").as_deref(), Some("\u{a0}"));
+    }
+
+    #[test]
+    fn long_patterns_and_inputs() {
+        let n = 1_000_000;
+        let lit = format!("^{}", "a".repeat(n));
+        assert_eq!(whole(&lit, &"A".repeat(n + 1)).map(|w| w.len()), Some(n));
+        assert_eq!(whole(&lit, &"a".repeat(n - 1)), None);
+        // Far past where matching recursively overflowed the stack.
+        let n = 200_000;
+        let alts = format!("^{}", "(?:b|a)".repeat(n));
+        assert_eq!(whole(&alts, &"a".repeat(n)).map(|w| w.len()), Some(n));
+        let opt = format!("^{}", "a?".repeat(n));
+        assert_eq!(
+            whole(&opt, &"a".repeat(n / 2)).map(|w| w.len()),
+            Some(n / 2)
+        );
+        assert_eq!(whole("^.*", &"x".repeat(n)).map(|w| w.len()), Some(n));
+        assert_eq!(
+            whole("^(?:x|y)+?$", &"x".repeat(n)).map(|w| w.len()),
+            Some(n)
+        );
+        let groups = format!("^{}", "(a)".repeat(n));
+        assert_eq!(m(&groups, &"a".repeat(n)).map(|c| c.len()), Some(n + 1));
+        let looks = format!("^{}", "(?!b)a".repeat(n));
+        assert_eq!(whole(&looks, &"a".repeat(n)).map(|w| w.len()), Some(n));
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded() {
+        let depth = 100_000;
+        let nested = format!("{}a{}", "(".repeat(depth), ")".repeat(depth));
+        assert!(Regex::new(&nested, true).is_err());
+        let looks = format!("{}a{}", "(?=".repeat(depth), ")".repeat(depth));
+        assert!(Regex::new(&looks, true).is_err());
+        let deepest =
+            |open: &str| format!("^{}a{}", open.repeat(MAX_NESTING), ")".repeat(MAX_NESTING));
+        assert_eq!(whole(&deepest("(?:"), "a").as_deref(), Some("a"));
+        assert_eq!(
+            m(&deepest("("), "a").map(|c| c.len()),
+            Some(MAX_NESTING + 1)
+        );
+        assert_eq!(whole(&deepest("(?="), "a").as_deref(), Some(""));
+        assert_eq!(whole(&deepest("(?!"), "a").as_deref(), Some(""));
+    }
+
+    #[test]
+    fn catastrophic_backtracking_gives_up() {
+        // Exponential in any backtracking matcher: no match, in bounded time.
+        let a = "a".repeat(64);
+        assert_eq!(whole("^(?:a|a)*b", &a), None);
+        assert_eq!(whole("^(?:a*)*b", &a), None);
+        assert_eq!(whole("^(?:(?:a|a)*(?!x))*b", &a), None);
     }
 
     #[test]

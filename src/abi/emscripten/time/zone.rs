@@ -463,6 +463,19 @@ mod tests {
     }
 
     #[test]
+    fn long_tz_strings() {
+        let n = 1_000_000;
+        let (z, warn) = Zone::from_tz(Some(&"A".repeat(n)));
+        assert_eq!(z, Zone::utc());
+        assert!(warn.is_some());
+        let z = Zone::parse_posix(&format!("<{}>-1", "B".repeat(n))).unwrap();
+        assert_eq!((z.std.name.len(), z.std.offset), (n, 3600));
+        let z = Zone::parse_posix(&format!("EST{}5", "0".repeat(n))).unwrap();
+        assert_eq!(z.std.offset, -18_000);
+        assert!(Zone::parse_posix(&format!("EST5EDT,M3.2.0,M11.1.0{}", ",".repeat(n))).is_none());
+    }
+
+    #[test]
     fn us_rules() {
         let z = Zone::from_tz(Some("EST5EDT")).0;
         // 2023: DST from March 12 02:00 EST to November 5 02:00 EDT.
