@@ -179,7 +179,10 @@ mod tests {
         std::fs::create_dir_all(&cache).unwrap();
         std::fs::write(cache.join("key"), b"k").unwrap();
         let h = Hidden::new(&cache, &["key"]);
-        assert_eq!(h.check_entry(id(&cache), OsStr::new("x")), Err(Errno::ACCES));
+        assert_eq!(
+            h.check_entry(id(&cache), OsStr::new("x")),
+            Err(Errno::ACCES)
+        );
         assert_eq!(h.check_entry(id(&root), OsStr::new("a")), Ok(()));
         assert_eq!(h.check_object(id(&cache)), Err(Errno::ACCES));
         assert_eq!(h.check_object(id(&cache.join("key"))), Err(Errno::ACCES));
@@ -195,7 +198,10 @@ mod tests {
     fn a_missing_directory_reserves_its_name() {
         let root = tempdir("missing");
         let h = Hidden::new(&root.join("cache/deeper"), &[]);
-        assert_eq!(h.check_entry(id(&root), OsStr::new("cache")), Err(Errno::ACCES));
+        assert_eq!(
+            h.check_entry(id(&root), OsStr::new("cache")),
+            Err(Errno::ACCES)
+        );
         assert_eq!(h.check_entry(id(&root), OsStr::new("other")), Ok(()));
         assert_eq!(h.check_removal(id(&root)), Err(Errno::BUSY));
         std::fs::remove_dir_all(&root).unwrap();
@@ -210,7 +216,10 @@ mod tests {
         let link = id_of(&std::fs::symlink_metadata(root.join("link")).unwrap());
         assert_eq!(h.check_removal(link), Err(Errno::BUSY));
         assert_eq!(h.check_removal(id(&root.join("real"))), Err(Errno::BUSY));
-        assert_eq!(h.check_object(id(&root.join("real/cache"))), Err(Errno::ACCES));
+        assert_eq!(
+            h.check_object(id(&root.join("real/cache"))),
+            Err(Errno::ACCES)
+        );
         std::fs::remove_dir_all(&root).unwrap();
     }
 }
