@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use wasmparser::SymbolFlags;
 
 use crate::modinfo::{ExportKind, ImportKind, ModuleInfo};
+use crate::plan;
 use crate::search::SearchPath;
 
 /// A JSON value, enough for these reports.
@@ -273,64 +274,96 @@ pub struct Needed {
     pub searched: Vec<PathBuf>,
 }
 
-/// Resolves the NEEDED tree of the module at `path` as loading would, each
-/// library listed once (at its first appearance).
+/// The libraries loading the module at `path` brings in, from the same
+/// plan a load makes, breadth first (each once), then those not found.
 pub fn ldd(path: &Path, info: &ModuleInfo, search: &SearchPath) -> Vec<Needed> {
-    let mut out = Vec::new();
-    let mut seen: Vec<PathBuf> = Vec::new();
-    let origin = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    walk(&origin, info, search, 1, &mut seen, &mut out);
+    let mut world = Disk {
+        search,
+        fs: crate::vfs::Vfs::default(),
+    };
+    let root = plan::Root::Main {
+        name: path.display().to_string(),
+        path: path.to_path_buf(),
+        module: info.clone(),
+        needed: info.dylink.needed.clone(),
+    };
+    // A main module's plan that records what is missing has nothing left
+    // to fail on.
+    let Ok(set) = plan::load_set(&mut world, root, plan::OnMissing::Record) else {
+        return Vec::new();
+    };
+    let searched = |by: usize| {
+        let lib = &set.new[by];
+        let origin = lib.path.parent().map(Path::to_path_buf).unwrap_or_default();
+        search.dirs(&origin, &lib.module.dylink.runtime_paths, &world.fs)
+    };
+    let mut out: Vec<Needed> = set
+        .new
+        .iter()
+        .filter_map(|lib| {
+            Some(Needed {
+                depth: lib.depth,
+                name: lib.name.clone(),
+                path: Some(lib.path.clone()),
+                searched: searched(lib.needed_by?),
+            })
+        })
+        .collect();
+    out.extend(set.missing.iter().map(|m| Needed {
+        depth: m.depth,
+        name: m.name.clone(),
+        path: None,
+        searched: searched(m.needed_by),
+    }));
     out
 }
 
-fn walk(
-    origin: &Path,
-    info: &ModuleInfo,
-    search: &SearchPath,
-    depth: usize,
-    seen: &mut Vec<PathBuf>,
-    out: &mut Vec<Needed>,
-) {
-    for name in &info.dylink.needed {
-        let searched = search.dirs(
-            origin,
-            &info.dylink.runtime_paths,
-            &crate::vfs::Vfs::default(),
-        );
-        match search.find(
-            name,
-            origin,
-            &info.dylink.runtime_paths,
-            &crate::vfs::Vfs::default(),
-        ) {
-            Ok(found) => {
-                let again = seen.contains(&found.path);
-                out.push(Needed {
-                    depth,
-                    name: name.clone(),
-                    path: Some(found.path.clone()),
-                    searched,
-                });
-                if again {
-                    continue;
-                }
-                seen.push(found.path.clone());
-                if let Ok(child) = ModuleInfo::parse(&found.bytes) {
-                    let child_origin = found
-                        .path
-                        .parent()
-                        .map(Path::to_path_buf)
-                        .unwrap_or_default();
-                    walk(&child_origin, &child, search, depth + 1, seen, out);
-                }
-            }
-            Err(_) => out.push(Needed {
-                depth,
-                name: name.clone(),
-                path: None,
-                searched,
-            }),
-        }
+/// The file system as `ldd` sees it: nothing loaded, libraries read from
+/// the search path.
+struct Disk<'a> {
+    search: &'a SearchPath,
+    fs: crate::vfs::Vfs,
+}
+
+impl plan::World for Disk<'_> {
+    type Module = ModuleInfo;
+    type Error = String;
+
+    fn by_name(&self, _: &str) -> Option<crate::symbols::LibId> {
+        None
+    }
+
+    fn by_path(&self, _: &Path) -> Option<crate::symbols::LibId> {
+        None
+    }
+
+    fn locate(&self, name: &str, origin: &Path, runtime_paths: &[String]) -> Option<PathBuf> {
+        self.search
+            .locate(name, origin, runtime_paths, &self.fs)
+            .ok()
+    }
+
+    fn read(
+        &mut self,
+        name: &str,
+        origin: &Path,
+        runtime_paths: &[String],
+    ) -> Result<(PathBuf, ModuleInfo), String> {
+        let found = self
+            .search
+            .find(name, origin, runtime_paths, &self.fs)
+            .map_err(|e| e.to_string())?;
+        let info = ModuleInfo::parse(&found.bytes)
+            .map_err(|e| format!("{}: {e}", found.path.display()))?;
+        Ok((found.path, info))
+    }
+
+    fn live(&self) -> usize {
+        0
+    }
+
+    fn max_libraries(&self) -> usize {
+        usize::MAX
     }
 }
 

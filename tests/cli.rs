@@ -192,6 +192,39 @@ fn ldd_shows_resolved_and_missing_libraries() {
     );
 }
 
+/// ldd prints the load set a run would load: a library reached by two
+/// names (a symlink) or by two requesters is listed once, breadth first.
+#[test]
+fn ldd_lists_the_load_set_each_library_once() {
+    let dir = workdir("lddonce");
+    write_wat(
+        &dir,
+        "main.wasm",
+        &main_wat(&["liba.so", "libb.so"], "", "i32.const 0"),
+    );
+    write_wat(&dir, "liba.so", &side_needing(&["libx.so"]));
+    write_wat(&dir, "libb.so", &side_needing(&["libx.so.1"]));
+    write_wat(&dir, "libx.so.1", &side_wat("", ""));
+    std::os::unix::fs::symlink("libx.so.1", dir.join("libx.so")).unwrap();
+    let (status, out, err) = dlrun(&dir, &["ldd", "main.wasm"]);
+    assert_eq!(status, 0, "{err}");
+    let names: Vec<&str> = out
+        .lines()
+        .map(|l| l.trim_start().split(" => ").next().unwrap())
+        .collect();
+    assert_eq!(names, ["liba.so", "libb.so", "libx.so"], "{out}");
+}
+
+/// A side module needing `needed`.
+fn side_needing(needed: &[&str]) -> String {
+    let names: String = needed.iter().map(|n| format!(" \"{n}\"")).collect();
+    side_wat("", "").replacen(
+        "(@dylink.0",
+        &format!("(@dylink.0 (needed{names})"),
+        1,
+    )
+}
+
 #[test]
 fn run_subcommand_is_the_same_as_running_directly() {
     let dir = workdir("runsub");
