@@ -193,12 +193,16 @@ struct Seen {
     paths: HashMap<PathBuf, usize>,
 }
 
+/// A load set planned in world `W`, or why it cannot be.
+pub type SetResult<W> =
+    Result<LoadSet<<W as World>::Module, <W as World>::Error>, PlanError<<W as World>::Error>>;
+
 /// Plans which libraries loading `root` brings in.
 pub fn load_set<W: World>(
     world: &mut W,
     root: Root<W::Module>,
     on_missing: OnMissing,
-) -> Result<LoadSet<W::Module, W::Error>, PlanError<W::Error>> {
+) -> SetResult<W> {
     let mut seen = Seen {
         names: HashMap::new(),
         paths: HashMap::new(),
@@ -516,7 +520,13 @@ mod tests {
         let set = load_set(&mut w, main_root(&["liba.so", "libb.so"]), OnMissing::Fail).unwrap();
         assert_eq!(
             names(&set),
-            ["main.wasm", "liba.so", "libb.so", "libc1.so", "libshared.so"]
+            [
+                "main.wasm",
+                "liba.so",
+                "libb.so",
+                "libc1.so",
+                "libshared.so"
+            ]
         );
         assert_eq!(set.new[0].needs, [LibRef::New(1), LibRef::New(2)]);
         assert_eq!(set.new[2].needs, [LibRef::New(4)]);
@@ -612,7 +622,17 @@ mod tests {
             .loaded("libz.so");
         w.max = 2;
         let e = load_set(&mut w, dlopen("liba.so"), OnMissing::Fail).unwrap_err();
-        assert!(matches!(e, PlanError::TooMany { live: 3, max: 2, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                PlanError::TooMany {
+                    live: 3,
+                    max: 2,
+                    ..
+                }
+            ),
+            "{e}"
+        );
     }
 
     #[test]

@@ -218,11 +218,7 @@ fn ldd_lists_the_load_set_each_library_once() {
 /// A side module needing `needed`.
 fn side_needing(needed: &[&str]) -> String {
     let names: String = needed.iter().map(|n| format!(" \"{n}\"")).collect();
-    side_wat("", "").replacen(
-        "(@dylink.0",
-        &format!("(@dylink.0 (needed{names})"),
-        1,
-    )
+    side_wat("", "").replacen("(@dylink.0", &format!("(@dylink.0 (needed{names})"), 1)
 }
 
 #[test]
