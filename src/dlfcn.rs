@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use wasmtime::StoreContextMut;
 
+use crate::abi::mem::Name;
 use crate::loader::{self, Mode, Root};
 use crate::process::{Process, slots};
 use crate::symbols::{LibId, Sym};
@@ -34,6 +35,10 @@ pub struct DlState {
     pub error: Option<String>,
 }
 
+/// Longest file name dlopen tries (Linux's PATH_MAX): a longer one is
+/// refused as glibc refuses it, "File name too long".
+const PATH_MAX: usize = 4096;
+
 /// Why dlopen returns NULL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
@@ -57,11 +62,16 @@ impl std::fmt::Display for Refusal {
 /// directory take part in the search). Returns the library's id.
 pub fn open(
     cx: &mut StoreContextMut<'_, Process>,
-    name: &str,
+    name: &Name,
     mode_bits: i32,
     requester: LibId,
 ) -> Result<LibId, Refusal> {
-    let result = open_untraced(cx, name, mode_bits, requester);
+    let result = match name.whole() {
+        Some(name) if name.len() <= PATH_MAX => open_untraced(cx, name, mode_bits, requester),
+        _ => Err(wasmtime::format_err!(
+            "{name}: cannot open shared object file: File name too long"
+        )),
+    };
     if cx.data().trace.dl {
         match &result {
             Ok(Some(id)) => eprintln!(
@@ -142,9 +152,21 @@ pub enum Scope {
     Handle(LibId),
 }
 
-/// The address of `name`: a data address, or a function's table index.
-pub fn sym(cx: &mut StoreContextMut<'_, Process>, scope: Scope, name: &str) -> Result<u32, String> {
-    let result = sym_untraced(cx, scope, name);
+/// The address of `name`: a data address, or a function's table index;
+/// otherwise what dlerror says. A name too long to be any symbol's is
+/// found nowhere.
+pub fn sym(
+    cx: &mut StoreContextMut<'_, Process>,
+    scope: Scope,
+    name: &Name,
+) -> Result<u32, String> {
+    let result = match name.whole() {
+        Some(name) => sym_untraced(cx, scope, name),
+        None => Err(format!(
+            "{}: undefined symbol: {name}",
+            scope_name(cx.data(), scope)
+        )),
+    };
     if cx.data().trace.dl {
         match &result {
             Ok(addr) => eprintln!("dlrun: dlsym({scope:?}, \"{name}\") -> {addr:#x}"),
@@ -152,6 +174,14 @@ pub fn sym(cx: &mut StoreContextMut<'_, Process>, scope: Scope, name: &str) -> R
         }
     }
     result
+}
+
+/// How dlerror names a scope.
+fn scope_name(data: &Process, scope: Scope) -> String {
+    match scope {
+        Scope::Global => "RTLD_DEFAULT".to_string(),
+        Scope::Handle(lib) => data.libs[lib].name.clone(),
+    }
 }
 
 fn sym_untraced(
@@ -170,10 +200,7 @@ fn sym_untraced(
             Scope::Handle(lib) => data.resolve_in_handle(lib, name).cloned(),
         }
     };
-    let where_ = match scope {
-        Scope::Global => "RTLD_DEFAULT".to_string(),
-        Scope::Handle(lib) => cx.data().libs[lib].name.clone(),
-    };
+    let where_ = scope_name(cx.data(), scope);
     match found {
         Some(Sym::Data(addr)) => Ok(addr),
         Some(Sym::Func {

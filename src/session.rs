@@ -319,7 +319,7 @@ impl Session {
     pub fn dlopen(&mut self, name: &str, flags: i32) -> Result<Handle, Error> {
         self.alive()?;
         let mut cx = self.store.as_context_mut();
-        dlfcn::open(&mut cx, name, flags, 0)
+        dlfcn::open(&mut cx, &mem::Name::new(name), flags, 0)
             .map(Handle)
             .map_err(|e| match e {
                 dlfcn::Refusal::NotLoaded => Error::Load(format!("{name}: {e}")),
@@ -336,7 +336,7 @@ impl Session {
             lib => Scope::Handle(lib),
         };
         let mut cx = self.store.as_context_mut();
-        dlfcn::sym(&mut cx, scope, name).map_err(Error::Call)
+        dlfcn::sym(&mut cx, scope, &mem::Name::new(name)).map_err(Error::Call)
     }
 
     /// Drops the reference [`Session::dlopen`] took; at zero the library

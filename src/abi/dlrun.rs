@@ -42,7 +42,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
                     return Ok(handle_of(0));
                 }
                 let m = c.data().memory()?;
-                let file = mem::read_cstr(&c, m, name as u32, "dlopen file name")?;
+                let file = mem::read_name(&c, m, name as u32, "dlopen file name")?;
                 let mut cx = c.as_context_mut();
                 match dlfcn::open(&mut cx, &file, mode, 0) {
                     Ok(lib) => {
@@ -65,7 +65,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
              out: i32|
              -> wasmtime::Result<i32> {
                 let m = c.data().memory()?;
-                let symbol = mem::read_cstr(&c, m, name as u32, "dlsym symbol name")?;
+                let symbol = mem::read_name(&c, m, name as u32, "dlsym symbol name")?;
                 let scope = match handle {
                     0 | -1 => Scope::Global,
                     h => match lib_of(c.data(), h) {
