@@ -11,6 +11,7 @@ use crate::abi::mem::Name;
 use crate::loader::{self, Mode, Root};
 use crate::process::{Process, slots};
 use crate::symbols::{LibId, Sym};
+use crate::unwind;
 
 /// musl/glibc mode bits, as the guest passes them.
 pub mod flags {
@@ -59,13 +60,16 @@ impl std::fmt::Display for Refusal {
 }
 
 /// Opens `name` for the library `requester` (whose RUNTIME_PATH and
-/// directory take part in the search). Returns the library's id.
+/// directory take part in the search). Returns the library's id, or why
+/// dlopen returns NULL; an error when the program ended during the call
+/// (a constructor exited or aborted, the time or fuel ran out), which the
+/// caller passes on, as glibc's dlopen does not return then either.
 pub fn open(
     cx: &mut StoreContextMut<'_, Process>,
     name: &Name,
     mode_bits: i32,
     requester: LibId,
-) -> Result<LibId, Refusal> {
+) -> wasmtime::Result<Result<LibId, Refusal>> {
     let result = match name.whole() {
         Some(name) if name.len() <= PATH_MAX => open_untraced(cx, name, mode_bits, requester),
         _ => Err(wasmtime::format_err!(
@@ -83,9 +87,10 @@ pub fn open(
         }
     }
     match result {
-        Ok(Some(id)) => Ok(id),
-        Ok(None) => Err(Refusal::NotLoaded),
-        Err(e) => Err(Refusal::Error(dlerror_text(&e))),
+        Ok(Some(id)) => Ok(Ok(id)),
+        Ok(None) => Ok(Err(Refusal::NotLoaded)),
+        Err(e) if unwind::ends_program(&e) => Err(e),
+        Err(e) => Ok(Err(Refusal::Error(dlerror_text(&e)))),
     }
 }
 
@@ -217,20 +222,27 @@ fn sym_untraced(
 }
 
 /// Drops one reference to `lib`; at zero the library (and dependencies no
-/// one else holds) leave the process.
-pub fn close(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> Result<(), String> {
+/// one else holds) leave the process, their destructors run. Returns what
+/// dlerror says when that fails; an error when the program ended during
+/// the call (a destructor exited), for the caller to pass on.
+pub fn close(
+    cx: &mut StoreContextMut<'_, Process>,
+    lib: LibId,
+) -> wasmtime::Result<Result<(), String>> {
     let data = cx.data_mut();
-    let l = data
-        .libs
-        .get_mut(lib)
-        .filter(|l| l.alive)
-        .ok_or_else(|| "invalid handle".to_string())?;
+    let Some(l) = data.libs.get_mut(lib).filter(|l| l.alive) else {
+        return Ok(Err("invalid handle".to_string()));
+    };
     if l.opens == 0 {
-        return Ok(());
+        return Ok(Ok(()));
     }
     l.opens -= 1;
     if l.opens == 0 && !l.nodelete {
-        loader::collect(cx).map_err(|e| format!("unloading: {e:#}"))?;
+        match loader::collect(cx) {
+            Err(e) if unwind::ends_program(&e) => return Err(e),
+            Err(e) => return Ok(Err(format!("unloading: {}", dlerror_text(&e)))),
+            Ok(()) => {}
+        }
     }
-    Ok(())
+    Ok(Ok(()))
 }

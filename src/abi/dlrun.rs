@@ -44,7 +44,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
                 let m = c.data().memory()?;
                 let file = mem::read_name(&c, m, name as u32, "dlopen file name")?;
                 let mut cx = c.as_context_mut();
-                match dlfcn::open(&mut cx, &file, mode, 0) {
+                match dlfcn::open(&mut cx, &file, mode, 0)? {
                     Ok(lib) => {
                         c.data_mut().dl.error = None;
                         Ok(handle_of(lib))
@@ -91,20 +91,23 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
                 }
             },
         ),
-        "close" => Func::wrap(&mut *cx, |mut c: Caller<'_, Process>, handle: i32| -> i32 {
-            let Some(lib) = lib_of(c.data(), handle) else {
-                fail(&mut c, format!("invalid handle {handle}"));
-                return -1;
-            };
-            let mut cx = c.as_context_mut();
-            match dlfcn::close(&mut cx, lib) {
-                Ok(()) => 0,
-                Err(msg) => {
-                    fail(&mut c, msg);
-                    -1
+        "close" => Func::wrap(
+            &mut *cx,
+            |mut c: Caller<'_, Process>, handle: i32| -> wasmtime::Result<i32> {
+                let Some(lib) = lib_of(c.data(), handle) else {
+                    fail(&mut c, format!("invalid handle {handle}"));
+                    return Ok(-1);
+                };
+                let mut cx = c.as_context_mut();
+                match dlfcn::close(&mut cx, lib)? {
+                    Ok(()) => Ok(0),
+                    Err(msg) => {
+                        fail(&mut c, msg);
+                        Ok(-1)
+                    }
                 }
-            }
-        }),
+            },
+        ),
         "error" => Func::wrap(
             &mut *cx,
             |mut c: Caller<'_, Process>, buf: i32, len: i32| -> wasmtime::Result<i32> {

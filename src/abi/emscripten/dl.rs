@@ -85,7 +85,7 @@ fn open(c: &mut Caller<'_, Process>, handle: u32) -> wasmtime::Result<i32> {
         return Ok(handle as i32);
     }
     let mut cx = c.as_context_mut();
-    match dlfcn::open(&mut cx, &name, flags, 0) {
+    match dlfcn::open(&mut cx, &name, flags, 0)? {
         Ok(lib) => {
             c.data_mut().dl.handles.insert(handle, lib);
             clear_error(c)?;
