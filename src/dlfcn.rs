@@ -9,6 +9,7 @@ use wasmtime::StoreContextMut;
 
 use crate::abi::mem::Name;
 use crate::loader::{self, Mode, Root};
+use crate::naming;
 use crate::process::{Process, slots};
 use crate::symbols::{LibId, Sym};
 use crate::unwind;
@@ -41,20 +42,31 @@ pub struct DlState {
 const PATH_MAX: usize = 4096;
 
 /// Why dlopen returns NULL.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Refusal {
     /// RTLD_NOLOAD of a library that is not loaded: NULL without an error
     /// (glibc leaves dlerror() NULL).
     NotLoaded,
-    /// A failure, in dlerror's words.
-    Error(String),
+    /// A failure. dlrun's user reads it as it displays (host paths); the
+    /// program reads [`Refusal::dlerror`].
+    Error(wasmtime::Error),
+}
+
+impl Refusal {
+    /// What the program's dlerror() says about it, if anything.
+    pub fn dlerror(&self) -> Option<String> {
+        match self {
+            Refusal::NotLoaded => None,
+            Refusal::Error(e) => Some(dlerror_text(e)),
+        }
+    }
 }
 
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Refusal::NotLoaded => f.write_str("not loaded (RTLD_NOLOAD)"),
-            Refusal::Error(msg) => f.write_str(msg),
+            Refusal::Error(e) => write!(f, "{e:#}"),
         }
     }
 }
@@ -90,27 +102,24 @@ pub fn open(
         Ok(Some(id)) => Ok(Ok(id)),
         Ok(None) => Ok(Err(Refusal::NotLoaded)),
         Err(e) if unwind::ends_program(&e) => Err(e),
-        Err(e) => Ok(Err(Refusal::Error(dlerror_text(&e)))),
+        Err(e) => Ok(Err(Refusal::Error(e))),
     }
 }
 
-/// A failed dlopen as dlerror tells it: a file that is not there in glibc's
-/// words (the directories searched are for `--trace dl`), anything else
-/// with its causes on one line, without the wasm backtrace wasmtime
+/// A failure as the program's dlerror tells it: in glibc's words where
+/// glibc has them, with modules named as the program knows them (never by
+/// a host path, nor the directories searched: those are for `--trace
+/// dl`), the causes on one line, without the wasm backtrace wasmtime
 /// attaches to a trap (a trace for stderr, not for a message the program
 /// prints).
 fn dlerror_text(e: &wasmtime::Error) -> String {
-    if let Some(missing) = e.downcast_ref::<crate::search::NotFound>() {
-        return format!(
-            "{}: cannot open shared object file: No such file or directory",
-            missing.name
-        );
-    }
-    e.chain()
-        .map(|c| c.to_string())
-        .filter(|m| !m.starts_with("error while executing at wasm backtrace"))
-        .collect::<Vec<_>>()
-        .join(": ")
+    naming::as_guest_sees(|| {
+        e.chain()
+            .map(|c| c.to_string())
+            .filter(|m| !m.starts_with("error while executing at wasm backtrace"))
+            .collect::<Vec<_>>()
+            .join(": ")
+    })
 }
 
 fn open_untraced(
@@ -181,11 +190,11 @@ pub fn sym(
     result
 }
 
-/// How dlerror names a scope.
+/// How dlerror names a scope: the library as the program knows it.
 fn scope_name(data: &Process, scope: Scope) -> String {
     match scope {
         Scope::Global => "RTLD_DEFAULT".to_string(),
-        Scope::Handle(lib) => data.libs[lib].name.clone(),
+        Scope::Handle(lib) => data.libs[lib].guest.clone(),
     }
 }
 
@@ -213,7 +222,8 @@ fn sym_untraced(
             pointer,
             index,
             ..
-        }) => slots::of_export(cx, lib, &pointer, index).map_err(|e| format!("{e:#}")),
+        }) => slots::of_export(cx, lib, &pointer, index)
+            .map_err(|e| naming::as_guest_sees(|| format!("{e:#}"))),
         Some(Sym::Tls(_)) => Err(format!(
             "{where_}: {name} is thread-local, which dlsym does not serve yet"
         )),

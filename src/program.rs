@@ -73,7 +73,12 @@ impl Program {
         engine_config.consume_fuel(config.limits.fuel.is_some());
         let engine = Engine::new(&engine_config).map_err(|e| Error::Load(format!("{e:#}")))?;
         let modules = Arc::new(Modules::new(engine, config.cache.clone()));
-        let main = Parsed::main(&name, Found { path, bytes })
+        let found = Found {
+            path,
+            guest: name.clone(),
+            bytes,
+        };
+        let main = Parsed::main(&name, found)
             .and_then(|p| p.compile(&modules))
             .map_err(|e| Error::Load(format!("{e:#}")))?;
         let flavour = abi::flavour_of(&main).map_err(Error::Load)?;

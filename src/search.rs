@@ -8,6 +8,7 @@ use std::path::{Component, Path, PathBuf};
 use cap_std::ambient_authority;
 use cap_std::fs::Dir;
 
+use crate::naming::ModuleName;
 use crate::vfs::Vfs;
 
 /// Where to look for libraries, in order.
@@ -26,19 +27,54 @@ pub struct SearchPath {
 pub struct Found {
     /// Canonical host path: the identity of the library.
     pub path: PathBuf,
+    /// What the program calls it (see [`ModuleName::guest`]).
+    pub guest: String,
     /// The file's contents.
     pub bytes: Vec<u8>,
 }
 
-/// Why a library could not be found.
-#[derive(Debug, thiserror::Error)]
-#[error("{name}: cannot open shared object file: not found (searched: {searched})")]
+impl Found {
+    /// The library's names, for messages.
+    pub fn name(&self) -> ModuleName {
+        ModuleName::new(&self.path, &self.guest)
+    }
+}
+
+/// Why a library could not be found. The program reads glibc's words;
+/// dlrun's user also reads where dlrun looked.
+#[derive(Debug)]
 pub struct NotFound {
     /// The library name asked for.
     pub name: String,
     /// The places searched, for the message.
     pub searched: String,
+    /// The library whose NEEDED entry it is, if any.
+    pub needed_by: Option<ModuleName>,
 }
+
+impl std::fmt::Display for NotFound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = &self.name;
+        if crate::naming::guest_view() {
+            write!(
+                f,
+                "{name}: cannot open shared object file: No such file or directory"
+            )?;
+        } else {
+            write!(
+                f,
+                "{name}: cannot open shared object file: not found (searched: {})",
+                self.searched
+            )?;
+        }
+        match &self.needed_by {
+            Some(by) => write!(f, " (needed by {by})"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl std::error::Error for NotFound {}
 
 impl SearchPath {
     /// The search path of a program whose main module is `main`: `-L`
@@ -131,6 +167,7 @@ impl SearchPath {
         let not_found = |searched: String| NotFound {
             name: name.to_string(),
             searched,
+            needed_by: None,
         };
         if name.is_empty() {
             return Err(not_found("nothing: empty name".into()));
@@ -149,7 +186,7 @@ impl SearchPath {
             });
         }
         dirs.iter()
-            .find_map(|dir| open_in(dir, Path::new(name), read))
+            .find_map(|dir| open_in(dir, Path::new(name), read, name))
             .ok_or_else(|| not_found(searched))
     }
 }
@@ -159,21 +196,25 @@ impl SearchPath {
 /// grant holds it, a relative path is tried beneath each library directory,
 /// and an absolute one in the library directory it lies in — so a program
 /// reaches no host file it was not given, whatever its `..` or symlinks.
+/// The program knows the file by the path it gave, except an absolute path
+/// into a library directory (a host path, maybe the user's `--preload`),
+/// which it knows by its file name.
 fn find_path(name: &str, dirs: &[PathBuf], fs: &Vfs, read: bool) -> Option<Found> {
     if let Some((dir, host, rel)) = fs.grant_of(name) {
-        return open_beneath(dir, host, &rel, read);
+        return open_beneath(dir, host, &rel, read, name);
     }
     let path = Path::new(name);
     if path.is_absolute() {
         let path = lexical(path)?;
+        let guest = path.file_name()?.to_string_lossy().into_owned();
         dirs.iter().find_map(|dir| {
             let dir = std::fs::canonicalize(dir).ok()?;
             let rel = path.strip_prefix(&dir).ok()?;
-            open_in(&dir, rel, read)
+            open_in(&dir, rel, read, &guest)
         })
     } else {
         let rel = lexical(path)?;
-        dirs.iter().find_map(|dir| open_in(dir, &rel, read))
+        dirs.iter().find_map(|dir| open_in(dir, &rel, read, name))
     }
 }
 
@@ -196,30 +237,31 @@ fn lexical(path: &Path) -> Option<PathBuf> {
 }
 
 impl SearchPath {
-    /// The canonical path `name` would load from, without reading it.
+    /// The canonical path `name` would load from, and what the program
+    /// calls that file, without reading it.
     pub fn locate(
         &self,
         name: &str,
         origin: &Path,
         runtime_paths: &[String],
         fs: &Vfs,
-    ) -> Result<PathBuf, NotFound> {
+    ) -> Result<(PathBuf, String), NotFound> {
         self.find_with(name, origin, runtime_paths, fs, false)
-            .map(|f| f.path)
+            .map(|f| (f.path, f.guest))
     }
 }
 
 /// Opens `rel` (normal components only) inside host directory `dir`,
-/// reading its bytes when `read`.
-fn open_in(dir: &Path, rel: &Path, read: bool) -> Option<Found> {
+/// reading its bytes when `read`, for the program to know as `guest`.
+fn open_in(dir: &Path, rel: &Path, read: bool, guest: &str) -> Option<Found> {
     let root = Dir::open_ambient_dir(dir, ambient_authority()).ok()?;
     let host = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    open_beneath(&root, &host, rel, read)
+    open_beneath(&root, &host, rel, read, guest)
 }
 
 /// Opens regular file `rel` inside `root` (whose host path is `host`)
 /// through cap-std, so neither `..` nor a symlink leads out of `root`.
-fn open_beneath(root: &Dir, host: &Path, rel: &Path, read: bool) -> Option<Found> {
+fn open_beneath(root: &Dir, host: &Path, rel: &Path, read: bool, guest: &str) -> Option<Found> {
     if rel.as_os_str().is_empty() || !rel.components().all(|c| matches!(c, Component::Normal(_))) {
         return None;
     }
@@ -237,7 +279,11 @@ fn open_beneath(root: &Dir, host: &Path, rel: &Path, read: bool) -> Option<Found
     // host path it resolves to, which the confined open above checked.
     let joined = host.join(rel);
     let path = std::fs::canonicalize(&joined).unwrap_or(joined);
-    Some(Found { path, bytes })
+    Some(Found {
+        path,
+        guest: guest.to_string(),
+        bytes,
+    })
 }
 
 #[cfg(test)]
@@ -301,6 +347,7 @@ mod tests {
         let found = sp.find("libx.so", &a, &[], &Vfs::default()).unwrap();
         assert_eq!(found.bytes, b"x");
         assert!(found.path.ends_with("libx.so"));
+        assert_eq!(found.guest, "libx.so");
         let err = sp.find("liby.so", &a, &[], &Vfs::default()).unwrap_err();
         assert!(err.to_string().contains("liby.so"));
         assert!(err.searched.contains(&a.display().to_string()));
@@ -325,12 +372,21 @@ mod tests {
             ld_library_path: vec![],
             main_dir: lib.clone(),
         };
-        let find = |name: &str| sp.find(name, &lib, &[], &fs).ok().map(|f| f.bytes);
-        assert_eq!(find("/data/g.so"), Some(b"g".to_vec()));
-        assert_eq!(find("./sub/in.so"), Some(b"i".to_vec()));
-        assert_eq!(find("sub/../sub/in.so"), Some(b"i".to_vec()));
+        let find = |name: &str| {
+            sp.find(name, &lib, &[], &fs)
+                .ok()
+                .map(|f| (f.bytes, f.guest))
+        };
+        let found = |bytes: &[u8], guest: &str| Some((bytes.to_vec(), guest.to_string()));
+        assert_eq!(find("/data/g.so"), found(b"g", "/data/g.so"));
+        assert_eq!(find("./sub/in.so"), found(b"i", "./sub/in.so"));
+        assert_eq!(find("sub/../sub/in.so"), found(b"i", "sub/../sub/in.so"));
         let inside = format!("{}/sub/in.so", lib.display());
-        assert_eq!(find(&inside), Some(b"i".to_vec()));
+        assert_eq!(
+            find(&inside),
+            found(b"i", "in.so"),
+            "no host path for the guest"
+        );
         for refused in [
             "../outside.so",
             "sub/../../outside.so",
@@ -352,12 +408,13 @@ mod tests {
         let sub = a.join("sub");
         std::fs::create_dir_all(&sub).unwrap();
         std::fs::write(a.join("secret.so"), b"s").unwrap();
-        assert!(open_in(&sub, Path::new("../secret.so"), true).is_none());
-        assert!(open_in(&sub, Path::new("sub"), true).is_none());
+        let open = |rel: &str| open_in(&sub, Path::new(rel), true, rel).is_some();
+        assert!(!open("../secret.so"));
+        assert!(!open("sub"));
         #[cfg(unix)]
         {
             std::os::unix::fs::symlink(a.join("secret.so"), sub.join("link.so")).unwrap();
-            assert!(open_in(&sub, Path::new("link.so"), true).is_none());
+            assert!(!open("link.so"));
         }
     }
 }

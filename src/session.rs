@@ -325,7 +325,7 @@ impl Session {
             Ok(Err(refusal @ dlfcn::Refusal::NotLoaded)) => {
                 Err(Error::Load(format!("{name}: {refusal}")))
             }
-            Ok(Err(dlfcn::Refusal::Error(msg))) => Err(Error::Load(msg)),
+            Ok(Err(refusal)) => Err(Error::Load(refusal.to_string())),
             Err(ended) => Err(self.ended_by(ended)),
         }
     }

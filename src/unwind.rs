@@ -55,10 +55,12 @@ pub fn ends_program(err: &wasmtime::Error) -> bool {
 /// A call reached a function nothing defines (lazy binding failed), as
 /// glibc's "symbol lookup error"; the process ends with status 127.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("symbol lookup error: {module}: undefined symbol: {symbol}")]
+#[error("symbol lookup error: {module} ({import}): undefined symbol: {symbol}")]
 pub struct SymbolLookup {
     /// The library whose call could not be bound.
-    pub module: String,
+    pub module: crate::naming::ModuleName,
+    /// Its import of the function, and what may help (a close name).
+    pub import: String,
     /// The undefined symbol it called.
     pub symbol: String,
 }

@@ -624,3 +624,51 @@ fn an_exit_in_a_constructor_during_session_dlopen_ends_the_session() {
         Err(dlrun::Error::Exit(7))
     ));
 }
+
+#[test]
+fn dlerror_names_libraries_as_the_program_does_and_trace_as_the_user_does() {
+    let dir = workdir("hostile-dlerror-names");
+    std::fs::create_dir_all(dir.join("root")).unwrap();
+    write_wat(
+        &dir,
+        "root/libneeds.so",
+        &side_with_ctor(&["libabsent.so"], "", ""),
+    );
+    let (buf, iov) = (string(4), string(12));
+    let body = format!(
+        r#"(local $n i32)
+           (if (call $open (i32.const {}) (i32.const 2)) (then (return (i32.const 10))))
+           (if (i32.eqz (call $error (i32.const {buf}) (i32.const 512))) (then (return (i32.const 11))))
+           (block $end (loop $next
+             (br_if $end (i32.eqz (i32.load8_u (i32.add (i32.const {buf}) (local.get $n)))))
+             (local.set $n (i32.add (local.get $n) (i32.const 1)))
+             (br $next)))
+           (i32.store (i32.const {iov}) (i32.const {buf}))
+           (i32.store (i32.const {}) (local.get $n))
+           (drop (call $fd_write (i32.const 1) (i32.const {iov}) (i32.const 1) (i32.const {})))
+           i32.const 0"#,
+        string(0),
+        iov + 4,
+        iov + 8
+    );
+    write_wat(&dir, "main.wasm", &dl_main(&["/data/libneeds.so"], &body));
+    let (status, out, err) = run(
+        &dir,
+        &["--dir", "root::/data", "--trace", "dl", "main.wasm"],
+    );
+    assert_eq!(status, 0, "{err}");
+    assert_eq!(
+        out,
+        "libabsent.so: cannot open shared object file: No such file or directory (needed by /data/libneeds.so)"
+    );
+    let host = dir.canonicalize().unwrap().display().to_string();
+    let trace = err
+        .lines()
+        .find(|l| l.starts_with("dlrun: dlopen(\"/data/libneeds.so\""))
+        .unwrap_or_else(|| panic!("no trace of the dlopen in: {err}"));
+    assert!(trace.contains("searched: "), "{trace}");
+    assert!(
+        trace.contains(&format!("needed by {host}/root/libneeds.so")),
+        "{trace}"
+    );
+}

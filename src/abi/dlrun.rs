@@ -49,11 +49,10 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
                         c.data_mut().dl.error = None;
                         Ok(handle_of(lib))
                     }
-                    Err(dlfcn::Refusal::NotLoaded) => {
-                        c.data_mut().dl.error = None;
+                    Err(refusal) => {
+                        c.data_mut().dl.error = refusal.dlerror();
                         Ok(0)
                     }
-                    Err(dlfcn::Refusal::Error(msg)) => Ok(fail(&mut c, msg)),
                 }
             },
         ),
@@ -167,7 +166,8 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
 /// What dladdr reports for an address.
 #[derive(Debug, PartialEq, Eq)]
 pub struct AddrInfo {
-    /// Host path of the library holding the address (`dli_fname`).
+    /// The library holding the address, as the program knows it
+    /// (`dli_fname`).
     pub file: String,
     /// Its memory base (`dli_fbase`).
     pub base: u32,
@@ -205,7 +205,7 @@ pub fn describe(data: &Process, addr: u32) -> Option<AddrInfo> {
         }
         let (symbol, symbol_addr) = best.map(|(n, a)| (n.to_string(), a)).unwrap_or_default();
         return Some(AddrInfo {
-            file: lib.path.display().to_string(),
+            file: lib.guest.clone(),
             base: lib.memory_base,
             symbol,
             symbol_addr,

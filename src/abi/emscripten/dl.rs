@@ -91,14 +91,13 @@ fn open(c: &mut Caller<'_, Process>, handle: u32) -> wasmtime::Result<i32> {
             clear_error(c)?;
             Ok(handle as i32)
         }
-        Err(dlfcn::Refusal::NotLoaded) => {
-            clear_error(c)?;
-            Ok(0)
-        }
-        Err(dlfcn::Refusal::Error(msg)) => {
-            // glibc's words alone, not Emscripten's "Could not load
-            // dynamic lib" preamble: the same text in both flavours.
-            set_error(c, &msg)?;
+        // glibc's words alone, not Emscripten's "Could not load dynamic
+        // lib" preamble: the same text in both flavours.
+        Err(refusal) => {
+            match refusal.dlerror() {
+                Some(msg) => set_error(c, &msg)?,
+                None => clear_error(c)?,
+            }
             Ok(0)
         }
     }
