@@ -291,36 +291,31 @@ fn walk(
     seen: &mut Vec<PathBuf>,
     out: &mut Vec<Needed>,
 ) {
+    let fs = crate::vfs::Vfs::default();
+    let rpaths = &info.dylink.runtime_paths;
     for name in &info.dylink.needed {
-        let searched = search.dirs(
-            origin,
-            &info.dylink.runtime_paths,
-            &crate::vfs::Vfs::default(),
-        );
-        match search.find(
-            name,
-            origin,
-            &info.dylink.runtime_paths,
-            &crate::vfs::Vfs::default(),
-        ) {
-            Ok(found) => {
-                let again = seen.contains(&found.path);
+        let searched = search.dirs(origin, rpaths, &fs);
+        match search.locate(name, origin, rpaths, &fs) {
+            Ok((path, _)) => {
+                let again = seen.contains(&path);
                 out.push(Needed {
                     depth,
                     name: name.clone(),
-                    path: Some(found.path.clone()),
+                    path: Some(path.clone()),
                     searched,
                 });
                 if again {
                     continue;
                 }
-                seen.push(found.path.clone());
-                if let Ok(child) = ModuleInfo::parse(&found.bytes) {
-                    let child_origin = found
-                        .path
-                        .parent()
-                        .map(Path::to_path_buf)
-                        .unwrap_or_default();
+                seen.push(path.clone());
+                // A file that cannot be read or parsed is listed, without
+                // the libraries it would need.
+                let child = search
+                    .find(name, origin, rpaths, &fs, None)
+                    .ok()
+                    .and_then(|found| ModuleInfo::parse(&found.bytes).ok());
+                if let Some(child) = child {
+                    let child_origin = path.parent().map(Path::to_path_buf).unwrap_or_default();
                     walk(&child_origin, &child, search, depth + 1, seen, out);
                 }
             }

@@ -407,10 +407,8 @@ fn locate_from(
             return Ok(Located::New(Parsed::known(name, path, guest, compiled)));
         }
     }
-    let found = data
-        .search
-        .find(name, origin, rpaths, &data.fs)
-        .map_err(wasmtime::Error::new)?;
+    let deadline = data.deadline.as_ref().map(|t| t.expires());
+    let found = data.search.find(name, origin, rpaths, &data.fs, deadline)?;
     Ok(Located::New(Parsed::library(name, found)?))
 }
 
