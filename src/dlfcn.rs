@@ -7,9 +7,12 @@ use std::collections::HashMap;
 
 use wasmtime::StoreContextMut;
 
+use crate::abi::mem::Name;
 use crate::loader::{self, Mode, Root};
+use crate::naming;
 use crate::process::{Process, slots};
 use crate::symbols::{LibId, Sym};
+use crate::unwind;
 
 /// musl/glibc mode bits, as the guest passes them.
 pub mod flags {
@@ -34,34 +37,57 @@ pub struct DlState {
     pub error: Option<String>,
 }
 
+/// Longest file name dlopen tries (Linux's PATH_MAX): a longer one is
+/// refused as glibc refuses it, "File name too long".
+const PATH_MAX: usize = 4096;
+
 /// Why dlopen returns NULL.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Refusal {
     /// RTLD_NOLOAD of a library that is not loaded: NULL without an error
     /// (glibc leaves dlerror() NULL).
     NotLoaded,
-    /// A failure, in dlerror's words.
-    Error(String),
+    /// A failure. dlrun's user reads it as it displays (host paths); the
+    /// program reads [`Refusal::dlerror`].
+    Error(wasmtime::Error),
+}
+
+impl Refusal {
+    /// What the program's dlerror() says about it, if anything.
+    pub fn dlerror(&self) -> Option<String> {
+        match self {
+            Refusal::NotLoaded => None,
+            Refusal::Error(e) => Some(dlerror_text(e)),
+        }
+    }
 }
 
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Refusal::NotLoaded => f.write_str("not loaded (RTLD_NOLOAD)"),
-            Refusal::Error(msg) => f.write_str(msg),
+            Refusal::Error(e) => write!(f, "{e:#}"),
         }
     }
 }
 
 /// Opens `name` for the library `requester` (whose RUNTIME_PATH and
-/// directory take part in the search). Returns the library's id.
+/// directory take part in the search). Returns the library's id, or why
+/// dlopen returns NULL; an error when the program ended during the call
+/// (a constructor exited or aborted, the time or fuel ran out), which the
+/// caller passes on, as glibc's dlopen does not return then either.
 pub fn open(
     cx: &mut StoreContextMut<'_, Process>,
-    name: &str,
+    name: &Name,
     mode_bits: i32,
     requester: LibId,
-) -> Result<LibId, Refusal> {
-    let result = open_untraced(cx, name, mode_bits, requester);
+) -> wasmtime::Result<Result<LibId, Refusal>> {
+    let result = match name.whole() {
+        Some(name) if name.len() <= PATH_MAX => open_untraced(cx, name, mode_bits, requester),
+        _ => Err(wasmtime::format_err!(
+            "{name}: cannot open shared object file: File name too long"
+        )),
+    };
     if cx.data().trace.dl {
         match &result {
             Ok(Some(id)) => eprintln!(
@@ -73,29 +99,27 @@ pub fn open(
         }
     }
     match result {
-        Ok(Some(id)) => Ok(id),
-        Ok(None) => Err(Refusal::NotLoaded),
-        Err(e) => Err(Refusal::Error(dlerror_text(&e))),
+        Ok(Some(id)) => Ok(Ok(id)),
+        Ok(None) => Ok(Err(Refusal::NotLoaded)),
+        Err(e) if unwind::ends_program(&e) => Err(e),
+        Err(e) => Ok(Err(Refusal::Error(e))),
     }
 }
 
-/// A failed dlopen as dlerror tells it: a file that is not there in glibc's
-/// words (the directories searched are for `--trace dl`), anything else
-/// with its causes on one line, without the wasm backtrace wasmtime
+/// A failure as the program's dlerror tells it: in glibc's words where
+/// glibc has them, with modules named as the program knows them (never by
+/// a host path, nor the directories searched: those are for `--trace
+/// dl`), the causes on one line, without the wasm backtrace wasmtime
 /// attaches to a trap (a trace for stderr, not for a message the program
 /// prints).
 fn dlerror_text(e: &wasmtime::Error) -> String {
-    if let Some(missing) = e.downcast_ref::<crate::search::NotFound>() {
-        return format!(
-            "{}: cannot open shared object file: No such file or directory",
-            missing.name
-        );
-    }
-    e.chain()
-        .map(|c| c.to_string())
-        .filter(|m| !m.starts_with("error while executing at wasm backtrace"))
-        .collect::<Vec<_>>()
-        .join(": ")
+    naming::as_guest_sees(|| {
+        e.chain()
+            .map(|c| c.to_string())
+            .filter(|m| !m.starts_with("error while executing at wasm backtrace"))
+            .collect::<Vec<_>>()
+            .join(": ")
+    })
 }
 
 fn open_untraced(
@@ -142,9 +166,21 @@ pub enum Scope {
     Handle(LibId),
 }
 
-/// The address of `name`: a data address, or a function's table index.
-pub fn sym(cx: &mut StoreContextMut<'_, Process>, scope: Scope, name: &str) -> Result<u32, String> {
-    let result = sym_untraced(cx, scope, name);
+/// The address of `name`: a data address, or a function's table index;
+/// otherwise what dlerror says. A name too long to be any symbol's is
+/// found nowhere.
+pub fn sym(
+    cx: &mut StoreContextMut<'_, Process>,
+    scope: Scope,
+    name: &Name,
+) -> Result<u32, String> {
+    let result = match name.whole() {
+        Some(name) => sym_untraced(cx, scope, name),
+        None => Err(format!(
+            "{}: undefined symbol: {name}",
+            scope_name(cx.data(), scope)
+        )),
+    };
     if cx.data().trace.dl {
         match &result {
             Ok(addr) => eprintln!("dlrun: dlsym({scope:?}, \"{name}\") -> {addr:#x}"),
@@ -152,6 +188,14 @@ pub fn sym(cx: &mut StoreContextMut<'_, Process>, scope: Scope, name: &str) -> R
         }
     }
     result
+}
+
+/// How dlerror names a scope: the library as the program knows it.
+fn scope_name(data: &Process, scope: Scope) -> String {
+    match scope {
+        Scope::Global => "RTLD_DEFAULT".to_string(),
+        Scope::Handle(lib) => data.libs[lib].guest.clone(),
+    }
 }
 
 fn sym_untraced(
@@ -170,10 +214,7 @@ fn sym_untraced(
             Scope::Handle(lib) => data.resolve_in_handle(lib, name).cloned(),
         }
     };
-    let where_ = match scope {
-        Scope::Global => "RTLD_DEFAULT".to_string(),
-        Scope::Handle(lib) => cx.data().libs[lib].name.clone(),
-    };
+    let where_ = scope_name(cx.data(), scope);
     match found {
         Some(Sym::Data(addr)) => Ok(addr),
         Some(Sym::Func {
@@ -181,7 +222,8 @@ fn sym_untraced(
             pointer,
             index,
             ..
-        }) => slots::of_export(cx, lib, &pointer, index).map_err(|e| format!("{e:#}")),
+        }) => slots::of_export(cx, lib, &pointer, index)
+            .map_err(|e| naming::as_guest_sees(|| format!("{e:#}"))),
         Some(Sym::Tls(_)) => Err(format!(
             "{where_}: {name} is thread-local, which dlsym does not serve yet"
         )),
@@ -190,20 +232,27 @@ fn sym_untraced(
 }
 
 /// Drops one reference to `lib`; at zero the library (and dependencies no
-/// one else holds) leave the process.
-pub fn close(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> Result<(), String> {
+/// one else holds) leave the process, their destructors run. Returns what
+/// dlerror says when that fails; an error when the program ended during
+/// the call (a destructor exited), for the caller to pass on.
+pub fn close(
+    cx: &mut StoreContextMut<'_, Process>,
+    lib: LibId,
+) -> wasmtime::Result<Result<(), String>> {
     let data = cx.data_mut();
-    let l = data
-        .libs
-        .get_mut(lib)
-        .filter(|l| l.alive)
-        .ok_or_else(|| "invalid handle".to_string())?;
+    let Some(l) = data.libs.get_mut(lib).filter(|l| l.alive) else {
+        return Ok(Err("invalid handle".to_string()));
+    };
     if l.opens == 0 {
-        return Ok(());
+        return Ok(Ok(()));
     }
     l.opens -= 1;
     if l.opens == 0 && !l.nodelete {
-        loader::collect(cx).map_err(|e| format!("unloading: {e:#}"))?;
+        match loader::collect(cx) {
+            Err(e) if unwind::ends_program(&e) => return Err(e),
+            Err(e) => return Ok(Err(format!("unloading: {}", dlerror_text(&e)))),
+            Ok(()) => {}
+        }
     }
-    Ok(())
+    Ok(Ok(()))
 }

@@ -116,7 +116,9 @@ fn run_one(cx: &mut StoreContextMut<'_, Process>, id: usize) -> wasmtime::Result
     }
     h.done = true;
     let (func, arg, lib) = (h.func, h.arg, h.lib);
-    let what = format!("exit handler of {}", cx.data().libs[lib].path.display());
+    // A bad handler can end up in dlclose's dlerror: the program's name
+    // for the library, not its host path.
+    let what = format!("exit handler of {}", cx.data().libs[lib].guest);
     let f = Process::func_at(&mut *cx, func, &what)?;
     let args: Vec<Val> = arg.into_iter().map(Val::I32).collect();
     f.call(&mut *cx, &args, &mut [])

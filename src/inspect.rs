@@ -341,6 +341,7 @@ impl plan::World for Disk<'_> {
         self.search
             .locate(name, origin, runtime_paths, &self.fs)
             .ok()
+            .map(|(path, _)| path)
     }
 
     fn read(
@@ -351,8 +352,8 @@ impl plan::World for Disk<'_> {
     ) -> Result<(PathBuf, ModuleInfo), String> {
         let found = self
             .search
-            .find(name, origin, runtime_paths, &self.fs)
-            .map_err(|e| e.to_string())?;
+            .find(name, origin, runtime_paths, &self.fs, None)
+            .map_err(|e| format!("{e:#}"))?;
         let info = ModuleInfo::parse(&found.bytes)
             .map_err(|e| format!("{}: {e}", found.path.display()))?;
         Ok((found.path, info))

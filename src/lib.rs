@@ -20,6 +20,7 @@ pub mod freelist;
 pub mod inspect;
 pub mod loader;
 pub mod modinfo;
+pub mod naming;
 pub mod plan;
 pub mod plt;
 pub mod process;

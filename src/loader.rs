@@ -17,6 +17,7 @@ use crate::abi::emscripten as host;
 use crate::compiled::{Compiled, Modules};
 use crate::finalize;
 use crate::modinfo::{ExportKind, ImportKind, ModuleInfo, Sig};
+use crate::naming::{About, ModuleName};
 use crate::plt;
 use crate::process::{Library, Process, StandIn, slots};
 use crate::search::Found;
@@ -39,6 +40,8 @@ pub struct Parsed {
     pub name: String,
     /// Canonical host path of the file.
     pub path: PathBuf,
+    /// What the program calls it (see [`ModuleName::guest`]).
+    pub guest: String,
     /// The module's bytes, to compile.
     pub bytes: Vec<u8>,
     /// Its parsed metadata.
@@ -61,28 +64,30 @@ impl Parsed {
 
     fn read(name: &str, found: Found, require_dylink: bool) -> wasmtime::Result<Parsed> {
         let info = ModuleInfo::parse_with(&found.bytes, require_dylink)
-            .map_err(|e| wasmtime::format_err!("{}: {e}", found.path.display()))?;
+            .map_err(|e| About::new(&found.name(), e.to_string()))?;
         if info.uses_threads() {
-            wasmtime::bail!(
-                "{}: built with threads (shared memory), which dlrun does not support",
-                found.path.display()
-            );
+            wasmtime::bail!(About::new(
+                &found.name(),
+                "built with threads (shared memory), which dlrun does not support"
+            ));
         }
         Ok(Parsed {
             name: name.to_string(),
             path: found.path,
+            guest: found.guest,
             bytes: found.bytes,
             info: Arc::new(info),
             module: None,
         })
     }
 
-    /// A library an earlier load found at `path` and compiled: nothing to
-    /// read or parse.
-    pub fn known(name: &str, path: PathBuf, compiled: Compiled) -> Parsed {
+    /// A library an earlier load found at `path` (known to the program as
+    /// `guest`) and compiled: nothing to read or parse.
+    pub fn known(name: &str, path: PathBuf, guest: String, compiled: Compiled) -> Parsed {
         Parsed {
             name: name.to_string(),
             path,
+            guest,
             bytes: Vec::new(),
             info: compiled.info,
             module: Some(compiled.module),
@@ -97,12 +102,14 @@ impl Parsed {
                 .cache()
                 .module(modules.engine(), &self.bytes)
                 .map_err(|e| {
-                    wasmtime::format_err!("{}: invalid module: {e}", self.path.display())
+                    let names = ModuleName::new(&self.path, &self.guest);
+                    e.context(About::new(&names, "invalid module"))
                 })?,
         };
         Ok(Candidate {
             name: self.name,
             path: self.path,
+            guest: self.guest,
             info: self.info,
             module,
             bases: None,
@@ -150,6 +157,8 @@ pub struct Candidate {
     pub name: String,
     /// Canonical host path of the file.
     pub path: PathBuf,
+    /// What the program calls it (see [`ModuleName::guest`]).
+    pub guest: String,
     /// Its parsed metadata.
     pub info: Arc<ModuleInfo>,
     /// Its compiled code.
@@ -211,13 +220,13 @@ fn find(
     let mut seen = Seen::new(base);
     match root {
         Root::Main(c) => {
-            seen.push(&c.name, &c.path);
+            seen.push(&c.name, ModuleName::new(&c.path, &c.guest));
             main = Some(c);
         }
         Root::Name { name, requester } => match locate(cx, name, requester, &seen)? {
             Located::Loaded(id) => return Ok((id, Vec::new())),
             Located::New(p) => {
-                seen.push(&p.name, &p.path);
+                seen.push(&p.name, ModuleName::new(&p.path, &p.guest));
                 parsed.push(p);
             }
         },
@@ -236,19 +245,23 @@ fn find(
         };
         let origin = seen.list[i]
             .1
+            .host
             .parent()
             .map(|p| p.to_path_buf())
             .unwrap_or_default();
         let mut mine = Vec::new();
         for name in &needed {
             let located = locate_from(cx, name, &origin, &info.dylink.runtime_paths, &seen)
-                .map_err(|e| {
-                    wasmtime::format_err!("{e} (needed by {})", seen.list[i].1.display())
+                .map_err(|mut e| {
+                    if let Some(missing) = e.downcast_mut::<crate::search::NotFound>() {
+                        missing.needed_by = Some(seen.list[i].1.clone());
+                    }
+                    e
                 })?;
             let id = match located {
                 Located::Loaded(id) => id,
                 Located::New(p) => {
-                    let id = seen.push(&p.name, &p.path);
+                    let id = seen.push(&p.name, ModuleName::new(&p.path, &p.guest));
                     parsed.push(p);
                     id
                 }
@@ -290,7 +303,7 @@ type NewLibs = Vec<(Candidate, Vec<LibId>)>;
 /// gets id `base + k`.
 struct Seen {
     base: LibId,
-    list: Vec<(String, PathBuf)>,
+    list: Vec<(String, ModuleName)>,
     names: HashMap<String, LibId>,
     paths: HashMap<PathBuf, LibId>,
 }
@@ -306,11 +319,11 @@ impl Seen {
     }
 
     /// Records a library; returns its id.
-    fn push(&mut self, name: &str, path: &std::path::Path) -> LibId {
+    fn push(&mut self, name: &str, module: ModuleName) -> LibId {
         let id = self.base + self.list.len();
-        self.list.push((name.to_string(), path.to_path_buf()));
         self.names.entry(name.to_string()).or_insert(id);
-        self.paths.entry(path.to_path_buf()).or_insert(id);
+        self.paths.entry(module.host.clone()).or_insert(id);
+        self.list.push((name.to_string(), module));
         id
     }
 }
@@ -355,7 +368,7 @@ pub fn find_loaded(
         return Ok(Some(id));
     }
     let lib = &data.libs[requester];
-    let found = data.search.locate(
+    let (found, _) = data.search.locate(
         name,
         &lib.origin(),
         &lib.info.dylink.runtime_paths,
@@ -381,7 +394,7 @@ fn locate_from(
     // Where the name leads, before reading anything: the file may be
     // loaded already, or compiled by an earlier run of the program.
     let path = data.search.locate(name, origin, rpaths, &data.fs).ok();
-    if let Some(path) = path {
+    if let Some((path, guest)) = path {
         let same_file = data
             .by_path
             .get(&path)
@@ -391,13 +404,11 @@ fn locate_from(
             return Ok(Located::Loaded(id));
         }
         if let Some(compiled) = data.modules.library(&path) {
-            return Ok(Located::New(Parsed::known(name, path, compiled)));
+            return Ok(Located::New(Parsed::known(name, path, guest, compiled)));
         }
     }
-    let found = data
-        .search
-        .find(name, origin, rpaths, &data.fs)
-        .map_err(wasmtime::Error::new)?;
+    let deadline = data.deadline.as_ref().map(|t| t.expires());
+    let found = data.search.find(name, origin, rpaths, &data.fs, deadline)?;
     Ok(Located::New(Parsed::library(name, found)?))
 }
 
@@ -424,7 +435,7 @@ fn map(
                 deferred.push(id);
                 Placed::default()
             }
-            None => place(cx, &cand.info, &cand.path)?,
+            None => place(cx, &cand.info, &ModuleName::new(&cand.path, &cand.guest))?,
         };
         let Placed {
             memory_base,
@@ -435,6 +446,7 @@ fn map(
         cx.data_mut().libs.push(Library {
             name: cand.name,
             path: cand.path,
+            guest: cand.guest,
             info: cand.info,
             module: cand.module,
             instance: None,
@@ -469,11 +481,11 @@ fn place_deferred(
     deferred: &[LibId],
 ) -> wasmtime::Result<()> {
     for &id in deferred {
-        let (info, path) = {
+        let (info, names) = {
             let l = &cx.data().libs[id];
-            (l.info.clone(), l.path.clone())
+            (l.info.clone(), l.names())
         };
-        let placed = place(cx, &info, &path)?;
+        let placed = place(cx, &info, &names)?;
         let memory_base = placed.memory_base;
         let l = &mut cx.data_mut().libs[id];
         l.memory_base = memory_base;
@@ -519,24 +531,23 @@ fn init_order(data: &Process, root: LibId, first: LibId) -> Vec<LibId> {
 fn place(
     cx: &mut StoreContextMut<'_, Process>,
     info: &ModuleInfo,
-    path: &std::path::Path,
+    module: &ModuleName,
 ) -> wasmtime::Result<Placed> {
     let d = &info.dylink;
     let align = 1u32
         .checked_shl(d.mem_align.max(4))
         .filter(|&a| a <= 1 << 16)
         .ok_or_else(|| {
-            wasmtime::format_err!(
-                "{}: memory alignment 2^{} is absurd",
-                path.display(),
-                d.mem_align
+            About::new(
+                module,
+                format!("memory alignment 2^{} is absurd", d.mem_align),
             )
         })?;
     let (memory_base, heap_block) = if d.mem_size == 0 {
         (0, None)
     } else {
         host::allocate(cx, d.mem_size, align)
-            .map_err(|e| e.context(format!("allocating memory for {}", path.display())))?
+            .map_err(|e| e.context(About::new(module, "allocating its memory")))?
     };
     let table_base = if d.table_size == 0 {
         0
@@ -545,15 +556,13 @@ fn place(
             .checked_shl(d.table_align)
             .filter(|&a| a <= 1 << 16)
             .ok_or_else(|| {
-                wasmtime::format_err!(
-                    "{}: table alignment 2^{} is absurd",
-                    path.display(),
-                    d.table_align
+                About::new(
+                    module,
+                    format!("table alignment 2^{} is absurd", d.table_align),
                 )
             })?;
         Process::table_space(cx, d.table_size.into(), align, wasmtime::Ref::Func(None))
-            .map_err(|e| e.context(format!("growing the table for {}", path.display())))?
-            as u32
+            .map_err(|e| e.context(About::new(module, "growing the table")))? as u32
     };
     Ok(Placed {
         memory_base,
@@ -591,7 +600,7 @@ fn link(
         check(cx.data(), id, mode, &mut unresolved);
     }
     if !unresolved.is_empty() {
-        wasmtime::bail!("{}", unresolved.join("\n"));
+        wasmtime::bail!(Unresolved(unresolved));
     }
     for &id in &order {
         instantiate(cx, id)?;
@@ -605,8 +614,10 @@ fn link(
         }
         if let Some(ctors) = Process::export_func(cx, id, "__wasm_call_ctors") {
             ctors.call(&mut *cx, &[], &mut []).map_err(|e| {
-                let name = cx.data().libs[id].path.display().to_string();
-                e.context(format!("{name}: constructor failed"))
+                e.context(About::new(
+                    &cx.data().libs[id].names(),
+                    "constructor failed",
+                ))
             })?;
         }
         if is_main && id == root {
@@ -616,9 +627,28 @@ fn link(
     Ok(())
 }
 
+/// Strong symbols nothing defines, one line each: "MODULE: undefined
+/// symbol: NAME".
+#[derive(Debug)]
+struct Unresolved(Vec<About>);
+
+impl std::fmt::Display for Unresolved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (k, line) in self.0.iter().enumerate() {
+            if k > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{line}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Unresolved {}
+
 /// Reports the strong symbols of `lib` nothing defines: data always (its
 /// address is needed now), functions only when `mode.now`.
-fn check(data: &Process, lib: LibId, mode: Mode, out: &mut Vec<String>) {
+fn check(data: &Process, lib: LibId, mode: Mode, out: &mut Vec<About>) {
     let l = &data.libs[lib];
     for import in &l.info.imports {
         let (is_func, name) = match (import.module.as_str(), &import.kind) {
@@ -639,9 +669,9 @@ fn check(data: &Process, lib: LibId, mode: Mode, out: &mut Vec<String>) {
         let hint = symbols::suggest(name, data.global.names())
             .map(|s| format!(" (did you mean {s}?)"))
             .unwrap_or_default();
-        out.push(format!(
-            "{}: undefined symbol: {name}{hint}",
-            l.path.display()
+        out.push(About::new(
+            &l.names(),
+            format!("undefined symbol: {name}{hint}"),
         ));
     }
 }
@@ -652,8 +682,10 @@ fn instantiate(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::R
     let imports = bind(cx, lib)?;
     let module = cx.data().libs[lib].module.clone();
     let instance = Instance::new(&mut *cx, &module, &imports).map_err(|e| {
-        let name = cx.data().libs[lib].path.display().to_string();
-        e.context(format!("{name}: instantiation failed"))
+        e.context(About::new(
+            &cx.data().libs[lib].names(),
+            "instantiation failed",
+        ))
     })?;
     cx.data_mut().libs[lib].instance = Some(instance);
     if cx.data().trace.libs {
@@ -729,14 +761,15 @@ fn fill_unresolved(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtim
 /// Bind: one value for each import of `lib`.
 fn bind(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<Vec<Extern>> {
     let info = cx.data().libs[lib].info.clone();
-    let lib_name = cx.data().libs[lib].path.display().to_string();
+    let me = cx.data().libs[lib].names();
     let mut out: Vec<Option<Extern>> = Vec::with_capacity(info.imports.len());
     let mut later: Vec<(usize, Sig, LibId, String)> = Vec::new();
     for import in &info.imports {
         let name = import.name.as_str();
         if cx.data().trace.bindings {
             eprintln!(
-                "dlrun: binding {lib_name}: {}.{name} -> {}",
+                "dlrun: binding {}: {}.{name} -> {}",
+                me.host.display(),
                 import.module,
                 describe_binding(cx.data(), lib, import)
             );
@@ -747,40 +780,41 @@ fn bind(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<V
             (ImportKind::Global { ty, mutable }, "GOT.mem" | "GOT.func")
                 if *ty != wasmparser::ValType::I32 || !*mutable =>
             {
-                wasmtime::bail!(
-                    "{lib_name}: imports {}.{name} as {} {ty}, but a GOT entry is a mutable i32 global",
-                    import.module,
-                    if *mutable { "mutable" } else { "immutable" }
-                )
+                wasmtime::bail!(About::new(
+                    &me,
+                    format!(
+                        "imports {}.{name} as {} {ty}, but a GOT entry is a mutable i32 global",
+                        import.module,
+                        if *mutable { "mutable" } else { "immutable" }
+                    )
+                ))
             }
             (ImportKind::Global { .. }, "GOT.mem") if name == "__heap_base" && lib == 0 => cx
                 .data()
                 .heap_base
-                .ok_or_else(|| {
-                    wasmtime::format_err!("{lib_name}: imports __heap_base but has no heap")
-                })?
+                .ok_or_else(|| About::new(&me, "imports __heap_base but has no heap"))?
                 .into(),
             (ImportKind::Global { .. }, "GOT.mem") => {
                 let value = got_mem(cx, lib, name)
-                    .map_err(|e| e.context(format!("{lib_name}: binding GOT.mem.{name}")))?;
+                    .map_err(|e| e.context(About::new(&me, format!("binding GOT.mem.{name}"))))?;
                 got_global(cx, value)?.into()
             }
             (ImportKind::Global { .. }, "GOT.func") => {
                 let value = got_func(cx, lib, name)
-                    .map_err(|e| e.context(format!("{lib_name}: binding GOT.func.{name}")))?;
+                    .map_err(|e| e.context(About::new(&me, format!("binding GOT.func.{name}"))))?;
                 got_global(cx, value)?.into()
             }
             (ImportKind::Global { ty, mutable }, _) => env_global(cx, lib, name, *ty, *mutable)
                 .map_err(|e| {
-                    e.context(format!(
-                        "{lib_name}: binding global {}.{name}",
-                        import.module
+                    e.context(About::new(
+                        &me,
+                        format!("binding global {}.{name}", import.module),
                     ))
                 })?
                 .into(),
             (ImportKind::Func(sig), module) => {
                 match func_import(cx, lib, module, name, sig)
-                    .map_err(|e| e.context(format!("{lib_name}: binding {module}.{name}")))?
+                    .map_err(|e| e.context(About::new(&me, format!("binding {module}.{name}"))))?
                 {
                     Binding::Now(f) if lib != 0 => {
                         finalize::hook(cx, lib, name, f)?.unwrap_or(f).into()
@@ -793,16 +827,17 @@ fn bind(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<V
                     }
                 }
             }
-            (ImportKind::Tag, module) => wasmtime::bail!(
-                "{lib_name}: imports tag {module}.{name}: native wasm exceptions are not supported"
-            ),
+            (ImportKind::Tag, module) => wasmtime::bail!(About::new(
+                &me,
+                format!("imports tag {module}.{name}: native wasm exceptions are not supported")
+            )),
         };
         out.push(Some(ext));
     }
     if !later.is_empty() {
         let sigs: Vec<Sig> = later.iter().map(|(_, sig, _, _)| sig.clone()).collect();
         let (funcs, table) = plt::stand_ins(cx, &sigs)
-            .map_err(|e| e.context(format!("{lib_name}: building stand-ins")))?;
+            .map_err(|e| e.context(About::new(&me, "building stand-ins")))?;
         for (k, ((at, _, d, export), f)) in later.into_iter().zip(funcs).enumerate() {
             out[at] = Some(f.into());
             cx.data_mut().stand_ins.push(StandIn {
@@ -1034,11 +1069,13 @@ fn func_import(
             .map(str::to_string)
         };
         let Some(export) = export else {
-            wasmtime::bail!(
-                "type mismatch: {name} is imported as {} but {} defines another type",
-                func_type(cx.engine(), sig),
-                cx.data().libs[d].path.display()
-            );
+            wasmtime::bail!(About::new(
+                &cx.data().libs[d].names(),
+                format!(
+                    "type mismatch: defines {name} with another type than the {} it is imported as",
+                    func_type(cx.engine(), sig)
+                )
+            ));
         };
         if let Some(func) = Process::export_func(cx, d, &export) {
             return Ok(Binding::Now(func));
@@ -1088,7 +1125,7 @@ fn late_bound(
                     }
                 }
                 let Some(f) = found else {
-                    let who = caller.data().libs[lib].path.display().to_string();
+                    let who = caller.data().libs[lib].names();
                     let host = if abi::provides(&module, &name) {
                         " (a host function dlrun does not implement yet)".to_string()
                     } else {
@@ -1097,7 +1134,8 @@ fn late_bound(
                             .unwrap_or_default()
                     };
                     return Err(wasmtime::Error::new(crate::unwind::SymbolLookup {
-                        module: format!("{who} (import {module}.{name}{host})"),
+                        module: who,
+                        import: format!("import {module}.{name}{host}"),
                         symbol: name.clone(),
                     }));
                 };

@@ -11,6 +11,7 @@ use wasmtime::{Func, Global, Instance, Memory, Module, Ref, StoreContextMut, Tab
 use crate::compiled::Modules;
 use crate::dlfcn::DlState;
 use crate::modinfo::ModuleInfo;
+use crate::naming::ModuleName;
 use crate::search::SearchPath;
 use crate::symbols::{GlobalScope, LibId, Sym};
 use crate::vfs::Vfs;
@@ -42,6 +43,8 @@ pub struct Library {
     pub name: String,
     /// Canonical host path: two names for one file are one library.
     pub path: PathBuf,
+    /// What the program calls it (see [`ModuleName::guest`]).
+    pub guest: String,
     /// The module's parsed metadata (dylink info, imports, exports).
     pub info: Arc<ModuleInfo>,
     /// Its compiled code.
@@ -73,6 +76,11 @@ pub struct Library {
 }
 
 impl Library {
+    /// Its names, for messages.
+    pub fn names(&self) -> ModuleName {
+        ModuleName::new(&self.path, &self.guest)
+    }
+
     /// The library's directory, for `$ORIGIN`.
     pub fn origin(&self) -> PathBuf {
         self.path

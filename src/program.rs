@@ -11,8 +11,9 @@ use wasmtime::{AsContextMut, Engine, Store};
 use crate::abi::{self, Flavour};
 use crate::compiled::Modules;
 use crate::loader::{self, Candidate, Mode, Parsed, Root};
+use crate::naming::ModuleName;
 use crate::process::{Guest, Process};
-use crate::search::{Found, SearchPath};
+use crate::search::{self, Found, SearchPath};
 use crate::session::Session;
 use crate::{Error, RunConfig, vfs};
 
@@ -51,10 +52,16 @@ pub struct Program {
 }
 
 impl Program {
-    /// Reads and compiles `config.main`.
+    /// Reads and compiles `config.main`, reading it as libraries are read
+    /// (its header first, no more than [`search::MAX_MODULE_SIZE`]).
     pub fn new(config: &RunConfig) -> Result<Program, Error> {
-        let bytes = std::fs::read(&config.main)
-            .map_err(|e| Error::Load(format!("{}: {e}", config.main.display())))?;
+        let main = &config.main;
+        let file = std::fs::File::open(main)
+            .map_err(|e| Error::Load(format!("{}: {e}", main.display())))?;
+        let size = file.metadata().map_or(0, |m| m.len());
+        let names = ModuleName::new(main, &main.display().to_string());
+        let bytes = search::read_module(file, size, &names, None)
+            .map_err(|e| Error::Load(format!("{e:#}")))?;
         Program::from_bytes(bytes, config)
     }
 
@@ -73,7 +80,12 @@ impl Program {
         engine_config.consume_fuel(config.limits.fuel.is_some());
         let engine = Engine::new(&engine_config).map_err(|e| Error::Load(format!("{e:#}")))?;
         let modules = Arc::new(Modules::new(engine, config.cache.clone()));
-        let main = Parsed::main(&name, Found { path, bytes })
+        let found = Found {
+            path,
+            guest: name.clone(),
+            bytes,
+        };
+        let main = Parsed::main(&name, found)
             .and_then(|p| p.compile(&modules))
             .map_err(|e| Error::Load(format!("{e:#}")))?;
         let flavour = abi::flavour_of(&main).map_err(Error::Load)?;

@@ -1,14 +1,26 @@
 //! Finding library files: the one search-path routine for NEEDED entries and
 //! dlopen names. Every file is opened inside a directory capability (cap-std),
-//! so a name can never walk out of the directory it was found in.
+//! so a name can never walk out of the directory it was found in. Reading a
+//! module is bounded: its header is checked before the rest is read, its
+//! size by [`MAX_MODULE_SIZE`], and the time spent by the program's deadline.
 
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
+use std::time::Instant;
 
 use cap_std::ambient_authority;
 use cap_std::fs::Dir;
 
+use crate::naming::{About, ModuleName};
 use crate::vfs::Vfs;
+
+/// Largest module file dlrun reads (256 MiB, several times the largest
+/// real libraries): a bigger one is refused before it is read, so a
+/// program cannot make dlrun hold gigabytes by dlopening a sparse file.
+pub const MAX_MODULE_SIZE: u64 = 256 << 20;
+
+/// How much of a module is read between two looks at the deadline.
+const CHUNK: usize = 1 << 20;
 
 /// Where to look for libraries, in order.
 #[derive(Debug, Clone, Default)]
@@ -26,19 +38,54 @@ pub struct SearchPath {
 pub struct Found {
     /// Canonical host path: the identity of the library.
     pub path: PathBuf,
+    /// What the program calls it (see [`ModuleName::guest`]).
+    pub guest: String,
     /// The file's contents.
     pub bytes: Vec<u8>,
 }
 
-/// Why a library could not be found.
-#[derive(Debug, thiserror::Error)]
-#[error("{name}: cannot open shared object file: not found (searched: {searched})")]
+impl Found {
+    /// The library's names, for messages.
+    pub fn name(&self) -> ModuleName {
+        ModuleName::new(&self.path, &self.guest)
+    }
+}
+
+/// Why a library could not be found. The program reads glibc's words;
+/// dlrun's user also reads where dlrun looked.
+#[derive(Debug)]
 pub struct NotFound {
     /// The library name asked for.
     pub name: String,
     /// The places searched, for the message.
     pub searched: String,
+    /// The library whose NEEDED entry it is, if any.
+    pub needed_by: Option<ModuleName>,
 }
+
+impl std::fmt::Display for NotFound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = &self.name;
+        if crate::naming::guest_view() {
+            write!(
+                f,
+                "{name}: cannot open shared object file: No such file or directory"
+            )?;
+        } else {
+            write!(
+                f,
+                "{name}: cannot open shared object file: not found (searched: {})",
+                self.searched
+            )?;
+        }
+        match &self.needed_by {
+            Some(by) => write!(f, " (needed by {by})"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl std::error::Error for NotFound {}
 
 impl SearchPath {
     /// The search path of a program whose main module is `main`: `-L`
@@ -108,16 +155,41 @@ impl SearchPath {
 
     /// Finds and reads library `name` for a module in `origin`. A name with a
     /// slash is a path in the program's file system `fs` (see
-    /// `find_path`); a bare name is looked up in
-    /// [`SearchPath::dirs`].
+    /// `find_path`); a bare name is looked up in [`SearchPath::dirs`]. The
+    /// file is read as [`read_module`] does, so a read that passes
+    /// `deadline` ends the program (a `Trap::Interrupt` error); a name
+    /// that finds no file is a [`NotFound`] error.
     pub fn find(
         &self,
         name: &str,
         origin: &Path,
         runtime_paths: &[String],
         fs: &Vfs,
-    ) -> Result<Found, NotFound> {
-        self.find_with(name, origin, runtime_paths, fs, true)
+        deadline: Option<Instant>,
+    ) -> wasmtime::Result<Found> {
+        let hit = self
+            .find_with(name, origin, runtime_paths, fs)
+            .map_err(wasmtime::Error::new)?;
+        let module = ModuleName::new(&hit.path, &hit.guest);
+        let bytes = read_module(hit.file, hit.size, &module, deadline)?;
+        Ok(Found {
+            path: hit.path,
+            guest: hit.guest,
+            bytes,
+        })
+    }
+
+    /// The canonical path `name` would load from, and what the program
+    /// calls that file, without reading it.
+    pub fn locate(
+        &self,
+        name: &str,
+        origin: &Path,
+        runtime_paths: &[String],
+        fs: &Vfs,
+    ) -> Result<(PathBuf, String), NotFound> {
+        self.find_with(name, origin, runtime_paths, fs)
+            .map(|h| (h.path, h.guest))
     }
 
     fn find_with(
@@ -126,11 +198,11 @@ impl SearchPath {
         origin: &Path,
         runtime_paths: &[String],
         fs: &Vfs,
-        read: bool,
-    ) -> Result<Found, NotFound> {
+    ) -> Result<Hit, NotFound> {
         let not_found = |searched: String| NotFound {
             name: name.to_string(),
             searched,
+            needed_by: None,
         };
         if name.is_empty() {
             return Err(not_found("nothing: empty name".into()));
@@ -142,16 +214,25 @@ impl SearchPath {
             .collect::<Vec<_>>()
             .join(":");
         if name.contains('/') {
-            return find_path(name, &dirs, fs, read).ok_or_else(|| {
+            return find_path(name, &dirs, fs).ok_or_else(|| {
                 not_found(format!(
                     "the --dir grants, then beneath the library path {searched}"
                 ))
             });
         }
         dirs.iter()
-            .find_map(|dir| open_in(dir, Path::new(name), read))
+            .find_map(|dir| open_in(dir, Path::new(name), name))
             .ok_or_else(|| not_found(searched))
     }
+}
+
+/// A library file found: where it is, what the program calls it, and the
+/// file opened (what cannot be opened is not found), with its size.
+struct Hit {
+    path: PathBuf,
+    guest: String,
+    file: cap_std::fs::File,
+    size: u64,
 }
 
 /// Finds library path `name` (it has a slash): it names a file of the
@@ -159,21 +240,25 @@ impl SearchPath {
 /// grant holds it, a relative path is tried beneath each library directory,
 /// and an absolute one in the library directory it lies in — so a program
 /// reaches no host file it was not given, whatever its `..` or symlinks.
-fn find_path(name: &str, dirs: &[PathBuf], fs: &Vfs, read: bool) -> Option<Found> {
+/// The program knows the file by the path it gave, except an absolute path
+/// into a library directory (a host path, maybe the user's `--preload`),
+/// which it knows by its file name.
+fn find_path(name: &str, dirs: &[PathBuf], fs: &Vfs) -> Option<Hit> {
     if let Some((dir, host, rel)) = fs.grant_of(name) {
-        return open_beneath(dir, host, &rel, read);
+        return open_beneath(dir, host, &rel, name);
     }
     let path = Path::new(name);
     if path.is_absolute() {
         let path = lexical(path)?;
+        let guest = path.file_name()?.to_string_lossy().into_owned();
         dirs.iter().find_map(|dir| {
             let dir = std::fs::canonicalize(dir).ok()?;
             let rel = path.strip_prefix(&dir).ok()?;
-            open_in(&dir, rel, read)
+            open_in(&dir, rel, &guest)
         })
     } else {
         let rel = lexical(path)?;
-        dirs.iter().find_map(|dir| open_in(dir, &rel, read))
+        dirs.iter().find_map(|dir| open_in(dir, &rel, name))
     }
 }
 
@@ -195,31 +280,17 @@ fn lexical(path: &Path) -> Option<PathBuf> {
     Some(out)
 }
 
-impl SearchPath {
-    /// The canonical path `name` would load from, without reading it.
-    pub fn locate(
-        &self,
-        name: &str,
-        origin: &Path,
-        runtime_paths: &[String],
-        fs: &Vfs,
-    ) -> Result<PathBuf, NotFound> {
-        self.find_with(name, origin, runtime_paths, fs, false)
-            .map(|f| f.path)
-    }
-}
-
-/// Opens `rel` (normal components only) inside host directory `dir`,
-/// reading its bytes when `read`.
-fn open_in(dir: &Path, rel: &Path, read: bool) -> Option<Found> {
+/// Opens `rel` (normal components only) inside host directory `dir`, for
+/// the program to know as `guest`.
+fn open_in(dir: &Path, rel: &Path, guest: &str) -> Option<Hit> {
     let root = Dir::open_ambient_dir(dir, ambient_authority()).ok()?;
     let host = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    open_beneath(&root, &host, rel, read)
+    open_beneath(&root, &host, rel, guest)
 }
 
 /// Opens regular file `rel` inside `root` (whose host path is `host`)
 /// through cap-std, so neither `..` nor a symlink leads out of `root`.
-fn open_beneath(root: &Dir, host: &Path, rel: &Path, read: bool) -> Option<Found> {
+fn open_beneath(root: &Dir, host: &Path, rel: &Path, guest: &str) -> Option<Hit> {
     if rel.as_os_str().is_empty() || !rel.components().all(|c| matches!(c, Component::Normal(_))) {
         return None;
     }
@@ -227,22 +298,83 @@ fn open_beneath(root: &Dir, host: &Path, rel: &Path, read: bool) -> Option<Found
     if !meta.is_file() {
         return None;
     }
-    let mut bytes = Vec::new();
-    if read {
-        // The size is only a hint: a file may lie about it or grow.
-        bytes.reserve(meta.len().min(1 << 26) as usize);
-        root.open(rel).ok()?.read_to_end(&mut bytes).ok()?;
-    }
+    let file = root.open(rel).ok()?;
     // Inner symlinks may make two names of one file: identify it by the
     // host path it resolves to, which the confined open above checked.
     let joined = host.join(rel);
     let path = std::fs::canonicalize(&joined).unwrap_or(joined);
-    Some(Found { path, bytes })
+    Some(Hit {
+        path,
+        guest: guest.to_string(),
+        file,
+        size: meta.len(),
+    })
+}
+
+/// Reads the module `module` from `file`, whose size is said to be
+/// `size`: its 8-byte header first (wasm's magic number and version 1, or
+/// it is "not a WebAssembly module"), then, if it is no larger than
+/// [`MAX_MODULE_SIZE`], the rest in chunks, looking at `deadline` before
+/// each (past it, the error is `Trap::Interrupt`: the program's time is
+/// up). The size is only a hint: a file that grows past the limit while
+/// being read is refused too.
+pub fn read_module(
+    mut file: impl Read,
+    size: u64,
+    module: &ModuleName,
+    deadline: Option<Instant>,
+) -> wasmtime::Result<Vec<u8>> {
+    let failed = |e: std::io::Error| wasmtime::Error::new(About::new(module, format!("{e}")));
+    let too_large = |size: String| {
+        wasmtime::Error::new(About::new(
+            module,
+            format!(
+                "file too large ({size} bytes; the limit on a module is {} MiB)",
+                MAX_MODULE_SIZE >> 20
+            ),
+        ))
+    };
+    let mut header = Vec::with_capacity(8);
+    (&mut file)
+        .take(8)
+        .read_to_end(&mut header)
+        .map_err(failed)?;
+    if header.len() < 8 || header[..4] != *b"\0asm" || header[4..] != [1, 0, 0, 0] {
+        wasmtime::bail!(About::new(module, "not a WebAssembly module"));
+    }
+    if size > MAX_MODULE_SIZE {
+        return Err(too_large(size.to_string()));
+    }
+    let mut bytes = header;
+    bytes.reserve(size.saturating_sub(8) as usize);
+    // One byte past the limit tells a file that grew past it.
+    let mut rest = file.take(MAX_MODULE_SIZE - 8 + 1);
+    loop {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(wasmtime::Trap::Interrupt.into());
+        }
+        let read = (&mut rest)
+            .take(CHUNK as u64)
+            .read_to_end(&mut bytes)
+            .map_err(failed)?;
+        if read == 0 {
+            break;
+        }
+    }
+    if bytes.len() as u64 > MAX_MODULE_SIZE {
+        return Err(too_large(format!("more than {MAX_MODULE_SIZE}")));
+    }
+    Ok(bytes)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A module's header and `tag`: what a library file must start with.
+    fn module(tag: &[u8]) -> Vec<u8> {
+        [b"\0asm\x01\0\0\0".as_slice(), tag].concat()
+    }
 
     fn tempdir(tag: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!("dlrun-search-{tag}-{}", std::process::id()));
@@ -292,16 +424,20 @@ mod tests {
     fn finds_in_later_dirs_and_reports_what_was_searched() {
         let a = tempdir("a");
         let b = tempdir("b");
-        std::fs::write(b.join("libx.so"), b"x").unwrap();
+        std::fs::write(b.join("libx.so"), module(b"x")).unwrap();
         let sp = SearchPath {
             cli_dirs: vec![a.clone()],
             ld_library_path: vec![],
             main_dir: b.clone(),
         };
-        let found = sp.find("libx.so", &a, &[], &Vfs::default()).unwrap();
-        assert_eq!(found.bytes, b"x");
+        let found = sp.find("libx.so", &a, &[], &Vfs::default(), None).unwrap();
+        assert_eq!(found.bytes, module(b"x"));
         assert!(found.path.ends_with("libx.so"));
-        let err = sp.find("liby.so", &a, &[], &Vfs::default()).unwrap_err();
+        assert_eq!(found.guest, "libx.so");
+        let err = sp
+            .find("liby.so", &a, &[], &Vfs::default(), None)
+            .unwrap_err();
+        let err = err.downcast_ref::<NotFound>().unwrap();
         assert!(err.to_string().contains("liby.so"));
         assert!(err.searched.contains(&a.display().to_string()));
     }
@@ -313,9 +449,9 @@ mod tests {
         let granted = top.join("granted");
         std::fs::create_dir_all(lib.join("sub")).unwrap();
         std::fs::create_dir_all(&granted).unwrap();
-        std::fs::write(top.join("outside.so"), b"o").unwrap();
-        std::fs::write(lib.join("sub/in.so"), b"i").unwrap();
-        std::fs::write(granted.join("g.so"), b"g").unwrap();
+        std::fs::write(top.join("outside.so"), module(b"o")).unwrap();
+        std::fs::write(lib.join("sub/in.so"), module(b"i")).unwrap();
+        std::fs::write(granted.join("g.so"), module(b"g")).unwrap();
         let fs = Vfs::new(&[
             crate::vfs::Preopen::parse(&format!("{}::/data", granted.display())).unwrap(),
         ])
@@ -325,12 +461,21 @@ mod tests {
             ld_library_path: vec![],
             main_dir: lib.clone(),
         };
-        let find = |name: &str| sp.find(name, &lib, &[], &fs).ok().map(|f| f.bytes);
-        assert_eq!(find("/data/g.so"), Some(b"g".to_vec()));
-        assert_eq!(find("./sub/in.so"), Some(b"i".to_vec()));
-        assert_eq!(find("sub/../sub/in.so"), Some(b"i".to_vec()));
+        let find = |name: &str| {
+            sp.find(name, &lib, &[], &fs, None)
+                .ok()
+                .map(|f| (f.bytes, f.guest))
+        };
+        let found = |tag: &[u8], guest: &str| Some((module(tag), guest.to_string()));
+        assert_eq!(find("/data/g.so"), found(b"g", "/data/g.so"));
+        assert_eq!(find("./sub/in.so"), found(b"i", "./sub/in.so"));
+        assert_eq!(find("sub/../sub/in.so"), found(b"i", "sub/../sub/in.so"));
         let inside = format!("{}/sub/in.so", lib.display());
-        assert_eq!(find(&inside), Some(b"i".to_vec()));
+        assert_eq!(
+            find(&inside),
+            found(b"i", "in.so"),
+            "no host path for the guest"
+        );
         for refused in [
             "../outside.so",
             "sub/../../outside.so",
@@ -342,7 +487,7 @@ mod tests {
         }
         let outside = format!("{}/outside.so", top.display());
         assert_eq!(find(&outside), None);
-        let err = sp.find("/etc/passwd", &lib, &[], &fs).unwrap_err();
+        let err = sp.find("/etc/passwd", &lib, &[], &fs, None).unwrap_err();
         assert!(err.to_string().contains("--dir grants"), "{err}");
     }
 
@@ -351,13 +496,79 @@ mod tests {
         let a = tempdir("c");
         let sub = a.join("sub");
         std::fs::create_dir_all(&sub).unwrap();
-        std::fs::write(a.join("secret.so"), b"s").unwrap();
-        assert!(open_in(&sub, Path::new("../secret.so"), true).is_none());
-        assert!(open_in(&sub, Path::new("sub"), true).is_none());
+        std::fs::write(a.join("secret.so"), module(b"s")).unwrap();
+        let open = |rel: &str| open_in(&sub, Path::new(rel), rel).is_some();
+        assert!(!open("../secret.so"));
+        assert!(!open("sub"));
         #[cfg(unix)]
         {
             std::os::unix::fs::symlink(a.join("secret.so"), sub.join("link.so")).unwrap();
-            assert!(open_in(&sub, Path::new("link.so"), true).is_none());
+            assert!(!open("link.so"));
         }
+    }
+
+    /// The names of a module at a made-up path, for [`read_module`].
+    fn lib() -> ModuleName {
+        ModuleName::new(Path::new("/host/dir/libx.so"), "/data/libx.so")
+    }
+
+    #[test]
+    fn the_header_is_checked_before_the_rest_is_read() {
+        // A reader that fails past its first 8 bytes shows nothing more
+        // was read.
+        struct Header(std::io::Cursor<&'static [u8]>);
+        impl Read for Header {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                match self.0.position() {
+                    8.. => Err(std::io::Error::other("read past the header")),
+                    p => {
+                        let n = buf.len().min(8 - p as usize);
+                        self.0.read(&mut buf[..n])
+                    }
+                }
+            }
+        }
+        for head in [
+            &b"\0\0\0\0\0\0\0\0"[..],
+            b"#!/bin/sh",
+            b"\0asm\x0d\0\x01\0",
+            b"\0asm",
+        ] {
+            let err =
+                read_module(Header(std::io::Cursor::new(head)), 3 << 30, &lib(), None).unwrap_err();
+            assert_eq!(
+                format!("{err:#}"),
+                "/host/dir/libx.so: not a WebAssembly module"
+            );
+            let seen = crate::naming::as_guest_sees(|| format!("{err:#}"));
+            assert_eq!(seen, "/data/libx.so: not a WebAssembly module");
+        }
+    }
+
+    #[test]
+    fn a_module_past_the_size_limit_is_refused_unread() {
+        let header = b"\0asm\x01\0\0\0";
+        let err = read_module(&header[..], 3 << 30, &lib(), None).unwrap_err();
+        assert_eq!(
+            format!("{err:#}"),
+            "/host/dir/libx.so: file too large (3221225472 bytes; the limit on a module is 256 MiB)"
+        );
+        // A file that says it is small but is not: read up to the limit.
+        let endless = header.chain(std::io::repeat(0));
+        let err = read_module(endless, 100, &lib(), None).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("file too large (more than 268435456 bytes"),
+            "{err:#}"
+        );
+    }
+
+    #[test]
+    fn reading_past_the_deadline_ends_the_program() {
+        let endless = b"\0asm\x01\0\0\0".chain(std::io::repeat(0));
+        let err = read_module(endless, 100, &lib(), Some(Instant::now())).unwrap_err();
+        assert_eq!(
+            err.downcast_ref::<wasmtime::Trap>(),
+            Some(&wasmtime::Trap::Interrupt)
+        );
     }
 }

@@ -276,7 +276,8 @@ impl Session {
 
     /// Opens library `name` as the program's `dlopen(name, flags)` would
     /// (searched from the main module; `flags` are the RTLD_* bits of
-    /// [`crate::dlfcn::flags`]), running its constructors.
+    /// [`crate::dlfcn::flags`]), running its constructors. A constructor
+    /// that exits ends the program: the error is then [`Error::Exit`].
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -319,12 +320,14 @@ impl Session {
     pub fn dlopen(&mut self, name: &str, flags: i32) -> Result<Handle, Error> {
         self.alive()?;
         let mut cx = self.store.as_context_mut();
-        dlfcn::open(&mut cx, name, flags, 0)
-            .map(Handle)
-            .map_err(|e| match e {
-                dlfcn::Refusal::NotLoaded => Error::Load(format!("{name}: {e}")),
-                dlfcn::Refusal::Error(msg) => Error::Load(msg),
-            })
+        match dlfcn::open(&mut cx, &mem::Name::new(name), flags, 0) {
+            Ok(Ok(lib)) => Ok(Handle(lib)),
+            Ok(Err(refusal @ dlfcn::Refusal::NotLoaded)) => {
+                Err(Error::Load(format!("{name}: {refusal}")))
+            }
+            Ok(Err(refusal)) => Err(Error::Load(refusal.to_string())),
+            Err(ended) => Err(self.ended_by(ended)),
+        }
     }
 
     /// The address of `name` in `handle`'s scope (the library and its
@@ -336,15 +339,19 @@ impl Session {
             lib => Scope::Handle(lib),
         };
         let mut cx = self.store.as_context_mut();
-        dlfcn::sym(&mut cx, scope, name).map_err(Error::Call)
+        dlfcn::sym(&mut cx, scope, &mem::Name::new(name)).map_err(Error::Call)
     }
 
     /// Drops the reference [`Session::dlopen`] took; at zero the library
-    /// leaves the process, as with the program's `dlclose`.
+    /// leaves the process, as with the program's `dlclose` (a destructor
+    /// that exits ends the program with [`Error::Exit`]).
     pub fn dlclose(&mut self, handle: Handle) -> Result<(), Error> {
         let lib = self.open_lib(handle)?;
         let mut cx = self.store.as_context_mut();
-        dlfcn::close(&mut cx, lib).map_err(Error::Call)
+        match dlfcn::close(&mut cx, lib) {
+            Ok(closed) => closed.map_err(Error::Call),
+            Err(ended) => Err(self.ended_by(ended)),
+        }
     }
 
     fn open_lib(&self, handle: Handle) -> Result<LibId, Error> {

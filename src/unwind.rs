@@ -38,13 +38,29 @@ pub fn exit_status(err: &wasmtime::Error) -> Option<i32> {
     err.downcast_ref::<Exit>().map(|e| e.0)
 }
 
+/// Whether `err` ends the program wherever it arises, rather than failing
+/// the one call it met: an exit, an abort, or the program's time or fuel
+/// running out. glibc's dlopen does not return when a constructor exits or
+/// aborts, and once the deadline or the fuel is gone no more of the
+/// program could run anyway.
+pub fn ends_program(err: &wasmtime::Error) -> bool {
+    err.is::<Exit>()
+        || err.is::<Abort>()
+        || matches!(
+            err.downcast_ref::<wasmtime::Trap>(),
+            Some(wasmtime::Trap::Interrupt | wasmtime::Trap::OutOfFuel)
+        )
+}
+
 /// A call reached a function nothing defines (lazy binding failed), as
 /// glibc's "symbol lookup error"; the process ends with status 127.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("symbol lookup error: {module}: undefined symbol: {symbol}")]
+#[error("symbol lookup error: {module} ({import}): undefined symbol: {symbol}")]
 pub struct SymbolLookup {
     /// The library whose call could not be bound.
-    pub module: String,
+    pub module: crate::naming::ModuleName,
+    /// Its import of the function, and what may help (a close name).
+    pub import: String,
     /// The undefined symbol it called.
     pub symbol: String,
 }

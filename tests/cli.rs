@@ -57,6 +57,22 @@ fn a_file_that_is_not_wasm_is_refused() {
 }
 
 #[test]
+fn a_main_module_past_the_size_limit_is_refused_unread() {
+    let dir = workdir("hugemain");
+    let file = std::fs::File::create(dir.join("main.wasm")).unwrap();
+    std::io::Write::write_all(&mut &file, b"\0asm\x01\0\0\0").unwrap();
+    file.set_len(3 << 30).unwrap();
+    let (status, _, err) = dlrun(&dir, &["main.wasm"]);
+    assert_eq!(status, 1);
+    assert!(
+        err.contains(
+            "main.wasm: file too large (3221225472 bytes; the limit on a module is 256 MiB)"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_module_without_dylink_is_not_a_main_module() {
     let dir = workdir("nodylink");
     write_wat(&dir, "main.wasm", "(module (func (export \"main\")))");

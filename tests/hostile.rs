@@ -524,3 +524,151 @@ fn fuel_stops_a_constructor_that_loops_forever() {
         other => panic!("expected a runtime error, got {other:?}"),
     }
 }
+
+/// A side module whose constructor runs `body`, with `imports` and
+/// NEEDED `needed`.
+fn side_with_ctor(needed: &[&str], imports: &str, body: &str) -> String {
+    let side = side_wat(
+        imports,
+        &format!(r#"(func (export "__wasm_call_ctors") {body})"#),
+    );
+    if needed.is_empty() {
+        return side;
+    }
+    let needed: String = needed.iter().map(|n| format!(" \"{n}\"")).collect();
+    side.replace(
+        "(memory 4 2)))",
+        &format!("(memory 4 2)) (needed{needed}))"),
+    )
+}
+
+#[test]
+fn a_constructor_ending_the_program_during_dlopen_ends_it_there() {
+    let exit = r#"(import "env" "exit" (func $exit (param i32)))"#;
+    let abort = r#"(import "env" "abort" (func $abort))"#;
+    let libs = [
+        (
+            "libexit.so",
+            side_with_ctor(&[], exit, "(call $exit (i32.const 7))"),
+        ),
+        ("libneedsexit.so", side_with_ctor(&["libexit.so"], "", "")),
+        ("libabort.so", side_with_ctor(&[], abort, "call $abort")),
+        ("libloop.so", side_with_ctor(&[], "", "(loop br 0)")),
+    ];
+    // Through libc-shim's `open`, and through Emscripten's `_dlopen_js`
+    // with the `struct dso` its libc passes (flags at 20, name at 44).
+    let (name, dso) = (string(0), string(0) - 44);
+    let by_open = format!("(drop (call $open (i32.const {name}) (i32.const 2))) i32.const 42");
+    let by_dlopen_js = format!(
+        "(i32.store (i32.const {}) (i32.const 2)) (drop (call $dlopen_js (i32.const {dso}))) i32.const 42",
+        dso + 20
+    );
+    let cases = [
+        ("libexit.so", &by_open, &[][..], 7, "exit"),
+        ("libexit.so", &by_dlopen_js, &[], 7, "exit-js"),
+        ("libneedsexit.so", &by_open, &[], 7, "needed-exit"),
+        ("libneedsexit.so", &by_dlopen_js, &[], 7, "needed-exit-js"),
+        ("libabort.so", &by_open, &[], 134, "abort"),
+        ("libabort.so", &by_dlopen_js, &[], 134, "abort-js"),
+        (
+            "libloop.so",
+            &by_open,
+            &["--timeout", "300ms"],
+            124,
+            "timeout",
+        ),
+    ];
+    for (lib, body, flags, want, tag) in cases {
+        let dir = workdir(&format!("hostile-ctor-ends-{tag}"));
+        for (file, wat) in &libs {
+            write_wat(&dir, file, wat);
+        }
+        write_wat(&dir, "main.wasm", &dl_main(&[lib], body));
+        let mut args = flags.to_vec();
+        args.push("main.wasm");
+        let (status, _, err) = run(&dir, &args);
+        assert!(!err.contains("panicked"), "{err}");
+        assert_eq!(status, want, "{tag}: {err}");
+    }
+}
+
+#[test]
+fn an_exit_in_a_constructor_during_session_dlopen_ends_the_session() {
+    let dir = workdir("hostile-session-ctor-exit");
+    write_wat(
+        &dir,
+        "main.wasm",
+        &main_wat(&[], BUMP_MEMALIGN, "i32.const 0"),
+    );
+    write_wat(
+        &dir,
+        "libexit.so",
+        &side_with_ctor(
+            &[],
+            r#"(import "env" "exit" (func $exit (param i32)))"#,
+            "(call $exit (i32.const 7))",
+        ),
+    );
+    let config = dlrun::RunConfig {
+        main: dir.join("main.wasm"),
+        cache: dlrun::cache::Cache::disabled(),
+        ..Default::default()
+    };
+    let mut session = dlrun::Program::new(&config).unwrap().load().unwrap();
+    match session.dlopen("libexit.so", dlrun::dlfcn::flags::RTLD_NOW) {
+        Err(dlrun::Error::Exit(7)) => {}
+        other => panic!("expected the program's exit, got {other:?}"),
+    }
+    assert!(matches!(
+        session.call("main", &[]),
+        Err(dlrun::Error::Exit(7))
+    ));
+}
+
+#[test]
+fn dlerror_names_libraries_as_the_program_does_and_trace_as_the_user_does() {
+    let dir = workdir("hostile-dlerror-names");
+    std::fs::create_dir_all(dir.join("root")).unwrap();
+    write_wat(
+        &dir,
+        "root/libneeds.so",
+        &side_with_ctor(&["libabsent.so"], "", ""),
+    );
+    let (buf, iov) = (string(4), string(12));
+    let body = format!(
+        r#"(local $n i32)
+           (if (call $open (i32.const {}) (i32.const 2)) (then (return (i32.const 10))))
+           (if (i32.eqz (call $error (i32.const {buf}) (i32.const 512))) (then (return (i32.const 11))))
+           (block $end (loop $next
+             (br_if $end (i32.eqz (i32.load8_u (i32.add (i32.const {buf}) (local.get $n)))))
+             (local.set $n (i32.add (local.get $n) (i32.const 1)))
+             (br $next)))
+           (i32.store (i32.const {iov}) (i32.const {buf}))
+           (i32.store (i32.const {}) (local.get $n))
+           (drop (call $fd_write (i32.const 1) (i32.const {iov}) (i32.const 1) (i32.const {})))
+           i32.const 0"#,
+        string(0),
+        iov + 4,
+        iov + 8
+    );
+    write_wat(&dir, "main.wasm", &dl_main(&["/data/libneeds.so"], &body));
+    let (status, out, err) = run(
+        &dir,
+        &["--dir", "root::/data", "--trace", "dl", "main.wasm"],
+    );
+    assert_eq!(status, 0, "{err}");
+    assert_eq!(
+        out,
+        "libabsent.so: cannot open shared object file: No such file or directory (needed by /data/libneeds.so)"
+    );
+    let host = dir.canonicalize().unwrap().display().to_string();
+    let trace = err
+        .lines()
+        .find(|l| l.starts_with("dlrun: dlopen(\"/data/libneeds.so\""))
+        .unwrap_or_else(|| panic!("no trace of the dlopen in: {err}"));
+    assert!(trace.contains("searched: "), "{trace}");
+    assert!(
+        trace.contains(&format!("needed by {host}/root/libneeds.so")),
+        "{trace}"
+    );
+}

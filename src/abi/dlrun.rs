@@ -42,18 +42,17 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
                     return Ok(handle_of(0));
                 }
                 let m = c.data().memory()?;
-                let file = mem::read_cstr(&c, m, name as u32, "dlopen file name")?;
+                let file = mem::read_name(&c, m, name as u32, "dlopen file name")?;
                 let mut cx = c.as_context_mut();
-                match dlfcn::open(&mut cx, &file, mode, 0) {
+                match dlfcn::open(&mut cx, &file, mode, 0)? {
                     Ok(lib) => {
                         c.data_mut().dl.error = None;
                         Ok(handle_of(lib))
                     }
-                    Err(dlfcn::Refusal::NotLoaded) => {
-                        c.data_mut().dl.error = None;
+                    Err(refusal) => {
+                        c.data_mut().dl.error = refusal.dlerror();
                         Ok(0)
                     }
-                    Err(dlfcn::Refusal::Error(msg)) => Ok(fail(&mut c, msg)),
                 }
             },
         ),
@@ -65,7 +64,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
              out: i32|
              -> wasmtime::Result<i32> {
                 let m = c.data().memory()?;
-                let symbol = mem::read_cstr(&c, m, name as u32, "dlsym symbol name")?;
+                let symbol = mem::read_name(&c, m, name as u32, "dlsym symbol name")?;
                 let scope = match handle {
                     0 | -1 => Scope::Global,
                     h => match lib_of(c.data(), h) {
@@ -91,20 +90,23 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
                 }
             },
         ),
-        "close" => Func::wrap(&mut *cx, |mut c: Caller<'_, Process>, handle: i32| -> i32 {
-            let Some(lib) = lib_of(c.data(), handle) else {
-                fail(&mut c, format!("invalid handle {handle}"));
-                return -1;
-            };
-            let mut cx = c.as_context_mut();
-            match dlfcn::close(&mut cx, lib) {
-                Ok(()) => 0,
-                Err(msg) => {
-                    fail(&mut c, msg);
-                    -1
+        "close" => Func::wrap(
+            &mut *cx,
+            |mut c: Caller<'_, Process>, handle: i32| -> wasmtime::Result<i32> {
+                let Some(lib) = lib_of(c.data(), handle) else {
+                    fail(&mut c, format!("invalid handle {handle}"));
+                    return Ok(-1);
+                };
+                let mut cx = c.as_context_mut();
+                match dlfcn::close(&mut cx, lib)? {
+                    Ok(()) => Ok(0),
+                    Err(msg) => {
+                        fail(&mut c, msg);
+                        Ok(-1)
+                    }
                 }
-            }
-        }),
+            },
+        ),
         "error" => Func::wrap(
             &mut *cx,
             |mut c: Caller<'_, Process>, buf: i32, len: i32| -> wasmtime::Result<i32> {
@@ -164,7 +166,8 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
 /// What dladdr reports for an address.
 #[derive(Debug, PartialEq, Eq)]
 pub struct AddrInfo {
-    /// Host path of the library holding the address (`dli_fname`).
+    /// The library holding the address, as the program knows it
+    /// (`dli_fname`).
     pub file: String,
     /// Its memory base (`dli_fbase`).
     pub base: u32,
@@ -202,7 +205,7 @@ pub fn describe(data: &Process, addr: u32) -> Option<AddrInfo> {
         }
         let (symbol, symbol_addr) = best.map(|(n, a)| (n.to_string(), a)).unwrap_or_default();
         return Some(AddrInfo {
-            file: lib.path.display().to_string(),
+            file: lib.guest.clone(),
             base: lib.memory_base,
             symbol,
             symbol_addr,

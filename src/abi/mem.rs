@@ -103,6 +103,71 @@ pub fn read_cstr(
     Ok(String::from_utf8_lossy(&tail[..len]).into_owned())
 }
 
+/// Longest name dlopen or dlsym looks up (64 KiB, far past any file or
+/// symbol name). A longer one is found nowhere, and is not copied.
+pub const MAX_NAME: usize = 64 * 1024;
+
+/// How much of a name past [`MAX_NAME`] a message quotes.
+const QUOTED: usize = 100;
+
+/// A name the program passed to dlopen or dlsym, whole when it is no
+/// longer than [`MAX_NAME`]; it displays as a message quotes it (the start
+/// of a longer one, and its length).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Name {
+    text: String,
+    len: usize,
+}
+
+impl Name {
+    /// The name `s` (cut short when past [`MAX_NAME`]).
+    pub fn new(s: &str) -> Name {
+        Name::from_bytes(s.as_bytes())
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Name {
+        let kept = if bytes.len() <= MAX_NAME {
+            bytes
+        } else {
+            &bytes[..QUOTED]
+        };
+        Name {
+            text: String::from_utf8_lossy(kept).into_owned(),
+            len: bytes.len(),
+        }
+    }
+
+    /// The whole name, unless it is longer than [`MAX_NAME`].
+    pub fn whole(&self) -> Option<&str> {
+        (self.len <= MAX_NAME).then_some(self.text.as_str())
+    }
+}
+
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.whole() {
+            Some(name) => f.write_str(name),
+            None => write!(f, "{}... ({} bytes)", self.text, self.len),
+        }
+    }
+}
+
+/// Reads the NUL-terminated name at `ptr`, however long, copying no more
+/// of it than [`Name`] keeps. A pointer out of bounds, or a string that
+/// runs to the end of memory, is a [`Fault`], as it would be natively.
+pub fn read_name(cx: impl AsContext, mem: Memory, ptr: u32, what: &str) -> wasmtime::Result<Name> {
+    let data = mem.data(&cx);
+    let tail = data
+        .get(ptr as usize..)
+        .ok_or_else(|| out_of_bounds(what, ptr.into(), 1))?;
+    let name = std::ffi::CStr::from_bytes_until_nul(tail).map_err(|_| {
+        wasmtime::Error::new(Fault(format!(
+            "{what}: string at {ptr:#x} is not terminated"
+        )))
+    })?;
+    Ok(Name::from_bytes(name.to_bytes()))
+}
+
 /// Reads a `struct iovec` array: (pointer, length) pairs.
 pub fn read_iovecs(
     cx: impl AsContext,
@@ -124,4 +189,25 @@ pub fn read_iovecs(
             )
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_past_the_limit_is_kept_short_and_quoted_with_its_length() {
+        let short = Name::new("libx.so");
+        assert_eq!(short.whole(), Some("libx.so"));
+        assert_eq!(short.to_string(), "libx.so");
+        let limit = "y".repeat(MAX_NAME);
+        assert_eq!(Name::new(&limit).whole(), Some(limit.as_str()));
+        let long = Name::new(&"x".repeat(70_000));
+        assert_eq!(long.whole(), None);
+        assert_eq!(long.text.len(), QUOTED, "no more is copied");
+        assert_eq!(
+            long.to_string(),
+            format!("{}... (70000 bytes)", "x".repeat(QUOTED))
+        );
+    }
 }

@@ -44,7 +44,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
             &mut *cx,
             |mut c: Caller<'_, Process>, handle: i32, symbol: i32| -> wasmtime::Result<i32> {
                 let m = c.data().memory()?;
-                let name = mem::read_cstr(&c, m, symbol as u32, "dlsym symbol name")?;
+                let name = mem::read_name(&c, m, symbol as u32, "dlsym symbol name")?;
                 let scope = match handle {
                     0 | RTLD_NEXT => Scope::Global,
                     h => match c.data().dl.handles.get(&(h as u32)) {
@@ -78,27 +78,26 @@ fn open(c: &mut Caller<'_, Process>, handle: u32) -> wasmtime::Result<i32> {
     let m = c.data().memory()?;
     let name_at = mem::field(handle, DSO_NAME, "dlopen struct dso")?;
     let flags_at = mem::field(handle, DSO_FLAGS, "dlopen struct dso")?;
-    let name = mem::read_cstr(&*c, m, name_at, "dlopen file name")?;
+    let name = mem::read_name(&*c, m, name_at, "dlopen file name")?;
     let flags = mem::read_u32(&*c, m, flags_at, "dlopen flags")? as i32;
-    if name == "__main__" {
+    if name.whole() == Some("__main__") {
         c.data_mut().dl.handles.insert(handle, 0);
         return Ok(handle as i32);
     }
     let mut cx = c.as_context_mut();
-    match dlfcn::open(&mut cx, &name, flags, 0) {
+    match dlfcn::open(&mut cx, &name, flags, 0)? {
         Ok(lib) => {
             c.data_mut().dl.handles.insert(handle, lib);
             clear_error(c)?;
             Ok(handle as i32)
         }
-        Err(dlfcn::Refusal::NotLoaded) => {
-            clear_error(c)?;
-            Ok(0)
-        }
-        Err(dlfcn::Refusal::Error(msg)) => {
-            // glibc's words alone, not Emscripten's "Could not load
-            // dynamic lib" preamble: the same text in both flavours.
-            set_error(c, &msg)?;
+        // glibc's words alone, not Emscripten's "Could not load dynamic
+        // lib" preamble: the same text in both flavours.
+        Err(refusal) => {
+            match refusal.dlerror() {
+                Some(msg) => set_error(c, &msg)?,
+                None => clear_error(c)?,
+            }
             Ok(0)
         }
     }

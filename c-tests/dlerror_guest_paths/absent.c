@@ -1,0 +1,1 @@
+int absent(void) { return 1; }

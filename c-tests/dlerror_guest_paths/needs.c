@@ -1,0 +1,2 @@
+int absent(void);
+int needs(void) { return absent(); }

@@ -1,0 +1,1 @@
+int ok_data = 1;
