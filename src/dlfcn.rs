@@ -90,12 +90,12 @@ pub fn open(
     };
     if cx.data().trace.dl {
         match &result {
-            Ok(Some(id)) => eprintln!(
+            Ok(Some(id)) => crate::note!(
                 "dlrun: dlopen(\"{name}\", {mode_bits:#x}) -> {}",
                 cx.data().libs[*id].path.display()
             ),
-            Ok(None) => eprintln!("dlrun: dlopen(\"{name}\", {mode_bits:#x}) -> not loaded"),
-            Err(e) => eprintln!("dlrun: dlopen(\"{name}\", {mode_bits:#x}) failed: {e:#}"),
+            Ok(None) => crate::note!("dlrun: dlopen(\"{name}\", {mode_bits:#x}) -> not loaded"),
+            Err(e) => crate::note!("dlrun: dlopen(\"{name}\", {mode_bits:#x}) failed: {e:#}"),
         }
     }
     match result {
@@ -183,8 +183,8 @@ pub fn sym(
     };
     if cx.data().trace.dl {
         match &result {
-            Ok(addr) => eprintln!("dlrun: dlsym({scope:?}, \"{name}\") -> {addr:#x}"),
-            Err(e) => eprintln!("dlrun: dlsym({scope:?}, \"{name}\") failed: {e}"),
+            Ok(addr) => crate::note!("dlrun: dlsym({scope:?}, \"{name}\") -> {addr:#x}"),
+            Err(e) => crate::note!("dlrun: dlsym({scope:?}, \"{name}\") failed: {e}"),
         }
     }
     result

@@ -10,6 +10,19 @@
 
 #![warn(missing_docs)]
 
+/// Writes a line of dlrun's own (a trace, a warning, an error for the user)
+/// to stderr. A stderr nobody reads any more (`dlrun ... 2>&1 | head`) is
+/// no reason to fail: the line is dropped, as other tools do, and the exit
+/// status stays the program's (`eprintln!` would panic).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod abi;
 pub mod cache;
 pub mod compiled;

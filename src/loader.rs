@@ -690,7 +690,7 @@ fn instantiate(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::R
     cx.data_mut().libs[lib].instance = Some(instance);
     if cx.data().trace.libs {
         let l = &cx.data().libs[lib];
-        eprintln!(
+        crate::note!(
             "dlrun: loaded {} ({}) memory_base={:#x} size={} table_base={} slots={}",
             l.name,
             l.path.display(),
@@ -767,7 +767,7 @@ fn bind(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<V
     for import in &info.imports {
         let name = import.name.as_str();
         if cx.data().trace.bindings {
-            eprintln!(
+            crate::note!(
                 "dlrun: binding {}: {}.{name} -> {}",
                 me.host.display(),
                 import.module,

@@ -11,15 +11,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-/// Writes a line of dlrun's own to stderr. A stderr nobody reads any more
-/// (`dlrun ... 2>&1 | head`) is no reason to fail: the line is dropped, as
-/// other tools do, and the exit status stays the program's.
-macro_rules! note {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
-    }};
-}
+use dlrun::note;
 
 /// Run a WebAssembly main module and its shared libraries.
 #[derive(Parser, Debug)]
@@ -193,7 +185,7 @@ fn emit(text: &str) {
 }
 
 fn read_info(file: &std::path::Path) -> Result<dlrun::modinfo::ModuleInfo, String> {
-    let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let bytes = dlrun::search::read_module_file(file).map_err(|e| format!("{e:#}"))?;
     dlrun::modinfo::ModuleInfo::parse_with(&bytes, false)
         .map_err(|e| format!("{}: {e}", file.display()))
 }

@@ -11,7 +11,6 @@ use wasmtime::{AsContextMut, Engine, Store};
 use crate::abi::{self, Flavour};
 use crate::compiled::Modules;
 use crate::loader::{self, Candidate, Mode, Parsed, Root};
-use crate::naming::ModuleName;
 use crate::process::{Guest, Process};
 use crate::search::{self, Found, SearchPath};
 use crate::session::Session;
@@ -55,12 +54,7 @@ impl Program {
     /// Reads and compiles `config.main`, reading it as libraries are read
     /// (its header first, no more than [`search::MAX_MODULE_SIZE`]).
     pub fn new(config: &RunConfig) -> Result<Program, Error> {
-        let main = &config.main;
-        let file = std::fs::File::open(main)
-            .map_err(|e| Error::Load(format!("{}: {e}", main.display())))?;
-        let size = file.metadata().map_or(0, |m| m.len());
-        let names = ModuleName::new(main, &main.display().to_string());
-        let bytes = search::read_module(file, size, &names, None)
+        let bytes = search::read_module_file(&config.main)
             .map_err(|e| Error::Load(format!("{e:#}")))?;
         Program::from_bytes(bytes, config)
     }

@@ -311,6 +311,16 @@ fn open_beneath(root: &Dir, host: &Path, rel: &Path, guest: &str) -> Option<Hit>
     })
 }
 
+/// Reads the module file at host path `path` (a main module, or one
+/// `inspect` looks at) as [`read_module`] does: header first, bounded.
+pub fn read_module_file(path: &Path) -> wasmtime::Result<Vec<u8>> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| wasmtime::format_err!("{}: {e}", path.display()))?;
+    let size = file.metadata().map_or(0, |m| m.len());
+    let names = ModuleName::new(path, &path.display().to_string());
+    read_module(file, size, &names, None)
+}
+
 /// Reads the module `module` from `file`, whose size is said to be
 /// `size`: its 8-byte header first (wasm's magic number and version 1, or
 /// it is "not a WebAssembly module"), then, if it is no larger than

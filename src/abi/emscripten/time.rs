@@ -490,7 +490,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
                     }
                     let (zone, why) = local_zone(c.data());
                     if let Some(why) = why {
-                        eprintln!("dlrun: {why}");
+                        crate::note!("dlrun: {why}");
                     }
                     let year = Date::at(&zone, (realtime_ns() / 1_000_000) as f64).full_year();
                     let g = tzset(&zone, year);
