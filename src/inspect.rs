@@ -347,6 +347,7 @@ impl plan::World for Disk<'_> {
     fn read(
         &mut self,
         name: &str,
+        _: Option<&ModuleInfo>,
         origin: &Path,
         runtime_paths: &[String],
     ) -> Result<(PathBuf, ModuleInfo), String> {

@@ -3,7 +3,6 @@
 //! instantiate (dependencies first) -> relocate -> run constructors. A
 //! failure at any step leaves nothing of the group visible.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
@@ -18,6 +17,7 @@ use crate::compiled::{Compiled, Modules};
 use crate::finalize;
 use crate::modinfo::{ExportKind, ImportKind, ModuleInfo, Sig};
 use crate::naming::{About, ModuleName};
+use crate::plan;
 use crate::plt;
 use crate::process::{Library, Process, StandIn, slots};
 use crate::search::Found;
@@ -207,80 +207,50 @@ pub fn load(
     }
 }
 
-/// Find: the root and its NEEDED closure, breadth first. Returns the root's
-/// id and the new candidates with the ids of their NEEDED libraries (ids
-/// follow the current library count).
+/// Find: the root and its NEEDED closure, as [`plan::load_set`] decides
+/// it, then compiled. Returns the root's id and the new candidates with the
+/// ids of their NEEDED libraries (ids follow the current library count).
 fn find(
     cx: &mut StoreContextMut<'_, Process>,
     root: Root<'_>,
 ) -> wasmtime::Result<(LibId, NewLibs)> {
     let base = cx.data().libs.len();
-    let mut main = None;
-    let mut parsed: Vec<Parsed> = Vec::new();
-    let mut seen = Seen::new(base);
-    match root {
-        Root::Main(c) => {
-            seen.push(&c.name, ModuleName::new(&c.path, &c.guest));
-            main = Some(c);
-        }
-        Root::Name { name, requester } => match locate(cx, name, requester, &seen)? {
-            Located::Loaded(id) => return Ok((id, Vec::new())),
-            Located::New(p) => {
-                seen.push(&p.name, ModuleName::new(&p.path, &p.guest));
-                parsed.push(p);
-            }
+    let data = cx.data();
+    let root = match root {
+        Root::Main(c) => plan::Root::Main {
+            name: c.name.clone(),
+            path: c.path.clone(),
+            needed: main_needed(data, &c.info),
+            module: Piece::Main(c),
         },
-    }
-    let offset = usize::from(main.is_some());
-    let mut deps: Vec<Vec<LibId>> = Vec::new();
-    let mut i = 0;
-    while i < seen.list.len() {
-        let (info, needed) = match (&main, i) {
-            (Some(m), 0) => (m.info.clone(), main_needed(cx.data(), &m.info)),
-            _ => {
-                let info = parsed[i - offset].info.clone();
-                let needed = info.dylink.needed.clone();
-                (info, needed)
-            }
-        };
-        let origin = seen.list[i]
-            .1
-            .host
-            .parent()
-            .map(|p| p.to_path_buf())
-            .unwrap_or_default();
-        let mut mine = Vec::new();
-        for name in &needed {
-            let located = locate_from(cx, name, &origin, &info.dylink.runtime_paths, &seen)
-                .map_err(|mut e| {
-                    if let Some(missing) = e.downcast_mut::<crate::search::NotFound>() {
-                        missing.needed_by = Some(seen.list[i].1.clone());
-                    }
-                    e
-                })?;
-            let id = match located {
-                Located::Loaded(id) => id,
-                Located::New(p) => {
-                    let id = seen.push(&p.name, ModuleName::new(&p.path, &p.guest));
-                    parsed.push(p);
-                    id
-                }
-            };
-            // A library naming itself, or one twice, depends on it once:
-            // its reference count must still drop to zero.
-            if id != base + i && !mine.contains(&id) {
-                mine.push(id);
+        Root::Name { name, requester } => {
+            let lib = &data.libs[requester];
+            plan::Root::Name {
+                name: name.to_string(),
+                origin: lib.origin(),
+                runtime_paths: lib.info.dylink.runtime_paths.clone(),
             }
         }
-        deps.push(mine);
-        i += 1;
-        let live = cx.data().by_path.len() + seen.list.len();
-        let max = cx.data().max_libraries;
-        if live > max {
-            wasmtime::bail!(
-                "loading {} would make {live} libraries loaded at once, past the limit of {max} (--max-libraries)",
-                seen.list[0].0
-            );
+    };
+    let set = plan::load_set(&mut Loading { data }, root, plan::OnMissing::Fail).map_err(
+        |e| match e {
+            plan::PlanError::Find(e) => e,
+            e @ plan::PlanError::TooMany { .. } => wasmtime::format_err!("{e}"),
+        },
+    )?;
+    let id = |r: plan::LibRef| match r {
+        plan::LibRef::Loaded(id) => id,
+        plan::LibRef::New(k) => base + k,
+    };
+    let root_id = id(set.root);
+    let mut main = None;
+    let mut parsed = Vec::new();
+    let mut deps = Vec::new();
+    for lib in set.new {
+        deps.push(lib.needs.into_iter().map(id).collect::<Vec<LibId>>());
+        match lib.module {
+            Piece::Main(c) => main = Some(c),
+            Piece::Lib(p) => parsed.push(p),
         }
     }
     let modules = cx.data().modules.clone();
@@ -293,38 +263,116 @@ fn find(
         modules.keep_library(&c.path, kept);
     }
     let new = main.into_iter().chain(compiled).zip(deps).collect();
-    Ok((base, new))
+    Ok((root_id, new))
 }
 
 /// The libraries a load found, each with the ids of those it needs.
 type NewLibs = Vec<(Candidate, Vec<LibId>)>;
 
-/// The libraries a load has found so far, by name and by file; the k-th
-/// gets id `base + k`.
-struct Seen {
-    base: LibId,
-    list: Vec<(String, ModuleName)>,
-    names: HashMap<String, LibId>,
-    paths: HashMap<PathBuf, LibId>,
+/// A module a load plan holds: the main module, compiled already, or a
+/// library read.
+enum Piece {
+    Main(Candidate),
+    Lib(Parsed),
 }
 
-impl Seen {
-    fn new(base: LibId) -> Seen {
-        Seen {
-            base,
-            list: Vec::new(),
-            names: HashMap::new(),
-            paths: HashMap::new(),
-        }
+impl plan::Facts for Piece {
+    fn needed(&self) -> &[String] {
+        let info = match self {
+            Piece::Main(c) => &c.info,
+            Piece::Lib(p) => &p.info,
+        };
+        &info.dylink.needed
     }
 
-    /// Records a library; returns its id.
-    fn push(&mut self, name: &str, module: ModuleName) -> LibId {
-        let id = self.base + self.list.len();
-        self.names.entry(name.to_string()).or_insert(id);
-        self.paths.entry(module.host.clone()).or_insert(id);
-        self.list.push((name.to_string(), module));
-        id
+    fn runtime_paths(&self) -> &[String] {
+        let info = match self {
+            Piece::Main(c) => &c.info,
+            Piece::Lib(p) => &p.info,
+        };
+        &info.dylink.runtime_paths
+    }
+}
+
+impl Piece {
+    /// The names the module goes by, for errors about what it needs.
+    fn module_name(&self) -> ModuleName {
+        match self {
+            Piece::Main(c) => ModuleName::new(&c.path, &c.guest),
+            Piece::Lib(p) => ModuleName::new(&p.path, &p.guest),
+        }
+    }
+}
+
+/// The process as a load plan sees it: what is loaded, the search path,
+/// and what earlier runs of the program compiled.
+struct Loading<'a> {
+    data: &'a Process,
+}
+
+impl plan::World for Loading<'_> {
+    type Module = Piece;
+    type Error = wasmtime::Error;
+
+    fn by_name(&self, name: &str) -> Option<LibId> {
+        self.data.by_name.get(name).copied()
+    }
+
+    fn by_path(&self, path: &std::path::Path) -> Option<LibId> {
+        self.data.by_path.get(path).copied()
+    }
+
+    fn locate(
+        &self,
+        name: &str,
+        origin: &std::path::Path,
+        runtime_paths: &[String],
+    ) -> Option<PathBuf> {
+        let data = self.data;
+        let (path, _) = data
+            .search
+            .locate(name, origin, runtime_paths, &data.fs)
+            .ok()?;
+        Some(path)
+    }
+
+    fn read(
+        &mut self,
+        name: &str,
+        requester: Option<&Piece>,
+        origin: &std::path::Path,
+        runtime_paths: &[String],
+    ) -> wasmtime::Result<(PathBuf, Piece)> {
+        let data = self.data;
+        // Compiled by an earlier run of the program: nothing to read.
+        if let Ok((path, guest)) = data.search.locate(name, origin, runtime_paths, &data.fs)
+            && let Some(compiled) = data.modules.library(&path)
+        {
+            let known = Parsed::known(name, path.clone(), guest, compiled);
+            return Ok((path, Piece::Lib(known)));
+        }
+        let deadline = data.deadline.as_ref().map(|t| t.expires());
+        let found = data
+            .search
+            .find(name, origin, runtime_paths, &data.fs, deadline)
+            .map_err(|mut e| {
+                if let (Some(missing), Some(r)) =
+                    (e.downcast_mut::<crate::search::NotFound>(), requester)
+                {
+                    missing.needed_by = Some(r.module_name());
+                }
+                e
+            })?;
+        let parsed = Parsed::library(name, found)?;
+        Ok((parsed.path.clone(), Piece::Lib(parsed)))
+    }
+
+    fn live(&self) -> usize {
+        self.data.by_path.len()
+    }
+
+    fn max_libraries(&self) -> usize {
+        self.data.max_libraries
     }
 }
 
@@ -336,24 +384,6 @@ fn main_needed(data: &Process, info: &ModuleInfo) -> Vec<String> {
         .chain(info.dylink.needed.iter())
         .cloned()
         .collect()
-}
-
-enum Located {
-    Loaded(LibId),
-    New(Parsed),
-}
-
-fn locate(
-    cx: &mut StoreContextMut<'_, Process>,
-    name: &str,
-    requester: LibId,
-    seen: &Seen,
-) -> wasmtime::Result<Located> {
-    let (origin, rpaths) = {
-        let lib = &cx.data().libs[requester];
-        (lib.origin(), lib.info.dylink.runtime_paths.clone())
-    };
-    locate_from(cx, name, &origin, &rpaths, seen)
 }
 
 /// The loaded library `name` refers to for `requester`, if any: by the name
@@ -377,40 +407,6 @@ pub fn find_loaded(
     Ok(data.by_path.get(&found).copied())
 }
 
-/// A library already loaded (or found by this load) under this name or at
-/// the same path, or a new candidate read from the search path.
-fn locate_from(
-    cx: &mut StoreContextMut<'_, Process>,
-    name: &str,
-    origin: &std::path::Path,
-    rpaths: &[String],
-    seen: &Seen,
-) -> wasmtime::Result<Located> {
-    let data = cx.data();
-    let by_name = data.by_name.get(name).or(seen.names.get(name));
-    if let Some(&id) = by_name {
-        return Ok(Located::Loaded(id));
-    }
-    // Where the name leads, before reading anything: the file may be
-    // loaded already, or compiled by an earlier run of the program.
-    let path = data.search.locate(name, origin, rpaths, &data.fs).ok();
-    if let Some((path, guest)) = path {
-        let same_file = data
-            .by_path
-            .get(&path)
-            .copied()
-            .or_else(|| seen.paths.get(&path).copied());
-        if let Some(id) = same_file {
-            return Ok(Located::Loaded(id));
-        }
-        if let Some(compiled) = data.modules.library(&path) {
-            return Ok(Located::New(Parsed::known(name, path, guest, compiled)));
-        }
-    }
-    let deadline = data.deadline.as_ref().map(|t| t.expires());
-    let found = data.search.find(name, origin, rpaths, &data.fs, deadline)?;
-    Ok(Located::New(Parsed::library(name, found)?))
-}
 
 /// Map: place each new library in memory and the table, compute its
 /// symbols, and record it (not yet instantiated). Libraries of a main that

@@ -54,10 +54,13 @@ pub trait World {
     /// Where `name` leads for a requester in directory `origin` with
     /// `runtime_paths`, without reading it; None when nothing is found.
     fn locate(&self, name: &str, origin: &Path, runtime_paths: &[String]) -> Option<PathBuf>;
-    /// Finds and reads `name` (its canonical path and its facts).
+    /// Finds and reads `name` (its canonical path and its facts), asked
+    /// for by `requester` (None for the root of a load), whose error
+    /// should name it.
     fn read(
         &mut self,
         name: &str,
+        requester: Option<&Self::Module>,
         origin: &Path,
         runtime_paths: &[String],
     ) -> Result<(PathBuf, Self::Module), Self::Error>;
@@ -139,14 +142,9 @@ pub struct LoadSet<M, E> {
 /// Why a load cannot be planned.
 #[derive(Debug)]
 pub enum PlanError<E> {
-    /// A library was not found or could not be read; `needed_by` names the
-    /// path of the library whose NEEDED entry it is (None for the root).
-    Find {
-        /// The error finding or reading it.
-        error: E,
-        /// The library that needs it.
-        needed_by: Option<PathBuf>,
-    },
+    /// A library was not found or could not be read (the world's error,
+    /// which names the library that needs it).
+    Find(E),
     /// The load would pass `--max-libraries`.
     TooMany {
         /// The load's first library.
@@ -161,14 +159,7 @@ pub enum PlanError<E> {
 impl<E: std::fmt::Display> std::fmt::Display for PlanError<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            PlanError::Find {
-                error,
-                needed_by: None,
-            } => write!(f, "{error}"),
-            PlanError::Find {
-                error,
-                needed_by: Some(by),
-            } => write!(f, "{error} (needed by {})", by.display()),
+            PlanError::Find(error) => write!(f, "{error}"),
             PlanError::TooMany { first, live, max } => write!(
                 f,
                 "loading {first} would make {live} libraries loaded at once, past the limit of {max} (--max-libraries)"
@@ -224,7 +215,7 @@ pub fn load_set<W: World>(
             name,
             origin,
             runtime_paths,
-        } => match find(world, &seen, &name, &origin, &runtime_paths) {
+        } => match find(world, &seen, &name, None, &origin, &runtime_paths) {
             Found::Known(r) => {
                 return Ok(LoadSet {
                     root: r,
@@ -235,12 +226,7 @@ pub fn load_set<W: World>(
             Found::Read(Ok((path, module))) => {
                 add(&mut seen, &mut new, name, path, module, None);
             }
-            Found::Read(Err(error)) => {
-                return Err(PlanError::Find {
-                    error,
-                    needed_by: None,
-                });
-            }
+            Found::Read(Err(error)) => return Err(PlanError::Find(error)),
         },
     }
     let mut i = 0;
@@ -258,18 +244,20 @@ pub fn load_set<W: World>(
         let depth = new[i].depth + 1;
         let mut needs = Vec::new();
         for name in needed {
-            let r = match find(world, &seen, &name, &origin, &runtime_paths) {
+            let r = match find(
+                world,
+                &seen,
+                &name,
+                Some(&new[i].module),
+                &origin,
+                &runtime_paths,
+            ) {
                 Found::Known(r) => r,
                 Found::Read(Ok((path, module))) => {
                     add(&mut seen, &mut new, name, path, module, Some(i))
                 }
                 Found::Read(Err(error)) => match on_missing {
-                    OnMissing::Fail => {
-                        return Err(PlanError::Find {
-                            error,
-                            needed_by: Some(new[i].path.clone()),
-                        });
-                    }
+                    OnMissing::Fail => return Err(PlanError::Find(error)),
                     OnMissing::Record => {
                         missing.push(Missing {
                             name,
@@ -337,6 +325,7 @@ fn find<W: World>(
     world: &mut W,
     seen: &Seen,
     name: &str,
+    requester: Option<&W::Module>,
     origin: &Path,
     runtime_paths: &[String],
 ) -> Found<W::Module, W::Error> {
@@ -354,7 +343,7 @@ fn find<W: World>(
             return Found::Known(LibRef::New(k));
         }
     }
-    Found::Read(world.read(name, origin, runtime_paths))
+    Found::Read(world.read(name, requester, origin, runtime_paths))
 }
 
 /// The order constructors run in: dependencies before dependents
@@ -406,6 +395,7 @@ mod tests {
     /// A synthetic module: its NEEDED list and RUNPATH.
     #[derive(Debug, Clone, Default)]
     struct Fake {
+        path: PathBuf,
         needed: Vec<String>,
         rpaths: Vec<String>,
     }
@@ -442,8 +432,9 @@ mod tests {
             let path = PathBuf::from(format!("/lib/{name}"));
             self.names.insert(name.to_string(), path.clone());
             self.files.insert(
-                path,
+                path.clone(),
                 Fake {
+                    path,
                     needed: needed.iter().map(|s| s.to_string()).collect(),
                     rpaths: Vec::new(),
                 },
@@ -476,9 +467,21 @@ mod tests {
         fn locate(&self, name: &str, _: &Path, _: &[String]) -> Option<PathBuf> {
             self.names.get(name).cloned()
         }
-        fn read(&mut self, name: &str, _: &Path, _: &[String]) -> Result<(PathBuf, Fake), String> {
+        fn read(
+            &mut self,
+            name: &str,
+            requester: Option<&Fake>,
+            _: &Path,
+            _: &[String],
+        ) -> Result<(PathBuf, Fake), String> {
             self.reads += 1;
-            let path = self.names.get(name).ok_or(format!("{name}: not found"))?;
+            let by = requester
+                .map(|r| format!(" (needed by {})", r.path.display()))
+                .unwrap_or_default();
+            let path = self
+                .names
+                .get(name)
+                .ok_or(format!("{name}: not found{by}"))?;
             Ok((path.clone(), self.files[path].clone()))
         }
         fn live(&self) -> usize {
