@@ -4,99 +4,13 @@
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
+use serde::{Serialize, Serializer};
+use serde_json::Value;
 use wasmparser::SymbolFlags;
 
 use crate::modinfo::{ExportKind, ImportKind, ModuleInfo};
 use crate::plan;
 use crate::search::SearchPath;
-
-/// A JSON value, enough for these reports.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Json {
-    /// A JSON number (integers only).
-    Num(i64),
-    /// A JSON string.
-    Str(String),
-    /// A JSON boolean.
-    Bool(bool),
-    /// JSON `null`.
-    Null,
-    /// A JSON array.
-    List(Vec<Json>),
-    /// A JSON object, fields in order.
-    Obj(Vec<(String, Json)>),
-}
-
-impl Json {
-    fn obj(fields: Vec<(&str, Json)>) -> Json {
-        Json::Obj(
-            fields
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect(),
-        )
-    }
-
-    fn strs<'a>(items: impl IntoIterator<Item = &'a String>) -> Json {
-        Json::List(items.into_iter().map(|s| Json::Str(s.clone())).collect())
-    }
-
-    /// Serializes the value.
-    pub fn render(&self) -> String {
-        let mut out = String::new();
-        self.write(&mut out);
-        out
-    }
-
-    fn write(&self, out: &mut String) {
-        match self {
-            Json::Num(n) => {
-                let _ = write!(out, "{n}");
-            }
-            Json::Bool(b) => {
-                let _ = write!(out, "{b}");
-            }
-            Json::Null => out.push_str("null"),
-            Json::Str(s) => {
-                out.push('"');
-                for c in s.chars() {
-                    match c {
-                        '"' => out.push_str("\\\""),
-                        '\\' => out.push_str("\\\\"),
-                        '\n' => out.push_str("\\n"),
-                        c if (c as u32) < 0x20 => {
-                            let _ = write!(out, "\\u{:04x}", c as u32);
-                        }
-                        c => out.push(c),
-                    }
-                }
-                out.push('"');
-            }
-            Json::List(items) => {
-                out.push('[');
-                for (i, v) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    v.write(out);
-                }
-                out.push(']');
-            }
-            Json::Obj(fields) => {
-                out.push('{');
-                for (i, (k, v)) in fields.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    Json::Str(k.clone()).write(out);
-                    out.push(':');
-                    v.write(out);
-                }
-                out.push('}');
-            }
-        }
-    }
-}
 
 /// What kind of module this is, from its imports and exports alone.
 pub fn kind(info: &ModuleInfo) -> &'static str {
@@ -121,37 +35,81 @@ pub fn kind(info: &ModuleInfo) -> &'static str {
     }
 }
 
-fn flag_names(flags: SymbolFlags) -> Vec<String> {
-    let mut v = Vec::new();
-    if flags.contains(SymbolFlags::BINDING_WEAK) {
-        v.push("weak".to_string());
-    }
-    if flags.contains(SymbolFlags::TLS) {
-        v.push("tls".to_string());
-    }
-    if flags.contains(SymbolFlags::UNDEFINED) {
-        v.push("undefined".to_string());
-    }
-    v
+fn flag_names(flags: SymbolFlags) -> Vec<&'static str> {
+    [
+        (SymbolFlags::BINDING_WEAK, "weak"),
+        (SymbolFlags::TLS, "tls"),
+        (SymbolFlags::UNDEFINED, "undefined"),
+    ]
+    .into_iter()
+    .filter(|(flag, _)| flags.contains(*flag))
+    .map(|(_, name)| name)
+    .collect()
+}
+
+/// What `dlrun inspect` reports about one module. `--json` prints it as
+/// one object with these fields, in this order; the text form lists the
+/// same fields, skipping empty lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// The module's flavour (see [`kind`]).
+    pub kind: &'static str,
+    /// Bytes of static data the module needs at `__memory_base`.
+    pub memory_size: u32,
+    /// The alignment of `__memory_base`, in bytes.
+    pub memory_align: u64,
+    /// Table slots the module needs at `__table_base`.
+    pub table_size: u32,
+    /// The alignment of `__table_base`, in slots.
+    pub table_align: u64,
+    /// NEEDED libraries, in link order.
+    pub needed: Vec<String>,
+    /// RUNTIME_PATH entries, as written (`$ORIGIN` unexpanded).
+    pub runtime_paths: Vec<String>,
+    /// Exports dylink.0 gives flags (weak, TLS).
+    pub export_flags: Vec<Flagged>,
+    /// Imports dylink.0 gives flags, as `module.field`.
+    pub import_flags: Vec<Flagged>,
+    /// Functions imported from `env`.
+    pub imports_env_functions: Vec<String>,
+    /// Data addresses imported through `GOT.mem`.
+    pub imports_got_mem: Vec<String>,
+    /// Function pointers imported through `GOT.func`.
+    pub imports_got_func: Vec<String>,
+    /// WASI functions imported (any `wasi*` module).
+    pub imports_wasi: Vec<String>,
+    /// Every other import, as `module.field` (memory, table, globals).
+    pub imports_other: Vec<String>,
+    /// Exported functions.
+    pub exports_functions: Vec<String>,
+    /// Exported globals.
+    pub exports_globals: Vec<String>,
+}
+
+/// A symbol and the dylink.0 flags it carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Flagged {
+    /// The symbol.
+    pub name: String,
+    /// `weak`, `tls`, `undefined`: the flags set.
+    pub flags: Vec<&'static str>,
 }
 
 /// The `inspect` report of one module.
-pub fn inspect(info: &ModuleInfo) -> Json {
+pub fn inspect(info: &ModuleInfo) -> Report {
     let d = &info.dylink;
-    let group = |module: &str| -> Json {
-        Json::List(
-            info.imports
-                .iter()
-                .filter(|i| match module {
-                    "env" => i.module == "env" && matches!(i.kind, ImportKind::Func(_)),
-                    "wasi" => i.module.starts_with("wasi"),
-                    m => i.module == m,
-                })
-                .map(|i| Json::Str(i.name.clone()))
-                .collect(),
-        )
+    let group = |module: &str| -> Vec<String> {
+        info.imports
+            .iter()
+            .filter(|i| match module {
+                "env" => i.module == "env" && matches!(i.kind, ImportKind::Func(_)),
+                "wasi" => i.module.starts_with("wasi"),
+                m => i.module == m,
+            })
+            .map(|i| i.name.clone())
+            .collect()
     };
-    let other: Vec<Json> = info
+    let other = info
         .imports
         .iter()
         .filter(|i| {
@@ -160,118 +118,116 @@ pub fn inspect(info: &ModuleInfo) -> Json {
                 || i.module.starts_with("wasi")
                 || (i.module == "env" && matches!(i.kind, ImportKind::Func(_))))
         })
-        .map(|i| Json::Str(format!("{}.{}", i.module, i.name)))
+        .map(|i| format!("{}.{}", i.module, i.name))
         .collect();
-    let exports = |want_func: bool| -> Json {
-        Json::List(
-            info.exports
-                .iter()
-                .filter(|(_, k)| matches!(k, ExportKind::Func(_)) == want_func)
-                .filter(|(_, k)| want_func || matches!(k, ExportKind::Global(_)))
-                .map(|(n, _)| Json::Str(n.clone()))
-                .collect(),
-        )
+    let exports = |want_func: bool| -> Vec<String> {
+        info.exports
+            .iter()
+            .filter(|(_, k)| matches!(k, ExportKind::Func(_)) == want_func)
+            .filter(|(_, k)| want_func || matches!(k, ExportKind::Global(_)))
+            .map(|(n, _)| n.clone())
+            .collect()
     };
-    Json::obj(vec![
-        ("kind", Json::Str(kind(info).to_string())),
-        ("memory_size", Json::Num(d.mem_size.into())),
-        ("memory_align", Json::Num(1i64 << d.mem_align)),
-        ("table_size", Json::Num(d.table_size.into())),
-        ("table_align", Json::Num(1i64 << d.table_align)),
-        ("needed", Json::strs(&d.needed)),
-        ("runtime_paths", Json::strs(&d.runtime_paths)),
-        (
-            "export_flags",
-            Json::List(
-                d.export_flags
-                    .iter()
-                    .map(|(n, f)| {
-                        Json::obj(vec![
-                            ("name", Json::Str(n.clone())),
-                            (
-                                "flags",
-                                Json::List(flag_names(*f).into_iter().map(Json::Str).collect()),
-                            ),
-                        ])
-                    })
-                    .collect(),
-            ),
-        ),
-        (
-            "import_flags",
-            Json::List(
-                d.import_flags
-                    .iter()
-                    .map(|(m, n, f)| {
-                        Json::obj(vec![
-                            ("name", Json::Str(format!("{m}.{n}"))),
-                            (
-                                "flags",
-                                Json::List(flag_names(*f).into_iter().map(Json::Str).collect()),
-                            ),
-                        ])
-                    })
-                    .collect(),
-            ),
-        ),
-        ("imports_env_functions", group("env")),
-        ("imports_got_mem", group("GOT.mem")),
-        ("imports_got_func", group("GOT.func")),
-        ("imports_wasi", group("wasi")),
-        ("imports_other", Json::List(other)),
-        ("exports_functions", exports(true)),
-        ("exports_globals", exports(false)),
-    ])
+    Report {
+        kind: kind(info),
+        memory_size: d.mem_size,
+        memory_align: 1 << d.mem_align,
+        table_size: d.table_size,
+        table_align: 1 << d.table_align,
+        needed: d.needed.clone(),
+        runtime_paths: d.runtime_paths.clone(),
+        export_flags: d
+            .export_flags
+            .iter()
+            .map(|(n, f)| Flagged {
+                name: n.clone(),
+                flags: flag_names(*f),
+            })
+            .collect(),
+        import_flags: d
+            .import_flags
+            .iter()
+            .map(|(m, n, f)| Flagged {
+                name: format!("{m}.{n}"),
+                flags: flag_names(*f),
+            })
+            .collect(),
+        imports_env_functions: group("env"),
+        imports_got_mem: group("GOT.mem"),
+        imports_got_func: group("GOT.func"),
+        imports_wasi: group("wasi"),
+        imports_other: other,
+        exports_functions: exports(true),
+        exports_globals: exports(false),
+    }
+}
+
+/// A report as one line of JSON.
+pub fn json(report: &impl Serialize) -> String {
+    // Reports hold only strings, numbers and lists: serializing cannot fail.
+    serde_json::to_string(report).expect("a report serializes")
 }
 
 /// Renders a report as indented text.
-pub fn text(report: &Json) -> String {
+pub fn text(report: &Report) -> String {
     let mut out = String::new();
-    if let Json::Obj(fields) = report {
-        for (k, v) in fields {
-            match v {
-                Json::List(items) if items.is_empty() => {}
-                Json::List(items) => {
-                    let _ = writeln!(out, "{k} ({}):", items.len());
-                    for item in items {
-                        let _ = writeln!(out, "  {}", item_text(item));
-                    }
+    let Ok(Value::Object(fields)) = serde_json::to_value(report) else {
+        unreachable!("a report serializes to an object");
+    };
+    for (k, v) in fields {
+        match v {
+            Value::Array(items) if items.is_empty() => {}
+            Value::Array(items) => {
+                let _ = writeln!(out, "{k} ({}):", items.len());
+                for item in &items {
+                    let _ = writeln!(out, "  {}", item_text(item));
                 }
-                v => {
-                    let _ = writeln!(out, "{k}: {}", item_text(v));
-                }
+            }
+            v => {
+                let _ = writeln!(out, "{k}: {}", item_text(&v));
             }
         }
     }
     out
 }
 
-fn item_text(v: &Json) -> String {
+fn item_text(v: &Value) -> String {
     match v {
-        Json::Str(s) => s.clone(),
-        Json::Num(n) => n.to_string(),
-        Json::Bool(b) => b.to_string(),
-        Json::Null => "-".into(),
-        Json::List(items) => items.iter().map(item_text).collect::<Vec<_>>().join(", "),
-        Json::Obj(fields) => fields
-            .iter()
-            .map(|(_, v)| item_text(v))
-            .collect::<Vec<_>>()
-            .join(" "),
+        Value::String(s) => s.clone(),
+        Value::Null => "-".into(),
+        Value::Array(items) => items.iter().map(item_text).collect::<Vec<_>>().join(", "),
+        Value::Object(fields) => fields.values().map(item_text).collect::<Vec<_>>().join(" "),
+        v => v.to_string(),
     }
 }
 
-/// One line of the `ldd` tree.
-#[derive(Debug, Clone, PartialEq)]
+/// One line of the `ldd` tree; `--json` prints the tree as a list of
+/// objects with these fields, in this order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Needed {
-    /// Nesting level in the tree (direct NEEDED entries are 1).
-    pub depth: usize,
     /// The name as the NEEDED entry gives it.
     pub name: String,
+    /// Nesting level in the tree (direct NEEDED entries are 1).
+    pub depth: usize,
     /// Where it resolves, or `None` when not found.
+    #[serde(serialize_with = "lossy_path")]
     pub path: Option<PathBuf>,
     /// The directories searched for it.
+    #[serde(serialize_with = "lossy_paths")]
     pub searched: Vec<PathBuf>,
+}
+
+// serde refuses a path that is not UTF-8; ldd lists it as the text form
+// shows it instead.
+fn lossy_path<S: Serializer>(path: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
+    match path {
+        Some(p) => s.serialize_some(&p.to_string_lossy()),
+        None => s.serialize_none(),
+    }
+}
+
+fn lossy_paths<S: Serializer>(paths: &[PathBuf], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(paths.iter().map(|p| p.to_string_lossy()))
 }
 
 /// The libraries loading the module at `path` brings in, from the same
@@ -393,51 +349,9 @@ pub fn ldd_text(tree: &[Needed]) -> String {
     out
 }
 
-/// The ldd tree as JSON.
-pub fn ldd_json(tree: &[Needed]) -> Json {
-    Json::List(
-        tree.iter()
-            .map(|n| {
-                Json::obj(vec![
-                    ("name", Json::Str(n.name.clone())),
-                    ("depth", Json::Num(n.depth as i64)),
-                    (
-                        "path",
-                        n.path
-                            .as_ref()
-                            .map(|p| Json::Str(p.display().to_string()))
-                            .unwrap_or(Json::Null),
-                    ),
-                    (
-                        "searched",
-                        Json::List(
-                            n.searched
-                                .iter()
-                                .map(|d| Json::Str(d.display().to_string()))
-                                .collect(),
-                        ),
-                    ),
-                ])
-            })
-            .collect(),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn json_escapes_and_nests() {
-        let j = Json::obj(vec![
-            ("a", Json::Str("x\"y\n".into())),
-            (
-                "b",
-                Json::List(vec![Json::Num(1), Json::Null, Json::Bool(true)]),
-            ),
-        ]);
-        assert_eq!(j.render(), r#"{"a":"x\"y\n","b":[1,null,true]}"#);
-    }
 
     #[test]
     fn ldd_reports_missing_libraries_with_the_search_path() {
@@ -458,5 +372,52 @@ mod tests {
         let text = ldd_text(&tree);
         assert!(text.contains("libnowhere.so => not found"), "{text}");
         assert!(text.contains("/nonexistent-lib-dir"), "{text}");
+    }
+
+    #[test]
+    fn ldd_json_lists_paths_that_are_not_utf8() {
+        use std::os::unix::ffi::OsStrExt;
+        let odd = PathBuf::from(std::ffi::OsStr::from_bytes(b"/lib\xff"));
+        let tree = [Needed {
+            name: "libx.so".into(),
+            depth: 1,
+            path: Some(odd.join("libx.so")),
+            searched: vec![odd],
+        }];
+        assert_eq!(
+            json(&tree),
+            r#"[{"name":"libx.so","depth":1,"path":"/lib�/libx.so","searched":["/lib�"]}]"#
+        );
+    }
+
+    #[test]
+    fn the_text_form_lists_what_the_json_holds() {
+        let report = Report {
+            kind: "side module (shared library)",
+            memory_size: 16,
+            memory_align: 4,
+            table_size: 0,
+            table_align: 1,
+            needed: vec!["liba.so".into()],
+            runtime_paths: Vec::new(),
+            export_flags: vec![Flagged {
+                name: "t".into(),
+                flags: vec!["weak", "tls"],
+            }],
+            import_flags: Vec::new(),
+            imports_env_functions: vec!["puts".into(), "malloc".into()],
+            imports_got_mem: Vec::new(),
+            imports_got_func: Vec::new(),
+            imports_wasi: Vec::new(),
+            imports_other: Vec::new(),
+            exports_functions: Vec::new(),
+            exports_globals: Vec::new(),
+        };
+        assert_eq!(
+            text(&report),
+            "kind: side module (shared library)\nmemory_size: 16\nmemory_align: 4\n\
+             table_size: 0\ntable_align: 1\nneeded (1):\n  liba.so\n\
+             export_flags (1):\n  t weak, tls\nimports_env_functions (2):\n  puts\n  malloc\n"
+        );
     }
 }

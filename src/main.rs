@@ -196,7 +196,7 @@ fn inspect(args: Vec<String>) -> ExitCode {
         Ok(info) => {
             let report = dlrun::inspect::inspect(&info);
             if cli.json {
-                emit(&format!("{}\n", report.render()));
+                emit(&format!("{}\n", dlrun::inspect::json(&report)));
             } else {
                 emit(&dlrun::inspect::text(&report));
             }
@@ -222,7 +222,7 @@ fn ldd(args: Vec<String>) -> ExitCode {
     let search = dlrun::search::SearchPath::new(&path, &cli.lib_dirs, &cli.env);
     let tree = dlrun::inspect::ldd(&path, &info, &search);
     if cli.json {
-        emit(&format!("{}\n", dlrun::inspect::ldd_json(&tree).render()));
+        emit(&format!("{}\n", dlrun::inspect::json(&tree)));
     } else {
         emit(&dlrun::inspect::ldd_text(&tree));
     }

@@ -6,6 +6,7 @@ mod common;
 use std::path::Path;
 
 use common::{dlrun, main_wat, side_wat, workdir, write_wat};
+use serde_json::json;
 
 /// main.wasm returning what `seven()` of its NEEDED libseven.so returns (7).
 fn seven_program(dir: &Path) {
@@ -181,11 +182,40 @@ fn inspect_describes_a_side_module() {
     assert!(out.contains("imports_got_mem (1):\n  shared"), "{out}");
     let (status, json, _) = dlrun(&dir, &["inspect", "--json", "libx.so"]);
     assert_eq!(status, 0);
-    assert!(
-        json.contains(r#""imports_env_functions":["puts"]"#),
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let keys: Vec<&str> = report
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "kind",
+            "memory_size",
+            "memory_align",
+            "table_size",
+            "table_align",
+            "needed",
+            "runtime_paths",
+            "export_flags",
+            "import_flags",
+            "imports_env_functions",
+            "imports_got_mem",
+            "imports_got_func",
+            "imports_wasi",
+            "imports_other",
+            "exports_functions",
+            "exports_globals",
+        ],
         "{json}"
     );
-    assert!(json.contains(r#""exports_functions":["x"]"#), "{json}");
+    assert_eq!(report["kind"], "side module (shared library)", "{json}");
+    assert_eq!(report["imports_env_functions"], json!(["puts"]), "{json}");
+    assert_eq!(report["imports_got_mem"], json!(["shared"]), "{json}");
+    assert_eq!(report["exports_functions"], json!(["x"]), "{json}");
+    assert_eq!(report["memory_align"], 4, "{json}");
 }
 
 #[test]
@@ -202,9 +232,27 @@ fn ldd_shows_resolved_and_missing_libraries() {
     assert!(out.contains("libseven.so => "), "{out}");
     assert!(out.contains("libgone.so => not found (searched "), "{out}");
     let (_, json, _) = dlrun(&dir, &["ldd", "--json", "main.wasm"]);
+    let tree: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let [seven, gone] = tree.as_array().unwrap().as_slice() else {
+        panic!("two libraries expected: {json}");
+    };
+    let keys: Vec<&str> = gone
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    assert_eq!(keys, ["name", "depth", "path", "searched"], "{json}");
+    assert_eq!(seven["name"], "libseven.so", "{json}");
+    let found = dir.canonicalize().unwrap().join("libseven.so");
+    assert_eq!(seven["path"], found.to_str().unwrap(), "{json}");
+    assert_eq!(gone["name"], "libgone.so", "{json}");
+    assert_eq!(gone["depth"], 1, "{json}");
+    assert_eq!(gone["path"], serde_json::Value::Null, "{json}");
+    let searched = gone["searched"].as_array().unwrap();
     assert!(
-        json.contains(r#""name":"libgone.so","depth":1,"path":null"#),
-        "{json}"
+        searched.contains(&json!(dir.canonicalize().unwrap().to_str().unwrap())),
+        "the main module's directory is searched: {json}"
     );
 }
 
