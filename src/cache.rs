@@ -179,11 +179,7 @@ fn entry_name(engine: &Engine, bytes: &[u8]) -> String {
     let mut h = Sha256::new();
     h.update(engine_hash.finish().to_le_bytes());
     h.update(bytes);
-    hex(&h.finalize())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    format!("{:x}", h.finalize())
 }
 
 /// Reads an entry, checking its authentication code before handing it to
@@ -344,5 +340,16 @@ mod tests {
         let engine = Engine::default();
         assert_ne!(entry_name(&engine, b"a"), entry_name(&engine, b"b"));
         assert_eq!(entry_name(&engine, b"a"), entry_name(&engine, b"a"));
+    }
+
+    /// Names are the SHA-256 in lowercase hex, so existing caches stay valid.
+    #[test]
+    fn names_are_the_hash_in_lowercase_hex() {
+        let name = entry_name(&Engine::default(), b"a");
+        assert_eq!(name.len(), 64, "{name}");
+        assert!(
+            name.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')),
+            "{name}"
+        );
     }
 }
