@@ -1,5 +1,5 @@
 # dlrun: `make setup` once on a fresh Debian machine, then `make test`.
-.PHONY: setup build test test-rust test-c check-node bench fuzz clean
+.PHONY: setup build test test-rust test-readme test-c check-node bench fuzz clean
 
 setup:
 	toolchain/setup
@@ -7,10 +7,15 @@ setup:
 build:
 	cargo build
 
-test: build test-rust test-c
+test: build test-rust test-readme test-c
 
 test-rust:
 	cargo test
+
+# Runs the README's tutorial as written, in a fresh environment, and checks
+# what it prints, so that README and behaviour cannot drift apart.
+test-readme: build
+	tests/readme-examples
 
 test-c: build
 	c-tests/run
