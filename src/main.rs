@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use dlrun::note;
 
@@ -19,10 +19,35 @@ use dlrun::note;
     name = "dlrun",
     version,
     about,
-    trailing_var_arg = true,
+    // `dlrun main.wasm inspect` runs main.wasm with the argument "inspect".
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
     after_help = EXAMPLES
 )]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    run: Option<RunArgs>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a program (the same as without `run`).
+    Run(Box<RunArgs>),
+    /// Show what a module asks of the loader (dylink.0, imports, exports).
+    Inspect(InspectArgs),
+    /// Show how a module's NEEDED libraries resolve.
+    Ldd(LddArgs),
+    /// Print a shell completion script.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
     /// Grant the program a host directory, optionally under another guest path (HOST[::GUEST]).
     #[arg(long = "dir", value_name = "HOSTDIR[::GUESTDIR]")]
     dirs: Vec<String>,
@@ -68,55 +93,32 @@ struct Cli {
     /// The main module.
     main: PathBuf,
     /// Arguments passed to the program (with --invoke, to FUNC).
-    #[arg(allow_hyphen_values = true)]
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     args: Vec<String>,
 }
 
 const EXAMPLES: &str = "\
-Other commands:
-  dlrun inspect [--json] FILE       what a module asks of the loader (dylink.0, imports, exports)
-  dlrun ldd [--json] [-L DIR] FILE  its NEEDED libraries as they would resolve
-  dlrun completions SHELL           a completion script for bash, zsh, fish, elvish or powershell
-
 Examples:
   dlrun main.wasm arg1 arg2                 run a program and the libraries it needs
   dlrun --dir data::/data main.wasm         let it use ./data as /data (nothing else)
   dlrun -L plugins --env HOME=/ main.wasm   search plugins/ for libraries; set HOME
   dlrun --trace libs,dl main.wasm           show libraries loaded and dlopen/dlsym calls
   dlrun --timeout 10s --max-memory 256M main.wasm
+  dlrun ldd --json main.wasm                its NEEDED libraries as they would resolve
 
 Exit status: the program's own; 1 if it cannot be loaded; 127 on a symbol lookup
 error; 134 on abort, trap or uncaught C++ exception; 124 after --timeout; 2 on bad
 options.";
 
-/// Print a shell completion script.
-#[derive(Parser, Debug)]
-#[command(name = "dlrun completions")]
-struct CompletionsCli {
-    /// The shell to complete for.
-    shell: clap_complete::Shell,
-}
-
-/// The whole command line, subcommands included, for completion scripts.
-fn full_command() -> clap::Command {
-    Cli::command()
-        .subcommand(InspectCli::command().name("inspect"))
-        .subcommand(LddCli::command().name("ldd"))
-        .subcommand(CompletionsCli::command().name("completions"))
-}
-
-fn completions(args: Vec<String>) -> ExitCode {
-    let cli = CompletionsCli::parse_from(args);
+fn completions(shell: clap_complete::Shell) -> ExitCode {
     let mut script = Vec::new();
-    clap_complete::generate(cli.shell, &mut full_command(), "dlrun", &mut script);
+    clap_complete::generate(shell, &mut Cli::command(), "dlrun", &mut script);
     emit(&String::from_utf8_lossy(&script));
     ExitCode::SUCCESS
 }
 
-/// Show what a module asks of the loader.
-#[derive(Parser, Debug)]
-#[command(name = "dlrun inspect")]
-struct InspectCli {
+#[derive(Args, Debug)]
+struct InspectArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -124,10 +126,8 @@ struct InspectCli {
     file: PathBuf,
 }
 
-/// Show how a module's NEEDED libraries resolve.
-#[derive(Parser, Debug)]
-#[command(name = "dlrun ldd")]
-struct LddCli {
+#[derive(Args, Debug)]
+struct LddArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -190,8 +190,7 @@ fn read_info(file: &std::path::Path) -> Result<dlrun::modinfo::ModuleInfo, Strin
         .map_err(|e| format!("{}: {e}", file.display()))
 }
 
-fn inspect(args: Vec<String>) -> ExitCode {
-    let cli = InspectCli::parse_from(args);
+fn inspect(cli: InspectArgs) -> ExitCode {
     match read_info(&cli.file) {
         Ok(info) => {
             let report = dlrun::inspect::inspect(&info);
@@ -209,8 +208,7 @@ fn inspect(args: Vec<String>) -> ExitCode {
     }
 }
 
-fn ldd(args: Vec<String>) -> ExitCode {
-    let cli = LddCli::parse_from(args);
+fn ldd(cli: LddArgs) -> ExitCode {
     let info = match read_info(&cli.file) {
         Ok(info) => info,
         Err(e) => {
@@ -285,17 +283,20 @@ fn report(e: dlrun::Error) -> ExitCode {
 }
 
 fn main() -> ExitCode {
-    let mut args: Vec<String> = std::env::args().collect();
-    match args.get(1).map(String::as_str) {
-        Some("inspect") => return inspect(args.split_off(1)),
-        Some("ldd") => return ldd(args.split_off(1)),
-        Some("completions") => return completions(args.split_off(1)),
-        Some("run") => {
-            args.remove(1);
-        }
-        _ => {}
+    let cli = Cli::parse();
+    match (cli.command, cli.run) {
+        (Some(Command::Inspect(args)), _) => inspect(args),
+        (Some(Command::Ldd(args)), _) => ldd(args),
+        (Some(Command::Completions { shell }), _) => completions(shell),
+        (Some(Command::Run(args)), _) => run(*args),
+        (None, Some(args)) => run(args),
+        // Without a subcommand, clap requires the main module.
+        (None, None) => unreachable!("no main module"),
     }
-    let cli = Cli::parse_from(args);
+}
+
+/// Runs a program (or `--invoke`s a function of it) as `args` say.
+fn run(cli: RunArgs) -> ExitCode {
     let mut env = Vec::new();
     for e in &cli.env {
         if e.is_empty() || e.starts_with('=') {

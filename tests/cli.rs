@@ -290,6 +290,33 @@ fn run_subcommand_is_the_same_as_running_directly() {
     let dir = workdir("runsub");
     write_wat(&dir, "main.wasm", &main_wat(&[], "", "i32.const 9"));
     assert_eq!(dlrun(&dir, &["run", "main.wasm"]).0, 9);
+    assert_eq!(dlrun(&dir, &["run", "--fuel", "100000", "main.wasm"]).0, 9);
+    // After the main module, a subcommand's name is the program's argument.
+    assert_eq!(dlrun(&dir, &["main.wasm", "inspect", "--json"]).0, 9);
+    assert_eq!(dlrun(&dir, &["--fuel", "100000", "main.wasm", "ldd"]).0, 9);
+}
+
+#[test]
+fn every_subcommand_has_its_own_help() {
+    let dir = workdir("subhelp");
+    let (status, out, _) = dlrun(&dir, &["--help"]);
+    assert_eq!(status, 0);
+    for sub in ["run", "inspect", "ldd", "completions"] {
+        assert!(out.contains(&format!("\n  {sub} ")), "{sub}: {out}");
+    }
+    for (args, usage) in [
+        (&["help", "ldd"][..], "Usage: dlrun ldd"),
+        (&["ldd", "--help"][..], "Usage: dlrun ldd"),
+        (&["help", "inspect"][..], "Usage: dlrun inspect"),
+        (&["run", "--help"][..], "--max-memory"),
+    ] {
+        let (status, out, err) = dlrun(&dir, args);
+        assert_eq!(status, 0, "{args:?}: {err}");
+        assert!(out.contains(usage), "{args:?}: {out}");
+    }
+    let (status, _, err) = dlrun(&dir, &["inspect", "--bogus", "x.wasm"]);
+    assert_eq!(status, 2);
+    assert!(err.contains("Usage: dlrun inspect"), "{err}");
 }
 
 #[test]
