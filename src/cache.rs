@@ -224,10 +224,12 @@ fn store(dir: &Path, path: &Path, artifact: &[u8], sum: &[u8; SUM]) {
 mod tests {
     use super::*;
 
-    fn tempdir(tag: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("dlrun-cache-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        d
+    /// A cache directory not made yet, in a temporary directory that is
+    /// removed when the test ends.
+    fn cache_dir() -> (tempfile::TempDir, PathBuf) {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("cache");
+        (tmp, dir)
     }
 
     fn entries(dir: &Path) -> Vec<PathBuf> {
@@ -255,7 +257,7 @@ mod tests {
     #[test]
     fn second_load_comes_from_the_cache_and_corrupt_entries_are_replaced() {
         let engine = Engine::default();
-        let dir = tempdir("roundtrip");
+        let (_tmp, dir) = cache_dir();
         let cache = Cache::at(dir.clone());
         let bytes = module(7);
         cache.module(&engine, &bytes).unwrap();
@@ -287,7 +289,7 @@ mod tests {
     #[test]
     fn the_key_is_private_and_kept_across_runs() {
         use std::os::unix::fs::PermissionsExt as _;
-        let dir = tempdir("key");
+        let (_tmp, dir) = cache_dir();
         let first = Cache::at(dir.clone()).secret().unwrap();
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&dir.join(KEY_FILE)), 0o600);
@@ -304,7 +306,7 @@ mod tests {
     #[test]
     fn entries_anyone_could_have_made_are_recompiled() {
         let engine = Engine::default();
-        let dir = tempdir("forged");
+        let (_tmp, dir) = cache_dir();
         let cache = Cache::at(dir.clone());
         let (a, b) = (module(1), module(2));
         cache.module(&engine, &a).unwrap();

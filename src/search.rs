@@ -386,16 +386,10 @@ mod tests {
         [b"\0asm\x01\0\0\0".as_slice(), tag].concat()
     }
 
-    fn tempdir(tag: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("dlrun-search-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        d
-    }
-
     #[test]
     fn order_is_cli_then_env_then_runtime_path_then_main_dir() {
-        let top = tempdir("order");
+        let top_dir = tempfile::tempdir().unwrap();
+        let top = top_dir.path();
         for d in ["l", "e", "m", "m/sub", "m/abs", "granted"] {
             std::fs::create_dir_all(top.join(d)).unwrap();
         }
@@ -432,20 +426,22 @@ mod tests {
 
     #[test]
     fn finds_in_later_dirs_and_reports_what_was_searched() {
-        let a = tempdir("a");
-        let b = tempdir("b");
+        let a_dir = tempfile::tempdir().unwrap();
+        let a = a_dir.path();
+        let b_dir = tempfile::tempdir().unwrap();
+        let b = b_dir.path();
         std::fs::write(b.join("libx.so"), module(b"x")).unwrap();
         let sp = SearchPath {
-            cli_dirs: vec![a.clone()],
+            cli_dirs: vec![a.to_path_buf()],
             ld_library_path: vec![],
-            main_dir: b.clone(),
+            main_dir: b.to_path_buf(),
         };
-        let found = sp.find("libx.so", &a, &[], &Vfs::default(), None).unwrap();
+        let found = sp.find("libx.so", a, &[], &Vfs::default(), None).unwrap();
         assert_eq!(found.bytes, module(b"x"));
         assert!(found.path.ends_with("libx.so"));
         assert_eq!(found.guest, "libx.so");
         let err = sp
-            .find("liby.so", &a, &[], &Vfs::default(), None)
+            .find("liby.so", a, &[], &Vfs::default(), None)
             .unwrap_err();
         let err = err.downcast_ref::<NotFound>().unwrap();
         assert!(err.to_string().contains("liby.so"));
@@ -454,7 +450,8 @@ mod tests {
 
     #[test]
     fn paths_resolve_in_grants_or_beneath_library_dirs_only() {
-        let top = tempdir("paths");
+        let top_dir = tempfile::tempdir().unwrap();
+        let top = top_dir.path();
         let lib = top.join("lib");
         let granted = top.join("granted");
         std::fs::create_dir_all(lib.join("sub")).unwrap();
@@ -503,7 +500,8 @@ mod tests {
 
     #[test]
     fn names_never_escape_their_directory() {
-        let a = tempdir("c");
+        let a_dir = tempfile::tempdir().unwrap();
+        let a = a_dir.path();
         let sub = a.join("sub");
         std::fs::create_dir_all(&sub).unwrap();
         std::fs::write(a.join("secret.so"), module(b"s")).unwrap();

@@ -4,20 +4,12 @@
 
 mod common;
 
-use common::dlrun;
-use std::path::{Path, PathBuf};
+use common::{Workdir, dlrun, workdir};
+use std::path::Path;
 
 use dlrun::cache::Cache;
 use dlrun::dlfcn::flags::{RTLD_GLOBAL, RTLD_NOW};
 use dlrun::{Error, Handle, Program, RunConfig, Val};
-
-/// A fresh directory for one test.
-fn workdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("dlrun-embed-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn write_wat(dir: &Path, file: &str, wat: &str) {
     std::fs::write(dir.join(file), wat::parse_str(wat).unwrap()).unwrap();
@@ -80,7 +72,7 @@ fn side(exports: &str) -> String {
 /// main.wasm, libseven.so and libplugin.so (`triple`, `plugin_name`
 /// pointing at its static string "plugin", and `big`, i64-legalized as
 /// emcc 3.1 does it).
-fn program_dir(name: &str) -> PathBuf {
+fn program_dir(name: &str) -> Workdir {
     let dir = workdir(name);
     write_wat(&dir, "main.wasm", MAIN);
     write_wat(

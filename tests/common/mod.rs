@@ -4,19 +4,38 @@
 // Each test binary includes this module and uses only part of it.
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 mod modules;
 #[allow(unused_imports)]
 pub use modules::*;
 
-/// A fresh directory for one test.
-pub fn workdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("dlrun-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh directory for one test, removed when the test ends.
+pub struct Workdir(tempfile::TempDir);
+
+impl std::ops::Deref for Workdir {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+impl AsRef<Path> for Workdir {
+    fn as_ref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+/// A fresh directory for one test, named after it.
+pub fn workdir(name: &str) -> Workdir {
+    Workdir(
+        tempfile::Builder::new()
+            .prefix(&format!("dlrun-test-{name}-"))
+            .tempdir()
+            .unwrap(),
+    )
 }
 
 /// Assembles `wat` into `dir/file`.
