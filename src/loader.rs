@@ -232,12 +232,13 @@ fn find(
             }
         }
     };
-    let set = plan::load_set(&mut Loading { data }, root, plan::OnMissing::Fail).map_err(
-        |e| match e {
-            plan::PlanError::Find(e) => e,
-            e @ plan::PlanError::TooMany { .. } => wasmtime::format_err!("{e}"),
-        },
-    )?;
+    let set =
+        plan::load_set(&mut Loading { data }, root, plan::OnMissing::Fail).map_err(
+            |e| match e {
+                plan::PlanError::Find(e) => e,
+                e @ plan::PlanError::TooMany { .. } => wasmtime::format_err!("{e}"),
+            },
+        )?;
     let id = |r: plan::LibRef| match r {
         plan::LibRef::Loaded(id) => id,
         plan::LibRef::New(k) => base + k,
@@ -406,7 +407,6 @@ pub fn find_loaded(
     )?;
     Ok(data.by_path.get(&found).copied())
 }
-
 
 /// Map: place each new library in memory and the table, compute its
 /// symbols, and record it (not yet instantiated). Libraries of a main that
@@ -599,10 +599,11 @@ fn link(
         wasmtime::bail!(Unresolved(unresolved));
     }
     for &id in &order {
-        instantiate(cx, id)?;
+        let late = instantiate(cx, id)?;
         if !deferred.is_empty() && id == root {
             place_deferred(cx, deferred)?;
         }
+        fill_late_got(cx, id, late)?;
     }
     for &id in &order {
         if abi::wasi::runs_own_ctors(cx.data(), id) {
@@ -674,8 +675,11 @@ fn check(data: &Process, lib: LibId, mode: Mode, out: &mut Vec<About>) {
 
 /// Instantiates `lib` with its imports bound, then settles its table slots
 /// and applies LLVM 19 style data relocations.
-fn instantiate(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<()> {
-    let imports = bind(cx, lib)?;
+fn instantiate(
+    cx: &mut StoreContextMut<'_, Process>,
+    lib: LibId,
+) -> wasmtime::Result<Vec<LateGot>> {
+    let (imports, late) = bind(cx, lib)?;
     let module = cx.data().libs[lib].module.clone();
     let instance = Instance::new(&mut *cx, &module, &imports).map_err(|e| {
         e.context(About::new(
@@ -705,7 +709,7 @@ fn instantiate(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::R
     if let Some(relocs) = instance.get_func(&mut *cx, "__wasm_apply_data_relocs") {
         relocs.call(&mut *cx, &[], &mut [])?;
     }
-    Ok(())
+    Ok(late)
 }
 
 /// Points the stand-ins waiting for `lib` at its functions.
@@ -755,10 +759,14 @@ fn fill_unresolved(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtim
 }
 
 /// Bind: one value for each import of `lib`.
-fn bind(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<Vec<Extern>> {
+fn bind(
+    cx: &mut StoreContextMut<'_, Process>,
+    lib: LibId,
+) -> wasmtime::Result<(Vec<Extern>, Vec<LateGot>)> {
     let info = cx.data().libs[lib].info.clone();
     let me = cx.data().libs[lib].names();
     let mut out: Vec<Option<Extern>> = Vec::with_capacity(info.imports.len());
+    let mut late = Vec::new();
     let mut later: Vec<(usize, Sig, LibId, String)> = Vec::new();
     for import in &info.imports {
         let name = import.name.as_str();
@@ -784,6 +792,21 @@ fn bind(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<V
                         if *mutable { "mutable" } else { "immutable" }
                     )
                 ))
+            }
+            // A main that defines its memory and table (a non-relocatable
+            // Emscripten main) cannot know an address or a slot before
+            // they exist: its GOT is filled once it is instantiated, as
+            // Emscripten's JS does (updateGOT, reportUndefinedSymbols).
+            (ImportKind::Global { .. }, module @ ("GOT.mem" | "GOT.func"))
+                if cx.data().memory.is_none() =>
+            {
+                let global = got_global(cx, 0)?;
+                late.push(LateGot {
+                    global,
+                    func: module == "GOT.func",
+                    name: name.to_string(),
+                });
+                global.into()
             }
             (ImportKind::Global { .. }, "GOT.mem") if name == "__heap_base" && lib == 0 => cx
                 .data()
@@ -844,10 +867,40 @@ fn bind(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<V
             });
         }
     }
-    Ok(out
+    let out = out
         .into_iter()
         .map(|e| e.expect("every import is bound"))
-        .collect())
+        .collect();
+    Ok((out, late))
+}
+
+/// A GOT entry bound before the memory and table it points into existed.
+struct LateGot {
+    global: Global,
+    /// A `GOT.func` entry (a table slot), else `GOT.mem` (an address).
+    func: bool,
+    name: String,
+}
+
+/// Fills the GOT entries of `lib` that waited for its own memory and table.
+fn fill_late_got(
+    cx: &mut StoreContextMut<'_, Process>,
+    lib: LibId,
+    late: Vec<LateGot>,
+) -> wasmtime::Result<()> {
+    for g in late {
+        let value = if g.func {
+            got_func(cx, lib, &g.name)
+        } else {
+            got_mem(cx, lib, &g.name)
+        };
+        let me = cx.data().libs[lib].names();
+        let module = if g.func { "GOT.func" } else { "GOT.mem" };
+        let value = value
+            .map_err(|e| e.context(About::new(&me, format!("binding {module}.{}", g.name))))?;
+        g.global.set(&mut *cx, Val::I32(value as i32))?;
+    }
+    Ok(())
 }
 
 /// Where an import's definition comes from, for tracing.

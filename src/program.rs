@@ -54,8 +54,8 @@ impl Program {
     /// Reads and compiles `config.main`, reading it as libraries are read
     /// (its header first, no more than [`search::MAX_MODULE_SIZE`]).
     pub fn new(config: &RunConfig) -> Result<Program, Error> {
-        let bytes = search::read_module_file(&config.main)
-            .map_err(|e| Error::Load(format!("{e:#}")))?;
+        let bytes =
+            search::read_module_file(&config.main).map_err(|e| Error::Load(format!("{e:#}")))?;
         Program::from_bytes(bytes, config)
     }
 
@@ -177,7 +177,7 @@ impl Program {
                 .map_err(|e| Error::Load(format!("{e:#}")))?;
         }
         let mut cx = store.as_context_mut();
-        if self.flavour != Flavour::Emscripten {
+        if !self.flavour.emscripten() {
             // WASI programs find the granted directories as preopened fds.
             cx.data_mut()
                 .fs

@@ -314,8 +314,8 @@ fn open_beneath(root: &Dir, host: &Path, rel: &Path, guest: &str) -> Option<Hit>
 /// Reads the module file at host path `path` (a main module, or one
 /// `inspect` looks at) as [`read_module`] does: header first, bounded.
 pub fn read_module_file(path: &Path) -> wasmtime::Result<Vec<u8>> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| wasmtime::format_err!("{}: {e}", path.display()))?;
+    let file =
+        std::fs::File::open(path).map_err(|e| wasmtime::format_err!("{}: {e}", path.display()))?;
     let size = file.metadata().map_or(0, |m| m.len());
     let names = ModuleName::new(path, &path.display().to_string());
     read_module(file, size, &names, None)

@@ -15,8 +15,14 @@ use crate::process::Process;
 /// The kinds of main module dlrun runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flavour {
-    /// emcc -sMAIN_MODULE: imports its memory, Emscripten's JS ABI.
+    /// emcc -sMAIN_MODULE up to 4.0.18 (Debian's 3.1.6): relocatable,
+    /// imports its memory and table, Emscripten's JS ABI.
     Emscripten,
+    /// emcc -sMAIN_MODULE from 4.0.19 on (Emscripten PR #25522): not
+    /// relocatable; defines and exports its memory, its growable table and
+    /// `__stack_pointer`, exports its data symbols at absolute addresses;
+    /// Emscripten's JS ABI.
+    EmscriptenStatic,
     /// clang -pie against a PIC wasi-libc: imports its memory, WASI ABI.
     WasiPie,
     /// clang static against wasi-libc: defines and exports its memory.
@@ -26,7 +32,14 @@ pub enum Flavour {
 impl Flavour {
     /// Whether dlrun creates the memory (the main imports it).
     pub fn host_memory(self) -> bool {
-        self != Flavour::WasiStatic
+        matches!(self, Flavour::Emscripten | Flavour::WasiPie)
+    }
+
+    /// Whether the program was built against Emscripten's JS ABI (its
+    /// `main` is called with argv on the stack, its exit handlers are the
+    /// host's to run; it has no WASI preopens).
+    pub fn emscripten(self) -> bool {
+        matches!(self, Flavour::Emscripten | Flavour::EmscriptenStatic)
     }
 }
 
@@ -69,6 +82,7 @@ pub fn flavour_of(c: &Candidate) -> Result<Flavour, String> {
             Ok(Flavour::Emscripten)
         }
         (true, _) => Ok(Flavour::WasiPie),
+        (false, true) if has_emscripten_imports(c) => Ok(Flavour::EmscriptenStatic),
         (false, true) => Ok(Flavour::WasiStatic),
         (false, false) => Err(format!(
             "{}: neither imports nor exports a memory: not a main module dlrun can run",

@@ -146,7 +146,7 @@ pub fn func(
     }
     let built = if let Some(f) = sjlj::build(cx, name, sig)? {
         Some(f)
-    } else if let Some(f) = dl::build(cx, name) {
+    } else if let Some(f) = dl::build(cx, name, sig) {
         Some(f)
     } else if let Some(f) = eh::build(cx, name, sig) {
         Some(f)
@@ -288,7 +288,12 @@ pub fn stack_push(cx: &mut StoreContextMut<'_, Process>, bytes: &[u8]) -> wasmti
 /// Calls the program's entry point with `argv`; returns main's result.
 pub fn call_main(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<i32> {
     let (low, high) = cx.data().stack;
-    if let Some(limits) = global_func(cx, "emscripten_stack_set_limits") {
+    // A main that defines its own memory knows its stack from the linker,
+    // as Emscripten's JS trusts it to for non-relocatable mains.
+    let own_stack = cx.data().heap_base.is_none();
+    if own_stack && let Some(init) = global_func(cx, "emscripten_stack_init") {
+        init.call(&mut *cx, &[], &mut [])?;
+    } else if let Some(limits) = global_func(cx, "emscripten_stack_set_limits") {
         limits.call(
             &mut *cx,
             &[Val::I32(high as i32), Val::I32(low as i32)],
