@@ -108,7 +108,7 @@ impl Candidate {
 pub fn provides(name: &str) -> bool {
     name.starts_with("invoke_")
         || env::NAMES.contains(&name)
-        || fs::NAMES.contains(&name)
+        || fs::provides(name)
         || dl::NAMES.contains(&name)
         || sjlj::NAMES.contains(&name)
         || eh::NAMES.contains(&name)
