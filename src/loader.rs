@@ -12,7 +12,6 @@ use wasmtime::{
 };
 
 use crate::abi;
-use crate::abi::emscripten as host;
 use crate::compiled::{Compiled, Modules};
 use crate::finalize;
 use crate::modinfo::{ExportKind, ImportKind, ModuleInfo, Sig};
@@ -542,7 +541,7 @@ fn place(
     let (memory_base, heap_block) = if d.mem_size == 0 {
         (0, None)
     } else {
-        host::allocate(cx, d.mem_size, align)
+        abi::allocate(cx, d.mem_size, align)
             .map_err(|e| e.context(About::new(module, "allocating its memory")))?
     };
     let table_base = if d.table_size == 0 {
@@ -660,7 +659,7 @@ fn check(data: &Process, lib: LibId, mode: Mode, out: &mut Vec<About>) {
         if data.resolve(lib, name).is_some() || abi::provides(&import.module, name) {
             continue;
         }
-        if import.module == "GOT.mem" && host::linker_data_value(data, lib, name).is_some() {
+        if import.module == "GOT.mem" && abi::linker_data_value(data, lib, name).is_some() {
             continue;
         }
         let hint = symbols::suggest(name, data.global.names())
@@ -924,7 +923,7 @@ fn describe_binding(data: &Process, lib: LibId, import: &crate::modinfo::Import)
             format!("{}:{export}", data.libs[*d].name)
         }
         None => match module {
-            "GOT.mem" if host::linker_data_value(data, lib, name).is_some() => "loader".into(),
+            "GOT.mem" if abi::linker_data_value(data, lib, name).is_some() => "loader".into(),
             "GOT.mem" | "GOT.func" => "unresolved".into(),
             _ if abi::provides(module, name) => "host".into(),
             _ => "unresolved (looked up again when called)".into(),
@@ -971,7 +970,7 @@ fn got_mem(cx: &mut StoreContextMut<'_, Process>, lib: LibId, name: &str) -> was
         }) => slots::of_export(cx, d, &pointer, index),
         Some(Sym::Tls(_)) => wasmtime::bail!("thread-local {name} reached through GOT.mem"),
         None => {
-            if let Some(addr) = host::linker_data_value(cx.data(), lib, name) {
+            if let Some(addr) = abi::linker_data_value(cx.data(), lib, name) {
                 return Ok(addr);
             }
             let l = &cx.data().libs[lib];
@@ -1062,24 +1061,6 @@ fn env_global(
     )
 }
 
-/// Converts a signature to wasmtime's type.
-pub fn func_type(engine: &wasmtime::Engine, sig: &Sig) -> FuncType {
-    let conv = |t: &wasmparser::ValType| match t {
-        wasmparser::ValType::I32 => ValType::I32,
-        wasmparser::ValType::I64 => ValType::I64,
-        wasmparser::ValType::F32 => ValType::F32,
-        wasmparser::ValType::F64 => ValType::F64,
-        wasmparser::ValType::V128 => ValType::V128,
-        wasmparser::ValType::Ref(r) if r.is_func_ref() => ValType::FUNCREF,
-        wasmparser::ValType::Ref(_) => ValType::EXTERNREF,
-    };
-    FuncType::new(
-        engine,
-        sig.params.iter().map(conv),
-        sig.results.iter().map(conv),
-    )
-}
-
 /// A function import: the defining library's function when it is already
 /// instantiated, a stand-in when it will be, a host function, or a stub
 /// that resolves on first call and traps naming the symbol if nothing
@@ -1091,7 +1072,7 @@ fn func_import(
     name: &str,
     sig: &Sig,
 ) -> wasmtime::Result<Binding> {
-    let ty = func_type(cx.engine(), sig);
+    let ty = abi::func_type(cx.engine(), sig);
     if module != "env" && !abi::is_host_module(module) {
         wasmtime::bail!(
             "no module \"{module}\" to import {name} from: libraries and dlrun provide functions under \"env\" (and WASI's)"
@@ -1122,7 +1103,7 @@ fn func_import(
                 &cx.data().libs[d].names(),
                 format!(
                     "type mismatch: defines {name} with another type than the {} it is imported as",
-                    func_type(cx.engine(), sig)
+                    abi::func_type(cx.engine(), sig)
                 )
             ));
         };
@@ -1318,7 +1299,7 @@ fn release(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Resul
     }
     if let Some(block) = heap_block {
         cx.data_mut().libs[lib].heap_block = None;
-        host::release(cx, block)?;
+        abi::release(cx, block)?;
     }
     Ok(())
 }

@@ -14,8 +14,7 @@ use wasmtime::{
     TableType, Val, ValType,
 };
 
-use crate::loader::Candidate;
-use crate::modinfo::{ImportKind, Sig};
+use crate::modinfo::{ImportKind, ModuleInfo, Sig};
 use crate::process::Process;
 use crate::symbols::LibId;
 
@@ -25,13 +24,14 @@ pub const GLOBAL_BASE: u32 = 1024;
 pub const STACK_SIZE: u32 = 5 * 1024 * 1024;
 const PAGE: u64 = 65536;
 
-/// Creates memory, table, stack and heap as emcc's JS glue would, and fixes
-/// the main module's bases. Returns the stack's (low, high) bounds.
+/// Creates memory, table, stack and heap as emcc's JS glue would for the
+/// main module `info` read from `path`; returns its (memory, table) bases.
 pub fn prepare(
     cx: &mut StoreContextMut<'_, Process>,
-    main: &mut Candidate,
+    info: &ModuleInfo,
+    path: &std::path::Path,
 ) -> wasmtime::Result<(u32, u32)> {
-    let d = &main.info.dylink;
+    let d = &info.dylink;
     let memory_base = GLOBAL_BASE.next_multiple_of(1 << d.mem_align.min(16));
     let table_base = 1u32;
     let (stack_low, stack_high) = memory_base
@@ -41,16 +41,16 @@ pub fn prepare(
         .ok_or_else(|| {
             wasmtime::format_err!(
                 "{}: its static data ({} bytes) and stack do not fit in a 32-bit memory",
-                main.path.display(),
+                path.display(),
                 d.mem_size
             )
         })?;
     let table_size = crate::process::check_table_size(
-        &main.path,
+        path,
         u64::from(table_base) + u64::from(d.table_size),
         cx.data().max_table,
     )?;
-    let (min, max) = match main.memory_import_limits() {
+    let (min, max) = match memory_import_limits(info) {
         Some(l) => l,
         None => (256, None),
     };
@@ -58,7 +58,7 @@ pub fn prepare(
     if max.is_some_and(|m| m < need) {
         wasmtime::bail!(
             "{}: its memory (at most {} pages) cannot hold its data and stack ({} pages)",
-            main.path.display(),
+            path.display(),
             max.unwrap_or(0),
             need
         );
@@ -71,7 +71,7 @@ pub fn prepare(
     .map_err(|e| {
         e.context(format!(
             "{}: creating its memory of {} MiB (is --max-memory too small?)",
-            main.path.display(),
+            path.display(),
             pages * PAGE / (1 << 20)
         ))
     })?;
@@ -89,18 +89,15 @@ pub fn prepare(
     data.stack_pointer = Some(sp);
     data.heap_base = Some(heap);
     data.stack = (stack_low, stack_high);
-    main.bases = Some((memory_base, table_base));
-    Ok((stack_low, stack_high))
+    Ok((memory_base, table_base))
 }
 
-impl Candidate {
-    /// (min, max) pages of the memory the module imports.
-    fn memory_import_limits(&self) -> Option<(u64, Option<u64>)> {
-        self.info.memory_import().and_then(|i| match i.kind {
-            ImportKind::Memory { min, max, .. } => Some((min, max)),
-            _ => None,
-        })
-    }
+/// (min, max) pages of the memory the module imports.
+fn memory_import_limits(info: &ModuleInfo) -> Option<(u64, Option<u64>)> {
+    info.memory_import().and_then(|i| match i.kind {
+        ImportKind::Memory { min, max, .. } => Some((min, max)),
+        _ => None,
+    })
 }
 
 /// Whether the host defines `module.name` (for RTLD_NOW checks): the `env`

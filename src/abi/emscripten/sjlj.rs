@@ -5,7 +5,7 @@
 
 use wasmtime::{Func, StoreContextMut, Val};
 
-use crate::loader::func_type;
+use crate::abi::func_type;
 use crate::modinfo::Sig;
 use crate::process::Process;
 use crate::unwind::{CxxException, Longjmp};
