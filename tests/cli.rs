@@ -678,26 +678,40 @@ fn runtime_paths_outside_what_the_user_gave_are_not_searched() {
     assert_eq!(status, 7, "{err}");
 }
 
-#[test]
-fn timeout_ends_a_program_waiting_for_stdin() {
-    let dir = workdir("stdintimeout");
-    // Reads stdin (fd 0) until it gets something, retrying on errors.
-    let reader = wasi_main_wat(
+/// A WASI main reading stdin (fd 0): `body` decides what it does with the
+/// result of `fd_read` (its call is `$read_stdin`).
+fn stdin_reader(body: &str) -> String {
+    wasi_main_wat(
         r#"(import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))"#,
         r#"(data (i32.const 16) "\40\00\00\00\10\00\00\00")"#,
-        "(loop $again (br_if $again (i32.ne (call $read (i32.const 0) (i32.const 16) (i32.const 1) (i32.const 8)) (i32.const 0))))",
-    );
-    write_wat(&dir, "main.wasm", &reader);
+        &body.replace(
+            "$read_stdin",
+            "(call $read (i32.const 0) (i32.const 16) (i32.const 1) (i32.const 8))",
+        ),
+    )
+}
+
+/// Runs `dlrun --timeout TIMEOUT main.wasm` in `dir` with a stdin that
+/// stays open and silent: a read of it would wait forever.
+fn run_with_silent_stdin(dir: &std::path::Path, timeout: &str) -> std::process::Output {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dlrun"))
-        .args(["--no-cache", "--timeout", "300ms", "main.wasm"])
-        .current_dir(&dir)
+        .args(["--no-cache", "--timeout", timeout, "main.wasm"])
+        .current_dir(dir)
         .stdin(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Keep stdin open and silent: the read would wait forever.
     let _stdin = child.stdin.take();
-    let out = child.wait_with_output().unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn timeout_ends_a_program_waiting_for_stdin() {
+    let dir = workdir("stdintimeout");
+    // Reads stdin until it gets something, retrying on errors.
+    let reader = stdin_reader("(loop $again (br_if $again (i32.ne $read_stdin (i32.const 0))))");
+    write_wat(&dir, "main.wasm", &reader);
+    let out = run_with_silent_stdin(&dir, "300ms");
     assert_eq!(out.status.code(), Some(124), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("--timeout"));
 }
@@ -708,22 +722,9 @@ fn timeout_ends_a_program_waiting_for_stdin() {
 #[test]
 fn a_read_cut_short_by_the_timeout_does_not_let_the_program_run_on() {
     let dir = workdir("stdinonce");
-    let reader = wasi_main_wat(
-        r#"(import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))"#,
-        r#"(data (i32.const 16) "\40\00\00\00\10\00\00\00")"#,
-        "(drop (call $read (i32.const 0) (i32.const 16) (i32.const 1) (i32.const 8)))",
-    );
-    write_wat(&dir, "main.wasm", &reader);
+    write_wat(&dir, "main.wasm", &stdin_reader("(drop $read_stdin)"));
     for _ in 0..5 {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dlrun"))
-            .args(["--no-cache", "--timeout", "200ms", "main.wasm"])
-            .current_dir(&dir)
-            .stdin(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let _stdin = child.stdin.take();
-        let out = child.wait_with_output().unwrap();
+        let out = run_with_silent_stdin(&dir, "200ms");
         assert_eq!(out.status.code(), Some(124), "{out:?}");
     }
 }

@@ -21,7 +21,7 @@
 
 mod common;
 
-use common::{dlrun, side_wat, workdir, write_wat};
+use common::{BUMP_MEMALIGN, dlrun, side_wat, workdir, write_wat};
 
 /// A non-relocatable Emscripten main: `main` returns what `side_value()`
 /// of its NEEDED libside.so returns plus the byte the side module reads
@@ -34,25 +34,18 @@ fn static_main(needed: &str) -> String {
           (import "env" "emscripten_notify_memory_growth" (func $grown (param i32)))
           (import "env" "side_value" (func $side_value (result i32)))
           (import "GOT.func" "side_value" (global $side_ptr (mut i32)))
-          (memory (export "memory") 2)
+          (memory (export "memory") 256)
           (table (export "__indirect_function_table") 1 funcref)
           (global $sp (export "__stack_pointer") (mut i32) (i32.const 65536))
           (global (export "__heap_base") i32 (i32.const 65536))
           (global (export "__data_end") i32 (i32.const 2048))
           (global (export "answer") i32 (i32.const 1024))
           (global $stack_inited (mut i32) (i32.const 0))
-          (global $brk (mut i32) (i32.const 65536))
           (data (i32.const 1024) "\28")
           (type $v_i (func (result i32)))
           (func (export "emscripten_stack_init") (global.set $stack_inited (i32.const 1)))
           (func (export "__wasm_call_ctors"))
-          (func (export "emscripten_builtin_memalign") (param $align i32) (param $size i32) (result i32)
-            (local $p i32)
-            (local.set $p (i32.and
-              (i32.add (global.get $brk) (i32.sub (local.get $align) (i32.const 1)))
-              (i32.sub (i32.const 0) (local.get $align))))
-            (global.set $brk (i32.add (local.get $p) (local.get $size)))
-            (local.get $p))
+          {BUMP_MEMALIGN}
           (func (export "main") (param i32 i32) (result i32)
             (i32.add
               (i32.add (call $side_value) (global.get $stack_inited))
@@ -100,11 +93,10 @@ fn dlopen_from_a_non_relocatable_main_reads_its_struct_dso() {
           (@dylink.0 (mem-info))
           (import "env" "_dlopen_js" (func $dlopen (param i32) (result i32)))
           (import "env" "_dlsym_js" (func $dlsym (param i32 i32 i32) (result i32)))
-          (memory (export "memory") 2)
+          (memory (export "memory") 256)
           (table (export "__indirect_function_table") 1 funcref)
           (global $sp (export "__stack_pointer") (mut i32) (i32.const 65536))
           (global (export "__heap_base") i32 (i32.const 65536))
-          (global $brk (mut i32) (i32.const 65536))
           ;; struct dso at 3000: flags (RTLD_NOW) at +4, name at +36
           (data (i32.const 3004) "\02")
           (data (i32.const 3036) "libplug.so\00")
@@ -112,23 +104,20 @@ fn dlopen_from_a_non_relocatable_main_reads_its_struct_dso() {
           (data (i32.const 3300) "\ff\ff\ff\ff")
           (type $v_i (func (result i32)))
           (func (export "__wasm_call_ctors"))
-          (func (export "emscripten_builtin_memalign") (param $align i32) (param $size i32) (result i32)
-            (local $p i32)
-            (local.set $p (i32.and
-              (i32.add (global.get $brk) (i32.sub (local.get $align) (i32.const 1)))
-              (i32.sub (i32.const 0) (local.get $align))))
-            (global.set $brk (i32.add (local.get $p) (local.get $size)))
-            (local.get $p))
+          MEMALIGN
           (func (export "main") (param i32 i32) (result i32)
             (if (i32.ne (call $dlopen (i32.const 3000)) (i32.const 3000))
               (then (return (i32.const 1))))
             (call_indirect (type $v_i)
               (call $dlsym (i32.const 3000) (i32.const 3200) (i32.const 3300)))))"#;
-    write_wat(&dir, "main.wasm", main);
+    write_wat(&dir, "main.wasm", &main.replace("MEMALIGN", BUMP_MEMALIGN));
     write_wat(
         &dir,
         "libplug.so",
-        &side_wat("", r#"(func (export "plug_value") (result i32) i32.const 42)"#),
+        &side_wat(
+            "",
+            r#"(func (export "plug_value") (result i32) i32.const 42)"#,
+        ),
     );
     let (status, out, err) = dlrun(&dir, &["main.wasm"]);
     assert_eq!(status, 42, "stdout: {out}\nstderr: {err}");
