@@ -16,7 +16,7 @@ use crate::compiled::{Compiled, Modules};
 use crate::finalize;
 use crate::modinfo::{ExportKind, ImportKind, ModuleInfo, Sig};
 use crate::naming::{About, ModuleName};
-use crate::plan;
+use crate::plan::{self, bind};
 use crate::plt;
 use crate::process::{Library, Process, StandIn, slots};
 use crate::search::Found;
@@ -189,9 +189,9 @@ pub fn load(
 ) -> wasmtime::Result<LibId> {
     let first_new = cx.data().libs.len();
     let is_main = matches!(root, Root::Main(_));
-    let (root_id, new) = find(cx, root)?;
+    let (root_id, new) = find(cx, root, mode)?;
     let result = map(cx, new, mode)
-        .and_then(|deferred| link(cx, root_id, first_new, is_main, mode, &deferred));
+        .and_then(|deferred| link(cx, root_id, first_new, is_main, &deferred));
     match result {
         Ok(()) => {
             if mode.global {
@@ -212,6 +212,7 @@ pub fn load(
 fn find(
     cx: &mut StoreContextMut<'_, Process>,
     root: Root<'_>,
+    mode: Mode,
 ) -> wasmtime::Result<(LibId, NewLibs)> {
     let base = cx.data().libs.len();
     let data = cx.data();
@@ -238,6 +239,7 @@ fn find(
                 e @ plan::PlanError::TooMany { .. } => wasmtime::format_err!("{e}"),
             },
         )?;
+    check(data, &set.new, mode)?;
     let id = |r: plan::LibRef| match r {
         plan::LibRef::Loaded(id) => id,
         plan::LibRef::New(k) => base + k,
@@ -274,6 +276,15 @@ type NewLibs = Vec<(Candidate, Vec<LibId>)>;
 enum Piece {
     Main(Candidate),
     Lib(Parsed),
+}
+
+impl AsRef<ModuleInfo> for Piece {
+    fn as_ref(&self) -> &ModuleInfo {
+        match self {
+            Piece::Main(c) => &c.info,
+            Piece::Lib(p) => &p.info,
+        }
+    }
 }
 
 impl plan::Facts for Piece {
@@ -582,20 +593,12 @@ fn link(
     root: LibId,
     first: LibId,
     is_main: bool,
-    mode: Mode,
     deferred: &[LibId],
 ) -> wasmtime::Result<()> {
     let mut order = init_order(cx.data(), root, first);
     if is_main {
         order.retain(|&id| id != root);
         order.insert(0, root);
-    }
-    let mut unresolved = Vec::new();
-    for &id in &order {
-        check(cx.data(), id, mode, &mut unresolved);
-    }
-    if !unresolved.is_empty() {
-        wasmtime::bail!(Unresolved(unresolved));
     }
     for &id in &order {
         let late = instantiate(cx, id)?;
@@ -642,33 +645,33 @@ impl std::fmt::Display for Unresolved {
 
 impl std::error::Error for Unresolved {}
 
-/// Reports the strong symbols of `lib` nothing defines: data always (its
-/// address is needed now), functions only when `mode.now`.
-fn check(data: &Process, lib: LibId, mode: Mode, out: &mut Vec<About>) {
-    let l = &data.libs[lib];
-    for import in &l.info.imports {
-        let (is_func, name) = match (import.module.as_str(), &import.kind) {
-            ("GOT.mem", _) => (false, import.name.as_str()),
-            ("GOT.func", _) => (true, import.name.as_str()),
-            (_, ImportKind::Func(_)) => (true, import.name.as_str()),
-            _ => continue,
-        };
-        if (is_func && !mode.now) || l.info.dylink.is_weak_import(&import.module, name) {
-            continue;
+/// Fails the load, before anything is compiled, placed or instantiated,
+/// when a strong symbol of the new libraries binds to nothing: data always
+/// (its address is needed now), functions only under RTLD_NOW.
+fn check(data: &Process, new: &[plan::Planned<Piece>], mode: Mode) -> wasmtime::Result<()> {
+    let scope = bind::PlanScope::new(data, new, mode.global);
+    let mut unresolved = Vec::new();
+    for (k, lib) in new.iter().enumerate() {
+        let imports = &lib.module.as_ref().imports;
+        for (import, bound) in imports.iter().zip(bind::bindings(&scope, &abi::Abi, k, mode.now)) {
+            // A tag or a mistyped GOT entry is refused when bound, with its reason.
+            if bound.binding != bind::Binding::Undefined || matches!(import.kind, ImportKind::Tag) {
+                continue;
+            }
+            let known = data.global.names().chain(scope.new_global_names());
+            let hint = symbols::suggest(&bound.name, known)
+                .map(|s| format!(" (did you mean {s}?)"))
+                .unwrap_or_default();
+            unresolved.push(About::new(
+                &lib.module.module_name(),
+                format!("undefined symbol: {}{hint}", bound.name),
+            ));
         }
-        if data.resolve(lib, name).is_some() || abi::provides(&import.module, name) {
-            continue;
-        }
-        if import.module == "GOT.mem" && abi::linker_data_value(data, lib, name).is_some() {
-            continue;
-        }
-        let hint = symbols::suggest(name, data.global.names())
-            .map(|s| format!(" (did you mean {s}?)"))
-            .unwrap_or_default();
-        out.push(About::new(
-            &l.names(),
-            format!("undefined symbol: {name}{hint}"),
-        ));
+    }
+    if unresolved.is_empty() {
+        Ok(())
+    } else {
+        Err(wasmtime::Error::new(Unresolved(unresolved)))
     }
 }
 

@@ -241,15 +241,8 @@ impl Process {
     /// [`Process::resolve`], also saying which library the definition
     /// belongs to.
     pub fn resolve_owner(&self, lib: LibId, name: &str) -> Option<(LibId, &Sym)> {
-        if let Some(d) = self.global.find(name)
-            && let Some(sym) = self.libs[d].syms.get(name)
-        {
-            return Some((d, sym));
-        }
-        self.find_breadth_first(lib, |l| {
-            let found = &self.libs[l];
-            found.syms.get(name).filter(|_| found.alive).map(|s| (l, s))
-        })
+        let owner = crate::plan::bind::resolve(self, lib, name)?;
+        self.libs[owner].syms.get(name).map(|sym| (owner, sym))
     }
 
     /// Records that `lib` bound a symbol of `owner`: a dlopened library
@@ -469,5 +462,25 @@ pub mod slots {
             }
         }
         Ok(())
+    }
+}
+
+/// The loaded libraries as the one resolver sees them.
+impl crate::plan::bind::Scope for Process {
+    type Lib = LibId;
+
+    fn global(&self, name: &str) -> Option<LibId> {
+        self.global
+            .find(name)
+            .filter(|&d| self.libs[d].syms.contains_key(name))
+    }
+
+    fn defines(&self, lib: LibId, name: &str) -> bool {
+        let l = &self.libs[lib];
+        l.alive && l.syms.contains_key(name)
+    }
+
+    fn deps(&self, lib: LibId) -> Vec<LibId> {
+        self.libs[lib].deps.clone()
     }
 }

@@ -94,6 +94,23 @@ pub fn flavour_of(info: &ModuleInfo, path: &std::path::Path) -> Result<Flavour, 
 // the linker or JS glue would define.
 pub use emscripten::{allocate, linker_data_value, release};
 
+/// The host ABIs as a load plan sees them.
+pub struct Abi;
+
+impl crate::plan::bind::Host for Abi {
+    fn provides(&self, module: &str, name: &str) -> bool {
+        provides(module, name)
+    }
+
+    fn owns_module(&self, module: &str) -> bool {
+        is_host_module(module)
+    }
+
+    fn linker_defines(&self, name: &str) -> bool {
+        emscripten::linker_defines(name)
+    }
+}
+
 /// The host function for import `module.name`, shaped to `sig` where the
 /// ABI has variants; `None` when the host does not define it.
 pub fn host_func(

@@ -113,9 +113,21 @@ pub fn provides(name: &str) -> bool {
         || time::NAMES.contains(&name)
 }
 
+/// Whether `name` is a data symbol the linker or JS glue defines rather
+/// than any module.
+pub fn linker_defines(name: &str) -> bool {
+    matches!(
+        name,
+        "__heap_base" | "__data_end" | "__stack_low" | "__stack_high" | "__dso_handle"
+    )
+}
+
 /// The value of a data symbol the linker or JS glue defines rather than
 /// any module, as seen by library `lib`.
 pub fn linker_data_value(data: &Process, lib: LibId, name: &str) -> Option<u32> {
+    if !linker_defines(name) {
+        return None;
+    }
     match name {
         "__heap_base" => Some(data.stack.1),
         "__data_end" => Some(data.stack.0),
