@@ -189,9 +189,9 @@ pub fn load(
 ) -> wasmtime::Result<LibId> {
     let first_new = cx.data().libs.len();
     let is_main = matches!(root, Root::Main(_));
-    let (root_id, new) = find(cx, root, mode)?;
+    let (root_id, new, order) = find(cx, root, mode)?;
     let result = map(cx, new, mode)
-        .and_then(|deferred| link(cx, root_id, first_new, is_main, &deferred));
+        .and_then(|deferred| link(cx, root_id, &order, is_main, &deferred));
     match result {
         Ok(()) => {
             if mode.global {
@@ -213,7 +213,7 @@ fn find(
     cx: &mut StoreContextMut<'_, Process>,
     root: Root<'_>,
     mode: Mode,
-) -> wasmtime::Result<(LibId, NewLibs)> {
+) -> wasmtime::Result<(LibId, NewLibs, Vec<LibId>)> {
     let base = cx.data().libs.len();
     let data = cx.data();
     let root = match root {
@@ -245,6 +245,11 @@ fn find(
         plan::LibRef::New(k) => base + k,
     };
     let root_id = id(set.root);
+    let is_main = matches!(set.new.first(), Some(p) if matches!(p.module, Piece::Main(_)));
+    let order = plan::init_order(&set.new, set.root, is_main)
+        .into_iter()
+        .map(|k| base + k)
+        .collect();
     let mut main = None;
     let mut parsed = Vec::new();
     let mut deps = Vec::new();
@@ -265,7 +270,7 @@ fn find(
         modules.keep_library(&c.path, kept);
     }
     let new = main.into_iter().chain(compiled).zip(deps).collect();
-    Ok((root_id, new))
+    Ok((root_id, new, order))
 }
 
 /// The libraries a load found, each with the ids of those it needs.
@@ -502,36 +507,6 @@ fn place_deferred(
     Ok(())
 }
 
-/// Dependencies before dependents (post-order over NEEDED), restricted to
-/// libraries from `first` on. Iterative: a NEEDED chain as deep as there
-/// are libraries must not be as deep on the host stack.
-fn init_order(data: &Process, root: LibId, first: LibId) -> Vec<LibId> {
-    let mut seen = vec![false; data.libs.len().saturating_sub(first)];
-    let mut out = Vec::new();
-    for start in std::iter::once(root).chain(first..data.libs.len()) {
-        if start < first || std::mem::replace(&mut seen[start - first], true) {
-            continue;
-        }
-        // Each entry: a library and how many of its deps were visited.
-        let mut stack = vec![(start, 0)];
-        while let Some((id, next)) = stack.last_mut() {
-            match data.libs[*id].deps.get(*next) {
-                Some(&d) => {
-                    *next += 1;
-                    if d >= first && !std::mem::replace(&mut seen[d - first], true) {
-                        stack.push((d, 0));
-                    }
-                }
-                None => {
-                    out.push(*id);
-                    stack.pop();
-                }
-            }
-        }
-    }
-    out
-}
-
 /// Allocates a library's static data (zeroed, aligned as MEM_INFO asks) and
 /// its table slots.
 fn place(
@@ -591,23 +566,18 @@ struct Placed {
 fn link(
     cx: &mut StoreContextMut<'_, Process>,
     root: LibId,
-    first: LibId,
+    order: &[LibId],
     is_main: bool,
     deferred: &[LibId],
 ) -> wasmtime::Result<()> {
-    let mut order = init_order(cx.data(), root, first);
-    if is_main {
-        order.retain(|&id| id != root);
-        order.insert(0, root);
-    }
-    for &id in &order {
+    for &id in order {
         let late = instantiate(cx, id)?;
         if !deferred.is_empty() && id == root {
             place_deferred(cx, deferred)?;
         }
         fill_late_got(cx, id, late)?;
     }
-    for &id in &order {
+    for &id in order {
         if abi::wasi::runs_own_ctors(cx.data(), id) {
             continue;
         }
