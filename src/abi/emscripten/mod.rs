@@ -163,6 +163,31 @@ pub fn func(
     super::remember(cx, key, name, f, sig).map(Some)
 }
 
+/// The signature Emscripten's letters spell (LLVM's `getInvokeSig`, the
+/// JS library's `__sig`): a result letter (`v` for none), then a letter
+/// for each parameter, of `i` i32, `j` i64, `f` f32, `d` f64, `V` v128,
+/// `F` funcref, `X` externref; `None` for other letters.
+fn letters_sig(letters: &str) -> Option<Sig> {
+    use wasmparser::ValType as T;
+    let ty = |c: char| match c {
+        'i' => Some(T::I32),
+        'j' => Some(T::I64),
+        'f' => Some(T::F32),
+        'd' => Some(T::F64),
+        'V' => Some(T::V128),
+        'F' => Some(T::FUNCREF),
+        'X' => Some(T::EXTERNREF),
+        _ => None,
+    };
+    let mut chars = letters.chars();
+    let results = match chars.next()? {
+        'v' => vec![],
+        c => vec![ty(c)?],
+    };
+    let params = chars.map(ty).collect::<Option<Vec<_>>>()?;
+    Some(Sig { params, results })
+}
+
 /// Memory for a library's static data: bumped from `__heap_base` before the
 /// program's allocator runs, from the program's `memalign` after (or, in a
 /// main that exports only `malloc`, a block `align` larger, aligned within).
@@ -342,4 +367,30 @@ pub fn at_exit(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()> {
     }
     fs::at_exit(cx);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasmparser::ValType::{F32, F64, I32, I64};
+
+    fn sig(params: &[wasmparser::ValType], results: &[wasmparser::ValType]) -> Sig {
+        Sig {
+            params: params.to_vec(),
+            results: results.to_vec(),
+        }
+    }
+
+    #[test]
+    fn letters_spell_the_target_signature() {
+        assert_eq!(letters_sig("v"), Some(sig(&[], &[])));
+        assert_eq!(
+            letters_sig("jdjfi"),
+            Some(sig(&[F64, I64, F32, I32], &[I64]))
+        );
+        assert_eq!(letters_sig("dj"), Some(sig(&[I64], &[F64])));
+        assert_eq!(letters_sig(""), None);
+        assert_eq!(letters_sig("vq"), None);
+        assert_eq!(letters_sig("viv"), None);
+    }
 }

@@ -21,30 +21,6 @@ use crate::unwind::{CxxException, Longjmp};
 /// Names this module defines (besides every `invoke_*`).
 pub const NAMES: &[&str] = &["_emscripten_throw_longjmp", "emscripten_longjmp_jmpbuf"];
 
-/// The signature of the function an `invoke_<letters>` calls, from LLVM's
-/// letters (`getInvokeSig`: `v` for no result, `i` i32, `j` i64, `f` f32,
-/// `d` f64, `V` v128, `F` funcref, `X` externref), without the leading
-/// function pointer; `None` for letters LLVM does not write.
-fn letters_sig(letters: &str) -> Option<Sig> {
-    let ty = |c: char| match c {
-        'i' => Some(ValType::I32),
-        'j' => Some(ValType::I64),
-        'f' => Some(ValType::F32),
-        'd' => Some(ValType::F64),
-        'V' => Some(ValType::V128),
-        'F' => Some(ValType::FUNCREF),
-        'X' => Some(ValType::EXTERNREF),
-        _ => None,
-    };
-    let mut chars = letters.chars();
-    let results = match chars.next()? {
-        'v' => vec![],
-        c => vec![ty(c)?],
-    };
-    let params = chars.map(ty).collect::<Option<Vec<_>>>()?;
-    Some(Sig { params, results })
-}
-
 /// `target` as an i64-legalized import sees it (Emscripten's
 /// `legalize_sig`): i64 parameters as i32 pairs, an i64 result as i32.
 fn legalize(target: &Sig) -> Sig {
@@ -102,7 +78,7 @@ enum Shape {
 /// the legalized form of the signature its name spells; an error when it
 /// is neither that nor the real form.
 fn shape(name: &str, sig: &Sig) -> wasmtime::Result<Shape> {
-    let Some(target) = name.strip_prefix("invoke_").and_then(letters_sig) else {
+    let Some(target) = name.strip_prefix("invoke_").and_then(super::letters_sig) else {
         return Ok(Shape::Direct);
     };
     let imported = Sig {
@@ -206,6 +182,7 @@ pub fn build(
 
 #[cfg(test)]
 mod tests {
+    use super::super::letters_sig;
     use super::*;
 
     fn sig(params: &[ValType], results: &[ValType]) -> Sig {
@@ -216,19 +193,6 @@ mod tests {
     }
 
     use ValType::{F32, F64, I32, I64};
-
-    #[test]
-    fn letters_spell_the_target_signature() {
-        assert_eq!(letters_sig("v"), Some(sig(&[], &[])));
-        assert_eq!(
-            letters_sig("jdjfi"),
-            Some(sig(&[F64, I64, F32, I32], &[I64]))
-        );
-        assert_eq!(letters_sig("dj"), Some(sig(&[I64], &[F64])));
-        assert_eq!(letters_sig(""), None);
-        assert_eq!(letters_sig("vq"), None);
-        assert_eq!(letters_sig("viv"), None);
-    }
 
     #[test]
     fn legalizing_splits_each_i64_in_place() {
