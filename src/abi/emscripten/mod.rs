@@ -6,6 +6,7 @@ mod dl;
 pub mod eh;
 pub(in crate::abi) mod env;
 pub(in crate::abi) mod fs;
+pub mod jslib;
 mod sjlj;
 pub(in crate::abi) mod time;
 
@@ -114,6 +115,7 @@ pub fn provides(name: &str) -> bool {
         || eh::NAMES.contains(&name)
         || name.starts_with("__cxa_find_matching_catch_")
         || time::NAMES.contains(&name)
+        || jslib::provides(name)
 }
 
 /// The value of a data symbol the linker or JS glue defines rather than
@@ -154,6 +156,8 @@ pub fn func(
         Some(f)
     } else if let Some(f) = fs::build(cx, name, sig) {
         Some(f)
+    } else if let Some(f) = jslib::build(cx, name) {
+        Some(f)
     } else {
         env::build(cx, name, sig)
     };
@@ -186,6 +190,23 @@ fn letters_sig(letters: &str) -> Option<Sig> {
     };
     let params = chars.map(ty).collect::<Option<Vec<_>>>()?;
     Some(Sig { params, results })
+}
+
+/// Sets the program's `errno` through its `__errno_location` (a main that
+/// exports none keeps its errno).
+fn set_errno(
+    mut cx: impl wasmtime::AsContextMut<Data = Process>,
+    value: i32,
+) -> wasmtime::Result<()> {
+    let mut cx = cx.as_context_mut();
+    let Some(loc) = global_func(&mut cx, "__errno_location") else {
+        return Ok(());
+    };
+    let mut out = [Val::I32(0)];
+    loc.call(&mut cx, &[], &mut out)?;
+    let m = cx.data().memory()?;
+    let at = crate::abi::as_i32(&out[0], "__errno_location")? as u32;
+    crate::abi::mem::write_u32(&mut cx, m, at, value as u32, "errno")
 }
 
 /// Memory for a library's static data: bumped from `__heap_base` before the
