@@ -961,7 +961,10 @@ fn got_func(
             if let Some(&slot) = cx.data().unresolved_slots.get(name) {
                 return Ok(slot);
             }
-            let slot = slots::reserve(cx)?;
+            // A JS library function dlrun lacks: a call through the slot
+            // raises a symbol lookup error naming it.
+            let stub = host::jslib::unprovided_stub(cx, lib, name);
+            let slot = slots::reserve(cx, stub)?;
             cx.data_mut()
                 .unresolved_slots
                 .insert(name.to_string(), slot);
@@ -1124,6 +1127,8 @@ fn late_bound(
                     let who = caller.data().libs[lib].names();
                     let host = if abi::provides(&module, &name) {
                         " (a host function dlrun does not implement yet)".to_string()
+                    } else if module == "env" && host::jslib::is_unprovided(caller.data(), &name) {
+                        format!(", {}", host::jslib::NOT_PROVIDED)
                     } else {
                         symbols::suggest(&name, caller.data().global.names())
                             .map(|s| format!(" (did you mean {s}?)"))

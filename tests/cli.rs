@@ -791,6 +791,45 @@ fn emscripten_main(imports: &str, body: &str) -> String {
 }
 
 #[test]
+fn a_pointer_to_a_javascript_library_function_is_a_named_lookup_error() {
+    let dir = workdir("jsptr");
+    write_wat(
+        &dir,
+        "main.wasm",
+        &emscripten_main(
+            r#"(import "GOT.func" "emscripten_glClear" (global $clear (mut i32)))
+               (type $vi (func (param i32)))"#,
+            "(call_indirect (type $vi) (i32.const 0x4000) (global.get $clear)) i32.const 0",
+        ),
+    );
+    let (status, _, err) = dlrun(&dir, &["main.wasm"]);
+    assert_eq!(status, 127, "{err}");
+    assert!(
+        err.contains("GOT.func.emscripten_glClear, a JavaScript library function dlrun does not provide): undefined symbol: emscripten_glClear"),
+        "{err}"
+    );
+}
+
+#[test]
+fn calling_a_javascript_library_function_is_a_named_lookup_error() {
+    let dir = workdir("jscall");
+    write_wat(
+        &dir,
+        "main.wasm",
+        &emscripten_main(
+            r#"(import "env" "emscripten_run_script" (func $run (param i32)))"#,
+            "(call $run (i32.const 0)) i32.const 0",
+        ),
+    );
+    let (status, _, err) = dlrun(&dir, &["main.wasm"]);
+    assert_eq!(status, 127, "{err}");
+    assert!(
+        err.contains("import env.emscripten_run_script, a JavaScript library function dlrun does not provide): undefined symbol: emscripten_run_script"),
+        "{err}"
+    );
+}
+
+#[test]
 fn system_has_no_shell_and_name_lookups_fail() {
     let dir = workdir("jssystem");
     // Returns system(NULL) + 10 * (system("ls") == -1) + 100 * (errno ==

@@ -32,7 +32,13 @@ impl Flavour {
 
 /// Whether the module imports functions only Emscripten's JS glue defines.
 pub fn has_emscripten_imports(c: &Candidate) -> bool {
-    c.info.imports.iter().any(|i| {
+    imports_emscripten(&c.info)
+}
+
+/// Whether a module with these imports was built against Emscripten's JS
+/// glue (imports functions only it defines).
+pub fn imports_emscripten(info: &crate::modinfo::ModuleInfo) -> bool {
+    info.imports.iter().any(|i| {
         i.module == "env"
             && (i.name.starts_with("emscripten_")
                 || i.name.starts_with("_emscripten_")
