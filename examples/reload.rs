@@ -15,7 +15,10 @@ use dlrun::{Program, RunConfig};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
-    let main = PathBuf::from(args.next().ok_or("usage: reload MAIN.wasm [RUNS] [--dir DIR]...")?);
+    let main = PathBuf::from(
+        args.next()
+            .ok_or("usage: reload MAIN.wasm [RUNS] [--dir DIR]...")?,
+    );
     let mut runs = 200usize;
     let mut dirs = Vec::new();
     while let Some(a) = args.next() {

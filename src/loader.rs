@@ -190,8 +190,8 @@ pub fn load(
     let first_new = cx.data().libs.len();
     let is_main = matches!(root, Root::Main(_));
     let (root_id, new, order) = find(cx, root, mode)?;
-    let result = map(cx, new, mode)
-        .and_then(|deferred| link(cx, root_id, &order, is_main, &deferred));
+    let result =
+        map(cx, new, mode).and_then(|deferred| link(cx, root_id, &order, is_main, &deferred));
     match result {
         Ok(()) => {
             if mode.global {
@@ -623,15 +623,22 @@ fn check(data: &Process, new: &[plan::Planned<Piece>], mode: Mode) -> wasmtime::
     let mut unresolved = Vec::new();
     for (k, lib) in new.iter().enumerate() {
         let imports = &lib.module.as_ref().imports;
-        for (import, bound) in imports.iter().zip(bind::bindings(&scope, &abi::Abi, k, mode.now)) {
+        for (import, bound) in imports
+            .iter()
+            .zip(bind::bindings(&scope, &abi::Abi, k, mode.now))
+        {
             // A tag or a mistyped GOT entry is refused when bound, with its reason.
             if bound.binding != bind::Binding::Undefined || matches!(import.kind, ImportKind::Tag) {
                 continue;
             }
             let known = data.global.names().chain(scope.new_global_names());
-            let hint = symbols::suggest(&bound.name, known)
-                .map(|s| format!(" (did you mean {s}?)"))
-                .unwrap_or_default();
+            let hint = if abi::is_unprovided(data, &bound.name) {
+                format!(" ({})", abi::NOT_PROVIDED)
+            } else {
+                symbols::suggest(&bound.name, known)
+                    .map(|s| format!(" (did you mean {s}?)"))
+                    .unwrap_or_default()
+            };
             unresolved.push(About::new(
                 &lib.module.module_name(),
                 format!("undefined symbol: {}{hint}", bound.name),
@@ -986,7 +993,10 @@ fn got_func(
             if let Some(&slot) = cx.data().unresolved_slots.get(name) {
                 return Ok(slot);
             }
-            let slot = slots::reserve(cx)?;
+            // A JS library function dlrun lacks: a call through the slot
+            // raises a symbol lookup error naming it.
+            let stub = abi::unprovided_stub(cx, lib, name);
+            let slot = slots::reserve(cx, stub)?;
             cx.data_mut()
                 .unresolved_slots
                 .insert(name.to_string(), slot);
@@ -1131,6 +1141,8 @@ fn late_bound(
                     let who = caller.data().libs[lib].names();
                     let host = if abi::provides(&module, &name) {
                         " (a host function dlrun does not implement yet)".to_string()
+                    } else if module == "env" && abi::is_unprovided(caller.data(), &name) {
+                        format!(", {}", abi::NOT_PROVIDED)
                     } else {
                         symbols::suggest(&name, caller.data().global.names())
                             .map(|s| format!(" (did you mean {s}?)"))

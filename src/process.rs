@@ -388,9 +388,13 @@ pub mod slots {
         Ok(slot)
     }
 
-    /// A fresh empty slot.
-    pub fn reserve(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<u32> {
-        Ok(Process::table_space(cx, 1, 1, Ref::Func(None))? as u32)
+    /// A fresh slot holding `init`, which stands in for a function to come
+    /// and is not that function's slot.
+    pub fn reserve(
+        cx: &mut StoreContextMut<'_, Process>,
+        init: Option<Func>,
+    ) -> wasmtime::Result<u32> {
+        Ok(Process::table_space(cx, 1, 1, Ref::Func(init))? as u32)
     }
 
     /// The slot of function `index` of library `lib`, exported as `export`,
@@ -411,7 +415,7 @@ pub mod slots {
         if let Some(&slot) = cx.data().reserved.get(&(lib, index)) {
             return Ok(slot);
         }
-        let slot = reserve(cx)?;
+        let slot = reserve(cx, None)?;
         let data = cx.data_mut();
         data.reserved.insert((lib, index), slot);
         data.pending.push((lib, export.to_string(), slot));

@@ -780,3 +780,99 @@ fn a_wasi_main_without_exported_destructors_ends_through_its_exit() {
     let (status, out, err) = dlrun(&dir, &["main.wasm"]);
     assert_eq!((status, out.as_str()), (0, "flushed\n"), "{err}");
 }
+
+/// An Emscripten main module importing `imports` (besides a function only
+/// Emscripten's JS defines, which makes it one) and running `body`.
+fn emscripten_main(imports: &str, body: &str) -> String {
+    main_wat(
+        &[],
+        &format!(r#"(import "env" "setTempRet0" (func (param i32))) {imports}"#),
+        body,
+    )
+}
+
+#[test]
+fn a_pointer_to_a_javascript_library_function_is_a_named_lookup_error() {
+    let dir = workdir("jsptr");
+    write_wat(
+        &dir,
+        "main.wasm",
+        &emscripten_main(
+            r#"(import "GOT.func" "emscripten_glClear" (global $clear (mut i32)))
+               (type $vi (func (param i32)))"#,
+            "(call_indirect (type $vi) (i32.const 0x4000) (global.get $clear)) i32.const 0",
+        ),
+    );
+    let (status, _, err) = dlrun(&dir, &["main.wasm"]);
+    assert_eq!(status, 127, "{err}");
+    assert!(
+        err.contains("GOT.func.emscripten_glClear, a JavaScript library function dlrun does not provide): undefined symbol: emscripten_glClear"),
+        "{err}"
+    );
+}
+
+#[test]
+fn calling_a_javascript_library_function_is_a_named_lookup_error() {
+    let dir = workdir("jscall");
+    write_wat(
+        &dir,
+        "main.wasm",
+        &emscripten_main(
+            r#"(import "env" "emscripten_run_script" (func $run (param i32)))"#,
+            "(call $run (i32.const 0)) i32.const 0",
+        ),
+    );
+    let (status, _, err) = dlrun(&dir, &["main.wasm"]);
+    assert_eq!(status, 127, "{err}");
+    assert!(
+        err.contains("import env.emscripten_run_script, a JavaScript library function dlrun does not provide): undefined symbol: emscripten_run_script"),
+        "{err}"
+    );
+}
+
+#[test]
+fn system_has_no_shell_and_name_lookups_fail() {
+    let dir = workdir("jssystem");
+    // Returns system(NULL) + 10 * (system("ls") == -1) + 100 * (errno ==
+    // ENOSYS) + 1000 * (getaddrinfo == EAI_FAIL) + 10000 * !gethostbyname.
+    write_wat(
+        &dir,
+        "main.wasm",
+        &emscripten_main(
+            r#"(import "env" "system" (func $system (param i32) (result i32)))
+               (import "env" "getaddrinfo" (func $gai (param i32 i32 i32 i32) (result i32)))
+               (import "env" "gethostbyname" (func $ghbn (param i32) (result i32)))
+               (func (export "__errno_location") (result i32) i32.const 64)
+               (data (i32.const 32) "ls\00")"#,
+            "(call $system (i32.const 0))
+             (i32.mul (i32.const 10) (i32.eq (call $system (i32.const 32)) (i32.const -1)))
+             i32.add
+             (i32.mul (i32.const 100) (i32.eq (i32.load (i32.const 64)) (i32.const 52)))
+             i32.add
+             (i32.mul (i32.const 1000)
+               (i32.eq (call $gai (i32.const 32) (i32.const 0) (i32.const 0) (i32.const 128)) (i32.const -4)))
+             i32.add
+             (i32.mul (i32.const 10000) (i32.eqz (call $ghbn (i32.const 32))))
+             i32.add
+             i32.const 11110
+             i32.eq",
+        ),
+    );
+    let (status, _, err) = dlrun(&dir, &["main.wasm"]);
+    assert_eq!(status, 1, "{err}");
+}
+
+#[test]
+fn force_exit_ends_the_program_and_memory_growth_notes_are_taken() {
+    let dir = workdir("jsexit");
+    write_wat(
+        &dir,
+        "main.wasm",
+        &emscripten_main(
+            r#"(import "env" "emscripten_notify_memory_growth" (func $grew (param i32)))
+               (import "env" "emscripten_force_exit" (func $exit (param i32)))"#,
+            "(call $grew (i32.const 0)) (call $exit (i32.const 5)) i32.const 0",
+        ),
+    );
+    assert_eq!(dlrun(&dir, &["main.wasm"]).0, 5);
+}

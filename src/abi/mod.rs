@@ -92,6 +92,7 @@ pub fn flavour_of(info: &ModuleInfo, path: &std::path::Path) -> Result<Flavour, 
 // what it allocates a library's static data with (the program's own
 // allocator, or the heap's start before the program runs), and the values
 // the linker or JS glue would define.
+pub use emscripten::jslib::{NOT_PROVIDED, is_unprovided, unprovided_stub};
 pub use emscripten::{allocate, linker_data_value, release};
 
 /// The host ABIs as a load plan sees them.

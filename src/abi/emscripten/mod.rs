@@ -6,6 +6,7 @@ mod dl;
 pub mod eh;
 pub(in crate::abi) mod env;
 pub(in crate::abi) mod fs;
+pub mod jslib;
 mod sjlj;
 pub(in crate::abi) mod time;
 
@@ -111,6 +112,7 @@ pub fn provides(name: &str) -> bool {
         || eh::NAMES.contains(&name)
         || name.starts_with("__cxa_find_matching_catch_")
         || time::NAMES.contains(&name)
+        || jslib::provides(name)
 }
 
 /// Whether `name` is a data symbol the linker or JS glue defines rather
@@ -163,6 +165,8 @@ pub fn func(
         Some(f)
     } else if let Some(f) = fs::build(cx, name, sig) {
         Some(f)
+    } else if let Some(f) = jslib::build(cx, name) {
+        Some(f)
     } else {
         env::build(cx, name, sig)
     };
@@ -170,6 +174,48 @@ pub fn func(
         return Ok(None);
     };
     super::remember(cx, key, name, f, sig).map(Some)
+}
+
+/// The signature Emscripten's letters spell (LLVM's `getInvokeSig`, the
+/// JS library's `__sig`): a result letter (`v` for none), then a letter
+/// for each parameter, of `i` i32, `j` i64, `f` f32, `d` f64, `V` v128,
+/// `F` funcref, `X` externref; `None` for other letters.
+fn letters_sig(letters: &str) -> Option<Sig> {
+    use wasmparser::ValType as T;
+    let ty = |c: char| match c {
+        'i' => Some(T::I32),
+        'j' => Some(T::I64),
+        'f' => Some(T::F32),
+        'd' => Some(T::F64),
+        'V' => Some(T::V128),
+        'F' => Some(T::FUNCREF),
+        'X' => Some(T::EXTERNREF),
+        _ => None,
+    };
+    let mut chars = letters.chars();
+    let results = match chars.next()? {
+        'v' => vec![],
+        c => vec![ty(c)?],
+    };
+    let params = chars.map(ty).collect::<Option<Vec<_>>>()?;
+    Some(Sig { params, results })
+}
+
+/// Sets the program's `errno` through its `__errno_location` (a main that
+/// exports none keeps its errno).
+fn set_errno(
+    mut cx: impl wasmtime::AsContextMut<Data = Process>,
+    value: i32,
+) -> wasmtime::Result<()> {
+    let mut cx = cx.as_context_mut();
+    let Some(loc) = global_func(&mut cx, "__errno_location") else {
+        return Ok(());
+    };
+    let mut out = [Val::I32(0)];
+    loc.call(&mut cx, &[], &mut out)?;
+    let m = cx.data().memory()?;
+    let at = crate::abi::as_i32(&out[0], "__errno_location")? as u32;
+    crate::abi::mem::write_u32(&mut cx, m, at, value as u32, "errno")
 }
 
 /// Memory for a library's static data: bumped from `__heap_base` before the
@@ -356,4 +402,30 @@ pub fn at_exit(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()> {
     }
     fs::at_exit(cx);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasmparser::ValType::{F32, F64, I32, I64};
+
+    fn sig(params: &[wasmparser::ValType], results: &[wasmparser::ValType]) -> Sig {
+        Sig {
+            params: params.to_vec(),
+            results: results.to_vec(),
+        }
+    }
+
+    #[test]
+    fn letters_spell_the_target_signature() {
+        assert_eq!(letters_sig("v"), Some(sig(&[], &[])));
+        assert_eq!(
+            letters_sig("jdjfi"),
+            Some(sig(&[F64, I64, F32, I32], &[I64]))
+        );
+        assert_eq!(letters_sig("dj"), Some(sig(&[I64], &[F64])));
+        assert_eq!(letters_sig(""), None);
+        assert_eq!(letters_sig("vq"), None);
+        assert_eq!(letters_sig("viv"), None);
+    }
 }
