@@ -12,12 +12,11 @@ use wasmtime::{
 };
 
 use crate::abi;
-use crate::abi::emscripten as host;
 use crate::compiled::{Compiled, Modules};
 use crate::finalize;
 use crate::modinfo::{ExportKind, ImportKind, ModuleInfo, Sig};
 use crate::naming::{About, ModuleName};
-use crate::plan;
+use crate::plan::{self, bind};
 use crate::plt;
 use crate::process::{Library, Process, StandIn, slots};
 use crate::search::Found;
@@ -190,9 +189,9 @@ pub fn load(
 ) -> wasmtime::Result<LibId> {
     let first_new = cx.data().libs.len();
     let is_main = matches!(root, Root::Main(_));
-    let (root_id, new) = find(cx, root)?;
-    let result = map(cx, new, mode)
-        .and_then(|deferred| link(cx, root_id, first_new, is_main, mode, &deferred));
+    let (root_id, new, order) = find(cx, root, mode)?;
+    let result =
+        map(cx, new, mode).and_then(|deferred| link(cx, root_id, &order, is_main, &deferred));
     match result {
         Ok(()) => {
             if mode.global {
@@ -213,7 +212,8 @@ pub fn load(
 fn find(
     cx: &mut StoreContextMut<'_, Process>,
     root: Root<'_>,
-) -> wasmtime::Result<(LibId, NewLibs)> {
+    mode: Mode,
+) -> wasmtime::Result<(LibId, NewLibs, Vec<LibId>)> {
     let base = cx.data().libs.len();
     let data = cx.data();
     let root = match root {
@@ -232,17 +232,24 @@ fn find(
             }
         }
     };
-    let set = plan::load_set(&mut Loading { data }, root, plan::OnMissing::Fail).map_err(
-        |e| match e {
-            plan::PlanError::Find(e) => e,
-            e @ plan::PlanError::TooMany { .. } => wasmtime::format_err!("{e}"),
-        },
-    )?;
+    let set =
+        plan::load_set(&mut Loading { data }, root, plan::OnMissing::Fail).map_err(
+            |e| match e {
+                plan::PlanError::Find(e) => e,
+                e @ plan::PlanError::TooMany { .. } => wasmtime::format_err!("{e}"),
+            },
+        )?;
+    check(data, &set.new, mode)?;
     let id = |r: plan::LibRef| match r {
         plan::LibRef::Loaded(id) => id,
         plan::LibRef::New(k) => base + k,
     };
     let root_id = id(set.root);
+    let is_main = matches!(set.new.first(), Some(p) if matches!(p.module, Piece::Main(_)));
+    let order = plan::init_order(&set.new, set.root, is_main)
+        .into_iter()
+        .map(|k| base + k)
+        .collect();
     let mut main = None;
     let mut parsed = Vec::new();
     let mut deps = Vec::new();
@@ -263,7 +270,7 @@ fn find(
         modules.keep_library(&c.path, kept);
     }
     let new = main.into_iter().chain(compiled).zip(deps).collect();
-    Ok((root_id, new))
+    Ok((root_id, new, order))
 }
 
 /// The libraries a load found, each with the ids of those it needs.
@@ -274,6 +281,15 @@ type NewLibs = Vec<(Candidate, Vec<LibId>)>;
 enum Piece {
     Main(Candidate),
     Lib(Parsed),
+}
+
+impl AsRef<ModuleInfo> for Piece {
+    fn as_ref(&self) -> &ModuleInfo {
+        match self {
+            Piece::Main(c) => &c.info,
+            Piece::Lib(p) => &p.info,
+        }
+    }
 }
 
 impl plan::Facts for Piece {
@@ -407,7 +423,6 @@ pub fn find_loaded(
     Ok(data.by_path.get(&found).copied())
 }
 
-
 /// Map: place each new library in memory and the table, compute its
 /// symbols, and record it (not yet instantiated). Libraries of a main that
 /// defines its own memory are placed once it is instantiated; their ids are
@@ -492,36 +507,6 @@ fn place_deferred(
     Ok(())
 }
 
-/// Dependencies before dependents (post-order over NEEDED), restricted to
-/// libraries from `first` on. Iterative: a NEEDED chain as deep as there
-/// are libraries must not be as deep on the host stack.
-fn init_order(data: &Process, root: LibId, first: LibId) -> Vec<LibId> {
-    let mut seen = vec![false; data.libs.len().saturating_sub(first)];
-    let mut out = Vec::new();
-    for start in std::iter::once(root).chain(first..data.libs.len()) {
-        if start < first || std::mem::replace(&mut seen[start - first], true) {
-            continue;
-        }
-        // Each entry: a library and how many of its deps were visited.
-        let mut stack = vec![(start, 0)];
-        while let Some((id, next)) = stack.last_mut() {
-            match data.libs[*id].deps.get(*next) {
-                Some(&d) => {
-                    *next += 1;
-                    if d >= first && !std::mem::replace(&mut seen[d - first], true) {
-                        stack.push((d, 0));
-                    }
-                }
-                None => {
-                    out.push(*id);
-                    stack.pop();
-                }
-            }
-        }
-    }
-    out
-}
-
 /// Allocates a library's static data (zeroed, aligned as MEM_INFO asks) and
 /// its table slots.
 fn place(
@@ -542,7 +527,7 @@ fn place(
     let (memory_base, heap_block) = if d.mem_size == 0 {
         (0, None)
     } else {
-        host::allocate(cx, d.mem_size, align)
+        abi::allocate(cx, d.mem_size, align)
             .map_err(|e| e.context(About::new(module, "allocating its memory")))?
     };
     let table_base = if d.table_size == 0 {
@@ -581,30 +566,18 @@ struct Placed {
 fn link(
     cx: &mut StoreContextMut<'_, Process>,
     root: LibId,
-    first: LibId,
+    order: &[LibId],
     is_main: bool,
-    mode: Mode,
     deferred: &[LibId],
 ) -> wasmtime::Result<()> {
-    let mut order = init_order(cx.data(), root, first);
-    if is_main {
-        order.retain(|&id| id != root);
-        order.insert(0, root);
-    }
-    let mut unresolved = Vec::new();
-    for &id in &order {
-        check(cx.data(), id, mode, &mut unresolved);
-    }
-    if !unresolved.is_empty() {
-        wasmtime::bail!(Unresolved(unresolved));
-    }
-    for &id in &order {
-        instantiate(cx, id)?;
+    for &id in order {
+        let late = instantiate(cx, id)?;
         if !deferred.is_empty() && id == root {
             place_deferred(cx, deferred)?;
         }
+        fill_late_got(cx, id, late)?;
     }
-    for &id in &order {
+    for &id in order {
         if abi::wasi::runs_own_ctors(cx.data(), id) {
             continue;
         }
@@ -642,40 +615,50 @@ impl std::fmt::Display for Unresolved {
 
 impl std::error::Error for Unresolved {}
 
-/// Reports the strong symbols of `lib` nothing defines: data always (its
-/// address is needed now), functions only when `mode.now`.
-fn check(data: &Process, lib: LibId, mode: Mode, out: &mut Vec<About>) {
-    let l = &data.libs[lib];
-    for import in &l.info.imports {
-        let (is_func, name) = match (import.module.as_str(), &import.kind) {
-            ("GOT.mem", _) => (false, import.name.as_str()),
-            ("GOT.func", _) => (true, import.name.as_str()),
-            (_, ImportKind::Func(_)) => (true, import.name.as_str()),
-            _ => continue,
-        };
-        if (is_func && !mode.now) || l.info.dylink.is_weak_import(&import.module, name) {
-            continue;
+/// Fails the load, before anything is compiled, placed or instantiated,
+/// when a strong symbol of the new libraries binds to nothing: data always
+/// (its address is needed now), functions only under RTLD_NOW.
+fn check(data: &Process, new: &[plan::Planned<Piece>], mode: Mode) -> wasmtime::Result<()> {
+    let scope = bind::PlanScope::new(data, new, mode.global);
+    let mut unresolved = Vec::new();
+    for (k, lib) in new.iter().enumerate() {
+        let imports = &lib.module.as_ref().imports;
+        for (import, bound) in imports
+            .iter()
+            .zip(bind::bindings(&scope, &abi::Abi, k, mode.now))
+        {
+            // A tag or a mistyped GOT entry is refused when bound, with its reason.
+            if bound.binding != bind::Binding::Undefined || matches!(import.kind, ImportKind::Tag) {
+                continue;
+            }
+            let known = data.global.names().chain(scope.new_global_names());
+            let hint = if abi::is_unprovided(data, &bound.name) {
+                format!(" ({})", abi::NOT_PROVIDED)
+            } else {
+                symbols::suggest(&bound.name, known)
+                    .map(|s| format!(" (did you mean {s}?)"))
+                    .unwrap_or_default()
+            };
+            unresolved.push(About::new(
+                &lib.module.module_name(),
+                format!("undefined symbol: {}{hint}", bound.name),
+            ));
         }
-        if data.resolve(lib, name).is_some() || abi::provides(&import.module, name) {
-            continue;
-        }
-        if import.module == "GOT.mem" && host::linker_data_value(data, lib, name).is_some() {
-            continue;
-        }
-        let hint = symbols::suggest(name, data.global.names())
-            .map(|s| format!(" (did you mean {s}?)"))
-            .unwrap_or_default();
-        out.push(About::new(
-            &l.names(),
-            format!("undefined symbol: {name}{hint}"),
-        ));
+    }
+    if unresolved.is_empty() {
+        Ok(())
+    } else {
+        Err(wasmtime::Error::new(Unresolved(unresolved)))
     }
 }
 
 /// Instantiates `lib` with its imports bound, then settles its table slots
 /// and applies LLVM 19 style data relocations.
-fn instantiate(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<()> {
-    let imports = bind(cx, lib)?;
+fn instantiate(
+    cx: &mut StoreContextMut<'_, Process>,
+    lib: LibId,
+) -> wasmtime::Result<Vec<LateGot>> {
+    let (imports, late) = bind(cx, lib)?;
     let module = cx.data().libs[lib].module.clone();
     let instance = Instance::new(&mut *cx, &module, &imports).map_err(|e| {
         e.context(About::new(
@@ -705,7 +688,7 @@ fn instantiate(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::R
     if let Some(relocs) = instance.get_func(&mut *cx, "__wasm_apply_data_relocs") {
         relocs.call(&mut *cx, &[], &mut [])?;
     }
-    Ok(())
+    Ok(late)
 }
 
 /// Points the stand-ins waiting for `lib` at its functions.
@@ -755,10 +738,14 @@ fn fill_unresolved(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtim
 }
 
 /// Bind: one value for each import of `lib`.
-fn bind(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<Vec<Extern>> {
+fn bind(
+    cx: &mut StoreContextMut<'_, Process>,
+    lib: LibId,
+) -> wasmtime::Result<(Vec<Extern>, Vec<LateGot>)> {
     let info = cx.data().libs[lib].info.clone();
     let me = cx.data().libs[lib].names();
     let mut out: Vec<Option<Extern>> = Vec::with_capacity(info.imports.len());
+    let mut late = Vec::new();
     let mut later: Vec<(usize, Sig, LibId, String)> = Vec::new();
     for import in &info.imports {
         let name = import.name.as_str();
@@ -784,6 +771,21 @@ fn bind(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<V
                         if *mutable { "mutable" } else { "immutable" }
                     )
                 ))
+            }
+            // A main that defines its memory and table (a non-relocatable
+            // Emscripten main) cannot know an address or a slot before
+            // they exist: its GOT is filled once it is instantiated, as
+            // Emscripten's JS does (updateGOT, reportUndefinedSymbols).
+            (ImportKind::Global { .. }, module @ ("GOT.mem" | "GOT.func"))
+                if cx.data().memory.is_none() =>
+            {
+                let global = got_global(cx, 0)?;
+                late.push(LateGot {
+                    global,
+                    func: module == "GOT.func",
+                    name: name.to_string(),
+                });
+                global.into()
             }
             (ImportKind::Global { .. }, "GOT.mem") if name == "__heap_base" && lib == 0 => cx
                 .data()
@@ -844,10 +846,40 @@ fn bind(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<V
             });
         }
     }
-    Ok(out
+    let out = out
         .into_iter()
         .map(|e| e.expect("every import is bound"))
-        .collect())
+        .collect();
+    Ok((out, late))
+}
+
+/// A GOT entry bound before the memory and table it points into existed.
+struct LateGot {
+    global: Global,
+    /// A `GOT.func` entry (a table slot), else `GOT.mem` (an address).
+    func: bool,
+    name: String,
+}
+
+/// Fills the GOT entries of `lib` that waited for its own memory and table.
+fn fill_late_got(
+    cx: &mut StoreContextMut<'_, Process>,
+    lib: LibId,
+    late: Vec<LateGot>,
+) -> wasmtime::Result<()> {
+    for g in late {
+        let value = if g.func {
+            got_func(cx, lib, &g.name)
+        } else {
+            got_mem(cx, lib, &g.name)
+        };
+        let me = cx.data().libs[lib].names();
+        let module = if g.func { "GOT.func" } else { "GOT.mem" };
+        let value = value
+            .map_err(|e| e.context(About::new(&me, format!("binding {module}.{}", g.name))))?;
+        g.global.set(&mut *cx, Val::I32(value as i32))?;
+    }
+    Ok(())
 }
 
 /// Where an import's definition comes from, for tracing.
@@ -871,7 +903,7 @@ fn describe_binding(data: &Process, lib: LibId, import: &crate::modinfo::Import)
             format!("{}:{export}", data.libs[*d].name)
         }
         None => match module {
-            "GOT.mem" if host::linker_data_value(data, lib, name).is_some() => "loader".into(),
+            "GOT.mem" if abi::linker_data_value(data, lib, name).is_some() => "loader".into(),
             "GOT.mem" | "GOT.func" => "unresolved".into(),
             _ if abi::provides(module, name) => "host".into(),
             _ => "unresolved (looked up again when called)".into(),
@@ -918,7 +950,7 @@ fn got_mem(cx: &mut StoreContextMut<'_, Process>, lib: LibId, name: &str) -> was
         }) => slots::of_export(cx, d, &pointer, index),
         Some(Sym::Tls(_)) => wasmtime::bail!("thread-local {name} reached through GOT.mem"),
         None => {
-            if let Some(addr) = host::linker_data_value(cx.data(), lib, name) {
+            if let Some(addr) = abi::linker_data_value(cx.data(), lib, name) {
                 return Ok(addr);
             }
             let l = &cx.data().libs[lib];
@@ -961,7 +993,10 @@ fn got_func(
             if let Some(&slot) = cx.data().unresolved_slots.get(name) {
                 return Ok(slot);
             }
-            let slot = slots::reserve(cx)?;
+            // A JS library function dlrun lacks: a call through the slot
+            // raises a symbol lookup error naming it.
+            let stub = abi::unprovided_stub(cx, lib, name);
+            let slot = slots::reserve(cx, stub)?;
             cx.data_mut()
                 .unresolved_slots
                 .insert(name.to_string(), slot);
@@ -1009,24 +1044,6 @@ fn env_global(
     )
 }
 
-/// Converts a signature to wasmtime's type.
-pub fn func_type(engine: &wasmtime::Engine, sig: &Sig) -> FuncType {
-    let conv = |t: &wasmparser::ValType| match t {
-        wasmparser::ValType::I32 => ValType::I32,
-        wasmparser::ValType::I64 => ValType::I64,
-        wasmparser::ValType::F32 => ValType::F32,
-        wasmparser::ValType::F64 => ValType::F64,
-        wasmparser::ValType::V128 => ValType::V128,
-        wasmparser::ValType::Ref(r) if r.is_func_ref() => ValType::FUNCREF,
-        wasmparser::ValType::Ref(_) => ValType::EXTERNREF,
-    };
-    FuncType::new(
-        engine,
-        sig.params.iter().map(conv),
-        sig.results.iter().map(conv),
-    )
-}
-
 /// A function import: the defining library's function when it is already
 /// instantiated, a stand-in when it will be, a host function, or a stub
 /// that resolves on first call and traps naming the symbol if nothing
@@ -1038,7 +1055,7 @@ fn func_import(
     name: &str,
     sig: &Sig,
 ) -> wasmtime::Result<Binding> {
-    let ty = func_type(cx.engine(), sig);
+    let ty = abi::func_type(cx.engine(), sig);
     if module != "env" && !abi::is_host_module(module) {
         wasmtime::bail!(
             "no module \"{module}\" to import {name} from: libraries and dlrun provide functions under \"env\" (and WASI's)"
@@ -1069,7 +1086,7 @@ fn func_import(
                 &cx.data().libs[d].names(),
                 format!(
                     "type mismatch: defines {name} with another type than the {} it is imported as",
-                    func_type(cx.engine(), sig)
+                    abi::func_type(cx.engine(), sig)
                 )
             ));
         };
@@ -1124,6 +1141,8 @@ fn late_bound(
                     let who = caller.data().libs[lib].names();
                     let host = if abi::provides(&module, &name) {
                         " (a host function dlrun does not implement yet)".to_string()
+                    } else if module == "env" && abi::is_unprovided(caller.data(), &name) {
+                        format!(", {}", abi::NOT_PROVIDED)
                     } else {
                         symbols::suggest(&name, caller.data().global.names())
                             .map(|s| format!(" (did you mean {s}?)"))
@@ -1265,7 +1284,7 @@ fn release(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Resul
     }
     if let Some(block) = heap_block {
         cx.data_mut().libs[lib].heap_block = None;
-        host::release(cx, block)?;
+        abi::release(cx, block)?;
     }
     Ok(())
 }

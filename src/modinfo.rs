@@ -133,6 +133,12 @@ pub struct ModuleInfo {
     pub start_calls_ctors: bool,
 }
 
+impl AsRef<ModuleInfo> for ModuleInfo {
+    fn as_ref(&self) -> &ModuleInfo {
+        self
+    }
+}
+
 impl ModuleInfo {
     /// Parses `bytes`; fails if it is not wasm or has no dylink metadata.
     pub fn parse(bytes: &[u8]) -> Result<ModuleInfo, DylinkError> {

@@ -241,15 +241,8 @@ impl Process {
     /// [`Process::resolve`], also saying which library the definition
     /// belongs to.
     pub fn resolve_owner(&self, lib: LibId, name: &str) -> Option<(LibId, &Sym)> {
-        if let Some(d) = self.global.find(name)
-            && let Some(sym) = self.libs[d].syms.get(name)
-        {
-            return Some((d, sym));
-        }
-        self.find_breadth_first(lib, |l| {
-            let found = &self.libs[l];
-            found.syms.get(name).filter(|_| found.alive).map(|s| (l, s))
-        })
+        let owner = crate::plan::bind::resolve(self, lib, name)?;
+        self.libs[owner].syms.get(name).map(|sym| (owner, sym))
     }
 
     /// Records that `lib` bound a symbol of `owner`: a dlopened library
@@ -395,9 +388,13 @@ pub mod slots {
         Ok(slot)
     }
 
-    /// A fresh empty slot.
-    pub fn reserve(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<u32> {
-        Ok(Process::table_space(cx, 1, 1, Ref::Func(None))? as u32)
+    /// A fresh slot holding `init`, which stands in for a function to come
+    /// and is not that function's slot.
+    pub fn reserve(
+        cx: &mut StoreContextMut<'_, Process>,
+        init: Option<Func>,
+    ) -> wasmtime::Result<u32> {
+        Ok(Process::table_space(cx, 1, 1, Ref::Func(init))? as u32)
     }
 
     /// The slot of function `index` of library `lib`, exported as `export`,
@@ -418,7 +415,7 @@ pub mod slots {
         if let Some(&slot) = cx.data().reserved.get(&(lib, index)) {
             return Ok(slot);
         }
-        let slot = reserve(cx)?;
+        let slot = reserve(cx, None)?;
         let data = cx.data_mut();
         data.reserved.insert((lib, index), slot);
         data.pending.push((lib, export.to_string(), slot));
@@ -469,5 +466,25 @@ pub mod slots {
             }
         }
         Ok(())
+    }
+}
+
+/// The loaded libraries as the one resolver sees them.
+impl crate::plan::bind::Scope for Process {
+    type Lib = LibId;
+
+    fn global(&self, name: &str) -> Option<LibId> {
+        self.global
+            .find(name)
+            .filter(|&d| self.libs[d].syms.contains_key(name))
+    }
+
+    fn defines(&self, lib: LibId, name: &str) -> bool {
+        let l = &self.libs[lib];
+        l.alive && l.syms.contains_key(name)
+    }
+
+    fn deps(&self, lib: LibId) -> Vec<LibId> {
+        self.libs[lib].deps.clone()
     }
 }

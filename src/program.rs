@@ -82,7 +82,7 @@ impl Program {
         let main = Parsed::main(&name, found)
             .and_then(|p| p.compile(&modules))
             .map_err(|e| Error::Load(format!("{e:#}")))?;
-        let flavour = abi::flavour_of(&main).map_err(Error::Load)?;
+        let flavour = abi::flavour_of(&main.info, &main.path).map_err(Error::Load)?;
         Ok(Program {
             config: config.clone(),
             modules,
@@ -177,7 +177,7 @@ impl Program {
                 .map_err(|e| Error::Load(format!("{e:#}")))?;
         }
         let mut cx = store.as_context_mut();
-        if self.flavour != Flavour::Emscripten {
+        if !self.flavour.emscripten() {
             // WASI programs find the granted directories as preopened fds.
             cx.data_mut()
                 .fs
@@ -186,8 +186,9 @@ impl Program {
         }
         let mut main = self.main.clone();
         if self.flavour.host_memory() {
-            abi::emscripten::prepare(&mut cx, &mut main)
+            let bases = abi::emscripten::prepare(&mut cx, &main.info, &main.path)
                 .map_err(|e| Error::Load(format!("{e:#}")))?;
+            main.bases = Some(bases);
         } else {
             main.bases = Some((0, 0));
         }

@@ -82,12 +82,15 @@ impl Session {
     pub(crate) fn run_main_after(mut self, loaded: wasmtime::Result<()>) -> Result<i32, Error> {
         self.alive()?;
         let mut cx = self.store.as_context_mut();
-        let outcome = loaded.and_then(|()| match self.flavour {
-            Flavour::Emscripten => abi::emscripten::call_main(&mut cx),
-            _ => abi::wasi::call_start(&mut cx),
+        let outcome = loaded.and_then(|()| {
+            if self.flavour.emscripten() {
+                abi::emscripten::call_main(&mut cx)
+            } else {
+                abi::wasi::call_start(&mut cx)
+            }
         });
         // A WASI program's exit handlers ran in its own `exit`.
-        let handlers = self.flavour == Flavour::Emscripten;
+        let handlers = self.flavour.emscripten();
         self.end(outcome, handlers)
     }
 
@@ -128,7 +131,7 @@ impl Session {
         if unwind::exit_status(&e).is_none() {
             return self.failure(e);
         }
-        let handlers = self.flavour == Flavour::Emscripten;
+        let handlers = self.flavour.emscripten();
         match self.end(Err(e), handlers) {
             Ok(status) => Error::Exit(status),
             Err(e) => e,

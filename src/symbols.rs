@@ -130,6 +130,23 @@ pub fn exported_symbols(info: &ModuleInfo, lib: LibId, memory_base: u32) -> Hash
     syms
 }
 
+/// Whether `info` defines `name` as [`exported_symbols`] lists it, without
+/// building the list: a function (or the plain name of an `orig$` twin),
+/// or data whose address is known.
+pub fn defines(info: &ModuleInfo, name: &str) -> bool {
+    if is_internal(name) || name.starts_with(ORIG_PREFIX) {
+        return false;
+    }
+    match info.export(name) {
+        Some(ExportKind::Func(_)) => true,
+        Some(ExportKind::Global(index)) => info.global_inits.contains_key(&index),
+        _ => matches!(
+            info.export(&format!("{ORIG_PREFIX}{name}")),
+            Some(ExportKind::Func(_))
+        ),
+    }
+}
+
 /// The export under which `sym` satisfies a function import of type `want`:
 /// the plain (possibly legalized) export, or the `orig$` twin when that is
 /// the one whose type matches.
@@ -228,6 +245,40 @@ mod tests {
             exports: exports.iter().map(|(n, k)| (n.to_string(), *k)).collect(),
             global_inits: inits.iter().copied().collect(),
             ..Default::default()
+        }
+    }
+
+    /// `defines` answers what `exported_symbols` would list, without the
+    /// list.
+    #[test]
+    fn defines_agrees_with_exported_symbols() {
+        let info = info_with(
+            &[
+                ("counter", ExportKind::Global(3)),
+                ("unknown_global", ExportKind::Global(4)),
+                ("f64", ExportKind::Func(7)),
+                ("orig$f64", ExportKind::Func(5)),
+                ("orig$only", ExportKind::Func(6)),
+                ("plain", ExportKind::Func(2)),
+                ("__wasm_call_ctors", ExportKind::Func(1)),
+                ("memory", ExportKind::Memory),
+            ],
+            &[(3, ConstAddr::Absolute(12))],
+        );
+        let listed = exported_symbols(&info, 0, 0);
+        for name in [
+            "counter",
+            "unknown_global",
+            "f64",
+            "orig$f64",
+            "only",
+            "orig$only",
+            "plain",
+            "__wasm_call_ctors",
+            "memory",
+            "absent",
+        ] {
+            assert_eq!(defines(&info, name), listed.contains_key(name), "{name}");
         }
     }
 

@@ -223,6 +223,19 @@ struct At<'a> {
     name: PathBuf,
 }
 
+impl At<'_> {
+    /// What the path names (following a final symlink when `follow`).
+    fn metadata(&self, follow: bool) -> io::Result<cap_std::fs::Metadata> {
+        if self.name.as_os_str() == "." {
+            self.dir.dir_metadata()
+        } else if follow {
+            self.dir.metadata(&self.name)
+        } else {
+            self.dir.symlink_metadata(&self.name)
+        }
+    }
+}
+
 enum DirRef<'a> {
     Mount(&'a Dir),
     Opened(Dir),
@@ -593,15 +606,7 @@ impl Vfs {
             Loc::Absent { .. } => Err(Errno::NOENT),
             Loc::Real { m, rel } => {
                 let at = self.at(*m, rel, follow)?;
-                let (dir, rel) = (&at.dir, &at.name);
-                let md = if rel.as_os_str() == "." {
-                    dir.dir_metadata()
-                } else if follow {
-                    dir.metadata(rel)
-                } else {
-                    dir.symlink_metadata(rel)
-                };
-                match md.map_err(Errno::from) {
+                match at.metadata(follow).map_err(Errno::from) {
                     Ok(md) => Ok(Stat::of(&md)),
                     // A parent of a nested mount point that the outer mount
                     // lacks is still a directory.

@@ -753,26 +753,40 @@ fn runtime_paths_outside_what_the_user_gave_are_not_searched() {
     assert_eq!(status, 7, "{err}");
 }
 
-#[test]
-fn timeout_ends_a_program_waiting_for_stdin() {
-    let dir = workdir("stdintimeout");
-    // Reads stdin (fd 0) until it gets something, retrying on errors.
-    let reader = wasi_main_wat(
+/// A WASI main reading stdin (fd 0): `body` decides what it does with the
+/// result of `fd_read` (its call is `$read_stdin`).
+fn stdin_reader(body: &str) -> String {
+    wasi_main_wat(
         r#"(import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))"#,
         r#"(data (i32.const 16) "\40\00\00\00\10\00\00\00")"#,
-        "(loop $again (br_if $again (i32.ne (call $read (i32.const 0) (i32.const 16) (i32.const 1) (i32.const 8)) (i32.const 0))))",
-    );
-    write_wat(&dir, "main.wasm", &reader);
+        &body.replace(
+            "$read_stdin",
+            "(call $read (i32.const 0) (i32.const 16) (i32.const 1) (i32.const 8))",
+        ),
+    )
+}
+
+/// Runs `dlrun --timeout TIMEOUT main.wasm` in `dir` with a stdin that
+/// stays open and silent: a read of it would wait forever.
+fn run_with_silent_stdin(dir: &std::path::Path, timeout: &str) -> std::process::Output {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dlrun"))
-        .args(["--no-cache", "--timeout", "300ms", "main.wasm"])
-        .current_dir(&dir)
+        .args(["--no-cache", "--timeout", timeout, "main.wasm"])
+        .current_dir(dir)
         .stdin(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Keep stdin open and silent: the read would wait forever.
     let _stdin = child.stdin.take();
-    let out = child.wait_with_output().unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn timeout_ends_a_program_waiting_for_stdin() {
+    let dir = workdir("stdintimeout");
+    // Reads stdin until it gets something, retrying on errors.
+    let reader = stdin_reader("(loop $again (br_if $again (i32.ne $read_stdin (i32.const 0))))");
+    write_wat(&dir, "main.wasm", &reader);
+    let out = run_with_silent_stdin(&dir, "300ms");
     assert_eq!(out.status.code(), Some(124), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("--timeout"));
 }
@@ -783,22 +797,9 @@ fn timeout_ends_a_program_waiting_for_stdin() {
 #[test]
 fn a_read_cut_short_by_the_timeout_does_not_let_the_program_run_on() {
     let dir = workdir("stdinonce");
-    let reader = wasi_main_wat(
-        r#"(import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))"#,
-        r#"(data (i32.const 16) "\40\00\00\00\10\00\00\00")"#,
-        "(drop (call $read (i32.const 0) (i32.const 16) (i32.const 1) (i32.const 8)))",
-    );
-    write_wat(&dir, "main.wasm", &reader);
+    write_wat(&dir, "main.wasm", &stdin_reader("(drop $read_stdin)"));
     for _ in 0..5 {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dlrun"))
-            .args(["--no-cache", "--timeout", "200ms", "main.wasm"])
-            .current_dir(&dir)
-            .stdin(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let _stdin = child.stdin.take();
-        let out = child.wait_with_output().unwrap();
+        let out = run_with_silent_stdin(&dir, "200ms");
         assert_eq!(out.status.code(), Some(124), "{out:?}");
     }
 }
@@ -853,4 +854,100 @@ fn a_wasi_main_without_exported_destructors_ends_through_its_exit() {
     write_wat(&dir, "main.wasm", &main);
     let (status, out, err) = dlrun(&dir, &["main.wasm"]);
     assert_eq!((status, out.as_str()), (0, "flushed\n"), "{err}");
+}
+
+/// An Emscripten main module importing `imports` (besides a function only
+/// Emscripten's JS defines, which makes it one) and running `body`.
+fn emscripten_main(imports: &str, body: &str) -> String {
+    main_wat(
+        &[],
+        &format!(r#"(import "env" "setTempRet0" (func (param i32))) {imports}"#),
+        body,
+    )
+}
+
+#[test]
+fn a_pointer_to_a_javascript_library_function_is_a_named_lookup_error() {
+    let dir = workdir("jsptr");
+    write_wat(
+        &dir,
+        "main.wasm",
+        &emscripten_main(
+            r#"(import "GOT.func" "emscripten_glClear" (global $clear (mut i32)))
+               (type $vi (func (param i32)))"#,
+            "(call_indirect (type $vi) (i32.const 0x4000) (global.get $clear)) i32.const 0",
+        ),
+    );
+    let (status, _, err) = dlrun(&dir, &["main.wasm"]);
+    assert_eq!(status, 127, "{err}");
+    assert!(
+        err.contains("GOT.func.emscripten_glClear, a JavaScript library function dlrun does not provide): undefined symbol: emscripten_glClear"),
+        "{err}"
+    );
+}
+
+#[test]
+fn calling_a_javascript_library_function_is_a_named_lookup_error() {
+    let dir = workdir("jscall");
+    write_wat(
+        &dir,
+        "main.wasm",
+        &emscripten_main(
+            r#"(import "env" "emscripten_run_script" (func $run (param i32)))"#,
+            "(call $run (i32.const 0)) i32.const 0",
+        ),
+    );
+    let (status, _, err) = dlrun(&dir, &["main.wasm"]);
+    assert_eq!(status, 127, "{err}");
+    assert!(
+        err.contains("import env.emscripten_run_script, a JavaScript library function dlrun does not provide): undefined symbol: emscripten_run_script"),
+        "{err}"
+    );
+}
+
+#[test]
+fn system_has_no_shell_and_name_lookups_fail() {
+    let dir = workdir("jssystem");
+    // Returns system(NULL) + 10 * (system("ls") == -1) + 100 * (errno ==
+    // ENOSYS) + 1000 * (getaddrinfo == EAI_FAIL) + 10000 * !gethostbyname.
+    write_wat(
+        &dir,
+        "main.wasm",
+        &emscripten_main(
+            r#"(import "env" "system" (func $system (param i32) (result i32)))
+               (import "env" "getaddrinfo" (func $gai (param i32 i32 i32 i32) (result i32)))
+               (import "env" "gethostbyname" (func $ghbn (param i32) (result i32)))
+               (func (export "__errno_location") (result i32) i32.const 64)
+               (data (i32.const 32) "ls\00")"#,
+            "(call $system (i32.const 0))
+             (i32.mul (i32.const 10) (i32.eq (call $system (i32.const 32)) (i32.const -1)))
+             i32.add
+             (i32.mul (i32.const 100) (i32.eq (i32.load (i32.const 64)) (i32.const 52)))
+             i32.add
+             (i32.mul (i32.const 1000)
+               (i32.eq (call $gai (i32.const 32) (i32.const 0) (i32.const 0) (i32.const 128)) (i32.const -4)))
+             i32.add
+             (i32.mul (i32.const 10000) (i32.eqz (call $ghbn (i32.const 32))))
+             i32.add
+             i32.const 11110
+             i32.eq",
+        ),
+    );
+    let (status, _, err) = dlrun(&dir, &["main.wasm"]);
+    assert_eq!(status, 1, "{err}");
+}
+
+#[test]
+fn force_exit_ends_the_program_and_memory_growth_notes_are_taken() {
+    let dir = workdir("jsexit");
+    write_wat(
+        &dir,
+        "main.wasm",
+        &emscripten_main(
+            r#"(import "env" "emscripten_notify_memory_growth" (func $grew (param i32)))
+               (import "env" "emscripten_force_exit" (func $exit (param i32)))"#,
+            "(call $grew (i32.const 0)) (call $exit (i32.const 5)) i32.const 0",
+        ),
+    );
+    assert_eq!(dlrun(&dir, &["main.wasm"]).0, 5);
 }

@@ -672,3 +672,30 @@ fn dlerror_names_libraries_as_the_program_does_and_trace_as_the_user_does() {
         "{trace}"
     );
 }
+
+#[test]
+fn puts_and_strlen_of_an_unterminated_string_fault() {
+    let dir = workdir("jsstrings");
+    for (f, ty) in [("puts", "(result i32)"), ("strlen", "(result i32)")] {
+        // The last byte of memory is not NUL: the string runs off the end.
+        write_wat(
+            &dir,
+            "main.wasm",
+            &main_wat(
+                &[],
+                &format!(
+                    r#"(import "env" "setTempRet0" (func (param i32)))
+                       (import "env" "{f}" (func $f (param i32) {ty}))"#
+                ),
+                "(memory.fill (i32.const 0xfffff0) (i32.const 65) (i32.const 16)) (call $f (i32.const 0xfffff0))",
+            ),
+        );
+        let (status, out, err) = run(&dir, &["main.wasm"]);
+        assert_eq!(status, 134, "{f}: {err}");
+        assert!(
+            err.contains(f) && err.contains("runs past the end of memory"),
+            "{err}"
+        );
+        assert!(out.is_empty(), "{out}");
+    }
+}

@@ -8,15 +8,20 @@ pub mod wasi;
 
 use wasmtime::{Func, StoreContextMut};
 
-use crate::loader::Candidate;
-use crate::modinfo::{ExportKind, ImportKind, Sig};
+use crate::modinfo::{ExportKind, ImportKind, ModuleInfo, Sig};
 use crate::process::Process;
 
 /// The kinds of main module dlrun runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flavour {
-    /// emcc -sMAIN_MODULE: imports its memory, Emscripten's JS ABI.
+    /// emcc -sMAIN_MODULE up to 4.0.18 (Debian's 3.1.6): relocatable,
+    /// imports its memory and table, Emscripten's JS ABI.
     Emscripten,
+    /// emcc -sMAIN_MODULE from 4.0.19 on (Emscripten PR #25522): not
+    /// relocatable; defines and exports its memory, its growable table and
+    /// `__stack_pointer`, exports its data symbols at absolute addresses;
+    /// Emscripten's JS ABI.
+    EmscriptenStatic,
     /// clang -pie against a PIC wasi-libc: imports its memory, WASI ABI.
     WasiPie,
     /// clang static against wasi-libc: defines and exports its memory.
@@ -26,13 +31,20 @@ pub enum Flavour {
 impl Flavour {
     /// Whether dlrun creates the memory (the main imports it).
     pub fn host_memory(self) -> bool {
-        self != Flavour::WasiStatic
+        matches!(self, Flavour::Emscripten | Flavour::WasiPie)
+    }
+
+    /// Whether the program was built against Emscripten's JS ABI (its
+    /// `main` is called with argv on the stack, its exit handlers are the
+    /// host's to run; it has no WASI preopens).
+    pub fn emscripten(self) -> bool {
+        matches!(self, Flavour::Emscripten | Flavour::EmscriptenStatic)
     }
 }
 
 /// Whether the module imports functions only Emscripten's JS glue defines.
-pub fn has_emscripten_imports(c: &Candidate) -> bool {
-    c.info.imports.iter().any(|i| {
+pub fn has_emscripten_imports(info: &ModuleInfo) -> bool {
+    info.imports.iter().any(|i| {
         i.module == "env"
             && (i.name.starts_with("emscripten_")
                 || i.name.starts_with("_emscripten_")
@@ -42,26 +54,24 @@ pub fn has_emscripten_imports(c: &Candidate) -> bool {
     })
 }
 
-/// Which kind of main module `c` is, or why it is none.
-pub fn flavour_of(c: &Candidate) -> Result<Flavour, String> {
-    let imports_memory = c
-        .info
+/// Which kind of main module the module at `path` is, or why it is none.
+pub fn flavour_of(info: &ModuleInfo, path: &std::path::Path) -> Result<Flavour, String> {
+    let imports_memory = info
         .imports
         .iter()
         .any(|i| matches!(i.kind, ImportKind::Memory { .. }));
-    let exports_memory = c.info.exports.iter().any(|(_, k)| *k == ExportKind::Memory);
-    let has_heap = c.info.imports.iter().any(|i| i.name == "__heap_base")
-        || c.info.export("__heap_base").is_some()
-        || c.info.export("_start").is_some();
+    let exports_memory = info.exports.iter().any(|(_, k)| *k == ExportKind::Memory);
+    let has_heap = info.imports.iter().any(|i| i.name == "__heap_base")
+        || info.export("__heap_base").is_some()
+        || info.export("_start").is_some();
     match (imports_memory, exports_memory) {
-        (true, _) if !has_heap && c.info.export("main").is_none() => Err(format!(
+        (true, _) if !has_heap && info.export("main").is_none() => Err(format!(
             "{}: this is a shared library (side module), not a main module; run the program's main module instead",
-            c.path.display()
+            path.display()
         )),
         (true, _)
-            if has_emscripten_imports(c)
-                || !c
-                    .info
+            if has_emscripten_imports(info)
+                || !info
                     .imports
                     .iter()
                     .any(|i| i.module == "wasi_snapshot_preview1") =>
@@ -69,11 +79,36 @@ pub fn flavour_of(c: &Candidate) -> Result<Flavour, String> {
             Ok(Flavour::Emscripten)
         }
         (true, _) => Ok(Flavour::WasiPie),
+        (false, true) if has_emscripten_imports(info) => Ok(Flavour::EmscriptenStatic),
         (false, true) => Ok(Flavour::WasiStatic),
         (false, false) => Err(format!(
             "{}: neither imports nor exports a memory: not a main module dlrun can run",
-            c.path.display()
+            path.display()
         )),
+    }
+}
+
+// The loader's one way into the ABI for memory and linker-defined data:
+// what it allocates a library's static data with (the program's own
+// allocator, or the heap's start before the program runs), and the values
+// the linker or JS glue would define.
+pub use emscripten::jslib::{NOT_PROVIDED, is_unprovided, unprovided_stub};
+pub use emscripten::{allocate, linker_data_value, release};
+
+/// The host ABIs as a load plan sees them.
+pub struct Abi;
+
+impl crate::plan::bind::Host for Abi {
+    fn provides(&self, module: &str, name: &str) -> bool {
+        provides(module, name)
+    }
+
+    fn owns_module(&self, module: &str) -> bool {
+        is_host_module(module)
+    }
+
+    fn linker_defines(&self, name: &str) -> bool {
+        emscripten::linker_defines(name)
     }
 }
 
@@ -99,6 +134,24 @@ pub fn host_func(
     emscripten::func(cx, name, sig)
 }
 
+/// Converts a signature to wasmtime's type.
+pub fn func_type(engine: &wasmtime::Engine, sig: &Sig) -> wasmtime::FuncType {
+    let conv = |t: &wasmparser::ValType| match t {
+        wasmparser::ValType::I32 => wasmtime::ValType::I32,
+        wasmparser::ValType::I64 => wasmtime::ValType::I64,
+        wasmparser::ValType::F32 => wasmtime::ValType::F32,
+        wasmparser::ValType::F64 => wasmtime::ValType::F64,
+        wasmparser::ValType::V128 => wasmtime::ValType::V128,
+        wasmparser::ValType::Ref(r) if r.is_func_ref() => wasmtime::ValType::FUNCREF,
+        wasmparser::ValType::Ref(_) => wasmtime::ValType::EXTERNREF,
+    };
+    wasmtime::FuncType::new(
+        engine,
+        sig.params.iter().map(conv),
+        sig.results.iter().map(conv),
+    )
+}
+
 /// Checks that host function `f` has the type the module imports `name`
 /// with, and keeps it under `key` for the next import of the same shape.
 fn remember(
@@ -109,7 +162,7 @@ fn remember(
     sig: Option<&Sig>,
 ) -> wasmtime::Result<Func> {
     if let Some(sig) = sig {
-        let want = crate::loader::func_type(cx.engine(), sig);
+        let want = func_type(cx.engine(), sig);
         if !wasmtime::FuncType::eq(&f.ty(&*cx), &want) {
             wasmtime::bail!(
                 "host function {name} has type {}, but the module imports it as {want}",

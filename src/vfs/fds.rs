@@ -103,15 +103,7 @@ impl Vfs {
         let excl = creat && flags & O_EXCL != 0;
         let dir_wanted = flags & O_DIRECTORY != 0 || t.dir_only;
         let (dir, rel) = (&at.dir, &at.name);
-        let follow = flags & O_NOFOLLOW == 0;
-        let md = if rel.as_os_str() == "." {
-            dir.dir_metadata()
-        } else if follow {
-            dir.metadata(rel)
-        } else {
-            dir.symlink_metadata(rel)
-        };
-        match md {
+        match at.metadata(flags & O_NOFOLLOW == 0) {
             Ok(md) => {
                 if excl {
                     return Err(Errno::EXIST);

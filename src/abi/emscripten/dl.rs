@@ -7,19 +7,57 @@ use wasmtime::{AsContextMut, Caller, Func, StoreContextMut, Val};
 
 use crate::abi::mem;
 use crate::dlfcn::{self, Scope};
+use crate::modinfo::{ImportKind, Sig};
 use crate::process::Process;
 
 /// Names this module defines.
 pub const NAMES: &[&str] = &["_dlopen_js", "_dlsym_js", "_emscripten_dlopen_js"];
 
-/// `struct dso` field offsets in Emscripten 3.1.
-const DSO_FLAGS: u32 = 20;
-const DSO_NAME: u32 = 44;
+/// Where `flags` and `name` sit in libc's `struct dso`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct DsoLayout {
+    flags: u32,
+    name: u32,
+}
+
+/// Up to Emscripten 3.1.3x (Debian's 3.1.6): `next`, `prev` and three
+/// callback words come first.
+const DSO_3_1: DsoLayout = DsoLayout {
+    flags: 20,
+    name: 44,
+};
+
+/// From the release that added thread-synchronized dlopen (between 3.1.30
+/// and 3.1.40; 4.x included): a `dlevent` pointer first, the file's data
+/// pointer and size before the name. The same release gave `_dlsym_js` its
+/// third parameter, which is how a program shows which layout it has.
+const DSO_DLEVENT: DsoLayout = DsoLayout { flags: 4, name: 36 };
+
+/// The `struct dso` layout of the program's libc: the newer one when its
+/// `_dlsym_js` takes a symbol-index pointer, or when the main module is not
+/// relocatable (Emscripten 4.0.19 and later).
+fn layout(data: &Process) -> DsoLayout {
+    let main = &data.libs[0].info;
+    let dlsym_params = main.imports.iter().find_map(|i| match &i.kind {
+        ImportKind::Func(sig) if i.module == "env" && i.name == "_dlsym_js" => {
+            Some(sig.params.len())
+        }
+        _ => None,
+    });
+    match dlsym_params {
+        Some(3) => DSO_DLEVENT,
+        Some(_) => DSO_3_1,
+        None if !main.relocatable => DSO_DLEVENT,
+        None => DSO_3_1,
+    }
+}
 /// musl's RTLD_NEXT handle.
 const RTLD_NEXT: i32 = -1;
 
-/// Builds host function `name`.
-pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> {
+/// Builds host function `name`; `sig` picks the shape of `_dlsym_js`
+/// (newer libcs pass a pointer for the symbol's index, which stays -1:
+/// no other thread has to catch up with a lookup).
+pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig>) -> Option<Func> {
     Some(match name {
         "_dlopen_js" => Func::wrap(
             &mut *cx,
@@ -40,44 +78,54 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
                 f.call(&mut c, &[Val::I32(handle)], &mut [])
             },
         ),
+        "_dlsym_js" if sig.is_some_and(|s| s.params.len() == 3) => Func::wrap(
+            &mut *cx,
+            |mut c: Caller<'_, Process>, handle: i32, symbol: i32, _index: i32| {
+                sym(&mut c, handle, symbol)
+            },
+        ),
         "_dlsym_js" => Func::wrap(
             &mut *cx,
-            |mut c: Caller<'_, Process>, handle: i32, symbol: i32| -> wasmtime::Result<i32> {
-                let m = c.data().memory()?;
-                let name = mem::read_name(&c, m, symbol as u32, "dlsym symbol name")?;
-                let scope = match handle {
-                    0 | RTLD_NEXT => Scope::Global,
-                    h => match c.data().dl.handles.get(&(h as u32)) {
-                        Some(0) => Scope::Global,
-                        Some(&lib) => Scope::Handle(lib),
-                        None => {
-                            set_error(&mut c, &format!("invalid handle {h:#x}"))?;
-                            return Ok(0);
-                        }
-                    },
-                };
-                let mut cx = c.as_context_mut();
-                match dlfcn::sym(&mut cx, scope, &name) {
-                    Ok(addr) => {
-                        clear_error(&mut c)?;
-                        Ok(addr as i32)
-                    }
-                    Err(msg) => {
-                        set_error(&mut c, &msg)?;
-                        Ok(0)
-                    }
-                }
-            },
+            |mut c: Caller<'_, Process>, handle: i32, symbol: i32| sym(&mut c, handle, symbol),
         ),
         _ => return None,
     })
 }
 
+/// Looks `symbol` up for the guest's `struct dso` at `handle`.
+fn sym(c: &mut Caller<'_, Process>, handle: i32, symbol: i32) -> wasmtime::Result<i32> {
+    let m = c.data().memory()?;
+    let name = mem::read_name(&c, m, symbol as u32, "dlsym symbol name")?;
+    let scope = match handle {
+        0 | RTLD_NEXT => Scope::Global,
+        h => match c.data().dl.handles.get(&(h as u32)) {
+            Some(0) => Scope::Global,
+            Some(&lib) => Scope::Handle(lib),
+            None => {
+                set_error(c, &format!("invalid handle {h:#x}"))?;
+                return Ok(0);
+            }
+        },
+    };
+    let mut cx = c.as_context_mut();
+    match dlfcn::sym(&mut cx, scope, &name) {
+        Ok(addr) => {
+            clear_error(c)?;
+            Ok(addr as i32)
+        }
+        Err(msg) => {
+            set_error(c, &msg)?;
+            Ok(0)
+        }
+    }
+}
+
 /// Loads the library named in the guest's `struct dso` at `handle`.
 fn open(c: &mut Caller<'_, Process>, handle: u32) -> wasmtime::Result<i32> {
     let m = c.data().memory()?;
-    let name_at = mem::field(handle, DSO_NAME, "dlopen struct dso")?;
-    let flags_at = mem::field(handle, DSO_FLAGS, "dlopen struct dso")?;
+    let dso = layout(c.data());
+    let name_at = mem::field(handle, dso.name, "dlopen struct dso")?;
+    let flags_at = mem::field(handle, dso.flags, "dlopen struct dso")?;
     let name = mem::read_name(&*c, m, name_at, "dlopen file name")?;
     let flags = mem::read_u32(&*c, m, flags_at, "dlopen flags")? as i32;
     if name.whole() == Some("__main__") {

@@ -293,7 +293,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
         "llvm_eh_typeid_for" => Func::wrap(&mut *cx, |ty: i32| ty),
         _ if name.starts_with("__cxa_find_matching_catch") => {
             let sig = super::env::returns_i32(sig)?;
-            let ty = crate::loader::func_type(cx.engine(), sig);
+            let ty = crate::abi::func_type(cx.engine(), sig);
             Func::new(&mut *cx, ty, |mut caller, params, results| {
                 let types = params
                     .iter()

@@ -6,6 +6,7 @@ mod dl;
 pub mod eh;
 pub(in crate::abi) mod env;
 pub(in crate::abi) mod fs;
+pub mod jslib;
 mod sjlj;
 pub(in crate::abi) mod time;
 
@@ -14,8 +15,7 @@ use wasmtime::{
     TableType, Val, ValType,
 };
 
-use crate::loader::Candidate;
-use crate::modinfo::{ImportKind, Sig};
+use crate::modinfo::{ImportKind, ModuleInfo, Sig};
 use crate::process::Process;
 use crate::symbols::LibId;
 
@@ -25,13 +25,14 @@ pub const GLOBAL_BASE: u32 = 1024;
 pub const STACK_SIZE: u32 = 5 * 1024 * 1024;
 const PAGE: u64 = 65536;
 
-/// Creates memory, table, stack and heap as emcc's JS glue would, and fixes
-/// the main module's bases. Returns the stack's (low, high) bounds.
+/// Creates memory, table, stack and heap as emcc's JS glue would for the
+/// main module `info` read from `path`; returns its (memory, table) bases.
 pub fn prepare(
     cx: &mut StoreContextMut<'_, Process>,
-    main: &mut Candidate,
+    info: &ModuleInfo,
+    path: &std::path::Path,
 ) -> wasmtime::Result<(u32, u32)> {
-    let d = &main.info.dylink;
+    let d = &info.dylink;
     let memory_base = GLOBAL_BASE.next_multiple_of(1 << d.mem_align.min(16));
     let table_base = 1u32;
     let (stack_low, stack_high) = memory_base
@@ -41,16 +42,16 @@ pub fn prepare(
         .ok_or_else(|| {
             wasmtime::format_err!(
                 "{}: its static data ({} bytes) and stack do not fit in a 32-bit memory",
-                main.path.display(),
+                path.display(),
                 d.mem_size
             )
         })?;
     let table_size = crate::process::check_table_size(
-        &main.path,
+        path,
         u64::from(table_base) + u64::from(d.table_size),
         cx.data().max_table,
     )?;
-    let (min, max) = match main.memory_import_limits() {
+    let (min, max) = match memory_import_limits(info) {
         Some(l) => l,
         None => (256, None),
     };
@@ -58,7 +59,7 @@ pub fn prepare(
     if max.is_some_and(|m| m < need) {
         wasmtime::bail!(
             "{}: its memory (at most {} pages) cannot hold its data and stack ({} pages)",
-            main.path.display(),
+            path.display(),
             max.unwrap_or(0),
             need
         );
@@ -71,7 +72,7 @@ pub fn prepare(
     .map_err(|e| {
         e.context(format!(
             "{}: creating its memory of {} MiB (is --max-memory too small?)",
-            main.path.display(),
+            path.display(),
             pages * PAGE / (1 << 20)
         ))
     })?;
@@ -89,18 +90,15 @@ pub fn prepare(
     data.stack_pointer = Some(sp);
     data.heap_base = Some(heap);
     data.stack = (stack_low, stack_high);
-    main.bases = Some((memory_base, table_base));
-    Ok((stack_low, stack_high))
+    Ok((memory_base, table_base))
 }
 
-impl Candidate {
-    /// (min, max) pages of the memory the module imports.
-    fn memory_import_limits(&self) -> Option<(u64, Option<u64>)> {
-        self.info.memory_import().and_then(|i| match i.kind {
-            ImportKind::Memory { min, max, .. } => Some((min, max)),
-            _ => None,
-        })
-    }
+/// (min, max) pages of the memory the module imports.
+fn memory_import_limits(info: &ModuleInfo) -> Option<(u64, Option<u64>)> {
+    info.memory_import().and_then(|i| match i.kind {
+        ImportKind::Memory { min, max, .. } => Some((min, max)),
+        _ => None,
+    })
 }
 
 /// Whether the host defines `module.name` (for RTLD_NOW checks): the `env`
@@ -108,17 +106,30 @@ impl Candidate {
 pub fn provides(name: &str) -> bool {
     name.starts_with("invoke_")
         || env::NAMES.contains(&name)
-        || fs::NAMES.contains(&name)
+        || fs::provides(name)
         || dl::NAMES.contains(&name)
         || sjlj::NAMES.contains(&name)
         || eh::NAMES.contains(&name)
         || name.starts_with("__cxa_find_matching_catch_")
         || time::NAMES.contains(&name)
+        || jslib::provides(name)
+}
+
+/// Whether `name` is a data symbol the linker or JS glue defines rather
+/// than any module.
+pub fn linker_defines(name: &str) -> bool {
+    matches!(
+        name,
+        "__heap_base" | "__data_end" | "__stack_low" | "__stack_high" | "__dso_handle"
+    )
 }
 
 /// The value of a data symbol the linker or JS glue defines rather than
 /// any module, as seen by library `lib`.
 pub fn linker_data_value(data: &Process, lib: LibId, name: &str) -> Option<u32> {
+    if !linker_defines(name) {
+        return None;
+    }
     match name {
         "__heap_base" => Some(data.stack.1),
         "__data_end" => Some(data.stack.0),
@@ -146,13 +157,15 @@ pub fn func(
     }
     let built = if let Some(f) = sjlj::build(cx, name, sig)? {
         Some(f)
-    } else if let Some(f) = dl::build(cx, name) {
+    } else if let Some(f) = dl::build(cx, name, sig) {
         Some(f)
     } else if let Some(f) = eh::build(cx, name, sig) {
         Some(f)
     } else if let Some(f) = time::build(cx, name, sig) {
         Some(f)
     } else if let Some(f) = fs::build(cx, name, sig) {
+        Some(f)
+    } else if let Some(f) = jslib::build(cx, name) {
         Some(f)
     } else {
         env::build(cx, name, sig)
@@ -161,6 +174,48 @@ pub fn func(
         return Ok(None);
     };
     super::remember(cx, key, name, f, sig).map(Some)
+}
+
+/// The signature Emscripten's letters spell (LLVM's `getInvokeSig`, the
+/// JS library's `__sig`): a result letter (`v` for none), then a letter
+/// for each parameter, of `i` i32, `j` i64, `f` f32, `d` f64, `V` v128,
+/// `F` funcref, `X` externref; `None` for other letters.
+fn letters_sig(letters: &str) -> Option<Sig> {
+    use wasmparser::ValType as T;
+    let ty = |c: char| match c {
+        'i' => Some(T::I32),
+        'j' => Some(T::I64),
+        'f' => Some(T::F32),
+        'd' => Some(T::F64),
+        'V' => Some(T::V128),
+        'F' => Some(T::FUNCREF),
+        'X' => Some(T::EXTERNREF),
+        _ => None,
+    };
+    let mut chars = letters.chars();
+    let results = match chars.next()? {
+        'v' => vec![],
+        c => vec![ty(c)?],
+    };
+    let params = chars.map(ty).collect::<Option<Vec<_>>>()?;
+    Some(Sig { params, results })
+}
+
+/// Sets the program's `errno` through its `__errno_location` (a main that
+/// exports none keeps its errno).
+fn set_errno(
+    mut cx: impl wasmtime::AsContextMut<Data = Process>,
+    value: i32,
+) -> wasmtime::Result<()> {
+    let mut cx = cx.as_context_mut();
+    let Some(loc) = global_func(&mut cx, "__errno_location") else {
+        return Ok(());
+    };
+    let mut out = [Val::I32(0)];
+    loc.call(&mut cx, &[], &mut out)?;
+    let m = cx.data().memory()?;
+    let at = crate::abi::as_i32(&out[0], "__errno_location")? as u32;
+    crate::abi::mem::write_u32(&mut cx, m, at, value as u32, "errno")
 }
 
 /// Memory for a library's static data: bumped from `__heap_base` before the
@@ -288,7 +343,12 @@ pub fn stack_push(cx: &mut StoreContextMut<'_, Process>, bytes: &[u8]) -> wasmti
 /// Calls the program's entry point with `argv`; returns main's result.
 pub fn call_main(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<i32> {
     let (low, high) = cx.data().stack;
-    if let Some(limits) = global_func(cx, "emscripten_stack_set_limits") {
+    // A main that defines its own memory knows its stack from the linker,
+    // as Emscripten's JS trusts it to for non-relocatable mains.
+    let own_stack = cx.data().heap_base.is_none();
+    if own_stack && let Some(init) = global_func(cx, "emscripten_stack_init") {
+        init.call(&mut *cx, &[], &mut [])?;
+    } else if let Some(limits) = global_func(cx, "emscripten_stack_set_limits") {
         limits.call(
             &mut *cx,
             &[Val::I32(high as i32), Val::I32(low as i32)],
@@ -342,4 +402,30 @@ pub fn at_exit(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()> {
     }
     fs::at_exit(cx);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasmparser::ValType::{F32, F64, I32, I64};
+
+    fn sig(params: &[wasmparser::ValType], results: &[wasmparser::ValType]) -> Sig {
+        Sig {
+            params: params.to_vec(),
+            results: results.to_vec(),
+        }
+    }
+
+    #[test]
+    fn letters_spell_the_target_signature() {
+        assert_eq!(letters_sig("v"), Some(sig(&[], &[])));
+        assert_eq!(
+            letters_sig("jdjfi"),
+            Some(sig(&[F64, I64, F32, I32], &[I64]))
+        );
+        assert_eq!(letters_sig("dj"), Some(sig(&[I64], &[F64])));
+        assert_eq!(letters_sig(""), None);
+        assert_eq!(letters_sig("vq"), None);
+        assert_eq!(letters_sig("viv"), None);
+    }
 }

@@ -609,7 +609,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
         ),
         "clock_time_get" => {
             // (id, precision: i64 or legalized to two i32s, out) -> errno
-            let ty = crate::loader::func_type(cx.engine(), super::env::returns_i32(sig)?);
+            let ty = crate::abi::func_type(cx.engine(), super::env::returns_i32(sig)?);
             Func::new(&mut *cx, ty, |mut c, params, results| {
                 let first = params
                     .first()

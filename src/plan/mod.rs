@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 
 use crate::symbols::LibId;
 
+pub mod bind;
+
 /// A library a plan refers to: one the process has loaded already, or the
 /// k-th new library of the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
