@@ -233,21 +233,7 @@ fn lossy_paths<S: Serializer>(paths: &[PathBuf], s: S) -> Result<S::Ok, S::Error
 /// The libraries loading the module at `path` brings in, from the same
 /// plan a load makes, breadth first (each once), then those not found.
 pub fn ldd(path: &Path, info: &ModuleInfo, search: &SearchPath) -> Vec<Needed> {
-    let mut world = Disk {
-        search,
-        fs: crate::vfs::Vfs::default(),
-    };
-    let root = plan::Root::Main {
-        name: path.display().to_string(),
-        path: path.to_path_buf(),
-        module: info.clone(),
-        needed: info.dylink.needed.clone(),
-    };
-    // A main module's plan that records what is missing has nothing left
-    // to fail on.
-    let Ok(set) = plan::load_set(&mut world, root, plan::OnMissing::Record) else {
-        return Vec::new();
-    };
+    let (set, world) = ldd_plan(path, info, search);
     let searched = |by: usize| {
         let lib = &set.new[by];
         let origin = lib.path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -272,6 +258,139 @@ pub fn ldd(path: &Path, info: &ModuleInfo, search: &SearchPath) -> Vec<Needed> {
         searched: searched(m.needed_by),
     }));
     out
+}
+
+/// The load set of running the module at `path`, as a start-up load plans
+/// it, going on past libraries that are missing.
+fn ldd_plan<'a>(
+    path: &Path,
+    info: &ModuleInfo,
+    search: &'a SearchPath,
+) -> (plan::LoadSet<ModuleInfo, String>, Disk<'a>) {
+    let mut world = Disk {
+        search,
+        fs: crate::vfs::Vfs::default(),
+    };
+    let root = plan::Root::Main {
+        name: path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
+        path: path.to_path_buf(),
+        module: info.clone(),
+        needed: info.dylink.needed.clone(),
+    };
+    // A main module's plan that records what is missing has nothing left
+    // to fail on.
+    let set = plan::load_set(&mut world, root, plan::OnMissing::Record).unwrap_or(plan::LoadSet {
+        root: plan::LibRef::New(0),
+        new: Vec::new(),
+        missing: Vec::new(),
+    });
+    (set, world)
+}
+
+/// Where the imports of one library of the load bind (`ldd --bindings`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LibBindings {
+    /// The library's name (the main module's file name for the main).
+    pub name: String,
+    /// Its path.
+    #[serde(serialize_with = "lossy_path")]
+    pub path: Option<PathBuf>,
+    /// Each import, in the module's order.
+    pub imports: Vec<ImportBinding>,
+}
+
+/// One import and where it binds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImportBinding {
+    /// `module.name` as imported.
+    pub import: String,
+    /// `library`, `host`, `loader`, `linker`, `weak-null`, `lazy` or
+    /// `undefined`.
+    pub binds: &'static str,
+    /// The library defining it, when `binds` is `library`.
+    pub library: Option<String>,
+}
+
+/// Where every import of every library of the start-up load binds, decided
+/// by the plan a run makes (the global scope in load order, then each
+/// library's own dependencies); functions nothing defines are `lazy`, as a
+/// run binds them, data nothing defines `undefined`.
+pub fn ldd_bindings(path: &Path, info: &ModuleInfo, search: &SearchPath) -> Vec<LibBindings> {
+    use plan::bind::{self, Binding};
+    let (set, _) = ldd_plan(path, info, search);
+    let scope = bind::PlanScope::new(&NothingLoaded, &set.new, true);
+    (0..set.new.len())
+        .map(|k| {
+            let imports = bind::bindings(&scope, &crate::abi::Abi, k, false)
+                .into_iter()
+                .map(|b| {
+                    let (binds, library) = match b.binding {
+                        Binding::Lib(plan::LibRef::New(d)) => {
+                            ("library", Some(set.new[d].name.clone()))
+                        }
+                        Binding::Lib(plan::LibRef::Loaded(_)) => ("library", None),
+                        Binding::Loader => ("loader", None),
+                        Binding::Host => ("host", None),
+                        Binding::Linker => ("linker", None),
+                        Binding::WeakNull => ("weak-null", None),
+                        Binding::Lazy => ("lazy", None),
+                        Binding::Undefined => ("undefined", None),
+                    };
+                    ImportBinding {
+                        import: format!("{}.{}", b.module, b.name),
+                        binds,
+                        library,
+                    }
+                })
+                .collect();
+            LibBindings {
+                name: set.new[k].name.clone(),
+                path: Some(set.new[k].path.clone()),
+                imports,
+            }
+        })
+        .collect()
+}
+
+/// The bindings as text: each library, then its imports and where they go.
+pub fn bindings_text(libs: &[LibBindings]) -> String {
+    let mut out = String::new();
+    for lib in libs {
+        let _ = writeln!(out, "{}", lib.name);
+        for i in &lib.imports {
+            match &i.library {
+                Some(l) => {
+                    let _ = writeln!(out, "  {} -> {l}", i.import);
+                }
+                None => {
+                    let _ = writeln!(out, "  {} -> {}", i.import, i.binds);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A process with nothing loaded yet: what `ldd` plans against.
+struct NothingLoaded;
+
+impl plan::bind::Scope for NothingLoaded {
+    type Lib = crate::symbols::LibId;
+
+    fn global(&self, _: &str) -> Option<Self::Lib> {
+        None
+    }
+
+    fn defines(&self, _: Self::Lib, _: &str) -> bool {
+        false
+    }
+
+    fn deps(&self, _: Self::Lib) -> Vec<Self::Lib> {
+        Vec::new()
+    }
 }
 
 /// The file system as `ldd` sees it: nothing loaded, libraries read from

@@ -3,7 +3,7 @@
 //!
 //! `dlrun main.wasm ARGS`, `dlrun run main.wasm ARGS`,
 //! `dlrun --invoke FUNC main.wasm ARGS`,
-//! `dlrun inspect [--json] FILE`, `dlrun ldd [--json] [-L DIR] FILE`,
+//! `dlrun inspect [--json] FILE`, `dlrun ldd [--bindings] [--json] [-L DIR] FILE`,
 //! `dlrun completions SHELL`.
 
 use std::path::PathBuf;
@@ -105,6 +105,7 @@ Examples:
   dlrun --trace libs,dl main.wasm           show libraries loaded and dlopen/dlsym calls
   dlrun --timeout 10s --max-memory 256M main.wasm
   dlrun ldd --json main.wasm                its NEEDED libraries as they would resolve
+  dlrun ldd --bindings main.wasm            where each import binds
 
 Exit status: the program's own; 1 if it cannot be loaded; 127 on a symbol lookup
 error; 134 on abort, trap or uncaught C++ exception; 124 after --timeout; 2 on bad
@@ -131,6 +132,9 @@ struct LddArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// Show where each import of each library binds, as a run would bind it.
+    #[arg(long)]
+    bindings: bool,
     /// Add a directory to the library search path.
     #[arg(short = 'L', value_name = "DIR")]
     lib_dirs: Vec<PathBuf>,
@@ -219,7 +223,14 @@ fn ldd(cli: LddArgs) -> ExitCode {
     let path = std::fs::canonicalize(&cli.file).unwrap_or(cli.file.clone());
     let search = dlrun::search::SearchPath::new(&path, &cli.lib_dirs, &cli.env);
     let tree = dlrun::inspect::ldd(&path, &info, &search);
-    if cli.json {
+    if cli.bindings {
+        let libs = dlrun::inspect::ldd_bindings(&path, &info, &search);
+        if cli.json {
+            emit(&format!("{}\n", dlrun::inspect::json(&libs)));
+        } else {
+            emit(&dlrun::inspect::bindings_text(&libs));
+        }
+    } else if cli.json {
         emit(&format!("{}\n", dlrun::inspect::json(&tree)));
     } else {
         emit(&dlrun::inspect::ldd_text(&tree));

@@ -285,6 +285,52 @@ fn side_needing(needed: &[&str]) -> String {
     side_wat("", "").replacen("(@dylink.0", &format!("(@dylink.0 (needed{names})"), 1)
 }
 
+/// `ldd --bindings` shows where each import binds, from the plan a run
+/// makes: a library's function, the loader's memory, a function nothing
+/// defines (bound lazily), a host function.
+#[test]
+fn ldd_bindings_show_where_each_import_binds() {
+    let dir = workdir("lddbind");
+    write_wat(
+        &dir,
+        "main.wasm",
+        &main_wat(
+            &["libseven.so"],
+            r#"(import "env" "seven" (func $seven (result i32)))
+               (import "env" "nowhere" (func (result i32)))
+               (import "wasi_snapshot_preview1" "fd_close" (func (param i32) (result i32)))"#,
+            "call $seven",
+        ),
+    );
+    write_wat(
+        &dir,
+        "libseven.so",
+        &side_wat("", r#"(func (export "seven") (result i32) i32.const 7)"#),
+    );
+    let (status, out, err) = dlrun(&dir, &["ldd", "--bindings", "main.wasm"]);
+    assert_eq!(status, 0, "{err}");
+    for line in [
+        "main.wasm",
+        "  env.seven -> libseven.so",
+        "  env.memory -> loader",
+        "  env.nowhere -> lazy",
+        "  wasi_snapshot_preview1.fd_close -> host",
+        "libseven.so",
+    ] {
+        assert!(out.lines().any(|l| l == line), "{line:?} not in\n{out}");
+    }
+    let (_, json, _) = dlrun(&dir, &["ldd", "--bindings", "--json", "main.wasm"]);
+    let libs: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let seven = libs[0]["imports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["import"] == "env.seven")
+        .unwrap();
+    assert_eq!(seven["binds"], "library");
+    assert_eq!(seven["library"], "libseven.so");
+}
+
 #[test]
 fn run_subcommand_is_the_same_as_running_directly() {
     let dir = workdir("runsub");
