@@ -571,6 +571,16 @@ mod tests {
             local(&z, at(2024, 7, 15, 12, 0)),
             (-14_400, true, "EDT".into())
         );
+        // Links are names too.
+        for link in ["US/Eastern", "EST5EDT"] {
+            let (z, note) = Zone::from_tz(Some(link));
+            assert_eq!(
+                globals(z.tzset_globals()),
+                ("EST", "EDT", 18_000, true),
+                "{link}"
+            );
+            assert!(note.is_none(), "{link}");
+        }
         // A leading colon is allowed; the name's case matters, as for a file.
         assert_eq!(
             zone(":Asia/Kolkata").tzset_globals().tzname[0],
