@@ -171,6 +171,9 @@ pub struct Process {
     pub dl: DlState,
     /// C++ exception bookkeeping (Emscripten's `__cxa_*` runtime).
     pub eh: crate::abi::emscripten::eh::EhState,
+    /// Local time: the zone from `TZ` and glibc's state between calls,
+    /// made on first use.
+    pub time: Option<Box<crate::abi::time::State>>,
     /// Host functions already created, by import name.
     pub host_funcs: HashMap<String, Func>,
     /// Stand-ins waiting for their library to be instantiated.
@@ -212,6 +215,7 @@ impl Process {
             temp_ret0: 0,
             dl: DlState::default(),
             eh: Default::default(),
+            time: None,
             host_funcs: HashMap::new(),
             stand_ins: Vec::new(),
             fs: Vfs::default(),

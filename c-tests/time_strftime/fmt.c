@@ -10,6 +10,8 @@ static const char *const SPECS[] = {
   "%Z %z", "%c", "%x %X", "%D %F %T %R %r", "%G %g %V", "[%n][%t][%%]",
   "%Ec|%EC|%Ex|%EX|%Ey|%EY|%Od|%Oe|%OH|%OI|%Om|%OM|%OS|%Ou|%OU|%OV|%Ow|%OW|%Oy",
   "%%c %%Y %Q %", "plain text",
+  /* glibc's flags, widths and extensions */
+  "%-d|%_H|%05Y|%^a|%#b|%#Z|%P|%k|%l|%10A|%-10A|%_5m|%s|%+|%5z|%E|%Oq|%-%",
 };
 #define NSPECS (sizeof SPECS / sizeof SPECS[0])
 
@@ -99,7 +101,7 @@ void fmt_small(void (*emit)(const char *)) {
   strftime(out, sizeof out, "%F %T %j %U %W %V %G %g %z %u %I %p", &h);
   snprintf(line, sizeof line, "hand: %s", out);
   emit(line);
-  h.tm_year = -1850; /* year 50: JS Dates map two-digit years to 19xx */
+  h.tm_year = -1850; /* year 50 */
   h.tm_gmtoff = 0;
   strftime(out, sizeof out, "%Y %y %C %j %U %W %V %G", &h);
   snprintf(line, sizeof line, "hand: %s", out);
@@ -131,7 +133,7 @@ void fmt_misc(void (*emit)(const char *)) {
   emit(line);
 }
 
-/* strptime: Emscripten's JS regex-based parser, quirks included. */
+/* strptime as glibc parses in the C locale. */
 void fmt_parse(void (*emit)(const char *)) {
   static const char *const cases[][2] = {
     {"2023-11-14 22:13:20 rest", "%Y-%m-%d %H:%M:%S"},
@@ -141,16 +143,21 @@ void fmt_parse(void (*emit)(const char *)) {
     {"2023 045", "%Y %j"}, {"2023-01-01 12:00 PM", "%Y-%m-%d %I:%M %p"}, {"0050", "%Y"},
     {"2023 10 Mon", "%Y %W %a"}, {"wednesday 2024 05", "%A %Y %U"},
     {"3/4", "%d/%d"}, {"[1]", "[%d]"}, {"2024-02-30", "%F"}, {"2023-13-01", "%F"}, {"x2023", "%Y"},
+    {"1700000000", "%s"}, {"+05:30 x", "%z %Z"}, {"-0330", "%z"}, {" 5 MONDAY", "%e %A"},
+    {"pm 3", "%p %I"}, {"2024-060", "%Y-%j"}, {"2024 9 3", "%Y %U %w"}, {"19 7", "%C %y"},
+    {"Thu Jan  1 00:00:00 1970", "%c"}, {"12:34:56 AM", "%r"}, {"2024", "%G"}, {"%", "%%"},
+    {"1", "%Ey"}, {"1", "%Ez"}, {"Tuesday", "%a"}, {"Tues", "%a"}, {"Sept", "%b"},
   };
-  char line[200];
+  char line[300];
   for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     struct tm tm;
     memset(&tm, 0, sizeof tm);
     tm.tm_year = 123; tm.tm_mon = 5; tm.tm_mday = 15; tm.tm_hour = 7; tm.tm_min = 8; tm.tm_sec = 9;
     char *end = strptime(cases[i][0], cases[i][1], &tm);
-    snprintf(line, sizeof line, "strptime [%s] [%s] -> %ld: %d-%d-%d %d:%d:%d wday=%d yday=%d isdst=%d",
+    snprintf(line, sizeof line, "strptime [%s] [%s] -> %ld: %d-%d-%d %d:%d:%d wday=%d yday=%d isdst=%d gmtoff=%ld",
              cases[i][0], cases[i][1], end ? (long)(end - cases[i][0]) : -1L, tm.tm_year, tm.tm_mon,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, tm.tm_wday, tm.tm_yday, tm.tm_isdst);
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, tm.tm_wday, tm.tm_yday, tm.tm_isdst,
+             (long)tm.tm_gmtoff);
     emit(line);
   }
 }

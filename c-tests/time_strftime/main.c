@@ -21,13 +21,13 @@ int main(void) {
     fmt_time((time_t)stamps[i], emit);
   }
   fmt_norm(124, 1, 30, 25, 61, 61, -1, emit);  /* Feb 30 2024 25:61:61 */
-  fmt_norm(100, 12, 1, 0, 0, 0, 0, emit);      /* month 12: JS leaves tm_year alone */
+  fmt_norm(100, 12, 1, 0, 0, 0, 0, emit);      /* month 12 carries into the year */
   fmt_norm(70, 0, 0, 0, 0, -1, 0, emit);       /* day 0 */
   fmt_norm(69, 11, 31, 23, 59, 59, 1, emit);
   fmt_norm(123, -14, 400, -5, 0, 0, -1, emit);
   fmt_norm(1, 0, 1, 0, 0, 0, 0, emit);         /* 1901 */
-  fmt_norm(-1850, 0, 1, 0, 0, 0, 0, emit);     /* year 50 -> 1950 in JS */
-  fmt_norm(200, 0, 1, 0, 0, 0, 0, emit);       /* 2100: wraps a 32-bit time_t */
+  fmt_norm(-1850, 0, 1, 0, 0, 0, 0, emit);     /* year 50: before a 32-bit time_t */
+  fmt_norm(200, 0, 1, 0, 0, 0, 0, emit);       /* 2100: past a 32-bit time_t */
   fmt_small(emit);
   fmt_parse(emit);
   fmt_misc(emit);

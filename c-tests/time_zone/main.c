@@ -1,7 +1,6 @@
-/* Local time in a POSIX zone with DST (the test runs with TZ=EST5EDT):
- * transitions, mktime's reading of skipped and repeated local times, and
- * the tm_isdst hint. Zone names are not printed: node names the zones the
- * ICU way ("Eastern Standard Time"), dlrun as the TZ string does ("EST"). */
+/* Local time in a zone with DST (the test runs with TZ=EST5EDT, an entry
+ * of the zone database): transitions, mktime's reading of skipped and
+ * repeated local times, and the tm_isdst hint, as glibc reads them. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -37,7 +36,7 @@ int main(void) {
     0, 1672531200, 1688212800, 1700000000,
     1678604399, 1678604400, 1678606200,               /* DST starts 2023-03-12 07:00Z */
     1699163999, 1699164000, 1699165800, 1699167600,   /* DST ends 2023-11-05 06:00Z */
-    1688185800,                                       /* 00:30 EDT: JS's yday is a day short */
+    1688185800,                                       /* 00:30 EDT, just after midnight */
     2147483647,
   };
   for (unsigned i = 0; i < sizeof stamps / sizeof stamps[0]; i++) local(stamps[i]);

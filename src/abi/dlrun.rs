@@ -1,5 +1,6 @@
 //! The import module `dlrun`: the host half of `libc-shim`, which gives
-//! wasi-libc programs `<dlfcn.h>`. Handles are library ids plus one (0 is
+//! wasi-libc programs `<dlfcn.h>` (here) and local time
+//! ([`crate::abi::time::shim`]). Handles are library ids plus one (0 is
 //! RTLD_DEFAULT, -1 RTLD_NEXT); the pending error message is kept here, one
 //! per process, set by a failing call and cleared by a successful one or by
 //! reading it, as glibc does.
@@ -14,7 +15,8 @@ use crate::symbols::{LibId, Sym};
 /// The import module name.
 pub const MODULE: &str = "dlrun";
 
-/// Names this module defines.
+/// Names this module defines for `<dlfcn.h>` (the time functions are in
+/// [`crate::abi::time::shim::NAMES`]).
 pub const NAMES: &[&str] = &["open", "sym", "close", "error", "addr"];
 
 fn handle_of(lib: LibId) -> i32 {
@@ -33,6 +35,9 @@ fn fail(c: &mut Caller<'_, Process>, msg: String) -> i32 {
 
 /// Builds host function `name` of module `dlrun`.
 pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> {
+    if crate::abi::time::shim::NAMES.contains(&name) {
+        return crate::abi::time::shim::build(cx, name);
+    }
     Some(match name {
         "open" => Func::wrap(
             &mut *cx,

@@ -1,0 +1,253 @@
+//! Local time as glibc computes it, for both host ABIs: Emscripten's libc
+//! hands `localtime`, `mktime`, `tzset`, `strftime` and `strptime` to the
+//! host ([`crate::abi::emscripten`]), and `libc-shim` gives wasi-libc
+//! programs `localtime`, `mktime` and `tzset` through the `dlrun` import
+//! module ([`shim`]).
+//!
+//! The zone comes from the program's `TZ` ([`zone`]); the conversions
+//! ([`calendar`], [`mktime`]), `strftime` and `strptime` follow glibc 2.36
+//! in the C locale, including the state glibc keeps between calls: the
+//! `tzname`, `timezone` and `daylight` its `localtime` rewrites, and the
+//! offset `mktime` starts its next search from.
+
+pub mod calendar;
+pub mod mktime;
+pub mod shim;
+pub mod strftime;
+pub mod strptime;
+pub mod zone;
+
+use std::collections::HashMap;
+
+use calendar::{Tm, offtime};
+use zone::{Globals, Local, Zone};
+
+use crate::process::Process;
+
+/// The program's local time: its zone and what glibc keeps between calls.
+#[derive(Debug, Clone)]
+pub struct LocalTime {
+    zone: Zone,
+    globals: Globals,
+    /// glibc's `localtime_offset`: the offset the last `mktime` found, its
+    /// first guess for the next.
+    mktime_offset: i32,
+}
+
+impl LocalTime {
+    /// The local time `TZ` describes, and a note for the user when glibc
+    /// would read it as something else than it seems to say.
+    pub fn new(tz: Option<&str>) -> (LocalTime, Option<String>) {
+        let (zone, note) = Zone::from_tz(tz);
+        let globals = zone.tzset_globals().clone();
+        (
+            LocalTime {
+                zone,
+                globals,
+                mktime_offset: 0,
+            },
+            note,
+        )
+    }
+
+    /// `tzname`, `timezone` and `daylight` as they stand.
+    pub fn globals(&self) -> &Globals {
+        &self.globals
+    }
+
+    /// The local time type at `t` (any `time_t`), leaving the globals as
+    /// glibc's `localtime` does.
+    pub fn at(&mut self, t: i64) -> Local {
+        let (local, globals) = self.zone.local(t);
+        self.globals = globals;
+        local
+    }
+
+    /// `localtime_r(t)`: the fields and the zone abbreviation; `None`
+    /// where glibc fails with EOVERFLOW (the year does not fit an `int`).
+    pub fn localtime(&mut self, t: i64) -> Option<(Tm, String)> {
+        let local = self.at(t);
+        let mut tm = offtime(t, local.offset)?;
+        tm.isdst = i32::from(local.isdst);
+        Some((tm, local.abbrev))
+    }
+
+    /// `mktime(tm)` with a 64-bit `time_t`: the time and the normalised
+    /// fields with their zone abbreviation; `None` for EOVERFLOW.
+    pub fn mktime(&mut self, tm: &Tm) -> Option<(i64, Tm, String)> {
+        let mut abbrev = String::new();
+        let mut offset = self.mktime_offset;
+        let found = {
+            let mut convert = |t: i64| {
+                let (tm, zone) = self.localtime(t)?;
+                abbrev = zone;
+                Some(tm)
+            };
+            mktime::mktime_internal(tm, &mut convert, &mut offset)
+        };
+        self.mktime_offset = offset;
+        found.map(|(t, tm)| (t, tm, abbrev))
+    }
+}
+
+/// `gmtime_r(t)`: UTC fields (`tm_isdst` and `tm_gmtoff` 0; glibc names
+/// the zone "GMT"); `None` for EOVERFLOW.
+pub fn gmtime(t: i64) -> Option<Tm> {
+    offtime(t, 0)
+}
+
+/// `timegm(tm)` with a 64-bit `time_t`: the time and the normalised
+/// fields; `None` for EOVERFLOW.
+pub fn timegm(tm: &Tm) -> Option<(i64, Tm)> {
+    // UTC has no DST, whatever tm_isdst says.
+    let tm = Tm { isdst: 0, ..*tm };
+    // glibc keeps this guess between calls too, but in UTC it is always 0.
+    let mut offset = 0;
+    mktime::mktime_internal(&tm, &mut gmtime, &mut offset)
+}
+
+/// The time state of one process: its local time, and the zone names
+/// handed to the program, each copied into its memory once, as glibc's
+/// `__tzstring` keeps them for good.
+#[derive(Debug)]
+pub struct State {
+    /// The local time.
+    pub local: LocalTime,
+    names: Vec<String>,
+    index: HashMap<String, u32>,
+    /// Where the program holds each name (Emscripten programs, whose
+    /// memory dlrun writes them into), by name index.
+    pub copies: HashMap<u32, u32>,
+    /// Where Emscripten's libc keeps `timezone`, `daylight` and `tzname`,
+    /// learnt from its first `_tzset_js`.
+    pub libc_globals: Option<[u32; 3]>,
+}
+
+impl State {
+    fn new(tz: Option<&str>) -> (State, Option<String>) {
+        let (local, note) = LocalTime::new(tz);
+        let state = State {
+            local,
+            names: Vec::new(),
+            index: HashMap::new(),
+            copies: HashMap::new(),
+            libc_globals: None,
+        };
+        (state, note)
+    }
+
+    /// The index of zone name `name`, the same for every use.
+    pub fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.index.insert(name.to_string(), i);
+        i
+    }
+
+    /// The name of index `i`.
+    pub fn name(&self, i: u32) -> Option<&str> {
+        self.names.get(i as usize).map(String::as_str)
+    }
+}
+
+/// The process's time state, made from its `TZ` on first use (with a note
+/// on stderr when glibc would read that `TZ` differently than it seems to
+/// say). The first use decides: like Emscripten's runtime, dlrun reads
+/// `TZ` from the environment the program started with.
+pub fn state(p: &mut Process) -> &mut State {
+    if p.time.is_none() {
+        let tz = p.guest.env.iter().find_map(|e| e.strip_prefix("TZ="));
+        let (state, note) = State::new(tz);
+        if let Some(note) = note {
+            crate::note!("{note}");
+        }
+        p.time = Some(Box::new(state));
+    }
+    p.time.as_deref_mut().expect("time state just made")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tm(year: i32, mon: i32, mday: i32, hour: i32, min: i32, isdst: i32) -> Tm {
+        Tm {
+            min,
+            hour,
+            mday,
+            mon,
+            year,
+            isdst,
+            ..Tm::default()
+        }
+    }
+
+    #[test]
+    fn new_york() {
+        let (mut l, note) = LocalTime::new(Some("America/New_York"));
+        assert!(note.is_none());
+        let (t, z) = l.localtime(1_705_320_000).unwrap();
+        assert_eq!(
+            (t.hour, t.isdst, t.gmtoff, z.as_str()),
+            (7, 0, -18_000, "EST")
+        );
+        let (t, z) = l.localtime(1_721_044_800).unwrap();
+        assert_eq!(
+            (t.hour, t.isdst, t.gmtoff, z.as_str()),
+            (8, 1, -14_400, "EDT")
+        );
+        // The skipped 02:30 reads as 03:30 EDT; 01:30 on the day DST ends
+        // is the first one after a call that found EDT, the second after
+        // one that found EST.
+        let (t, n, z) = l.mktime(&tm(124, 2, 10, 2, 30, -1)).unwrap();
+        assert_eq!((t, n.hour, z.as_str()), (1_710_055_800, 3, "EDT"));
+        let (t, ..) = l.mktime(&tm(124, 10, 3, 1, 30, -1)).unwrap();
+        assert_eq!(t, 1_730_615_400);
+        l.mktime(&tm(124, 6, 4, 12, 0, -1)).unwrap();
+        let (t, ..) = l.mktime(&tm(124, 10, 3, 1, 30, -1)).unwrap();
+        assert_eq!(t, 1_730_611_800);
+        let (t, ..) = l.mktime(&tm(124, 10, 3, 1, 30, 0)).unwrap();
+        assert_eq!(t, 1_730_615_400);
+        // Out of range: a year past int.
+        assert!(l.mktime(&tm(i32::MAX, 11, 31, 25, 0, -1)).is_none());
+        assert!(l.localtime(i64::MAX).is_none());
+    }
+
+    #[test]
+    fn globals_change_with_localtime() {
+        let (mut l, _) = LocalTime::new(Some("Asia/Kolkata"));
+        assert!(l.globals().daylight);
+        l.localtime(1_705_320_000).unwrap();
+        assert_eq!(
+            (l.globals().tzname[1].as_str(), l.globals().daylight),
+            ("IST", false)
+        );
+        l.localtime(-839_030_400).unwrap();
+        assert_eq!(
+            (l.globals().tzname[1].as_str(), l.globals().daylight),
+            ("+0630", true)
+        );
+    }
+
+    #[test]
+    fn gmtime_and_timegm() {
+        let t = gmtime(951_782_400).unwrap();
+        assert_eq!((t.year, t.mon, t.mday, t.wday, t.yday), (100, 1, 29, 2, 59));
+        let (t, n) = timegm(&tm(124, 1, 30, 25, 61, 0)).unwrap();
+        assert_eq!(t, 1_709_344_860);
+        assert_eq!((n.mon, n.mday, n.hour, n.min), (2, 2, 2, 1));
+    }
+
+    #[test]
+    fn names_are_interned() {
+        let (mut s, _) = State::new(None);
+        let a = s.intern("EST");
+        assert_eq!(s.intern("EDT"), a + 1);
+        assert_eq!(s.intern("EST"), a);
+        assert_eq!(s.name(a), Some("EST"));
+        assert_eq!(s.name(99), None);
+    }
+}
