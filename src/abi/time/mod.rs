@@ -169,6 +169,32 @@ pub fn state(p: &mut Process) -> &mut State {
     p.time.as_deref_mut().expect("time state just made")
 }
 
+/// Weekday names of the C locale, Sunday first (`tm_wday` order).
+pub(crate) const WEEKDAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
+/// Month names of the C locale (`tm_mon` order).
+pub(crate) const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@
 //! may hold any bytes.
 
 use super::calendar::Tm;
+use super::{MONTHS, WEEKDAYS};
 
 /// What `strftime` asks of the rest of the C library.
 pub trait Env {
@@ -15,30 +16,6 @@ pub trait Env {
     /// zone name).
     fn tzname(&mut self, dst: usize) -> Vec<u8>;
 }
-
-const WEEKDAYS: [&str; 7] = [
-    "Sunday",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-];
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
 
 /// Formats `tm` (whose `tm_zone` is `zone`, `None` for a null pointer) by
 /// `format` for a buffer of `max` bytes: the bytes without their NUL, or

@@ -11,6 +11,7 @@
 //! recursion is only into the fixed composite formats.
 
 use super::calendar::Tm;
+use super::{MONTHS, WEEKDAYS};
 
 /// What `strptime` asks of the rest of the C library.
 pub trait Env {
@@ -18,30 +19,6 @@ pub trait Env {
     /// `time_t`); `None` where it fails.
     fn localtime(&mut self, t: i64) -> Option<Tm>;
 }
-
-const WEEKDAYS: [&str; 7] = [
-    "Sunday",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-];
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
 
 /// glibc's `__mon_yday`, both rows in a row, as the out-of-range reads of
 /// its `%j` and `%U` handling see them (0 beyond).
