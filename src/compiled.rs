@@ -17,6 +17,14 @@ use wasmtime::{Engine, Module};
 
 use crate::cache::Cache;
 use crate::modinfo::ModuleInfo;
+use crate::symbols::{LibId, Symbols, exported_symbols};
+
+/// The first definition of every name in a global scope.
+pub type FirstDefinitions = Arc<HashMap<String, LibId>>;
+
+/// A start-up load's libraries (path, id) and the first definitions they
+/// give the global scope.
+type StartupGlobal = (Vec<(PathBuf, LibId)>, FirstDefinitions);
 
 /// A library as a later run takes it: metadata and compiled code.
 #[derive(Clone)]
@@ -32,6 +40,13 @@ pub struct Modules {
     engine: Engine,
     cache: Cache,
     libs: Mutex<HashMap<PathBuf, Compiled>>,
+    /// Symbol tables of the libraries of the start-up load, which every run
+    /// places the same way: building a MAIN_MODULE=1 main's (ten thousand
+    /// names) was the largest part of a warm load.
+    startup_symbols: Mutex<HashMap<(PathBuf, LibId, u32), Symbols>>,
+    /// The global scope's first definitions after the start-up load, for
+    /// the libraries (path, id) it was made of.
+    startup_global: Mutex<Option<StartupGlobal>>,
     stand_ins: Mutex<HashMap<String, Module>>,
 }
 
@@ -43,6 +58,8 @@ impl Modules {
             engine,
             cache,
             libs: Mutex::default(),
+            startup_symbols: Mutex::default(),
+            startup_global: Mutex::default(),
             stand_ins: Mutex::default(),
         }
     }
@@ -71,6 +88,48 @@ impl Modules {
     pub fn keep_library(&self, path: &Path, compiled: Compiled) {
         let mut libs = self.libs.lock().unwrap_or_else(PoisonError::into_inner);
         libs.entry(path.to_path_buf()).or_insert(compiled);
+    }
+
+    /// The symbol table of library `lib` of the start-up load, read from
+    /// `path` and placed at `memory_base`: built once, shared by every run
+    /// that places it the same way. Later loads (dlopen) are not kept, so
+    /// the table stays as small as the start-up load.
+    pub fn startup_symbols(
+        &self,
+        path: &Path,
+        info: &ModuleInfo,
+        lib: LibId,
+        memory_base: u32,
+    ) -> Symbols {
+        let key = (path.to_path_buf(), lib, memory_base);
+        let mut kept = self
+            .startup_symbols
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        kept.entry(key)
+            .or_insert_with(|| Arc::new(exported_symbols(info, lib, memory_base)))
+            .clone()
+    }
+
+    /// The global scope's first definitions a start-up load of `libs`
+    /// left, if a run kept them.
+    pub fn startup_global(&self, libs: &[(PathBuf, LibId)]) -> Option<FirstDefinitions> {
+        let kept = self
+            .startup_global
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        kept.as_ref()
+            .filter(|(for_libs, _)| for_libs == libs)
+            .map(|(_, index)| index.clone())
+    }
+
+    /// Keeps the global scope's first definitions after a start-up load of
+    /// `libs`, for the next runs.
+    pub fn keep_startup_global(&self, libs: Vec<(PathBuf, LibId)>, index: FirstDefinitions) {
+        *self
+            .startup_global
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some((libs, index));
     }
 
     /// The stand-in module whose text is `text`, compiled on first use.

@@ -453,7 +453,7 @@ fn map(
             table_base,
             heap_block,
         } = placed;
-        let syms = exported_symbols(&cand.info, id, memory_base);
+        let syms = symbols_of(cx.data(), &cand.path, &cand.info, id, memory_base, mode);
         cx.data_mut().libs.push(Library {
             name: cand.name,
             path: cand.path,
@@ -477,12 +477,36 @@ fn map(
         data.index(id);
     }
     if mode.global {
-        for id in base..data.libs.len() {
-            let names: Vec<String> = data.libs[id].syms.keys().cloned().collect();
-            data.global.push(id, names.iter());
-        }
+        join_global(data, base, mode);
     }
     Ok(deferred)
+}
+
+/// Adds libraries `base..` to the global scope. The start-up load of a
+/// program gives the same scope every run: its first definitions are kept
+/// by the program and shared, not indexed again.
+fn join_global(data: &mut Process, base: LibId, mode: Mode) {
+    let startup = mode.nodelete && data.global.libs().is_empty();
+    let ids: Vec<LibId> = (base..data.libs.len()).collect();
+    let key: Vec<(PathBuf, LibId)> = if startup {
+        ids.iter()
+            .map(|&id| (data.libs[id].path.clone(), id))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if startup && let Some(index) = data.modules.startup_global(&key) {
+        data.global = symbols::GlobalScope::with_first_definitions(&ids, index);
+        return;
+    }
+    for &id in &ids {
+        let syms = data.libs[id].syms.clone();
+        data.global.push(id, syms.keys());
+    }
+    if startup {
+        let index = data.global.first_definitions();
+        data.modules.keep_startup_global(key, index);
+    }
 }
 
 /// Places libraries whose placement waited for the main module's memory,
@@ -502,9 +526,26 @@ fn place_deferred(
         l.memory_base = memory_base;
         l.table_base = placed.table_base;
         l.heap_block = placed.heap_block;
-        l.syms = exported_symbols(&info, id, memory_base);
+        l.syms = Arc::new(exported_symbols(&info, id, memory_base));
     }
     Ok(())
+}
+
+/// The symbol table of library `id` placed at `memory_base`: for the
+/// start-up load, the one every run shares.
+fn symbols_of(
+    data: &Process,
+    path: &std::path::Path,
+    info: &ModuleInfo,
+    id: LibId,
+    memory_base: u32,
+    mode: Mode,
+) -> crate::symbols::Symbols {
+    if mode.nodelete && mode.global {
+        data.modules.startup_symbols(path, info, id, memory_base)
+    } else {
+        Arc::new(exported_symbols(info, id, memory_base))
+    }
 }
 
 /// Allocates a library's static data (zeroed, aligned as MEM_INFO asks) and

@@ -56,7 +56,7 @@ pub struct Library {
     /// Where its functions start in the table (`__table_base`).
     pub table_base: u32,
     /// What the library defines, relocated.
-    pub syms: HashMap<String, Sym>,
+    pub syms: crate::symbols::Symbols,
     /// Libraries named by its NEEDED list, in order. They and theirs,
     /// breadth first, are its local lookup scope.
     pub deps: Vec<LibId>,

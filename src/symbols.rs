@@ -61,6 +61,9 @@ pub fn is_internal(name: &str) -> bool {
     )
 }
 
+/// A library's symbol table, shared between runs that place it alike.
+pub type Symbols = std::sync::Arc<HashMap<String, Sym>>;
+
 /// The symbols a library defines, with data addresses relocated by its
 /// `memory_base`. Legalized functions are keyed by their plain name, with
 /// `pointer` naming the `orig$` twin.
@@ -186,10 +189,43 @@ pub struct GlobalScope {
     order: Vec<LibId>,
     /// The same libraries, to answer membership without a scan.
     members: HashSet<LibId>,
+    /// First definitions of the libraries a start-up load put here, shared
+    /// by every run of the program (indexing a MAIN_MODULE=1 main's ten
+    /// thousand names on every run was a large part of a warm load).
+    base: std::sync::Arc<HashMap<String, LibId>>,
+    /// First definitions of libraries added since.
     index: HashMap<String, LibId>,
 }
 
 impl GlobalScope {
+    /// A scope holding `libs`, in order, whose first definitions are
+    /// `index` (taken from [`GlobalScope::first_definitions`] of a scope
+    /// that was given the same libraries).
+    pub fn with_first_definitions(
+        libs: &[LibId],
+        index: std::sync::Arc<HashMap<String, LibId>>,
+    ) -> GlobalScope {
+        GlobalScope {
+            order: libs.to_vec(),
+            members: libs.iter().copied().collect(),
+            base: index,
+            index: HashMap::new(),
+        }
+    }
+
+    /// The first definition of every name, to start another run's scope
+    /// from.
+    pub fn first_definitions(&self) -> std::sync::Arc<HashMap<String, LibId>> {
+        if self.index.is_empty() {
+            return self.base.clone();
+        }
+        let mut all = (*self.base).clone();
+        for (name, &lib) in &self.index {
+            all.entry(name.clone()).or_insert(lib);
+        }
+        std::sync::Arc::new(all)
+    }
+
     /// Adds `lib` at the end of the search order.
     pub fn push<'a>(&mut self, lib: LibId, names: impl Iterator<Item = &'a String>) {
         if !self.members.insert(lib) {
@@ -197,25 +233,36 @@ impl GlobalScope {
         }
         self.order.push(lib);
         for name in names {
-            self.index.entry(name.clone()).or_insert(lib);
+            if !self.base.contains_key(name) {
+                self.index.entry(name.clone()).or_insert(lib);
+            }
         }
     }
 
     /// Removes `lib`; names it defined fall to the next library in order.
     pub fn remove(&mut self, lib: LibId, exports_of: impl Fn(LibId) -> Vec<String>) {
+        if self.base.values().any(|&l| l == lib) {
+            self.index = (*self.first_definitions()).clone();
+            self.base = std::sync::Arc::default();
+        }
         self.order.retain(|l| *l != lib);
         self.members.remove(&lib);
         self.index.retain(|_, l| *l != lib);
         for &other in &self.order {
             for name in exports_of(other) {
-                self.index.entry(name).or_insert(other);
+                if !self.base.contains_key(&name) {
+                    self.index.entry(name).or_insert(other);
+                }
             }
         }
     }
 
     /// The library defining `name` first in the global scope.
     pub fn find(&self, name: &str) -> Option<LibId> {
-        self.index.get(name).copied()
+        self.base
+            .get(name)
+            .or_else(|| self.index.get(name))
+            .copied()
     }
 
     /// Whether `lib` is in the global scope.
@@ -230,7 +277,10 @@ impl GlobalScope {
 
     /// Every name the global scope defines.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.index.keys().map(String::as_str)
+        self.base
+            .keys()
+            .chain(self.index.keys())
+            .map(String::as_str)
     }
 }
 
@@ -245,6 +295,35 @@ mod tests {
             exports: exports.iter().map(|(n, k)| (n.to_string(), *k)).collect(),
             global_inits: inits.iter().copied().collect(),
             ..Default::default()
+        }
+    }
+
+    /// A scope started from kept first definitions answers as the scope
+    /// they came from, and later pushes and removals behave the same.
+    #[test]
+    fn a_scope_from_kept_first_definitions_behaves_as_the_original() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let mut first = GlobalScope::default();
+        first.push(0, names(&["a", "b"]).iter());
+        first.push(1, names(&["b", "c"]).iter());
+        let mut again = GlobalScope::with_first_definitions(&[0, 1], first.first_definitions());
+        for scope in [&mut first, &mut again] {
+            assert_eq!(scope.find("b"), Some(0));
+            assert_eq!(scope.find("c"), Some(1));
+            scope.push(2, names(&["c", "d"]).iter());
+            assert_eq!(scope.find("c"), Some(1), "first definition wins");
+            assert_eq!(scope.find("d"), Some(2));
+            let exports = |l: LibId| match l {
+                0 => names(&["a", "b"]),
+                1 => names(&["b", "c"]),
+                _ => names(&["c", "d"]),
+            };
+            scope.remove(1, exports);
+            assert_eq!(scope.find("c"), Some(2), "falls to the next library");
+            assert_eq!(scope.libs(), &[0, 2]);
+            let mut all: Vec<&str> = scope.names().collect();
+            all.sort_unstable();
+            assert_eq!(all, ["a", "b", "c", "d"]);
         }
     }
 

@@ -195,7 +195,7 @@ pub fn describe(data: &Process, addr: u32) -> Option<AddrInfo> {
             continue;
         }
         let mut best: Option<(&str, u32)> = None;
-        for (name, sym) in &lib.syms {
+        for (name, sym) in lib.syms.iter() {
             let at = match sym {
                 Sym::Data(a) if in_data => *a,
                 Sym::Func { index, .. } if in_table => match lib.info.table_positions.get(index) {
