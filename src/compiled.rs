@@ -13,10 +13,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use wasmtime::{Engine, Module};
+use wasmtime::{Engine, FuncType, Module};
 
 use crate::cache::Cache;
-use crate::modinfo::ModuleInfo;
+use crate::modinfo::{ModuleInfo, Sig};
 use crate::symbols::{LibId, Symbols, exported_symbols};
 
 /// The first definition of every name in a global scope.
@@ -47,6 +47,9 @@ pub struct Modules {
     /// The global scope's first definitions after the start-up load, for
     /// the libraries (path, id) it was made of.
     startup_global: Mutex<Option<StartupGlobal>>,
+    /// Function types by signature: making one registers it with the
+    /// engine, which hundreds of host-function imports did on every run.
+    func_types: Mutex<HashMap<Sig, FuncType>>,
     stand_ins: Mutex<HashMap<String, Module>>,
 }
 
@@ -60,6 +63,7 @@ impl Modules {
             libs: Mutex::default(),
             startup_symbols: Mutex::default(),
             startup_global: Mutex::default(),
+            func_types: Mutex::default(),
             stand_ins: Mutex::default(),
         }
     }
@@ -130,6 +134,18 @@ impl Modules {
             .startup_global
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = Some((libs, index));
+    }
+
+    /// The engine's function type for `sig`, made once.
+    pub fn func_type(&self, sig: &Sig) -> FuncType {
+        let mut types = self
+            .func_types
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        types
+            .entry(sig.clone())
+            .or_insert_with(|| crate::abi::func_type(&self.engine, sig))
+            .clone()
     }
 
     /// The stand-in module whose text is `text`, compiled on first use.

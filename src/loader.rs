@@ -1096,7 +1096,7 @@ fn func_import(
     name: &str,
     sig: &Sig,
 ) -> wasmtime::Result<Binding> {
-    let ty = abi::func_type(cx.engine(), sig);
+    let ty = cx.data().modules.func_type(sig);
     if module != "env" && !abi::is_host_module(module) {
         wasmtime::bail!(
             "no module \"{module}\" to import {name} from: libraries and dlrun provide functions under \"env\" (and WASI's)"

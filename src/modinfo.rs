@@ -115,6 +115,11 @@ pub struct ModuleInfo {
     /// The same exports by name (filled by `parse`; a hand-built value
     /// without it is searched in order).
     pub export_index: HashMap<String, ExportKind>,
+    /// Plain names of the functions exported as `orig$NAME` (the i64
+    /// twins of legalized exports), filled by `parse` with the index:
+    /// resolution asks for plain names, and building `orig$NAME` for every
+    /// name a module does not define was most of planning a large main.
+    pub orig_names: std::collections::HashSet<String>,
     /// Signature of every function, imported ones first.
     pub func_sigs: Vec<Sig>,
     /// Defined globals whose initializer is constant: global index -> value.
@@ -246,6 +251,11 @@ impl ModuleInfo {
                         info.export_index
                             .entry(export.name.to_string())
                             .or_insert(kind);
+                        if let (ExportKind::Func(_), Some(plain)) =
+                            (kind, export.name.strip_prefix(crate::symbols::ORIG_PREFIX))
+                        {
+                            info.orig_names.insert(plain.to_string());
+                        }
                         info.exports.push((export.name.to_string(), kind));
                     }
                 }

@@ -143,6 +143,7 @@ pub fn defines(info: &ModuleInfo, name: &str) -> bool {
     match info.export(name) {
         Some(ExportKind::Func(_)) => true,
         Some(ExportKind::Global(index)) => info.global_inits.contains_key(&index),
+        _ if !info.export_index.is_empty() => info.orig_names.contains(name),
         _ => matches!(
             info.export(&format!("{ORIG_PREFIX}{name}")),
             Some(ExportKind::Func(_))
@@ -296,6 +297,24 @@ mod tests {
             global_inits: inits.iter().copied().collect(),
             ..Default::default()
         }
+    }
+
+    /// The same through a parsed module, whose `orig$` twins are indexed.
+    #[test]
+    fn defines_knows_legalized_names_of_a_parsed_module() {
+        let bytes = wat::parse_str(
+            r#"(module
+                 (func (export "wide") (result i32) i32.const 0)
+                 (func (export "orig$wide") (result i64) i64.const 0)
+                 (func (export "orig$only") (result i64) i64.const 0))"#,
+        )
+        .unwrap();
+        let info = ModuleInfo::parse_with(&bytes, false).unwrap();
+        let listed = exported_symbols(&info, 0, 0);
+        for name in ["wide", "orig$wide", "only", "orig$only", "absent"] {
+            assert_eq!(defines(&info, name), listed.contains_key(name), "{name}");
+        }
+        assert!(defines(&info, "only"));
     }
 
     /// A scope started from kept first definitions answers as the scope

@@ -163,7 +163,7 @@ fn remember(
     sig: Option<&Sig>,
 ) -> wasmtime::Result<Func> {
     if let Some(sig) = sig {
-        let want = func_type(cx.engine(), sig);
+        let want = cx.data().modules.func_type(sig);
         if !wasmtime::FuncType::eq(&f.ty(&*cx), &want) {
             wasmtime::bail!(
                 "host function {name} has type {}, but the module imports it as {want}",

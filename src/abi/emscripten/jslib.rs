@@ -113,7 +113,7 @@ pub fn unprovided_stub(
         return None;
     }
     let sig = super::letters_sig(library_entry(name)??)?;
-    let ty = crate::abi::func_type(cx.engine(), &sig);
+    let ty = cx.data().modules.func_type(&sig);
     let module = cx.data().libs[lib].names();
     let name = name.to_string();
     Some(Func::new(&mut *cx, ty, move |_c, _params, _results| {
