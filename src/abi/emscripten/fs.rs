@@ -19,7 +19,7 @@ use crate::vfs::{Errno, FileKind, MAX_FDS, Stat, TimeSet, Vfs, consts::*};
 
 mod funcs;
 
-pub use funcs::{build, provides};
+pub use funcs::{build, names};
 
 /// Size of musl's `struct stat` on wasm32.
 const STAT_SIZE: usize = 88;

@@ -104,15 +104,21 @@ fn memory_import_limits(info: &ModuleInfo) -> Option<(u64, Option<u64>)> {
 /// Whether the host defines `module.name` (for RTLD_NOW checks): the `env`
 /// functions of Emscripten's JS library (WASI is `wasi::p1`'s to say).
 pub fn provides(name: &str) -> bool {
+    // Asked for every import of every module loaded: one hash lookup, not
+    // a scan of each module's names.
+    static NAMED: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+        std::sync::LazyLock::new(|| {
+            [env::NAMES, dl::NAMES, sjlj::NAMES, eh::NAMES, time::NAMES]
+                .into_iter()
+                .flatten()
+                .copied()
+                .chain(fs::names())
+                .chain(jslib::names())
+                .collect()
+        });
     name.starts_with("invoke_")
-        || env::NAMES.contains(&name)
-        || fs::provides(name)
-        || dl::NAMES.contains(&name)
-        || sjlj::NAMES.contains(&name)
-        || eh::NAMES.contains(&name)
         || name.starts_with("__cxa_find_matching_catch_")
-        || time::NAMES.contains(&name)
-        || jslib::provides(name)
+        || NAMED.contains(name)
 }
 
 /// Whether `name` is a data symbol the linker or JS glue defines rather

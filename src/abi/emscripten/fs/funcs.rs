@@ -612,9 +612,9 @@ static FUNCS: &[(&[&str], Build)] = &[
     }),
 ];
 
-/// Whether this module defines `name`.
-pub fn provides(name: &str) -> bool {
-    FUNCS.iter().any(|(names, _)| names.contains(&name))
+/// Every name this module defines.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    FUNCS.iter().flat_map(|(names, _)| names.iter().copied())
 }
 
 /// Builds host function `name`; `sig` picks the i64-legalized or
