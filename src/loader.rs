@@ -1308,11 +1308,14 @@ fn release(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Resul
     let data = cx.data_mut();
     let mut slots = Vec::new();
     data.slots.retain(|raw, slot| {
+        let in_own_range = own.contains(&u64::from(*slot));
         let mine = funcs.contains(raw);
-        if mine && !own.contains(&u64::from(*slot)) {
+        if mine && !in_own_range {
             slots.push(*slot);
         }
-        !mine
+        // Functions its element segments placed in its own range are known
+        // by slot, exported or not.
+        !mine && !in_own_range
     });
     data.reserved.retain(|(l, _), _| *l != lib);
     data.pending.retain(|(l, _, _)| *l != lib);

@@ -444,27 +444,22 @@ pub mod slots {
                 cx.data_mut().slots.entry(raw).or_insert(slot);
             }
         }
-        let placed: Vec<(String, u32)> = {
+        // The module's element segments put its address-taken functions at
+        // these slots: read them back from the table rather than look each
+        // export up by name (thousands in a MAIN_MODULE=1 main).
+        let placed: Vec<u32> = {
             let l = &cx.data().libs[lib];
-            l.syms
+            l.info
+                .table_positions
                 .values()
-                .filter_map(|s| match s {
-                    Sym::Func {
-                        lib: owner,
-                        pointer,
-                        index,
-                        ..
-                    } if *owner == lib => l
-                        .info
-                        .table_positions
-                        .get(index)
-                        .map(|pos| (pointer.clone(), pos.slot(l.table_base))),
-                    _ => None,
-                })
+                .map(|pos| pos.slot(l.table_base))
                 .collect()
         };
-        for (export, slot) in placed {
-            if let Some(func) = Process::export_func(cx, lib, &export) {
+        let Ok(table) = cx.data().table() else {
+            return Ok(());
+        };
+        for slot in placed {
+            if let Some(Ref::Func(Some(func))) = table.get(&mut *cx, u64::from(slot)) {
                 let raw = func.to_raw(&mut *cx) as usize;
                 cx.data_mut().slots.entry(raw).or_insert(slot);
             }
