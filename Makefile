@@ -27,11 +27,13 @@ check-node:
 
 # Builds dlrun in release mode and its bench fixtures (into build/bench/),
 # runs the dlopen/dlclose soak test, measures dlrun against node and native
-# code, and writes BENCHMARKS.md.
+# code, and writes BENCHMARKS.md; then prints how long a fresh linked
+# instance of the start-up program takes in-process (Program::load + finish).
 bench:
 	cargo build --release
 	bench/soak
 	bench/run
+	cargo run --release --quiet --example reload -- build/bench/fixtures/startup/wasm/main.wasm 300 | tail -n 1
 
 # Fuzzes each target of fuzz/ (the dylink parsers, the load path, the dlfcn
 # host calls) for FUZZ_SECONDS, one process each, after seeding the corpora
