@@ -209,7 +209,7 @@ fn letters_sig(letters: &str) -> Option<Sig> {
 
 /// Sets the program's `errno` through its `__errno_location` (a main that
 /// exports none keeps its errno).
-fn set_errno(
+pub(super) fn set_errno(
     mut cx: impl wasmtime::AsContextMut<Data = Process>,
     value: i32,
 ) -> wasmtime::Result<()> {

@@ -104,24 +104,6 @@ fn memory(c: &Caller<'_, Process>) -> wasmtime::Result<wasmtime::Memory> {
     c.data().memory()
 }
 
-/// Sets the program's `errno` (through its `__errno_location`).
-fn set_errno(c: &mut Caller<'_, Process>, value: i32) -> wasmtime::Result<()> {
-    let mut cx = c.as_context_mut();
-    let Some(loc) = super::global_func(&mut cx, "__errno_location") else {
-        return Ok(());
-    };
-    let mut out = [Val::I32(0)];
-    loc.call(&mut cx, &[], &mut out)?;
-    let m = cx.data().memory()?;
-    mem::write_u32(
-        &mut cx,
-        m,
-        crate::abi::as_i32(&out[0], "__errno_location")? as u32,
-        value as u32,
-        "errno",
-    )
-}
-
 /// Writes a `struct timespec` (two i32s) of `ns` nanoseconds.
 fn write_timespec(
     c: &mut Caller<'_, Process>,
@@ -144,7 +126,7 @@ fn clock_gettime(c: &mut Caller<'_, Process>, clock: i32, tp: i32) -> wasmtime::
             Ok(0)
         }
         None => {
-            set_errno(c, EINVAL)?;
+            super::set_errno(&mut *c, EINVAL)?;
             Ok(-1)
         }
     }
@@ -259,7 +241,7 @@ fn mktime(c: &mut Caller<'_, Process>, at: i32) -> wasmtime::Result<i32> {
             Ok(t)
         }
         None => {
-            set_errno(c, EOVERFLOW)?;
+            super::set_errno(&mut *c, EOVERFLOW)?;
             Ok(-1)
         }
     }
@@ -274,7 +256,7 @@ fn timegm_js(c: &mut Caller<'_, Process>, at: i32) -> wasmtime::Result<i32> {
             Ok(t)
         }
         None => {
-            set_errno(c, EOVERFLOW)?;
+            super::set_errno(&mut *c, EOVERFLOW)?;
             Ok(-1)
         }
     }
@@ -479,7 +461,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
             &mut *cx,
             |mut c: Caller<'_, Process>, clock: i32, res: i32| -> wasmtime::Result<i32> {
                 if clock_ns(clock).is_none() {
-                    set_errno(&mut c, EINVAL)?;
+                    super::set_errno(&mut c, EINVAL)?;
                     return Ok(-1);
                 }
                 if res != 0 {
@@ -547,7 +529,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
             |mut c: Caller<'_, Process>, ts: i32, base: i32| -> wasmtime::Result<i32> {
                 // TIME_UTC is the only base.
                 if base != 1 {
-                    set_errno(&mut c, EINVAL)?;
+                    super::set_errno(&mut c, EINVAL)?;
                     return Ok(0);
                 }
                 write_timespec(&mut c, ts, realtime_ns(), "timespec_get")?;
