@@ -1,0 +1,444 @@
+//! Bind: one value for each import of a library being instantiated (a
+//! library's export, a GOT entry, a host function, a stand-in for a
+//! definition instantiated later in the same load).
+
+use super::*;
+
+/// Bind: one value for each import of `lib`.
+pub(super) fn bind(
+    cx: &mut StoreContextMut<'_, Process>,
+    lib: LibId,
+) -> wasmtime::Result<(Vec<Extern>, Vec<LateGot>)> {
+    let info = cx.data().libs[lib].info.clone();
+    let me = cx.data().libs[lib].names();
+    let mut out: Vec<Option<Extern>> = Vec::with_capacity(info.imports.len());
+    let mut late = Vec::new();
+    let mut later: Vec<(usize, Sig, LibId, String)> = Vec::new();
+    for import in &info.imports {
+        let name = import.name.as_str();
+        if cx.data().trace.bindings {
+            crate::note!(
+                "dlrun: binding {}: {}.{name} -> {}",
+                me.host.display(),
+                import.module,
+                describe_binding(cx.data(), lib, import)
+            );
+        }
+        let ext: Extern = match (&import.kind, import.module.as_str()) {
+            (ImportKind::Memory { .. }, _) => cx.data().memory()?.into(),
+            (ImportKind::Table { .. }, _) => cx.data().table()?.into(),
+            (ImportKind::Global { ty, mutable }, "GOT.mem" | "GOT.func")
+                if *ty != wasmparser::ValType::I32 || !*mutable =>
+            {
+                wasmtime::bail!(About::new(
+                    &me,
+                    format!(
+                        "imports {}.{name} as {} {ty}, but a GOT entry is a mutable i32 global",
+                        import.module,
+                        if *mutable { "mutable" } else { "immutable" }
+                    )
+                ))
+            }
+            // A main that defines its memory and table (a non-relocatable
+            // Emscripten main) cannot know an address or a slot before
+            // they exist: its GOT is filled once it is instantiated, as
+            // Emscripten's JS does (updateGOT, reportUndefinedSymbols).
+            (ImportKind::Global { .. }, module @ ("GOT.mem" | "GOT.func"))
+                if cx.data().memory.is_none() =>
+            {
+                let global = got_global(cx, 0)?;
+                late.push(LateGot {
+                    global,
+                    func: module == "GOT.func",
+                    name: name.to_string(),
+                });
+                global.into()
+            }
+            (ImportKind::Global { .. }, "GOT.mem") if name == "__heap_base" && lib == 0 => cx
+                .data()
+                .heap_base
+                .ok_or_else(|| About::new(&me, "imports __heap_base but has no heap"))?
+                .into(),
+            (ImportKind::Global { .. }, "GOT.mem") => {
+                let value = got_mem(cx, lib, name)
+                    .map_err(|e| e.context(About::new(&me, format!("binding GOT.mem.{name}"))))?;
+                got_global(cx, value)?.into()
+            }
+            (ImportKind::Global { .. }, "GOT.func") => {
+                let value = got_func(cx, lib, name)
+                    .map_err(|e| e.context(About::new(&me, format!("binding GOT.func.{name}"))))?;
+                got_global(cx, value)?.into()
+            }
+            (ImportKind::Global { ty, mutable }, _) => env_global(cx, lib, name, *ty, *mutable)
+                .map_err(|e| {
+                    e.context(About::new(
+                        &me,
+                        format!("binding global {}.{name}", import.module),
+                    ))
+                })?
+                .into(),
+            (ImportKind::Func(sig), module) => {
+                match func_import(cx, lib, module, name, sig)
+                    .map_err(|e| e.context(About::new(&me, format!("binding {module}.{name}"))))?
+                {
+                    Binding::Now(f) if lib != 0 => {
+                        finalize::hook(cx, lib, name, f)?.unwrap_or(f).into()
+                    }
+                    Binding::Now(f) => f.into(),
+                    Binding::Later { lib: d, export } => {
+                        later.push((out.len(), sig.clone(), d, export));
+                        out.push(None);
+                        continue;
+                    }
+                }
+            }
+            (ImportKind::Tag, module) => wasmtime::bail!(About::new(
+                &me,
+                format!("imports tag {module}.{name}: native wasm exceptions are not supported")
+            )),
+        };
+        out.push(Some(ext));
+    }
+    if !later.is_empty() {
+        let sigs: Vec<Sig> = later.iter().map(|(_, sig, _, _)| sig.clone()).collect();
+        let (funcs, table) = plt::stand_ins(cx, &sigs)
+            .map_err(|e| e.context(About::new(&me, "building stand-ins")))?;
+        for (k, ((at, _, d, export), f)) in later.into_iter().zip(funcs).enumerate() {
+            out[at] = Some(f.into());
+            cx.data_mut().stand_ins.push(StandIn {
+                table,
+                slot: k as u64,
+                lib: d,
+                export,
+            });
+        }
+    }
+    let out = out
+        .into_iter()
+        .map(|e| e.expect("every import is bound"))
+        .collect();
+    Ok((out, late))
+}
+
+/// A GOT entry bound before the memory and table it points into existed.
+pub(super) struct LateGot {
+    global: Global,
+    /// A `GOT.func` entry (a table slot), else `GOT.mem` (an address).
+    func: bool,
+    name: String,
+}
+
+/// Fills the GOT entries of `lib` that waited for its own memory and table.
+pub(super) fn fill_late_got(
+    cx: &mut StoreContextMut<'_, Process>,
+    lib: LibId,
+    late: Vec<LateGot>,
+) -> wasmtime::Result<()> {
+    for g in late {
+        let value = if g.func {
+            got_func(cx, lib, &g.name)
+        } else {
+            got_mem(cx, lib, &g.name)
+        };
+        let me = cx.data().libs[lib].names();
+        let module = if g.func { "GOT.func" } else { "GOT.mem" };
+        let value = value
+            .map_err(|e| e.context(About::new(&me, format!("binding {module}.{}", g.name))))?;
+        g.global.set(&mut *cx, Val::I32(value as i32))?;
+    }
+    Ok(())
+}
+
+/// Where an import's definition comes from, for tracing.
+pub(super) fn describe_binding(
+    data: &Process,
+    lib: LibId,
+    import: &crate::modinfo::Import,
+) -> String {
+    let (module, name) = (import.module.as_str(), import.name.as_str());
+    match (&import.kind, name) {
+        (ImportKind::Memory { .. }, _) => return "the shared memory".into(),
+        (ImportKind::Table { .. }, _) => return "the shared table".into(),
+        (ImportKind::Global { .. }, "__stack_pointer" | "__memory_base" | "__table_base") => {
+            return "loader".into();
+        }
+        _ => {}
+    }
+    if abi::is_host_module(module) {
+        return "host".into();
+    }
+    match data.resolve(lib, name) {
+        Some(Sym::Data(addr)) => format!("data {addr:#x}"),
+        Some(Sym::Tls(off)) => format!("tls offset {off:#x}"),
+        Some(Sym::Func { lib: d, export, .. }) => {
+            format!("{}:{export}", data.libs[*d].name)
+        }
+        None => match module {
+            "GOT.mem" if abi::linker_data_value(data, lib, name).is_some() => "loader".into(),
+            "GOT.mem" | "GOT.func" => "unresolved".into(),
+            _ if abi::provides(module, name) => "host".into(),
+            _ => "unresolved (looked up again when called)".into(),
+        },
+    }
+}
+
+/// How a function import is satisfied.
+pub(super) enum Binding {
+    /// By this function, now.
+    Now(Func),
+    /// By an export of a library instantiated later in this load.
+    Later { lib: LibId, export: String },
+}
+
+pub(super) fn got_global(
+    cx: &mut StoreContextMut<'_, Process>,
+    value: u32,
+) -> wasmtime::Result<Global> {
+    Global::new(
+        &mut *cx,
+        GlobalType::new(ValType::I32, Mutability::Var),
+        Val::I32(value as i32),
+    )
+}
+
+/// The definition `lib`'s import `name` binds to, recording the dependency
+/// that binding creates.
+pub(super) fn resolve_for(
+    cx: &mut StoreContextMut<'_, Process>,
+    lib: LibId,
+    name: &str,
+) -> Option<Sym> {
+    let (owner, sym) = cx
+        .data()
+        .resolve_owner(lib, name)
+        .map(|(o, s)| (o, s.clone()))?;
+    cx.data_mut().depend(lib, owner);
+    Some(sym)
+}
+
+/// The address a `GOT.mem` entry holds.
+pub(super) fn got_mem(
+    cx: &mut StoreContextMut<'_, Process>,
+    lib: LibId,
+    name: &str,
+) -> wasmtime::Result<u32> {
+    match resolve_for(cx, lib, name) {
+        Some(Sym::Data(addr)) => Ok(addr),
+        Some(Sym::Func {
+            lib: d,
+            pointer,
+            index,
+            ..
+        }) => slots::of_export(cx, d, &pointer, index),
+        Some(Sym::Tls(_)) => wasmtime::bail!("thread-local {name} reached through GOT.mem"),
+        None => {
+            if let Some(addr) = abi::linker_data_value(cx.data(), lib, name) {
+                return Ok(addr);
+            }
+            let l = &cx.data().libs[lib];
+            if l.info.dylink.is_weak_import("GOT.mem", name) {
+                Ok(0)
+            } else {
+                wasmtime::bail!("undefined symbol: {name}")
+            }
+        }
+    }
+}
+
+/// The table index a `GOT.func` entry holds.
+pub(super) fn got_func(
+    cx: &mut StoreContextMut<'_, Process>,
+    lib: LibId,
+    name: &str,
+) -> wasmtime::Result<u32> {
+    match resolve_for(cx, lib, name) {
+        Some(Sym::Func {
+            lib: d,
+            pointer,
+            index,
+            ..
+        }) => slots::of_export(cx, d, &pointer, index),
+        Some(Sym::Data(_)) | Some(Sym::Tls(_)) => {
+            wasmtime::bail!("{name} is data, but is used as a function")
+        }
+        None => {
+            if let Some(func) = abi::host_func(cx, "env", name, None)? {
+                return slots::of_func(cx, func);
+            }
+            if cx.data().libs[lib]
+                .info
+                .dylink
+                .is_weak_import("GOT.func", name)
+            {
+                return Ok(0);
+            }
+            if let Some(&slot) = cx.data().unresolved_slots.get(name) {
+                return Ok(slot);
+            }
+            // A JS library function dlrun lacks: a call through the slot
+            // raises a symbol lookup error naming it.
+            let stub = abi::unprovided_stub(cx, lib, name);
+            let slot = slots::reserve(cx, stub)?;
+            cx.data_mut()
+                .unresolved_slots
+                .insert(name.to_string(), slot);
+            Ok(slot)
+        }
+    }
+}
+
+/// A plain global import: the loader's own (`__stack_pointer`, bases) or a
+/// data symbol's address.
+pub(super) fn env_global(
+    cx: &mut StoreContextMut<'_, Process>,
+    lib: LibId,
+    name: &str,
+    ty: wasmparser::ValType,
+    mutable: bool,
+) -> wasmtime::Result<Global> {
+    let (memory_base, table_base) = {
+        let l = &cx.data().libs[lib];
+        (l.memory_base, l.table_base)
+    };
+    let value = match name {
+        "__stack_pointer" => {
+            return cx
+                .data()
+                .stack_pointer
+                .ok_or_else(|| wasmtime::format_err!("no stack pointer"));
+        }
+        "__memory_base" => memory_base,
+        "__table_base" => table_base,
+        _ => got_mem(cx, lib, name)?,
+    };
+    if ty != wasmparser::ValType::I32 {
+        wasmtime::bail!("expected an i32 global, the module asks for {ty}");
+    }
+    let mutability = if mutable {
+        Mutability::Var
+    } else {
+        Mutability::Const
+    };
+    Global::new(
+        &mut *cx,
+        GlobalType::new(ValType::I32, mutability),
+        Val::I32(value as i32),
+    )
+}
+
+/// A function import: the defining library's function when it is already
+/// instantiated, a stand-in when it will be, a host function, or a stub
+/// that resolves on first call and traps naming the symbol if nothing
+/// defines it by then.
+pub(super) fn func_import(
+    cx: &mut StoreContextMut<'_, Process>,
+    lib: LibId,
+    module: &str,
+    name: &str,
+    sig: &Sig,
+) -> wasmtime::Result<Binding> {
+    let ty = cx.data().modules.func_type(sig);
+    if module != "env" && !abi::is_host_module(module) {
+        wasmtime::bail!(
+            "no module \"{module}\" to import {name} from: libraries and dlrun provide functions under \"env\" (and WASI's)"
+        );
+    }
+    if abi::is_host_module(module) {
+        return match abi::host_func(cx, module, name, Some(sig))? {
+            Some(func) => Ok(Binding::Now(func)),
+            None => Ok(Binding::Now(late_bound(cx, ty, lib, module, name))),
+        };
+    }
+    if let Some(sym) = resolve_for(cx, lib, name) {
+        let Sym::Func { lib: d, .. } = &sym else {
+            wasmtime::bail!("{name} is data, but is imported as a function");
+        };
+        let d = *d;
+        let export = {
+            let data = cx.data();
+            let info = &data.libs[d].info;
+            symbols::export_for_import(&sym, sig, |e| match info.export(e)? {
+                ExportKind::Func(i) => info.func_sig(i).cloned(),
+                _ => None,
+            })
+            .map(str::to_string)
+        };
+        let Some(export) = export else {
+            wasmtime::bail!(About::new(
+                &cx.data().libs[d].names(),
+                format!(
+                    "type mismatch: defines {name} with another type than the {} it is imported as",
+                    abi::func_type(cx.engine(), sig)
+                )
+            ));
+        };
+        if let Some(func) = Process::export_func(cx, d, &export) {
+            return Ok(Binding::Now(func));
+        }
+        return Ok(Binding::Later { lib: d, export });
+    }
+    if let Some(func) = abi::host_func(cx, module, name, Some(sig))? {
+        return Ok(Binding::Now(func));
+    }
+    Ok(Binding::Now(late_bound(cx, ty, lib, module, name)))
+}
+
+/// A stub for a symbol nothing defines at load time: it looks again when
+/// called (a library loaded later may define it) and traps naming the
+/// symbol and the module that needs it otherwise.
+fn late_bound(
+    cx: &mut StoreContextMut<'_, Process>,
+    ty: FuncType,
+    lib: LibId,
+    module: &str,
+    name: &str,
+) -> Func {
+    let name = name.to_string();
+    let module = module.to_string();
+    let sig_ty = ty.clone();
+    let target: Arc<OnceLock<Func>> = Arc::new(OnceLock::new());
+    Func::new(&mut *cx, ty, move |mut caller, params, results| {
+        let func = match target.get() {
+            Some(f) => *f,
+            None => {
+                let mut found = None;
+                if let Some(Sym::Func {
+                    lib: d,
+                    export,
+                    pointer,
+                    ..
+                }) = resolve_for(&mut caller.as_context_mut(), lib, &name)
+                    && let Some(inst) = caller.data().libs[d].instance
+                {
+                    for e in [export, pointer] {
+                        if let Some(f) = inst.get_func(&mut caller, &e)
+                            && FuncType::eq(&f.ty(&caller), &sig_ty)
+                        {
+                            found = Some(f);
+                            break;
+                        }
+                    }
+                }
+                let Some(f) = found else {
+                    let who = caller.data().libs[lib].names();
+                    let host = if abi::provides(&module, &name) {
+                        " (a host function dlrun does not implement yet)".to_string()
+                    } else if module == "env" && abi::is_unprovided(caller.data(), &name) {
+                        format!(", {}", abi::NOT_PROVIDED)
+                    } else {
+                        symbols::suggest(&name, caller.data().global.names())
+                            .map(|s| format!(" (did you mean {s}?)"))
+                            .unwrap_or_default()
+                    };
+                    return Err(wasmtime::Error::new(crate::unwind::SymbolLookup {
+                        module: who,
+                        import: format!("import {module}.{name}{host}"),
+                        symbol: name.clone(),
+                    }));
+                };
+                *target.get_or_init(|| f)
+            }
+        };
+        func.call(&mut caller, params, results)
+    })
+}
