@@ -126,14 +126,7 @@ fn finish(tm: &mut Tm, s: &State) {
     let mut have_mday = s.have_mday;
     if s.want_xday && !s.have_wday {
         if !(have_mon && have_mday) && s.have_yday {
-            let t_mon = month_of(tm);
-            let leap = is_leap(tm.year.wrapping_add(1900));
-            if !have_mon {
-                tm.mon = t_mon - 1;
-            }
-            if !have_mday {
-                tm.mday = tm.yday - mon_yday(leap, t_mon - 1) + 1;
-            }
+            date_from_yday(tm, have_mon, have_mday);
             have_mon = true;
             have_mday = true;
         }
@@ -162,14 +155,7 @@ fn finish(tm: &mut Tm, s: &State) {
                 + (save_wday - w_offset + 7) % 7;
         }
         if !have_mday || !have_mon {
-            let t_mon = month_of(tm);
-            let leap = is_leap(tm.year.wrapping_add(1900));
-            if !have_mon {
-                tm.mon = t_mon - 1;
-            }
-            if !have_mday {
-                tm.mday = tm.yday - mon_yday(leap, t_mon - 1) + 1;
-            }
+            date_from_yday(tm, have_mon, have_mday);
         }
         tm.wday = save_wday;
     }
@@ -651,6 +637,19 @@ impl Parser<'_> {
         }
         let secs = (val / 100) * 3600 + (val % 100) * 60;
         Some(if negative { -secs } else { secs })
+    }
+}
+
+/// Fills the month and the day of the month that were not read from the
+/// day of the year, as glibc does after parsing.
+fn date_from_yday(tm: &mut Tm, have_mon: bool, have_mday: bool) {
+    let t_mon = month_of(tm);
+    let leap = is_leap(tm.year.wrapping_add(1900));
+    if !have_mon {
+        tm.mon = t_mon - 1;
+    }
+    if !have_mday {
+        tm.mday = tm.yday - mon_yday(leap, t_mon - 1) + 1;
     }
 }
 

@@ -291,39 +291,28 @@ fn posix(s: &str) -> (Rules, bool) {
     };
     let mut names = [String::new(), String::new()];
     let mut offsets = [0, 0];
+    // Standard time only: what a string that ends early (or is just that)
+    // gives.
+    let standard = |names, offsets, whole| {
+        let rules = Rules::Posix {
+            names,
+            offsets,
+            dst: None,
+        };
+        (rules, whole)
+    };
     let Some(std) = r.name() else {
-        return (
-            Rules::Posix {
-                names,
-                offsets,
-                dst: None,
-            },
-            false,
-        );
+        return standard(names, offsets, false);
     };
     names[0] = std;
     let Some(std_offset) = r.offset() else {
-        return (
-            Rules::Posix {
-                names,
-                offsets,
-                dst: None,
-            },
-            false,
-        );
+        return standard(names, offsets, false);
     };
     offsets[0] = std_offset;
     if r.done() {
         names[1] = names[0].clone();
         offsets[1] = offsets[0];
-        return (
-            Rules::Posix {
-                names,
-                offsets,
-                dst: None,
-            },
-            true,
-        );
+        return standard(names, offsets, true);
     }
     let mut whole = false;
     if let Some(dst) = r.name() {
