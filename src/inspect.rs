@@ -403,6 +403,7 @@ struct Disk<'a> {
 impl plan::World for Disk<'_> {
     type Module = ModuleInfo;
     type Error = String;
+    type Located = PathBuf;
 
     fn by_name(&self, _: &str) -> Option<crate::symbols::LibId> {
         None
@@ -419,10 +420,15 @@ impl plan::World for Disk<'_> {
             .map(|(path, _)| path)
     }
 
+    fn path_of(located: &PathBuf) -> &Path {
+        located
+    }
+
     fn read(
         &mut self,
         name: &str,
         _: Option<&ModuleInfo>,
+        _: Option<PathBuf>,
         origin: &Path,
         runtime_paths: &[String],
     ) -> Result<(PathBuf, ModuleInfo), String> {

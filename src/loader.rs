@@ -209,6 +209,8 @@ struct Loading<'a> {
 impl plan::World for Loading<'_> {
     type Module = Piece;
     type Error = wasmtime::Error;
+    /// The canonical path and the name the program knows the file by.
+    type Located = (PathBuf, String);
 
     fn by_name(&self, name: &str) -> Option<LibId> {
         self.data.by_name.get(name).copied()
@@ -223,25 +225,28 @@ impl plan::World for Loading<'_> {
         name: &str,
         origin: &std::path::Path,
         runtime_paths: &[String],
-    ) -> Option<PathBuf> {
+    ) -> Option<(PathBuf, String)> {
         let data = self.data;
-        let (path, _) = data
-            .search
+        data.search
             .locate(name, origin, runtime_paths, &data.fs)
-            .ok()?;
-        Some(path)
+            .ok()
+    }
+
+    fn path_of(located: &(PathBuf, String)) -> &std::path::Path {
+        &located.0
     }
 
     fn read(
         &mut self,
         name: &str,
         requester: Option<&Piece>,
+        located: Option<(PathBuf, String)>,
         origin: &std::path::Path,
         runtime_paths: &[String],
     ) -> wasmtime::Result<(PathBuf, Piece)> {
         let data = self.data;
         // Compiled by an earlier run of the program: nothing to read.
-        if let Ok((path, guest)) = data.search.locate(name, origin, runtime_paths, &data.fs)
+        if let Some((path, guest)) = located
             && let Some(compiled) = data.modules.library(&path)
         {
             let known = Parsed::known(name, path.clone(), guest, compiled);

@@ -49,20 +49,27 @@ pub trait World {
     type Module: Facts;
     /// Why a library could not be found or read.
     type Error;
+    /// Where a name leads, as [`World::locate`] finds it, handed on to
+    /// [`World::read`] so that the search is not made twice.
+    type Located;
     /// The loaded library known by `name` (the name it was loaded under).
     fn by_name(&self, name: &str) -> Option<LibId>;
     /// The loaded library read from the file at `path`.
     fn by_path(&self, path: &Path) -> Option<LibId>;
     /// Where `name` leads for a requester in directory `origin` with
     /// `runtime_paths`, without reading it; None when nothing is found.
-    fn locate(&self, name: &str, origin: &Path, runtime_paths: &[String]) -> Option<PathBuf>;
+    fn locate(&self, name: &str, origin: &Path, runtime_paths: &[String]) -> Option<Self::Located>;
+    /// The canonical path of a located library.
+    fn path_of(located: &Self::Located) -> &Path;
     /// Finds and reads `name` (its canonical path and its facts), asked
     /// for by `requester` (None for the root of a load), whose error
     /// should name it.
+    /// `located` is what [`World::locate`] found for the same request.
     fn read(
         &mut self,
         name: &str,
         requester: Option<&Self::Module>,
+        located: Option<Self::Located>,
         origin: &Path,
         runtime_paths: &[String],
     ) -> Result<(PathBuf, Self::Module), Self::Error>;
@@ -337,15 +344,16 @@ fn find<W: World>(
     if let Some(&k) = seen.names.get(name) {
         return Found::Known(LibRef::New(k));
     }
-    if let Some(path) = world.locate(name, origin, runtime_paths) {
-        if let Some(id) = world.by_path(&path) {
+    let located = world.locate(name, origin, runtime_paths);
+    if let Some(path) = located.as_ref().map(W::path_of) {
+        if let Some(id) = world.by_path(path) {
             return Found::Known(LibRef::Loaded(id));
         }
-        if let Some(&k) = seen.paths.get(&path) {
+        if let Some(&k) = seen.paths.get(path) {
             return Found::Known(LibRef::New(k));
         }
     }
-    Found::Read(world.read(name, requester, origin, runtime_paths))
+    Found::Read(world.read(name, requester, located, origin, runtime_paths))
 }
 
 /// The order constructors run in: dependencies before dependents
@@ -460,6 +468,7 @@ mod tests {
     impl World for FakeWorld {
         type Module = Fake;
         type Error = String;
+        type Located = PathBuf;
         fn by_name(&self, name: &str) -> Option<LibId> {
             self.loaded.iter().position(|(n, _)| n == name)
         }
@@ -469,10 +478,14 @@ mod tests {
         fn locate(&self, name: &str, _: &Path, _: &[String]) -> Option<PathBuf> {
             self.names.get(name).cloned()
         }
+        fn path_of(located: &PathBuf) -> &Path {
+            located
+        }
         fn read(
             &mut self,
             name: &str,
             requester: Option<&Fake>,
+            _: Option<PathBuf>,
             _: &Path,
             _: &[String],
         ) -> Result<(PathBuf, Fake), String> {
