@@ -826,6 +826,46 @@ fn run_with_silent_stdin(dir: &std::path::Path, timeout: &str) -> std::process::
     child.wait_with_output().unwrap()
 }
 
+/// A program writing to a stdout pipe nobody reads blocks once the pipe is
+/// full; `--timeout` must still end it (status 124), not leave dlrun
+/// waiting in the host's write.
+#[test]
+fn timeout_ends_a_program_blocked_on_a_full_stdout_pipe() {
+    let dir = workdir("stdoutfull");
+    let writer = wasi_main_wat(
+        r#"(import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))"#,
+        // An iovec at 16 pointing at 4 KiB from 64.
+        r#"(data (i32.const 16) "\40\00\00\00\00\10\00\00")"#,
+        "(loop $again (drop (call $write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 8))) (br $again))",
+    );
+    write_wat(&dir, "main.wasm", &writer);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dlrun"))
+        .args(["--no-cache", "--timeout", "300ms", "main.wasm"])
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Hold stdout open and unread; give dlrun ten seconds to end by itself.
+    let _stdout = child.stdout.take();
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if start.elapsed() > std::time::Duration::from_secs(10) {
+            let _ = child.kill();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(124),
+        "still writing after the deadline"
+    );
+}
+
 #[test]
 fn timeout_ends_a_program_waiting_for_stdin() {
     let dir = workdir("stdintimeout");
