@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use wasmtime::{Engine, FuncType, Module};
 
 use crate::cache::Cache;
+use crate::loader::Group;
 use crate::modinfo::{ModuleInfo, Sig};
 use crate::symbols::{LibId, Symbols, exported_symbols};
 
@@ -50,6 +51,9 @@ pub struct Modules {
     /// Function types by signature: making one registers it with the
     /// engine, which hundreds of host-function imports did on every run.
     func_types: Mutex<HashMap<Sig, FuncType>>,
+    /// The start-up load as the first run decided it: later runs realize
+    /// it without searching, reading or resolving anything.
+    startup_group: Mutex<Option<Arc<Group>>>,
     stand_ins: Mutex<HashMap<String, Module>>,
 }
 
@@ -64,6 +68,7 @@ impl Modules {
             startup_symbols: Mutex::default(),
             startup_global: Mutex::default(),
             func_types: Mutex::default(),
+            startup_group: Mutex::default(),
             stand_ins: Mutex::default(),
         }
     }
@@ -134,6 +139,22 @@ impl Modules {
             .startup_global
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = Some((libs, index));
+    }
+
+    /// The start-up load a run of the program decided, if one did.
+    pub fn startup_group(&self) -> Option<Arc<Group>> {
+        self.startup_group
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Keeps the start-up load `group` for the next runs.
+    pub fn keep_startup_group(&self, group: Arc<Group>) {
+        *self
+            .startup_group
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(group);
     }
 
     /// The engine's function type for `sig`, made once.

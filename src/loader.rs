@@ -69,9 +69,10 @@ pub fn load(
 ) -> wasmtime::Result<LibId> {
     let first_new = cx.data().libs.len();
     let is_main = matches!(root, Root::Main(_));
-    let (root_id, new, order) = find(cx, root, mode)?;
-    let result =
-        map(cx, new, mode).and_then(|deferred| link(cx, root_id, &order, is_main, &deferred));
+    let group = find(cx, root, mode)?;
+    let (root_id, order) = (group.root, group.order.clone());
+    let result = map(cx, group.libs, mode)
+        .and_then(|deferred| link(cx, root_id, &order, is_main, &deferred));
     match result {
         Ok(()) => {
             if mode.global {
@@ -87,13 +88,23 @@ pub fn load(
 }
 
 /// Find: the root and its NEEDED closure, as [`plan::load_set`] decides
-/// it, then compiled. Returns the root's id and the new candidates with the
-/// ids of their NEEDED libraries (ids follow the current library count).
+/// it, checked and bound ([`check`]), then compiled. The start-up load of
+/// a program decides the same every run: its group is kept by the
+/// program and later runs take it as it is.
 fn find(
     cx: &mut StoreContextMut<'_, Process>,
     root: Root<'_>,
     mode: Mode,
-) -> wasmtime::Result<(LibId, NewLibs, Vec<LibId>)> {
+) -> wasmtime::Result<Group> {
+    let startup = matches!(root, Root::Main(_)) && mode.global && mode.nodelete;
+    if startup
+        && let Root::Main(main) = &root
+        && let Some(kept) = cx.data().modules.startup_group()
+    {
+        let mut group = (*kept).clone();
+        group.libs[0].cand = main.clone();
+        return Ok(group);
+    }
     let base = cx.data().libs.len();
     let data = cx.data();
     let root = match root {
@@ -119,7 +130,7 @@ fn find(
                 e @ plan::PlanError::TooMany { .. } => wasmtime::format_err!("{e}"),
             },
         )?;
-    check(data, &set.new, mode)?;
+    let mut planned = check(data, &set.new, mode, base)?.into_iter();
     let id = |r: plan::LibRef| match r {
         plan::LibRef::Loaded(id) => id,
         plan::LibRef::New(k) => base + k,
@@ -149,12 +160,49 @@ fn find(
         };
         modules.keep_library(&c.path, kept);
     }
-    let new = main.into_iter().chain(compiled).zip(deps).collect();
-    Ok((root_id, new, order))
+    let libs = main
+        .into_iter()
+        .chain(compiled)
+        .zip(deps)
+        .map(|(cand, deps)| NewLib {
+            cand,
+            deps,
+            planned: planned.next().unwrap_or_default(),
+        })
+        .collect();
+    let group = Group {
+        root: root_id,
+        libs,
+        order,
+    };
+    if startup {
+        modules.keep_startup_group(Arc::new(group.clone()));
+    }
+    Ok(group)
 }
 
-/// The libraries a load found, each with the ids of those it needs.
-type NewLibs = Vec<(Candidate, Vec<LibId>)>;
+/// What a load brings in, decided before anything is placed: the root,
+/// the new libraries (ids following the current library count) and the
+/// order they are linked and initialized in.
+#[derive(Clone)]
+pub struct Group {
+    root: LibId,
+    libs: Vec<NewLib>,
+    order: Vec<LibId>,
+}
+
+/// A library a load brings in: compiled, with the ids of the libraries it
+/// needs and where each of its imports binds.
+#[derive(Clone)]
+struct NewLib {
+    cand: Candidate,
+    deps: Vec<LibId>,
+    planned: Planned,
+}
+
+/// Where each import of a library binds, in import order; a library it
+/// binds to is named by its id ([`plan::LibRef::Loaded`]).
+pub type Planned = Arc<[bind::Binding]>;
 
 /// A module a load plan holds: the main module, compiled already, or a
 /// library read.
@@ -314,12 +362,20 @@ pub fn find_loaded(
 /// returned.
 fn map(
     cx: &mut StoreContextMut<'_, Process>,
-    new: NewLibs,
+    new: Vec<NewLib>,
     mode: Mode,
 ) -> wasmtime::Result<Vec<LibId>> {
     let mut deferred = Vec::new();
     let base = cx.data().libs.len();
-    for (k, (cand, deps)) in new.into_iter().enumerate() {
+    for (
+        k,
+        NewLib {
+            cand,
+            deps,
+            planned,
+        },
+    ) in new.into_iter().enumerate()
+    {
         let id = base + k;
         let placed = match cand.bases {
             Some((memory_base, table_base)) => Placed {
@@ -350,6 +406,7 @@ fn map(
             table_base,
             syms,
             deps,
+            planned,
             opens: 0,
             nodelete: mode.nodelete,
             alive: true,
@@ -541,18 +598,35 @@ impl std::fmt::Display for Unresolved {
 
 impl std::error::Error for Unresolved {}
 
-/// Fails the load, before anything is compiled, placed or instantiated,
-/// when a strong symbol of the new libraries binds to nothing: data always
-/// (its address is needed now), functions only under RTLD_NOW.
-fn check(data: &Process, new: &[plan::Planned<Piece>], mode: Mode) -> wasmtime::Result<()> {
+/// Where every import of the new libraries binds (libraries named by
+/// the ids they will have, the first new one `base`). Fails the load,
+/// before anything is compiled, placed or instantiated, when a strong
+/// symbol binds to nothing: data always (its address is needed now),
+/// functions only under RTLD_NOW.
+fn check(
+    data: &Process,
+    new: &[plan::Planned<Piece>],
+    mode: Mode,
+    base: LibId,
+) -> wasmtime::Result<Vec<Planned>> {
     let scope = bind::PlanScope::new(data, new, mode.global);
     let mut unresolved = Vec::new();
+    let mut planned = Vec::with_capacity(new.len());
     for (k, lib) in new.iter().enumerate() {
         let imports = &lib.module.as_ref().imports;
-        for (import, bound) in imports
-            .iter()
-            .zip(bind::bindings(&scope, &abi::Abi, k, mode.now))
-        {
+        let bound = bind::bindings(&scope, &abi::Abi, k, mode.now);
+        planned.push(
+            bound
+                .iter()
+                .map(|b| match b.binding {
+                    bind::Binding::Lib(plan::LibRef::New(d)) => {
+                        bind::Binding::Lib(plan::LibRef::Loaded(base + d))
+                    }
+                    ref other => other.clone(),
+                })
+                .collect(),
+        );
+        for (import, bound) in imports.iter().zip(bound) {
             // A tag or a mistyped GOT entry is refused when bound, with its reason.
             if bound.binding != bind::Binding::Undefined || matches!(import.kind, ImportKind::Tag) {
                 continue;
@@ -572,7 +646,7 @@ fn check(data: &Process, new: &[plan::Planned<Piece>], mode: Mode) -> wasmtime::
         }
     }
     if unresolved.is_empty() {
-        Ok(())
+        Ok(planned)
     } else {
         Err(wasmtime::Error::new(Unresolved(unresolved)))
     }

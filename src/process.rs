@@ -60,6 +60,8 @@ pub struct Library {
     /// Libraries named by its NEEDED list, in order. They and theirs,
     /// breadth first, are its local lookup scope.
     pub deps: Vec<LibId>,
+    /// Where each of its imports binds, as its load planned it.
+    pub planned: crate::loader::Planned,
     /// dlopen handles open on it (what dlclose counts down; dependencies
     /// are kept by being reachable, see `loader::collect`).
     pub opens: u32,

@@ -145,6 +145,21 @@ fn libraries_are_read_and_compiled_once_per_program() {
 }
 
 #[test]
+fn the_start_up_link_is_decided_once_per_program() {
+    let dir = program_dir("startup-plan");
+    let program = Program::new(&config(&dir)).unwrap();
+    assert_eq!(program.run().unwrap(), 7);
+    std::fs::remove_file(dir.join("libseven.so")).unwrap();
+    assert_eq!(
+        program.run().unwrap(),
+        7,
+        "the second run neither searches for nor binds the libraries again"
+    );
+    let mut session = program.load().unwrap();
+    assert_eq!(session.run_main().unwrap(), 7);
+}
+
+#[test]
 fn a_program_serves_several_threads_at_once() {
     let dir = program_dir("threads");
     let program = Program::new(&config(&dir)).unwrap();

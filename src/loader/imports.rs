@@ -10,12 +10,17 @@ pub(super) fn bind(
     lib: LibId,
 ) -> wasmtime::Result<(Vec<Extern>, Vec<LateGot>)> {
     let info = cx.data().libs[lib].info.clone();
+    let planned = cx.data().libs[lib].planned.clone();
     let me = cx.data().libs[lib].names();
     let mut out: Vec<Option<Extern>> = Vec::with_capacity(info.imports.len());
     let mut late = Vec::new();
     let mut later: Vec<(usize, Sig, LibId, String)> = Vec::new();
-    for import in &info.imports {
+    for (k, import) in info.imports.iter().enumerate() {
         let name = import.name.as_str();
+        let owner = match planned.get(k) {
+            Some(bind::Binding::Lib(plan::LibRef::Loaded(owner))) => Some(*owner),
+            _ => None,
+        };
         if cx.data().trace.bindings {
             crate::note!(
                 "dlrun: binding {}: {}.{name} -> {}",
@@ -51,6 +56,7 @@ pub(super) fn bind(
                     global,
                     func: module == "GOT.func",
                     name: name.to_string(),
+                    owner,
                 });
                 global.into()
             }
@@ -60,25 +66,27 @@ pub(super) fn bind(
                 .ok_or_else(|| About::new(&me, "imports __heap_base but has no heap"))?
                 .into(),
             (ImportKind::Global { .. }, "GOT.mem") => {
-                let value = got_mem(cx, lib, name)
+                let value = got_mem(cx, lib, owner, name)
                     .map_err(|e| e.context(About::new(&me, format!("binding GOT.mem.{name}"))))?;
                 got_global(cx, value)?.into()
             }
             (ImportKind::Global { .. }, "GOT.func") => {
-                let value = got_func(cx, lib, name)
+                let value = got_func(cx, lib, owner, name)
                     .map_err(|e| e.context(About::new(&me, format!("binding GOT.func.{name}"))))?;
                 got_global(cx, value)?.into()
             }
-            (ImportKind::Global { ty, mutable }, _) => env_global(cx, lib, name, *ty, *mutable)
-                .map_err(|e| {
-                    e.context(About::new(
-                        &me,
-                        format!("binding global {}.{name}", import.module),
-                    ))
-                })?
-                .into(),
+            (ImportKind::Global { ty, mutable }, _) => {
+                env_global(cx, lib, owner, name, *ty, *mutable)
+                    .map_err(|e| {
+                        e.context(About::new(
+                            &me,
+                            format!("binding global {}.{name}", import.module),
+                        ))
+                    })?
+                    .into()
+            }
             (ImportKind::Func(sig), module) => {
-                match func_import(cx, lib, module, name, sig)
+                match func_import(cx, lib, owner, module, name, sig)
                     .map_err(|e| e.context(About::new(&me, format!("binding {module}.{name}"))))?
                 {
                     Binding::Now(f) if lib != 0 => {
@@ -126,6 +134,8 @@ pub(super) struct LateGot {
     /// A `GOT.func` entry (a table slot), else `GOT.mem` (an address).
     func: bool,
     name: String,
+    /// The library the plan bound it to, if any.
+    owner: Option<LibId>,
 }
 
 /// Fills the GOT entries of `lib` that waited for its own memory and table.
@@ -136,9 +146,9 @@ pub(super) fn fill_late_got(
 ) -> wasmtime::Result<()> {
     for g in late {
         let value = if g.func {
-            got_func(cx, lib, &g.name)
+            got_func(cx, lib, g.owner, &g.name)
         } else {
-            got_mem(cx, lib, &g.name)
+            got_mem(cx, lib, g.owner, &g.name)
         };
         let me = cx.data().libs[lib].names();
         let module = if g.func { "GOT.func" } else { "GOT.mem" };
@@ -216,13 +226,28 @@ pub(super) fn resolve_for(
     Some(sym)
 }
 
+/// The definition of `name` in `owner`, the library the load planned
+/// `lib`'s import of it to bind to, recording the dependency that creates.
+fn definition(
+    cx: &mut StoreContextMut<'_, Process>,
+    lib: LibId,
+    owner: Option<LibId>,
+    name: &str,
+) -> Option<Sym> {
+    let owner = owner?;
+    let sym = cx.data().libs[owner].syms.get(name)?.clone();
+    cx.data_mut().depend(lib, owner);
+    Some(sym)
+}
+
 /// The address a `GOT.mem` entry holds.
 pub(super) fn got_mem(
     cx: &mut StoreContextMut<'_, Process>,
     lib: LibId,
+    owner: Option<LibId>,
     name: &str,
 ) -> wasmtime::Result<u32> {
-    match resolve_for(cx, lib, name) {
+    match definition(cx, lib, owner, name) {
         Some(Sym::Data(addr)) => Ok(addr),
         Some(Sym::Func {
             lib: d,
@@ -249,9 +274,10 @@ pub(super) fn got_mem(
 pub(super) fn got_func(
     cx: &mut StoreContextMut<'_, Process>,
     lib: LibId,
+    owner: Option<LibId>,
     name: &str,
 ) -> wasmtime::Result<u32> {
-    match resolve_for(cx, lib, name) {
+    match definition(cx, lib, owner, name) {
         Some(Sym::Func {
             lib: d,
             pointer,
@@ -292,6 +318,7 @@ pub(super) fn got_func(
 pub(super) fn env_global(
     cx: &mut StoreContextMut<'_, Process>,
     lib: LibId,
+    owner: Option<LibId>,
     name: &str,
     ty: wasmparser::ValType,
     mutable: bool,
@@ -309,7 +336,7 @@ pub(super) fn env_global(
         }
         "__memory_base" => memory_base,
         "__table_base" => table_base,
-        _ => got_mem(cx, lib, name)?,
+        _ => got_mem(cx, lib, owner, name)?,
     };
     if ty != wasmparser::ValType::I32 {
         wasmtime::bail!("expected an i32 global, the module asks for {ty}");
@@ -333,6 +360,7 @@ pub(super) fn env_global(
 pub(super) fn func_import(
     cx: &mut StoreContextMut<'_, Process>,
     lib: LibId,
+    owner: Option<LibId>,
     module: &str,
     name: &str,
     sig: &Sig,
@@ -349,7 +377,7 @@ pub(super) fn func_import(
             None => Ok(Binding::Now(late_bound(cx, ty, lib, module, name))),
         };
     }
-    if let Some(sym) = resolve_for(cx, lib, name) {
+    if let Some(sym) = definition(cx, lib, owner, name) {
         let Sym::Func { lib: d, .. } = &sym else {
             wasmtime::bail!("{name} is data, but is imported as a function");
         };

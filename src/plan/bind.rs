@@ -49,7 +49,7 @@ pub fn resolve<S: Scope>(scope: &S, lib: S::Lib, name: &str) -> Option<S::Lib> {
 }
 
 /// Where one import binds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Binding {
     /// What the loader itself provides: the memory, the table, the stack
     /// pointer, the module's bases.
