@@ -622,7 +622,7 @@ fn check(
                     bind::Binding::Lib(plan::LibRef::New(d)) => {
                         bind::Binding::Lib(plan::LibRef::Loaded(base + d))
                     }
-                    ref other => other.clone(),
+                    other => other,
                 })
                 .collect(),
         );

@@ -155,7 +155,7 @@ fn the_start_up_link_is_decided_once_per_program() {
         7,
         "the second run neither searches for nor binds the libraries again"
     );
-    let mut session = program.load().unwrap();
+    let session = program.load().unwrap();
     assert_eq!(session.run_main().unwrap(), 7);
 }
 

@@ -332,7 +332,7 @@ mod tests {
     }
 
     fn where_bound(b: &[Bound], name: &str) -> Binding {
-        b.iter().find(|x| x.name == name).unwrap().binding.clone()
+        b.iter().find(|x| x.name == name).unwrap().binding
     }
 
     #[test]
