@@ -13,11 +13,12 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use wasmtime::{Engine, FuncType, Module};
+use wasmtime::{Caller, Engine, Extern, Func, FuncType, Linker, Module, StoreContextMut, Val};
 
 use crate::cache::Cache;
 use crate::loader::Group;
 use crate::modinfo::{ModuleInfo, Sig};
+use crate::process::Process;
 use crate::symbols::{LibId, Symbols, exported_symbols};
 
 /// The first definition of every name in a global scope.
@@ -55,6 +56,10 @@ pub struct Modules {
     /// it without searching, reading or resolving anything.
     startup_group: Mutex<Option<Arc<Group>>>,
     stand_ins: Mutex<HashMap<String, Module>>,
+    /// Host functions made once for every run: a function a linker holds
+    /// is added to a store by reference, where one made in the store is
+    /// allocated, registered and freed again by each run.
+    shared: Mutex<Linker<Process>>,
 }
 
 impl Modules {
@@ -62,7 +67,6 @@ impl Modules {
     /// to) `cache`.
     pub fn new(engine: Engine, cache: Cache) -> Modules {
         Modules {
-            engine,
             cache,
             libs: Mutex::default(),
             startup_symbols: Mutex::default(),
@@ -70,6 +74,8 @@ impl Modules {
             func_types: Mutex::default(),
             startup_group: Mutex::default(),
             stand_ins: Mutex::default(),
+            shared: Mutex::new(Linker::new(&engine)),
+            engine,
         }
     }
 
@@ -155,6 +161,34 @@ impl Modules {
             .startup_group
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = Some(group);
+    }
+
+    /// Host function `module.name` of type `ty` in the store of `cx`, made
+    /// from `make` the first time any run asks for it. `module` and `name`
+    /// are only its key: the function must be the same for every run.
+    pub fn shared_func<F>(
+        &self,
+        cx: &mut StoreContextMut<'_, Process>,
+        module: &str,
+        name: &str,
+        ty: FuncType,
+        make: impl FnOnce() -> F,
+    ) -> wasmtime::Result<Func>
+    where
+        F: Fn(Caller<'_, Process>, &[Val], &mut [Val]) -> wasmtime::Result<()>
+            + Send
+            + Sync
+            + 'static,
+    {
+        let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Ok(Extern::Func(f)) = shared.get(&mut *cx, module, name) {
+            return Ok(f);
+        }
+        shared.func_new(module, name, ty, make())?;
+        match shared.get(&mut *cx, module, name) {
+            Ok(Extern::Func(f)) => Ok(f),
+            _ => wasmtime::bail!("host function {module}.{name} vanished"),
+        }
     }
 
     /// The engine's function type for `sig`, made once.

@@ -100,6 +100,10 @@ impl Library {
     }
 }
 
+/// A host function as the program imports it: module, name, and the
+/// signature it is imported with (none for a function pointer).
+pub type HostKey = (&'static str, String, Option<crate::modinfo::Sig>);
+
 /// A stand-in's slot, to fill with `export` of `lib` once instantiated.
 pub struct StandIn {
     /// The stand-ins module's own table, holding the function to forward to.
@@ -132,6 +136,9 @@ pub struct Process {
     /// Set once main's constructors ran: later library memory comes from the
     /// program's own allocator.
     pub runtime_ready: bool,
+    /// The main module was built against Emscripten's JS library: names
+    /// of it that dlrun lacks get stubs that fail when called.
+    pub js_library: bool,
     /// Alive libraries by the name they were loaded under, and by file.
     pub by_name: HashMap<String, LibId>,
     /// The same libraries by canonical host path.
@@ -177,7 +184,7 @@ pub struct Process {
     /// made on first use.
     pub time: Option<Box<crate::abi::time::State>>,
     /// Host functions already created, by import name.
-    pub host_funcs: HashMap<String, Func>,
+    pub host_funcs: HashMap<HostKey, Func>,
     /// Stand-ins waiting for their library to be instantiated.
     pub stand_ins: Vec<StandIn>,
     /// Files, directories and descriptors the program sees.
@@ -197,6 +204,7 @@ impl Process {
             stack: (0, 0),
             heap_base: None,
             runtime_ready: false,
+            js_library: false,
             by_name: HashMap::new(),
             by_path: HashMap::new(),
             slots: HashMap::new(),

@@ -47,6 +47,8 @@ pub struct Program {
     modules: Arc<Modules>,
     main: Candidate,
     flavour: Flavour,
+    /// Whether main imports Emscripten's JS library functions.
+    js_library: bool,
     search: SearchPath,
 }
 
@@ -85,6 +87,7 @@ impl Program {
         let flavour = abi::flavour_of(&main.info, &main.path).map_err(Error::Load)?;
         Ok(Program {
             config: config.clone(),
+            js_library: abi::has_emscripten_imports(&main.info),
             modules,
             main,
             flavour,
@@ -142,6 +145,7 @@ impl Program {
         };
         let mut process = Process::new(self.search.clone(), guest, self.modules.clone());
         process.trace = self.config.trace;
+        process.js_library = self.js_library;
         process.preload = self.config.preload.clone();
         process.fs = vfs::Vfs::new(&self.config.dirs).map_err(Error::Load)?;
         if let Some(dir) = self.modules.cache().dir() {

@@ -157,7 +157,7 @@ pub fn func_type(engine: &wasmtime::Engine, sig: &Sig) -> wasmtime::FuncType {
 /// with, and keeps it under `key` for the next import of the same shape.
 fn remember(
     cx: &mut StoreContextMut<'_, Process>,
-    key: String,
+    key: crate::process::HostKey,
     name: &str,
     f: Func,
     sig: Option<&Sig>,

@@ -17,10 +17,7 @@ pub(super) fn bind(
     let mut later: Vec<(usize, Sig, LibId, String)> = Vec::new();
     for (k, import) in info.imports.iter().enumerate() {
         let name = import.name.as_str();
-        let owner = match planned.get(k) {
-            Some(bind::Binding::Lib(plan::LibRef::Loaded(owner))) => Some(*owner),
-            _ => None,
-        };
+        let planned = planned.get(k).copied().unwrap_or(bind::Binding::Undefined);
         if cx.data().trace.bindings {
             crate::note!(
                 "dlrun: binding {}: {}.{name} -> {}",
@@ -56,7 +53,7 @@ pub(super) fn bind(
                     global,
                     func: module == "GOT.func",
                     name: name.to_string(),
-                    owner,
+                    planned,
                 });
                 global.into()
             }
@@ -66,17 +63,17 @@ pub(super) fn bind(
                 .ok_or_else(|| About::new(&me, "imports __heap_base but has no heap"))?
                 .into(),
             (ImportKind::Global { .. }, "GOT.mem") => {
-                let value = got_mem(cx, lib, owner, name)
+                let value = got_mem(cx, lib, planned, name)
                     .map_err(|e| e.context(About::new(&me, format!("binding GOT.mem.{name}"))))?;
                 got_global(cx, value)?.into()
             }
             (ImportKind::Global { .. }, "GOT.func") => {
-                let value = got_func(cx, lib, owner, name)
+                let value = got_func(cx, lib, planned, name)
                     .map_err(|e| e.context(About::new(&me, format!("binding GOT.func.{name}"))))?;
                 got_global(cx, value)?.into()
             }
             (ImportKind::Global { ty, mutable }, _) => {
-                env_global(cx, lib, owner, name, *ty, *mutable)
+                env_global(cx, lib, planned, name, *ty, *mutable)
                     .map_err(|e| {
                         e.context(About::new(
                             &me,
@@ -86,7 +83,7 @@ pub(super) fn bind(
                     .into()
             }
             (ImportKind::Func(sig), module) => {
-                match func_import(cx, lib, owner, module, name, sig)
+                match func_import(cx, lib, planned, module, name, sig)
                     .map_err(|e| e.context(About::new(&me, format!("binding {module}.{name}"))))?
                 {
                     Binding::Now(f) if lib != 0 => {
@@ -134,8 +131,8 @@ pub(super) struct LateGot {
     /// A `GOT.func` entry (a table slot), else `GOT.mem` (an address).
     func: bool,
     name: String,
-    /// The library the plan bound it to, if any.
-    owner: Option<LibId>,
+    /// Where the load planned it to bind.
+    planned: bind::Binding,
 }
 
 /// Fills the GOT entries of `lib` that waited for its own memory and table.
@@ -146,9 +143,9 @@ pub(super) fn fill_late_got(
 ) -> wasmtime::Result<()> {
     for g in late {
         let value = if g.func {
-            got_func(cx, lib, g.owner, &g.name)
+            got_func(cx, lib, g.planned, &g.name)
         } else {
-            got_mem(cx, lib, g.owner, &g.name)
+            got_mem(cx, lib, g.planned, &g.name)
         };
         let me = cx.data().libs[lib].names();
         let module = if g.func { "GOT.func" } else { "GOT.mem" };
@@ -226,15 +223,17 @@ pub(super) fn resolve_for(
     Some(sym)
 }
 
-/// The definition of `name` in `owner`, the library the load planned
-/// `lib`'s import of it to bind to, recording the dependency that creates.
+/// The definition of `name` in the library the load planned `lib`'s
+/// import of it to bind to, recording the dependency that creates.
 fn definition(
     cx: &mut StoreContextMut<'_, Process>,
     lib: LibId,
-    owner: Option<LibId>,
+    planned: bind::Binding,
     name: &str,
 ) -> Option<Sym> {
-    let owner = owner?;
+    let bind::Binding::Lib(plan::LibRef::Loaded(owner)) = planned else {
+        return None;
+    };
     let sym = cx.data().libs[owner].syms.get(name)?.clone();
     cx.data_mut().depend(lib, owner);
     Some(sym)
@@ -244,10 +243,10 @@ fn definition(
 pub(super) fn got_mem(
     cx: &mut StoreContextMut<'_, Process>,
     lib: LibId,
-    owner: Option<LibId>,
+    planned: bind::Binding,
     name: &str,
 ) -> wasmtime::Result<u32> {
-    match definition(cx, lib, owner, name) {
+    match definition(cx, lib, planned, name) {
         Some(Sym::Data(addr)) => Ok(addr),
         Some(Sym::Func {
             lib: d,
@@ -274,10 +273,10 @@ pub(super) fn got_mem(
 pub(super) fn got_func(
     cx: &mut StoreContextMut<'_, Process>,
     lib: LibId,
-    owner: Option<LibId>,
+    planned: bind::Binding,
     name: &str,
 ) -> wasmtime::Result<u32> {
-    match definition(cx, lib, owner, name) {
+    match definition(cx, lib, planned, name) {
         Some(Sym::Func {
             lib: d,
             pointer,
@@ -288,7 +287,9 @@ pub(super) fn got_func(
             wasmtime::bail!("{name} is data, but is used as a function")
         }
         None => {
-            if let Some(func) = abi::host_func(cx, "env", name, None)? {
+            if planned == bind::Binding::Host
+                && let Some(func) = abi::host_func(cx, "env", name, None)?
+            {
                 return slots::of_func(cx, func);
             }
             if cx.data().libs[lib]
@@ -318,7 +319,7 @@ pub(super) fn got_func(
 pub(super) fn env_global(
     cx: &mut StoreContextMut<'_, Process>,
     lib: LibId,
-    owner: Option<LibId>,
+    planned: bind::Binding,
     name: &str,
     ty: wasmparser::ValType,
     mutable: bool,
@@ -336,7 +337,7 @@ pub(super) fn env_global(
         }
         "__memory_base" => memory_base,
         "__table_base" => table_base,
-        _ => got_mem(cx, lib, owner, name)?,
+        _ => got_mem(cx, lib, planned, name)?,
     };
     if ty != wasmparser::ValType::I32 {
         wasmtime::bail!("expected an i32 global, the module asks for {ty}");
@@ -360,7 +361,7 @@ pub(super) fn env_global(
 pub(super) fn func_import(
     cx: &mut StoreContextMut<'_, Process>,
     lib: LibId,
-    owner: Option<LibId>,
+    planned: bind::Binding,
     module: &str,
     name: &str,
     sig: &Sig,
@@ -377,7 +378,7 @@ pub(super) fn func_import(
             None => Ok(Binding::Now(late_bound(cx, ty, lib, module, name))),
         };
     }
-    if let Some(sym) = definition(cx, lib, owner, name) {
+    if let Some(sym) = definition(cx, lib, planned, name) {
         let Sym::Func { lib: d, .. } = &sym else {
             wasmtime::bail!("{name} is data, but is imported as a function");
         };

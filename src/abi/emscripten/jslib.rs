@@ -91,12 +91,7 @@ fn library_entry(name: &str) -> Option<Option<&'static str>> {
 /// Emscripten's JS library functions dlrun lacks: the main module is an
 /// Emscripten one and the name is the JS library's.
 pub fn is_unprovided(data: &Process, name: &str) -> bool {
-    !super::provides(name)
-        && library_entry(name).is_some()
-        && data
-            .libs
-            .first()
-            .is_some_and(|main| crate::abi::has_emscripten_imports(&main.info))
+    data.js_library && library_entry(name).is_some() && !super::provides(name)
 }
 
 /// What the table holds for a pointer to `name`, a JS library function
@@ -113,16 +108,22 @@ pub fn unprovided_stub(
         return None;
     }
     let sig = super::letters_sig(library_entry(name)??)?;
-    let ty = cx.data().modules.func_type(&sig);
+    let modules = cx.data().modules.clone();
+    let ty = modules.func_type(&sig);
     let module = cx.data().libs[lib].names();
+    let key = module.host.to_string_lossy().into_owned();
     let name = name.to_string();
-    Some(Func::new(&mut *cx, ty, move |_c, _params, _results| {
-        Err(wasmtime::Error::new(SymbolLookup {
-            module: module.clone(),
-            import: format!("function pointer GOT.func.{name}, {NOT_PROVIDED}"),
-            symbol: name.clone(),
-        }))
-    }))
+    modules
+        .shared_func(cx, &key, &name.clone(), ty, move || {
+            move |_c, _params, _results| {
+                Err(wasmtime::Error::new(SymbolLookup {
+                    module: module.clone(),
+                    import: format!("function pointer GOT.func.{name}, {NOT_PROVIDED}"),
+                    symbol: name.clone(),
+                }))
+            }
+        })
+        .ok()
 }
 
 /// Builds one host function.

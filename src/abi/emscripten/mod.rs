@@ -154,10 +154,7 @@ pub fn func(
     name: &str,
     sig: Option<&Sig>,
 ) -> wasmtime::Result<Option<Func>> {
-    let key = match sig {
-        Some(s) => format!("{name}:{s:?}"),
-        None => name.to_string(),
-    };
+    let key = ("env", name.to_string(), sig.cloned());
     if let Some(f) = cx.data().host_funcs.get(&key) {
         return Ok(Some(*f));
     }

@@ -375,7 +375,7 @@ pub fn func(
     if !NAMES.contains(&name) {
         return Ok(None);
     }
-    let key = format!("{MODULE}.{name}:{sig:?}");
+    let key = (MODULE, name.to_string(), sig.cloned());
     if let Some(f) = cx.data().host_funcs.get(&key) {
         return Ok(Some(*f));
     }

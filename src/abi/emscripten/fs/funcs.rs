@@ -620,6 +620,16 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 /// Builds host function `name`; `sig` picks the i64-legalized or
 /// `-sWASM_BIGINT` shape of the WASI functions taking a 64-bit offset.
 pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig>) -> Option<Func> {
-    let (_, make) = FUNCS.iter().find(|(names, _)| names.contains(&name))?;
+    // Asked for every env import of a program: one hash lookup, not a
+    // scan of every name of the table.
+    static INDEX: std::sync::LazyLock<std::collections::HashMap<&'static str, usize>> =
+        std::sync::LazyLock::new(|| {
+            FUNCS
+                .iter()
+                .enumerate()
+                .flat_map(|(k, (names, _))| names.iter().map(move |n| (*n, k)))
+                .collect()
+        });
+    let (_, make) = FUNCS.get(*INDEX.get(name)?)?;
     Some(make(cx, name, sig))
 }
