@@ -60,6 +60,9 @@ pub struct Modules {
     /// is added to a store by reference, where one made in the store is
     /// allocated, registered and freed again by each run.
     shared: Mutex<Linker<Process>>,
+    /// Modules are compiled with their mutable globals exported (see
+    /// [`crate::template`]).
+    export_globals: bool,
 }
 
 impl Modules {
@@ -75,8 +78,26 @@ impl Modules {
             startup_group: Mutex::default(),
             stand_ins: Mutex::default(),
             shared: Mutex::new(Linker::new(&engine)),
+            export_globals: false,
             engine,
         }
+    }
+
+    /// Compiles every module from now on with its mutable globals
+    /// exported, for a template to read and restore them.
+    pub fn export_globals(&mut self) {
+        self.export_globals = true;
+    }
+
+    /// The bytes to compile for module `wasm`: as they are, or with the
+    /// mutable globals exported.
+    pub fn prepare<'a>(&self, wasm: &'a [u8]) -> wasmtime::Result<std::borrow::Cow<'a, [u8]>> {
+        if !self.export_globals {
+            return Ok(std::borrow::Cow::Borrowed(wasm));
+        }
+        crate::template::export_mutable(wasm)
+            .map(std::borrow::Cow::Owned)
+            .map_err(|e| wasmtime::format_err!("exporting its globals: {e}"))
     }
 
     /// The engine the modules are compiled for; every store of the program

@@ -28,7 +28,7 @@ pub struct Handler {
 }
 
 /// The handlers libraries registered, in order, and the trampoline slot.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct ExitHandlers {
     handlers: Vec<Handler>,
     trampoline: Option<u32>,

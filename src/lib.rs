@@ -41,6 +41,7 @@ pub mod program;
 pub mod search;
 pub mod session;
 pub mod symbols;
+pub mod template;
 pub mod trace;
 pub mod unwind;
 pub mod value;
@@ -50,6 +51,7 @@ use std::path::PathBuf;
 
 pub use crate::program::Program;
 pub use crate::session::{Handle, Session};
+pub use crate::template::Template;
 pub use crate::value::{Signature, Val, ValType};
 
 /// What to run and with what.

@@ -191,6 +191,18 @@ pub struct Group {
     order: Vec<LibId>,
 }
 
+impl Group {
+    /// How many libraries the load brings in.
+    pub fn len(&self) -> usize {
+        self.libs.len()
+    }
+
+    /// Whether the load brings in nothing new.
+    pub fn is_empty(&self) -> bool {
+        self.libs.is_empty()
+    }
+}
+
 /// A library a load brings in: compiled, with the ids of the libraries it
 /// needs and where each of its imports binds.
 #[derive(Clone)]

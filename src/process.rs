@@ -189,6 +189,9 @@ pub struct Process {
     pub stand_ins: Vec<StandIn>,
     /// Files, directories and descriptors the program sees.
     pub fs: Vfs,
+    /// The globals the loader made for imports (GOT entries, bases), for
+    /// a template to put back.
+    pub made_globals: Vec<Global>,
 }
 
 impl Process {
@@ -229,7 +232,34 @@ impl Process {
             host_funcs: HashMap::new(),
             stand_ins: Vec::new(),
             fs: Vfs::default(),
+            made_globals: Vec::new(),
         }
+    }
+
+    /// Takes the host's side of `fresh` (arguments, files, limits, time,
+    /// dlopen and exception state) and keeps this process's link: its
+    /// libraries, memory, table, slots and the functions made for it.
+    pub fn renew(&mut self, fresh: Process) {
+        let old = std::mem::replace(self, fresh);
+        self.libs = old.libs;
+        self.global = old.global;
+        self.memory = old.memory;
+        self.table = old.table;
+        self.stack_pointer = old.stack_pointer;
+        self.stack = old.stack;
+        self.heap_base = old.heap_base;
+        self.runtime_ready = old.runtime_ready;
+        self.by_name = old.by_name;
+        self.by_path = old.by_path;
+        self.slots = old.slots;
+        self.reserved = old.reserved;
+        self.pending = old.pending;
+        self.unresolved_slots = old.unresolved_slots;
+        self.free_table = old.free_table;
+        self.exit_handlers = old.exit_handlers;
+        self.host_funcs = old.host_funcs;
+        self.stand_ins = old.stand_ins;
+        self.made_globals = old.made_globals;
     }
 
     /// Records a newly mapped library in the name and file indexes.

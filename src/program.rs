@@ -65,6 +65,16 @@ impl Program {
     /// (its `argv[0]`) and places it: its directory is searched for
     /// libraries last, and need not hold the module.
     pub fn from_bytes(bytes: Vec<u8>, config: &RunConfig) -> Result<Program, Error> {
+        Program::compile(bytes, config, false)
+    }
+
+    /// Compiles main module `bytes`; `for_template` compiles every module
+    /// with its mutable globals exported, as a [`crate::Template`] needs.
+    pub(crate) fn compile(
+        bytes: Vec<u8>,
+        config: &RunConfig,
+        for_template: bool,
+    ) -> Result<Program, Error> {
         let path = std::fs::canonicalize(&config.main).unwrap_or_else(|_| config.main.clone());
         let search = SearchPath::new(&path, &config.lib_dirs, &config.env);
         let name = path
@@ -75,7 +85,11 @@ impl Program {
         engine_config.epoch_interruption(config.limits.timeout.is_some());
         engine_config.consume_fuel(config.limits.fuel.is_some());
         let engine = Engine::new(&engine_config).map_err(|e| Error::Load(format!("{e:#}")))?;
-        let modules = Arc::new(Modules::new(engine, config.cache.clone()));
+        let mut modules = Modules::new(engine, config.cache.clone());
+        if for_template {
+            modules.export_globals();
+        }
+        let modules = Arc::new(modules);
         let found = Found {
             path,
             guest: name.clone(),
@@ -132,10 +146,36 @@ impl Program {
 
     /// A fresh process with the main module and its libraries loaded (or
     /// the reason they are not, for the caller to end the program with).
-    fn start<S: AsRef<str>>(
+    pub(crate) fn start<S: AsRef<str>>(
         &self,
         args: impl IntoIterator<Item = S>,
     ) -> Result<(Session, wasmtime::Result<()>), Error> {
+        let mut store = Store::new(self.modules.engine(), self.process(args)?);
+        self.arm(&mut store)?;
+        let mut cx = store.as_context_mut();
+        let mut main = self.main.clone();
+        if self.flavour.host_memory() {
+            let bases = abi::emscripten::prepare(&mut cx, &main.info, &main.path)
+                .map_err(|e| Error::Load(format!("{e:#}")))?;
+            main.bases = Some(bases);
+        } else {
+            main.bases = Some((0, 0));
+        }
+        let startup = Mode {
+            global: true,
+            nodelete: true,
+            now: false,
+        };
+        let loaded = loader::load(&mut cx, Root::Main(main), startup).map(|_| ());
+        Ok((Session::new(store, self.flavour), loaded))
+    }
+
+    /// The host's side of a new process, nothing loaded: the program's
+    /// arguments and environment, its files, its limits.
+    pub(crate) fn process<S: AsRef<str>>(
+        &self,
+        args: impl IntoIterator<Item = S>,
+    ) -> Result<Process, Error> {
         let program = self.config.main.display().to_string();
         let guest = Guest {
             args: std::iter::once(program)
@@ -150,6 +190,13 @@ impl Program {
         process.fs = vfs::Vfs::new(&self.config.dirs).map_err(Error::Load)?;
         if let Some(dir) = self.modules.cache().dir() {
             process.fs.hide(dir, &[crate::cache::KEY_FILE]);
+        }
+        if !self.flavour.emscripten() {
+            // WASI programs find the granted directories as preopened fds.
+            process
+                .fs
+                .open_preopens()
+                .map_err(|e| Error::Load(format!("opening the --dir preopens: {e}")))?;
         }
         let limits = &self.config.limits;
         process.max_libraries = limits.libraries;
@@ -170,8 +217,14 @@ impl Program {
             .timeout
             .map(|t| Timer::start(self.modules.engine(), t));
         process.fs.deadline = process.deadline.as_ref().map(|t| t.expires());
-        let mut store = Store::new(self.modules.engine(), process);
+        Ok(process)
+    }
+
+    /// Arms `store` with the program's limits: memory and table growth,
+    /// its time (from now) and its fuel.
+    pub(crate) fn arm(&self, store: &mut Store<Process>) -> Result<(), Error> {
         store.limiter(|p| &mut p.limits);
+        let limits = &self.config.limits;
         if limits.timeout.is_some() {
             store.set_epoch_deadline(1);
         }
@@ -180,29 +233,22 @@ impl Program {
                 .set_fuel(fuel)
                 .map_err(|e| Error::Load(format!("{e:#}")))?;
         }
-        let mut cx = store.as_context_mut();
-        if !self.flavour.emscripten() {
-            // WASI programs find the granted directories as preopened fds.
-            cx.data_mut()
-                .fs
-                .open_preopens()
-                .map_err(|e| Error::Load(format!("opening the --dir preopens: {e}")))?;
-        }
-        let mut main = self.main.clone();
-        if self.flavour.host_memory() {
-            let bases = abi::emscripten::prepare(&mut cx, &main.info, &main.path)
-                .map_err(|e| Error::Load(format!("{e:#}")))?;
-            main.bases = Some(bases);
-        } else {
-            main.bases = Some((0, 0));
-        }
-        let startup = Mode {
-            global: true,
-            nodelete: true,
-            now: false,
-        };
-        let loaded = loader::load(&mut cx, Root::Main(main), startup).map(|_| ());
-        Ok((Session::new(store, self.flavour), loaded))
+        Ok(())
+    }
+
+    /// The kind of main module the program is.
+    pub(crate) fn flavour(&self) -> Flavour {
+        self.flavour
+    }
+
+    /// The modules compiled for the program.
+    pub(crate) fn modules(&self) -> &Arc<Modules> {
+        &self.modules
+    }
+
+    /// The configuration the program was made with.
+    pub(crate) fn config(&self) -> &RunConfig {
+        &self.config
     }
 }
 

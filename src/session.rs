@@ -4,6 +4,8 @@
 //! handlers). The dlfcn calls go through [`crate::dlfcn`], the same code
 //! that serves the program's own dlopen.
 
+use std::mem::ManuallyDrop;
+
 use wasmtime::{AsContextMut, Func, Store};
 
 use crate::Error;
@@ -11,6 +13,7 @@ use crate::abi::{self, Flavour, mem};
 use crate::dlfcn::{self, Scope};
 use crate::process::Process;
 use crate::symbols::{self, LibId, Sym};
+use crate::template::Recycle;
 use crate::unwind;
 use crate::value::{Signature, Val, ValType};
 
@@ -56,19 +59,45 @@ impl Handle {
 /// # }
 /// ```
 pub struct Session {
-    store: Store<Process>,
+    /// Taken only when the session is dropped.
+    store: ManuallyDrop<Store<Process>>,
     flavour: Flavour,
     /// The status the program exited with; it runs no more code then.
     exited: Option<i32>,
+    /// The template the store goes back to when the session ends.
+    recycle: Option<Recycle>,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        // SAFETY: the store is taken here only, as the session ends; no
+        // method runs after drop.
+        let store = unsafe { ManuallyDrop::take(&mut self.store) };
+        if let Some(recycle) = self.recycle.take() {
+            recycle.give_back(store);
+        }
+    }
 }
 
 impl Session {
     pub(crate) fn new(store: Store<Process>, flavour: Flavour) -> Session {
         Session {
-            store,
+            store: ManuallyDrop::new(store),
             flavour,
             exited: None,
+            recycle: None,
         }
+    }
+
+    /// This session, giving its store back to a template when it ends.
+    pub(crate) fn recycle_into(mut self, recycle: Recycle) -> Session {
+        self.recycle = Some(recycle);
+        self
+    }
+
+    /// The session's store.
+    pub(crate) fn store_mut(&mut self) -> &mut Store<Process> {
+        &mut self.store
     }
 
     /// Runs `main` (with the arguments the session was loaded with), then
@@ -233,7 +262,7 @@ impl Session {
     }
 
     fn signature_of(&self, func: &Func, what: &str) -> Result<Signature, Error> {
-        let ty = func.ty(&self.store);
+        let ty = func.ty(&*self.store);
         let convert = |types: &mut dyn Iterator<Item = wasmtime::ValType>| {
             types
                 .map(|t| ValType::from_wasmtime(&t))
@@ -271,7 +300,7 @@ impl Session {
         sig.check(what, args).map_err(Error::Call)?;
         let params: Vec<wasmtime::Val> = args.iter().map(|a| a.to_wasmtime()).collect();
         let mut results = vec![wasmtime::Val::I32(0); sig.results.len()];
-        match func.call(&mut self.store, &params, &mut results) {
+        match func.call(&mut *self.store, &params, &mut results) {
             Ok(()) => Ok(results.iter().filter_map(Val::from_wasmtime).collect()),
             Err(e) => Err(self.ended_by(e)),
         }
@@ -367,19 +396,19 @@ impl Session {
     /// Copies `len` bytes of the program's memory at `ptr`.
     pub fn read_bytes(&self, ptr: u32, len: u32) -> Result<Vec<u8>, Error> {
         let memory = self.memory()?;
-        mem::read(&self.store, memory, ptr, len, "read_bytes").map_err(call_error)
+        mem::read(&*self.store, memory, ptr, len, "read_bytes").map_err(call_error)
     }
 
     /// Writes `bytes` into the program's memory at `ptr`.
     pub fn write_bytes(&mut self, ptr: u32, bytes: &[u8]) -> Result<(), Error> {
         let memory = self.memory()?;
-        mem::write(&mut self.store, memory, ptr, bytes, "write_bytes").map_err(call_error)
+        mem::write(&mut *self.store, memory, ptr, bytes, "write_bytes").map_err(call_error)
     }
 
     /// Reads the NUL-terminated string at `ptr` (invalid UTF-8 replaced).
     pub fn read_cstr(&self, ptr: u32) -> Result<String, Error> {
         let memory = self.memory()?;
-        mem::read_cstr(&self.store, memory, ptr, "read_cstr").map_err(call_error)
+        mem::read_cstr(&*self.store, memory, ptr, "read_cstr").map_err(call_error)
     }
 
     /// Allocates `size` bytes with the program's own `malloc`.

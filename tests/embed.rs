@@ -9,7 +9,7 @@ use std::path::Path;
 
 use dlrun::cache::Cache;
 use dlrun::dlfcn::flags::{RTLD_GLOBAL, RTLD_NOW};
-use dlrun::{Error, Handle, Program, RunConfig, Val};
+use dlrun::{Error, Handle, Program, RunConfig, Template, Val};
 
 fn write_wat(dir: &Path, file: &str, wat: &str) {
     std::fs::write(dir.join(file), wat::parse_str(wat).unwrap()).unwrap();
@@ -384,4 +384,87 @@ fn invoke_explains_unknown_functions_and_bad_arguments() {
     let (status, _, err) = dlrun(&dir, &["--invoke", "add", "nothere.wasm"]);
     assert_eq!(status, 1);
     assert!(err.contains("nothere.wasm"), "{err}");
+}
+
+#[test]
+fn template_sessions_start_from_the_constructed_state() {
+    let dir = program_dir("template-state");
+    let with_ctor = MAIN.replace(
+        r#"(func (export "crash") unreachable)"#,
+        r#"(func (export "__wasm_call_ctors")
+             (global.set $calls (i32.const 100))
+             (i32.store (i32.const 4096) (i32.const 41)))
+           (func (export "peek") (result i32) (i32.load (i32.const 4096)))
+           (func (export "poke") (param i32) (i32.store (i32.const 4096) (local.get 0)))"#,
+    );
+    write_wat(&dir, "main.wasm", &with_ctor);
+    let template = Template::new(&config(&dir)).unwrap();
+    let mut left = None;
+    for round in 0..4 {
+        let mut session = template.session().unwrap();
+        if let Some(p) = left {
+            assert_eq!(
+                session.read_bytes(p, 11).unwrap(),
+                [0; 11],
+                "round {round}: what the last session wrote is gone"
+            );
+        }
+        assert_eq!(
+            i32_of(session.call("peek", &[]).unwrap()),
+            41,
+            "round {round}"
+        );
+        assert_eq!(
+            i32_of(session.call("count", &[]).unwrap()),
+            101,
+            "round {round}"
+        );
+        session.call("poke", &[Val::I32(7)]).unwrap();
+        let s = session.alloc_cstr("left behind").unwrap();
+        assert_eq!(session.read_cstr(s).unwrap(), "left behind");
+        left = Some(s);
+        if round == 1 {
+            // A library loaded: the store cannot go back to the image.
+            session.dlopen("libplugin.so", RTLD_NOW).unwrap();
+        }
+        if round == 2 {
+            assert_eq!(session.run_main().unwrap(), 7 + 10 * 101);
+        } else {
+            drop(session);
+        }
+    }
+}
+
+#[test]
+fn template_sessions_are_independent_when_alive_together() {
+    let dir = program_dir("template-many");
+    let template = Template::new(&config(&dir)).unwrap();
+    let mut a = template.session().unwrap();
+    let mut b = template.session().unwrap();
+    assert_eq!(i32_of(a.call("count", &[]).unwrap()), 1);
+    assert_eq!(i32_of(a.call("count", &[]).unwrap()), 2);
+    assert_eq!(i32_of(b.call("count", &[]).unwrap()), 1);
+    drop(a);
+    drop(b);
+    let mut c = template.session().unwrap();
+    assert_eq!(i32_of(c.call("count", &[]).unwrap()), 1);
+}
+
+#[test]
+fn a_template_refuses_what_it_cannot_keep() {
+    let dir = program_dir("template-refused");
+    let with_ctor = MAIN.replace(
+        r#"(func (export "crash") unreachable)"#,
+        r#"(func (export "__wasm_call_ctors") (call $exit (i32.const 5)))"#,
+    );
+    write_wat(&dir, "main.wasm", &with_ctor);
+    assert!(matches!(Template::new(&config(&dir)), Err(Error::Exit(5))));
+    write_wat(
+        &dir,
+        "main.wasm",
+        r#"(module (memory (export "memory") 1)
+             (func (export "_start")))"#,
+    );
+    let err = Template::new(&config(&dir)).err().unwrap();
+    assert!(err.to_string().contains("imports its memory"), "{err}");
 }

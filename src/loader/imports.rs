@@ -201,11 +201,13 @@ pub(super) fn got_global(
     cx: &mut StoreContextMut<'_, Process>,
     value: u32,
 ) -> wasmtime::Result<Global> {
-    Global::new(
+    let global = Global::new(
         &mut *cx,
         GlobalType::new(ValType::I32, Mutability::Var),
         Val::I32(value as i32),
-    )
+    )?;
+    cx.data_mut().made_globals.push(global);
+    Ok(global)
 }
 
 /// The definition `lib`'s import `name` binds to, recording the dependency
@@ -347,11 +349,13 @@ pub(super) fn env_global(
     } else {
         Mutability::Const
     };
-    Global::new(
+    let global = Global::new(
         &mut *cx,
         GlobalType::new(ValType::I32, mutability),
         Val::I32(value as i32),
-    )
+    )?;
+    cx.data_mut().made_globals.push(global);
+    Ok(global)
 }
 
 /// A function import: the defining library's function when it is already

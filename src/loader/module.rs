@@ -68,8 +68,8 @@ impl Parsed {
         let module = match self.module {
             Some(m) => m,
             None => modules
-                .cache()
-                .module(modules.engine(), &self.bytes)
+                .prepare(&self.bytes)
+                .and_then(|bytes| modules.cache().module(modules.engine(), &bytes))
                 .map_err(|e| {
                     let names = ModuleName::new(&self.path, &self.guest);
                     e.context(About::new(&names, "invalid module"))
