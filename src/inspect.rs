@@ -266,7 +266,7 @@ fn ldd_plan<'a>(
     path: &Path,
     info: &ModuleInfo,
     search: &'a SearchPath,
-) -> (plan::LoadSet<ModuleInfo, String>, Disk<'a>) {
+) -> (plan::LoadSet<ModuleInfo>, Disk<'a>) {
     let mut world = Disk {
         search,
         fs: crate::vfs::Vfs::default(),

@@ -23,25 +23,25 @@ macro_rules! note {
     }};
 }
 
-pub mod abi;
+pub(crate) mod abi;
 pub mod cache;
-pub mod compiled;
+pub(crate) mod compiled;
 pub mod dlfcn;
 pub mod dylink;
-pub mod finalize;
-pub mod freelist;
+pub(crate) mod finalize;
+pub(crate) mod freelist;
 pub mod inspect;
-pub mod loader;
+pub(crate) mod loader;
 pub mod modinfo;
-pub mod naming;
-pub mod plan;
-pub mod plt;
-pub mod process;
-pub mod program;
+pub(crate) mod naming;
+pub(crate) mod plan;
+pub(crate) mod plt;
+pub(crate) mod process;
+pub(crate) mod program;
 pub mod search;
-pub mod session;
-pub mod symbols;
-pub mod template;
+pub(crate) mod session;
+pub(crate) mod symbols;
+pub(crate) mod template;
 pub mod trace;
 pub mod unwind;
 pub mod value;

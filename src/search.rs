@@ -38,7 +38,7 @@ pub struct SearchPath {
 pub struct Found {
     /// Canonical host path: the identity of the library.
     pub path: PathBuf,
-    /// What the program calls it (see [`ModuleName::guest`]).
+    /// What the program calls it (its path as the program named it).
     pub guest: String,
     /// The file's contents.
     pub bytes: Vec<u8>,

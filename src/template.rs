@@ -23,7 +23,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use wasmtime::Store;
 
-pub use globals::PREFIX;
 pub(crate) use globals::export_mutable;
 use image::Image;
 

@@ -168,29 +168,6 @@ pub fn read_name(cx: impl AsContext, mem: Memory, ptr: u32, what: &str) -> wasmt
     Ok(Name::from_bytes(name.to_bytes()))
 }
 
-/// Reads a `struct iovec` array: (pointer, length) pairs.
-pub fn read_iovecs(
-    cx: impl AsContext,
-    mem: Memory,
-    iovs: u32,
-    count: u32,
-    what: &str,
-) -> wasmtime::Result<Vec<(u32, u32)>> {
-    if count > 1024 {
-        wasmtime::bail!("{what}: {count} iovecs is more than IOV_MAX");
-    }
-    let raw = read(cx, mem, iovs, count * 8, what)?;
-    Ok(raw
-        .chunks_exact(8)
-        .map(|c| {
-            (
-                u32::from_le_bytes([c[0], c[1], c[2], c[3]]),
-                u32::from_le_bytes([c[4], c[5], c[6], c[7]]),
-            )
-        })
-        .collect())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

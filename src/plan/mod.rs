@@ -126,26 +126,24 @@ pub struct Planned<M> {
 
 /// A NEEDED library that was not found, when planning goes on past it.
 #[derive(Debug)]
-pub struct Missing<E> {
+pub struct Missing {
     /// The name asked for.
     pub name: String,
     /// The new library whose NEEDED entry it is.
     pub needed_by: usize,
     /// How far from the root it would have been.
     pub depth: usize,
-    /// Why it was not found.
-    pub error: E,
 }
 
 /// Which libraries a load brings in.
 #[derive(Debug)]
-pub struct LoadSet<M, E> {
+pub struct LoadSet<M> {
     /// What the root resolved to.
     pub root: LibRef,
     /// The new libraries, breadth first from the root.
     pub new: Vec<Planned<M>>,
     /// NEEDED libraries not found (only when asked to go on past them).
-    pub missing: Vec<Missing<E>>,
+    pub missing: Vec<Missing>,
 }
 
 /// Why a load cannot be planned.
@@ -194,8 +192,7 @@ struct Seen {
 }
 
 /// A load set planned in world `W`, or why it cannot be.
-pub type SetResult<W> =
-    Result<LoadSet<<W as World>::Module, <W as World>::Error>, PlanError<<W as World>::Error>>;
+pub type SetResult<W> = Result<LoadSet<<W as World>::Module>, PlanError<<W as World>::Error>>;
 
 /// Plans which libraries loading `root` brings in.
 pub fn load_set<W: World>(
@@ -272,7 +269,6 @@ pub fn load_set<W: World>(
                             name,
                             needed_by: i,
                             depth,
-                            error,
                         });
                         continue;
                     }
@@ -524,7 +520,7 @@ mod tests {
         }
     }
 
-    fn names<M>(set: &LoadSet<M, String>) -> Vec<&str> {
+    fn names<M>(set: &LoadSet<M>) -> Vec<&str> {
         set.new.iter().map(|p| p.name.as_str()).collect()
     }
 

@@ -254,11 +254,6 @@ const FUNCS: &[(&str, Build)] = &[
     ("uuid_variant", |cx| Func::wrap(cx, |_uu: i32| 1i32)),
 ];
 
-/// Whether dlrun provides JS library function `name`.
-pub fn provides(name: &str) -> bool {
-    FUNCS.iter().any(|(n, _)| *n == name)
-}
-
 /// Every name this module defines.
 pub fn names() -> impl Iterator<Item = &'static str> {
     FUNCS.iter().map(|(n, _)| *n)

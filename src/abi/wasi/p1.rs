@@ -48,7 +48,7 @@ mod layout;
 use layout::*;
 pub use layout::{
     dirent_bytes, fdflags_of, fdstat_bytes, filestat_bytes, filetype, filetype_of, open_flags,
-    rights, rights_of,
+    rights_of,
 };
 
 /// The import module.

@@ -47,8 +47,6 @@ pub mod rights {
     pub const PATH_REMOVE_DIRECTORY: u64 = 1 << 25;
     pub const PATH_UNLINK_FILE: u64 = 1 << 26;
     pub const POLL_FD_READWRITE: u64 = 1 << 27;
-    pub const SOCK_SHUTDOWN: u64 = 1 << 28;
-    pub const SOCK_ACCEPT: u64 = 1 << 29;
     pub const ALL: u64 = (1 << 30) - 1;
 
     /// Rights that reading needs, and those that writing needs.

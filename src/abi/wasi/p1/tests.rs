@@ -1,3 +1,4 @@
+use super::layout::rights;
 use super::*;
 use wasmtime::AsContextMut;
 
