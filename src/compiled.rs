@@ -95,7 +95,7 @@ impl Modules {
         if !self.export_globals {
             return Ok(std::borrow::Cow::Borrowed(wasm));
         }
-        crate::template::export_mutable(wasm)
+        crate::template::globals::export_mutable(wasm)
             .map(std::borrow::Cow::Owned)
             .map_err(|e| wasmtime::format_err!("exporting its globals: {e}"))
     }
@@ -220,7 +220,7 @@ impl Modules {
             .unwrap_or_else(PoisonError::into_inner);
         types
             .entry(sig.clone())
-            .or_insert_with(|| crate::abi::func_type(&self.engine, sig))
+            .or_insert_with(|| sig.func_type(&self.engine))
             .clone()
     }
 

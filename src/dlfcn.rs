@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use wasmtime::StoreContextMut;
 
-use crate::abi::mem::Name;
 use crate::loader::{self, Mode, Root};
+use crate::mem::Name;
 use crate::naming;
 use crate::process::{Process, slots};
 use crate::symbols::{LibId, Sym};

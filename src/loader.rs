@@ -14,7 +14,6 @@ use wasmtime::{
     StoreContextMut, Val, ValType,
 };
 
-use crate::abi;
 use crate::compiled::{Compiled, Modules};
 use crate::finalize;
 use crate::modinfo::{ExportKind, ImportKind, ModuleInfo, Sig};
@@ -25,9 +24,12 @@ use crate::process::{Library, Process, StandIn, slots};
 use crate::search::Found;
 use crate::symbols::{self, LibId, Sym, exported_symbols};
 
+mod host;
 mod imports;
 mod module;
 mod unload;
+
+pub use host::Host;
 
 use imports::{LateGot, bind, fill_late_got};
 use module::compile_all;
@@ -522,7 +524,8 @@ fn place(
     let (memory_base, heap_block) = if d.mem_size == 0 {
         (0, None)
     } else {
-        abi::allocate(cx, d.mem_size, align)
+        let host = cx.data().host;
+        host.allocate(cx, d.mem_size, align)
             .map_err(|e| e.context(About::new(module, "allocating its memory")))?
     };
     let table_base = if d.table_size == 0 {
@@ -573,7 +576,7 @@ fn link(
         fill_late_got(cx, id, late)?;
     }
     for &id in order {
-        if abi::wasi::runs_own_ctors(cx.data(), id) {
+        if cx.data().host.runs_own_ctors(cx.data(), id) {
             continue;
         }
         if let Some(ctors) = Process::export_func(cx, id, "__wasm_call_ctors") {
@@ -626,7 +629,7 @@ fn check(
     let mut planned = Vec::with_capacity(new.len());
     for (k, lib) in new.iter().enumerate() {
         let imports = &lib.module.as_ref().imports;
-        let bound = bind::bindings(&scope, &abi::Abi, k, mode.now);
+        let bound = bind::bindings(&scope, data.host, k, mode.now);
         planned.push(
             bound
                 .iter()
@@ -644,8 +647,8 @@ fn check(
                 continue;
             }
             let known = data.global.names().chain(scope.new_global_names());
-            let hint = if abi::is_unprovided(data, &bound.name) {
-                format!(" ({})", abi::NOT_PROVIDED)
+            let hint = if let Some(lacks) = data.host.lacks(data, &bound.name) {
+                format!(" ({lacks})")
             } else {
                 symbols::suggest(&bound.name, known)
                     .map(|s| format!(" (did you mean {s}?)"))
@@ -692,7 +695,8 @@ fn instantiate(
         );
     }
     if cx.data().memory.is_none() {
-        abi::wasi::adopt(cx)?;
+        let host = cx.data().host;
+        host.adopt(cx)?;
     }
     slots::settle(cx, lib)?;
     fill_stand_ins(cx, lib)?;

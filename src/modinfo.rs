@@ -20,6 +20,30 @@ pub struct Sig {
     pub results: Vec<ValType>,
 }
 
+impl Sig {
+    /// The signature as `engine`'s function type.
+    pub fn func_type(&self, engine: &wasmtime::Engine) -> wasmtime::FuncType {
+        let conv = |t: &ValType| match t {
+            ValType::I32 => wasmtime::ValType::I32,
+            ValType::I64 => wasmtime::ValType::I64,
+            ValType::F32 => wasmtime::ValType::F32,
+            ValType::F64 => wasmtime::ValType::F64,
+            ValType::V128 => wasmtime::ValType::V128,
+            ValType::Ref(r) if r.is_func_ref() => wasmtime::ValType::FUNCREF,
+            ValType::Ref(_) => wasmtime::ValType::EXTERNREF,
+        };
+        wasmtime::FuncType::new(
+            engine,
+            self.params.iter().map(conv),
+            self.results.iter().map(conv),
+        )
+    }
+}
+
+/// Prefix of the unlegalized twin of an i64-legalized export (emcc 3.1
+/// without WASM_BIGINT exports `orig$NAME` beside the legalized `NAME`).
+pub const ORIG_PREFIX: &str = "orig$";
+
 /// What an import asks for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ImportKind {
@@ -252,7 +276,7 @@ impl ModuleInfo {
                             .entry(export.name.to_string())
                             .or_insert(kind);
                         if let (ExportKind::Func(_), Some(plain)) =
-                            (kind, export.name.strip_prefix(crate::symbols::ORIG_PREFIX))
+                            (kind, export.name.strip_prefix(ORIG_PREFIX))
                         {
                             info.orig_names.insert(plain.to_string());
                         }

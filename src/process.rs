@@ -167,7 +167,7 @@ pub struct Process {
     /// Exit handlers libraries registered, to run when they are unloaded.
     pub exit_handlers: crate::finalize::ExitHandlers,
     /// Interrupts the program once `--timeout` passes; dropped with it.
-    pub deadline: Option<crate::program::Timer>,
+    pub deadline: Option<crate::timer::Timer>,
     /// Most entries the table may hold (also in `limits`, named in errors).
     pub max_table: u32,
     /// Most libraries alive at once.
@@ -179,10 +179,10 @@ pub struct Process {
     /// dlopen/dlerror bookkeeping (handles, the pending error).
     pub dl: DlState,
     /// C++ exception bookkeeping (Emscripten's `__cxa_*` runtime).
-    pub eh: crate::abi::emscripten::eh::EhState,
+    pub eh: crate::abi::state::EhState,
     /// Local time: the zone from `TZ` and glibc's state between calls,
     /// made on first use.
-    pub time: Option<Box<crate::abi::time::State>>,
+    pub time: Option<Box<crate::abi::state::TimeState>>,
     /// Host functions already created, by import name.
     pub host_funcs: HashMap<HostKey, Func>,
     /// Stand-ins waiting for their library to be instantiated.
@@ -192,12 +192,19 @@ pub struct Process {
     /// The globals the loader made for imports (GOT entries, bases), for
     /// a template to put back.
     pub made_globals: Vec<Global>,
+    /// The host ABI the program was built against, as the loader sees it.
+    pub host: &'static dyn crate::loader::Host,
 }
 
 impl Process {
     /// A process with nothing loaded yet, whose modules come from (and are
     /// compiled into) `modules`.
-    pub fn new(search: SearchPath, guest: Guest, modules: Arc<Modules>) -> Process {
+    pub fn new(
+        search: SearchPath,
+        guest: Guest,
+        modules: Arc<Modules>,
+        host: &'static dyn crate::loader::Host,
+    ) -> Process {
         Process {
             libs: Vec::new(),
             global: GlobalScope::default(),
@@ -233,6 +240,7 @@ impl Process {
             stand_ins: Vec::new(),
             fs: Vfs::default(),
             made_globals: Vec::new(),
+            host,
         }
     }
 
@@ -260,6 +268,20 @@ impl Process {
         self.host_funcs = old.host_funcs;
         self.stand_ins = old.stand_ins;
         self.made_globals = old.made_globals;
+    }
+
+    /// A function defined in the global scope (main's libc, usually).
+    pub fn global_func(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> {
+        let (lib, export) = match cx
+            .data()
+            .global
+            .find(name)
+            .and_then(|d| cx.data().libs[d].syms.get(name))
+        {
+            Some(crate::symbols::Sym::Func { lib, pointer, .. }) => (*lib, pointer.clone()),
+            _ => return None,
+        };
+        Process::export_func(cx, lib, &export)
     }
 
     /// Records a newly mapped library in the name and file indexes.

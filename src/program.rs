@@ -14,6 +14,7 @@ use crate::loader::{self, Candidate, Mode, Parsed, Root};
 use crate::process::{Guest, Process};
 use crate::search::{self, Found, SearchPath};
 use crate::session::Session;
+use crate::timer::Timer;
 use crate::{Error, RunConfig, vfs};
 
 /// A main module compiled with the options it runs under, ready to run any
@@ -183,7 +184,7 @@ impl Program {
                 .collect(),
             env: self.config.env.clone(),
         };
-        let mut process = Process::new(self.search.clone(), guest, self.modules.clone());
+        let mut process = Process::new(self.search.clone(), guest, self.modules.clone(), &abi::Abi);
         process.trace = self.config.trace;
         process.js_library = self.js_library;
         process.preload = self.config.preload.clone();
@@ -249,36 +250,6 @@ impl Program {
     /// The configuration the program was made with.
     pub(crate) fn config(&self) -> &RunConfig {
         &self.config
-    }
-}
-
-/// Interrupts the program's wasm code once its time is up; dropping it
-/// before then lets the program finish.
-pub struct Timer {
-    _cancel: std::sync::mpsc::Sender<()>,
-    expires: std::time::Instant,
-}
-
-impl Timer {
-    /// When the program's time is up: host calls that wait (sleeps) must
-    /// not wait past it.
-    pub fn expires(&self) -> std::time::Instant {
-        self.expires
-    }
-
-    fn start(engine: &Engine, after: std::time::Duration) -> Timer {
-        let expires = std::time::Instant::now() + after;
-        let (cancel, cancelled) = std::sync::mpsc::channel::<()>();
-        let engine = engine.clone();
-        std::thread::spawn(move || {
-            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = cancelled.recv_timeout(after) {
-                engine.increment_epoch();
-            }
-        });
-        Timer {
-            _cancel: cancel,
-            expires,
-        }
     }
 }
 

@@ -9,8 +9,9 @@ use std::mem::ManuallyDrop;
 use wasmtime::{AsContextMut, Func, Store};
 
 use crate::Error;
-use crate::abi::{self, Flavour, mem};
+use crate::abi::{self, Flavour};
 use crate::dlfcn::{self, Scope};
+use crate::mem;
 use crate::process::Process;
 use crate::symbols::{self, LibId, Sym};
 use crate::template::Recycle;

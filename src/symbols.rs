@@ -8,8 +8,7 @@ use crate::modinfo::{ConstAddr, ExportKind, ModuleInfo, Sig};
 /// Index of a library in the process (the main module is 0).
 pub type LibId = usize;
 
-/// Prefix of the unlegalized twin of an i64-legalized export.
-pub const ORIG_PREFIX: &str = "orig$";
+pub use crate::modinfo::ORIG_PREFIX;
 
 /// A definition, located before instantiation.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -16,14 +16,13 @@
 //! gets the program's files afresh). A template is for programs whose
 //! constructors only set up their own state.
 
-mod globals;
+pub(crate) mod globals;
 mod image;
 
 use std::sync::{Arc, Mutex, PoisonError};
 
 use wasmtime::Store;
 
-pub(crate) use globals::export_mutable;
 use image::Image;
 
 use crate::process::Process;

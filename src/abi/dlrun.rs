@@ -7,8 +7,8 @@
 
 use wasmtime::{AsContextMut, Caller, Func, StoreContextMut};
 
-use crate::abi::mem;
 use crate::dlfcn::{self, Scope};
+use crate::mem;
 use crate::process::Process;
 use crate::symbols::{LibId, Sym};
 

@@ -3,7 +3,8 @@
 
 pub mod dlrun;
 pub mod emscripten;
-pub mod mem;
+pub mod state;
+
 pub mod time;
 pub mod wasi;
 
@@ -89,15 +90,58 @@ pub fn flavour_of(info: &ModuleInfo, path: &std::path::Path) -> Result<Flavour, 
     }
 }
 
-// The loader's one way into the ABI for memory and linker-defined data:
-// what it allocates a library's static data with (the program's own
-// allocator, or the heap's start before the program runs), and the values
-// the linker or JS glue would define.
-pub use emscripten::jslib::{NOT_PROVIDED, is_unprovided, unprovided_stub};
-pub use emscripten::{allocate, linker_data_value, release};
-
 /// The host ABIs as a load plan sees them.
 pub struct Abi;
+
+impl crate::loader::Host for Abi {
+    fn func(
+        &self,
+        cx: &mut StoreContextMut<'_, Process>,
+        module: &str,
+        name: &str,
+        sig: Option<&Sig>,
+    ) -> wasmtime::Result<Option<Func>> {
+        host_func(cx, module, name, sig)
+    }
+
+    fn lacks(&self, data: &Process, name: &str) -> Option<&'static str> {
+        emscripten::jslib::is_unprovided(data, name).then_some(emscripten::jslib::NOT_PROVIDED)
+    }
+
+    fn lacking_stub(
+        &self,
+        cx: &mut StoreContextMut<'_, Process>,
+        lib: crate::symbols::LibId,
+        name: &str,
+    ) -> Option<Func> {
+        emscripten::jslib::unprovided_stub(cx, lib, name)
+    }
+
+    fn linker_data(&self, data: &Process, lib: crate::symbols::LibId, name: &str) -> Option<u32> {
+        emscripten::linker_data_value(data, lib, name)
+    }
+
+    fn allocate(
+        &self,
+        cx: &mut StoreContextMut<'_, Process>,
+        size: u32,
+        align: u32,
+    ) -> wasmtime::Result<(u32, Option<u32>)> {
+        emscripten::allocate(cx, size, align)
+    }
+
+    fn release(&self, cx: &mut StoreContextMut<'_, Process>, block: u32) -> wasmtime::Result<()> {
+        emscripten::release(cx, block)
+    }
+
+    fn runs_own_ctors(&self, data: &Process, lib: crate::symbols::LibId) -> bool {
+        wasi::runs_own_ctors(data, lib)
+    }
+
+    fn adopt(&self, cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()> {
+        wasi::adopt(cx)
+    }
+}
 
 impl crate::plan::bind::Host for Abi {
     fn provides(&self, module: &str, name: &str) -> bool {
@@ -133,24 +177,6 @@ pub fn host_func(
         return Ok(None);
     }
     emscripten::func(cx, name, sig)
-}
-
-/// Converts a signature to wasmtime's type.
-pub fn func_type(engine: &wasmtime::Engine, sig: &Sig) -> wasmtime::FuncType {
-    let conv = |t: &wasmparser::ValType| match t {
-        wasmparser::ValType::I32 => wasmtime::ValType::I32,
-        wasmparser::ValType::I64 => wasmtime::ValType::I64,
-        wasmparser::ValType::F32 => wasmtime::ValType::F32,
-        wasmparser::ValType::F64 => wasmtime::ValType::F64,
-        wasmparser::ValType::V128 => wasmtime::ValType::V128,
-        wasmparser::ValType::Ref(r) if r.is_func_ref() => wasmtime::ValType::FUNCREF,
-        wasmparser::ValType::Ref(_) => wasmtime::ValType::EXTERNREF,
-    };
-    wasmtime::FuncType::new(
-        engine,
-        sig.params.iter().map(conv),
-        sig.results.iter().map(conv),
-    )
 }
 
 /// Checks that host function `f` has the type the module imports `name`

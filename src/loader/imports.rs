@@ -171,7 +171,7 @@ pub(super) fn describe_binding(
         }
         _ => {}
     }
-    if abi::is_host_module(module) {
+    if data.host.owns_module(module) {
         return "host".into();
     }
     match data.resolve(lib, name) {
@@ -181,9 +181,9 @@ pub(super) fn describe_binding(
             format!("{}:{export}", data.libs[*d].name)
         }
         None => match module {
-            "GOT.mem" if abi::linker_data_value(data, lib, name).is_some() => "loader".into(),
+            "GOT.mem" if data.host.linker_data(data, lib, name).is_some() => "loader".into(),
             "GOT.mem" | "GOT.func" => "unresolved".into(),
-            _ if abi::provides(module, name) => "host".into(),
+            _ if data.host.provides(module, name) => "host".into(),
             _ => "unresolved (looked up again when called)".into(),
         },
     }
@@ -258,7 +258,7 @@ pub(super) fn got_mem(
         }) => slots::of_export(cx, d, &pointer, index),
         Some(Sym::Tls(_)) => wasmtime::bail!("thread-local {name} reached through GOT.mem"),
         None => {
-            if let Some(addr) = abi::linker_data_value(cx.data(), lib, name) {
+            if let Some(addr) = cx.data().host.linker_data(cx.data(), lib, name) {
                 return Ok(addr);
             }
             let l = &cx.data().libs[lib];
@@ -290,7 +290,7 @@ pub(super) fn got_func(
         }
         None => {
             if planned == bind::Binding::Host
-                && let Some(func) = abi::host_func(cx, "env", name, None)?
+                && let Some(func) = cx.data().host.func(cx, "env", name, None)?
             {
                 return slots::of_func(cx, func);
             }
@@ -306,7 +306,8 @@ pub(super) fn got_func(
             }
             // A JS library function dlrun lacks: a call through the slot
             // raises a symbol lookup error naming it.
-            let stub = abi::unprovided_stub(cx, lib, name);
+            let host = cx.data().host;
+            let stub = host.lacking_stub(cx, lib, name);
             let slot = slots::reserve(cx, stub)?;
             cx.data_mut()
                 .unresolved_slots
@@ -371,13 +372,14 @@ pub(super) fn func_import(
     sig: &Sig,
 ) -> wasmtime::Result<Binding> {
     let ty = cx.data().modules.func_type(sig);
-    if module != "env" && !abi::is_host_module(module) {
+    let host = cx.data().host;
+    if module != "env" && !host.owns_module(module) {
         wasmtime::bail!(
             "no module \"{module}\" to import {name} from: libraries and dlrun provide functions under \"env\" (and WASI's)"
         );
     }
-    if abi::is_host_module(module) {
-        return match abi::host_func(cx, module, name, Some(sig))? {
+    if host.owns_module(module) {
+        return match host.func(cx, module, name, Some(sig))? {
             Some(func) => Ok(Binding::Now(func)),
             None => Ok(Binding::Now(late_bound(cx, ty, lib, module, name))),
         };
@@ -401,7 +403,7 @@ pub(super) fn func_import(
                 &cx.data().libs[d].names(),
                 format!(
                     "type mismatch: defines {name} with another type than the {} it is imported as",
-                    abi::func_type(cx.engine(), sig)
+                    sig.func_type(cx.engine())
                 )
             ));
         };
@@ -410,7 +412,7 @@ pub(super) fn func_import(
         }
         return Ok(Binding::Later { lib: d, export });
     }
-    if let Some(func) = abi::host_func(cx, module, name, Some(sig))? {
+    if let Some(func) = host.func(cx, module, name, Some(sig))? {
         return Ok(Binding::Now(func));
     }
     Ok(Binding::Now(late_bound(cx, ty, lib, module, name)))
@@ -454,10 +456,13 @@ fn late_bound(
                 }
                 let Some(f) = found else {
                     let who = caller.data().libs[lib].names();
-                    let host = if abi::provides(&module, &name) {
+                    let data = caller.data();
+                    let host = if data.host.provides(&module, &name) {
                         " (a host function dlrun does not implement yet)".to_string()
-                    } else if module == "env" && abi::is_unprovided(caller.data(), &name) {
-                        format!(", {}", abi::NOT_PROVIDED)
+                    } else if let Some(lacks) =
+                        data.host.lacks(data, &name).filter(|_| module == "env")
+                    {
+                        format!(", {lacks}")
                     } else {
                         symbols::suggest(&name, caller.data().global.names())
                             .map(|s| format!(" (did you mean {s}?)"))

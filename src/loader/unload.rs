@@ -113,7 +113,8 @@ pub(super) fn release(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasm
     }
     if let Some(block) = heap_block {
         cx.data_mut().libs[lib].heap_block = None;
-        abi::release(cx, block)?;
+        let host = cx.data().host;
+        host.release(cx, block)?;
     }
     Ok(())
 }

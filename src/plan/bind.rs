@@ -171,7 +171,7 @@ impl<S: Scope<Lib = LibId>, M: AsRef<ModuleInfo>> Scope for PlanScope<'_, S, M> 
 /// undefined strong function is then [`Binding::Undefined`], not lazy).
 pub fn bindings<S: Scope<Lib = LibId>, M: AsRef<ModuleInfo>>(
     scope: &PlanScope<'_, S, M>,
-    host: &impl Host,
+    host: &(impl Host + ?Sized),
     k: usize,
     now: bool,
 ) -> Vec<Bound> {
@@ -193,7 +193,7 @@ pub fn bindings<S: Scope<Lib = LibId>, M: AsRef<ModuleInfo>>(
 #[allow(clippy::too_many_arguments)]
 fn binding<S: Scope<Lib = LibId>, M: AsRef<ModuleInfo>>(
     scope: &PlanScope<'_, S, M>,
-    host: &impl Host,
+    host: &(impl Host + ?Sized),
     k: usize,
     info: &ModuleInfo,
     module: &str,

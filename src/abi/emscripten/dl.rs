@@ -5,8 +5,8 @@
 
 use wasmtime::{AsContextMut, Caller, Func, StoreContextMut, Val};
 
-use crate::abi::mem;
 use crate::dlfcn::{self, Scope};
+use crate::mem;
 use crate::modinfo::{ImportKind, Sig};
 use crate::process::Process;
 
@@ -155,7 +155,7 @@ fn open(c: &mut Caller<'_, Process>, handle: u32) -> wasmtime::Result<i32> {
 /// until read): reading it through the program's `dlerror` clears it.
 fn clear_error(c: &mut Caller<'_, Process>) -> wasmtime::Result<()> {
     let mut cx = c.as_context_mut();
-    if let Some(dlerror) = super::global_func(&mut cx, "dlerror") {
+    if let Some(dlerror) = Process::global_func(&mut cx, "dlerror") {
         dlerror.call(&mut cx, &[], &mut [Val::I32(0)])?;
     }
     Ok(())
@@ -164,7 +164,7 @@ fn clear_error(c: &mut Caller<'_, Process>) -> wasmtime::Result<()> {
 /// Sets dlerror() through the program's `__dl_seterr("%s", msg)`.
 fn set_error(c: &mut Caller<'_, Process>, msg: &str) -> wasmtime::Result<()> {
     let mut cx = c.as_context_mut();
-    let Some(seterr) = super::global_func(&mut cx, "__dl_seterr") else {
+    let Some(seterr) = Process::global_func(&mut cx, "__dl_seterr") else {
         return Ok(());
     };
     let sp = cx.data().stack_pointer;

@@ -8,7 +8,7 @@
 
 use wasmtime::{Caller, Func, StoreContextMut, Val};
 
-use crate::abi::mem;
+use crate::mem;
 use crate::modinfo::Sig;
 use crate::process::Process;
 use crate::unwind::{Abort, CxxException};
@@ -37,21 +37,10 @@ pub const NAMES: &[&str] = &[
 /// object: refcount@0, type@4, destructor@8, caught@12, rethrown@13.
 const HEADER: u32 = 16;
 
-/// Exception bookkeeping of the process.
-#[derive(Debug, Default)]
-pub struct EhState {
-    /// The exception being thrown or last thrown.
-    pub last: u32,
-    /// CatchInfo blocks (base ptr, adjusted ptr) of active handlers.
-    pub caught: Vec<u32>,
-    /// Exceptions thrown and not yet caught (`std::uncaught_exceptions`).
-    pub uncaught: i32,
-}
-
 type Cx<'a, 'b> = &'a mut StoreContextMut<'b, Process>;
 
 fn call(cx: Cx, name: &str, args: &[Val], nresults: usize) -> wasmtime::Result<i32> {
-    let f = super::global_func(cx, name).ok_or_else(|| {
+    let f = Process::global_func(cx, name).ok_or_else(|| {
         wasmtime::format_err!("C++ exceptions need {name}, which no module exports")
     })?;
     let mut out = vec![Val::I32(0); nresults];
@@ -293,7 +282,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
         "llvm_eh_typeid_for" => Func::wrap(&mut *cx, |ty: i32| ty),
         _ if name.starts_with("__cxa_find_matching_catch") => {
             let sig = super::env::returns_i32(sig)?;
-            let ty = crate::abi::func_type(cx.engine(), sig);
+            let ty = sig.func_type(cx.engine());
             Func::new(&mut *cx, ty, |mut caller, params, results| {
                 let types = params
                     .iter()

@@ -4,7 +4,7 @@
 
 use wasmtime::{Caller, Func, StoreContextMut, Val};
 
-use crate::abi::mem;
+use crate::mem;
 use crate::modinfo::Sig;
 use crate::process::Process;
 use crate::unwind::{Abort, Exit};
@@ -137,7 +137,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
         | "__syscall_sendmsg"
         | "__syscall_recvmsg"
         | "__syscall_shutdown" => {
-            let ty = crate::abi::func_type(cx.engine(), returns_i32(sig)?);
+            let ty = returns_i32(sig)?.func_type(cx.engine());
             Func::new(&mut *cx, ty, |_c, _params, results| {
                 results[0] = Val::I32(-ENOSYS);
                 Ok(())
@@ -145,7 +145,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
         }
         // EAI_FAIL: no name service.
         "getnameinfo" => {
-            let ty = crate::abi::func_type(cx.engine(), returns_i32(sig)?);
+            let ty = returns_i32(sig)?.func_type(cx.engine());
             Func::new(&mut *cx, ty, |_c, _params, results| {
                 results[0] = Val::I32(-4);
                 Ok(())

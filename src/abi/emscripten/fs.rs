@@ -12,7 +12,7 @@
 
 use wasmtime::{AsContextMut, Caller, Func, Memory, StoreContextMut, Val};
 
-use crate::abi::mem;
+use crate::mem;
 use crate::modinfo::Sig;
 use crate::process::Process;
 use crate::vfs::{Errno, FileKind, MAX_FDS, Stat, TimeSet, Vfs, consts::*};
@@ -634,7 +634,7 @@ fn mmap(c: C, len: i32, prot: i32, flags: i32, fd: i32, off: i32, allocated: i32
         let mut cx = c.as_context_mut();
         ["emscripten_builtin_memalign", "memalign"]
             .iter()
-            .find_map(|n| super::global_func(&mut cx, n))
+            .find_map(|n| Process::global_func(&mut cx, n))
     }
     .ok_or(Errno::NOMEM)?;
     let mut out = [Val::I32(0)];

@@ -55,7 +55,7 @@ use std::sync::LazyLock;
 
 use wasmtime::{Caller, Func, StoreContextMut};
 
-use crate::abi::mem;
+use crate::mem;
 use crate::process::Process;
 use crate::symbols::LibId;
 use crate::unwind::{Exit, Fault, SymbolLookup};
@@ -576,14 +576,21 @@ mod tests {
         let engine = wasmtime::Engine::default();
         let mut store = wasmtime::Store::new(
             &engine,
-            Process::new(Default::default(), Default::default(), Default::default()),
+            Process::new(
+                Default::default(),
+                Default::default(),
+                Default::default(),
+                &crate::abi::Abi,
+            ),
         );
         let mut cx = wasmtime::AsContextMut::as_context_mut(&mut store);
         for (name, _) in FUNCS {
             let Some(Some(letters)) = library_entry(name) else {
                 continue;
             };
-            let want = crate::abi::func_type(&engine, &super::super::letters_sig(letters).unwrap());
+            let want = super::super::letters_sig(letters)
+                .unwrap()
+                .func_type(&engine);
             let f = build(&mut cx, name).unwrap();
             assert!(wasmtime::FuncType::eq(&f.ty(&cx), &want), "{name}");
         }

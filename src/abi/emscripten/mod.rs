@@ -211,14 +211,14 @@ pub(super) fn set_errno(
     value: i32,
 ) -> wasmtime::Result<()> {
     let mut cx = cx.as_context_mut();
-    let Some(loc) = global_func(&mut cx, "__errno_location") else {
+    let Some(loc) = Process::global_func(&mut cx, "__errno_location") else {
         return Ok(());
     };
     let mut out = [Val::I32(0)];
     loc.call(&mut cx, &[], &mut out)?;
     let m = cx.data().memory()?;
     let at = crate::abi::as_i32(&out[0], "__errno_location")? as u32;
-    crate::abi::mem::write_u32(&mut cx, m, at, value as u32, "errno")
+    crate::mem::write_u32(&mut cx, m, at, value as u32, "errno")
 }
 
 /// Memory for a library's static data: bumped from `__heap_base` before the
@@ -246,7 +246,7 @@ pub fn allocate(
     }
     let memalign = ["emscripten_builtin_memalign", "memalign", "aligned_alloc"]
         .iter()
-        .find_map(|n| global_func(cx, n));
+        .find_map(|n| Process::global_func(cx, n));
     let mut out = [Val::I32(0)];
     let block = if let Some(memalign) = memalign {
         memalign.call(
@@ -258,7 +258,7 @@ pub fn allocate(
     } else {
         let malloc = ["emscripten_builtin_malloc", "malloc"]
             .iter()
-            .find_map(|n| global_func(cx, n))
+            .find_map(|n| Process::global_func(cx, n))
             .ok_or_else(|| {
                 wasmtime::format_err!(
                     "the program exports neither memalign nor malloc to allocate library memory with"
@@ -275,7 +275,7 @@ pub fn allocate(
     }
     let base = block.next_multiple_of(align);
     let memory = cx.data().memory()?;
-    crate::abi::mem::write(
+    crate::mem::write(
         &mut *cx,
         memory,
         base,
@@ -291,7 +291,7 @@ pub fn allocate(
 pub fn release(cx: &mut StoreContextMut<'_, Process>, base: u32) -> wasmtime::Result<()> {
     match ["emscripten_builtin_free", "free"]
         .iter()
-        .find_map(|n| global_func(cx, n))
+        .find_map(|n| Process::global_func(cx, n))
     {
         Some(free) => free.call(&mut *cx, &[Val::I32(base as i32)], &mut []),
         None => Ok(()),
@@ -311,20 +311,6 @@ fn ensure_memory(cx: &mut StoreContextMut<'_, Process>, end: u32) -> wasmtime::R
     Ok(())
 }
 
-/// A function defined in the global scope (main's libc, usually).
-pub fn global_func(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> {
-    let (lib, export) = match cx
-        .data()
-        .global
-        .find(name)
-        .and_then(|d| cx.data().libs[d].syms.get(name))
-    {
-        Some(crate::symbols::Sym::Func { lib, pointer, .. }) => (*lib, pointer.clone()),
-        _ => return None,
-    };
-    Process::export_func(cx, lib, &export)
-}
-
 /// Pushes `bytes` onto the guest stack; returns their address.
 pub fn stack_push(cx: &mut StoreContextMut<'_, Process>, bytes: &[u8]) -> wasmtime::Result<u32> {
     let sp = cx
@@ -338,7 +324,7 @@ pub fn stack_push(cx: &mut StoreContextMut<'_, Process>, bytes: &[u8]) -> wasmti
         .filter(|&a| a >= cx.data().stack.0)
         .ok_or_else(|| wasmtime::format_err!("stack overflow"))?;
     let memory = cx.data().memory()?;
-    crate::abi::mem::write(&mut *cx, memory, addr, bytes, "stack")?;
+    crate::mem::write(&mut *cx, memory, addr, bytes, "stack")?;
     sp.set(&mut *cx, Val::I32(addr as i32))?;
     Ok(addr)
 }
@@ -349,9 +335,9 @@ pub fn call_main(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<i32>
     // A main that defines its own memory knows its stack from the linker,
     // as Emscripten's JS trusts it to for non-relocatable mains.
     let own_stack = cx.data().heap_base.is_none();
-    if own_stack && let Some(init) = global_func(cx, "emscripten_stack_init") {
+    if own_stack && let Some(init) = Process::global_func(cx, "emscripten_stack_init") {
         init.call(&mut *cx, &[], &mut [])?;
-    } else if let Some(limits) = global_func(cx, "emscripten_stack_set_limits") {
+    } else if let Some(limits) = Process::global_func(cx, "emscripten_stack_set_limits") {
         limits.call(
             &mut *cx,
             &[Val::I32(high as i32), Val::I32(low as i32)],
@@ -386,7 +372,7 @@ pub fn call_main(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<i32>
 }
 
 fn entry_point(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> {
-    Process::export_func(cx, 0, name).or_else(|| global_func(cx, name))
+    Process::export_func(cx, 0, name).or_else(|| Process::global_func(cx, name))
 }
 
 /// What exit does after the program asked for it, as glibc's exit: run
@@ -395,12 +381,12 @@ fn entry_point(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func
 /// flush stdio (emcc's JS would leave a partial last line unwritten), and
 /// write shared file mappings back.
 pub fn at_exit(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()> {
-    if let Some(funcs_on_exit) = global_func(cx, "__funcs_on_exit") {
+    if let Some(funcs_on_exit) = Process::global_func(cx, "__funcs_on_exit") {
         funcs_on_exit.call(&mut *cx, &[], &mut [])?;
     }
-    if let Some(stdio_exit) = global_func(cx, "__stdio_exit") {
+    if let Some(stdio_exit) = Process::global_func(cx, "__stdio_exit") {
         stdio_exit.call(&mut *cx, &[], &mut [])?;
-    } else if let Some(fflush) = global_func(cx, "fflush") {
+    } else if let Some(fflush) = Process::global_func(cx, "fflush") {
         fflush.call(&mut *cx, &[Val::I32(0)], &mut [Val::I32(0)])?;
     }
     fs::at_exit(cx);

@@ -13,7 +13,6 @@
 use wasmparser::ValType;
 use wasmtime::{Func, StoreContextMut, Val};
 
-use crate::abi::func_type;
 use crate::modinfo::Sig;
 use crate::process::Process;
 use crate::unwind::{CxxException, Longjmp};
@@ -120,14 +119,15 @@ pub fn build(
         wasmtime::bail!("{name}: the first parameter must be an i32 function pointer");
     }
     let shape = shape(name, sig)?;
-    let ty = func_type(cx.engine(), sig);
+    let ty = sig.func_type(cx.engine());
     let zeros: Vec<Val> = ty
         .results()
         .map(|t| Val::default_for_ty(&t).unwrap_or(Val::I32(0)))
         .collect();
     let target_results: Vec<Val> = match &shape {
         Shape::Direct => zeros.clone(),
-        Shape::Legalized(t) => func_type(cx.engine(), t)
+        Shape::Legalized(t) => t
+            .func_type(cx.engine())
             .results()
             .map(|t| Val::default_for_ty(&t).unwrap_or(Val::I32(0)))
             .collect(),
@@ -167,7 +167,7 @@ pub fn build(
                         g.set(&mut c, v)?;
                     }
                     let mut cx = wasmtime::AsContextMut::as_context_mut(&mut c);
-                    let set_threw = super::global_func(&mut cx, "setThrew").ok_or_else(|| {
+                    let set_threw = Process::global_func(&mut cx, "setThrew").ok_or_else(|| {
                         wasmtime::format_err!("longjmp needs setThrew, which no module exports")
                     })?;
                     set_threw.call(&mut cx, &[Val::I32(1), Val::I32(0)], &mut [])?;

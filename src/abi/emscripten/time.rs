@@ -20,9 +20,9 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use wasmtime::{AsContextMut, Caller, Func, StoreContextMut, Val};
 
-use crate::abi::mem;
 use crate::abi::time::calendar::{self, TM_ZONE, Tm};
 use crate::abi::time::{State, gmtime, state, strftime, strptime, timegm};
+use crate::mem;
 use crate::modinfo::Sig;
 use crate::process::Process;
 
@@ -136,7 +136,7 @@ fn clock_gettime(c: &mut Caller<'_, Process>, clock: i32, tp: i32) -> wasmtime::
 /// Emscripten's `allocateUTF8` does (0 if malloc fails).
 fn allocate(c: &mut Caller<'_, Process>, bytes: &[u8]) -> wasmtime::Result<u32> {
     let mut cx = c.as_context_mut();
-    let malloc = super::global_func(&mut cx, "malloc")
+    let malloc = Process::global_func(&mut cx, "malloc")
         .ok_or_else(|| wasmtime::format_err!("time zone names: the program exports no malloc"))?;
     let mut bytes = bytes.to_vec();
     bytes.push(0);
@@ -472,7 +472,7 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
         ),
         "clock_time_get" => {
             // (id, precision: i64 or legalized to two i32s, out) -> errno
-            let ty = crate::abi::func_type(cx.engine(), super::env::returns_i32(sig)?);
+            let ty = super::env::returns_i32(sig)?.func_type(cx.engine());
             Func::new(&mut *cx, ty, |mut c, params, results| {
                 let first = params
                     .first()

@@ -19,7 +19,7 @@ use wasmtime::{Caller, Func, StoreContextMut};
 
 use super::calendar::Tm;
 use super::{State, state};
-use crate::abi::mem;
+use crate::mem;
 use crate::process::Process;
 
 /// Names of the functions this module adds to module `dlrun`.

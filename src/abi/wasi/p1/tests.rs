@@ -237,7 +237,12 @@ fn every_function_has_wasi_libcs_type() {
     use wasmparser::ValType;
     let modules = std::sync::Arc::new(crate::compiled::Modules::default());
     let engine = modules.engine().clone();
-    let process = Process::new(Default::default(), Default::default(), modules);
+    let process = Process::new(
+        Default::default(),
+        Default::default(),
+        modules,
+        &crate::abi::Abi,
+    );
     let mut store = wasmtime::Store::new(&engine, process);
     let mut cx = store.as_context_mut();
     let mut names: Vec<&str> = WASI_LIBC_TYPES.iter().map(|(n, _)| *n).collect();

@@ -1,0 +1,63 @@
+//! The loader's one seam to the host ABI the program was built against
+//! (`crate::abi` implements it, `Program` hands it over in the process):
+//! the host functions imports bind to, how a library's static data is
+//! allocated and freed, the values the linker or JS glue would define, and
+//! how a main module that brings its own memory starts. The loader knows
+//! no ABI by name.
+
+use wasmtime::{Func, StoreContextMut};
+
+use crate::modinfo::Sig;
+use crate::process::Process;
+use crate::symbols::LibId;
+
+/// What the loader asks of the host ABI.
+pub trait Host: crate::plan::bind::Host + Send + Sync {
+    /// The host function for import `module.name`, shaped to `sig` where
+    /// the ABI has variants; `None` when the host does not define it.
+    fn func(
+        &self,
+        cx: &mut StoreContextMut<'_, Process>,
+        module: &str,
+        name: &str,
+        sig: Option<&Sig>,
+    ) -> wasmtime::Result<Option<Func>>;
+
+    /// Why the host lacks `name` although the program's toolchain would
+    /// have provided it (a note for "undefined symbol" messages), if so.
+    fn lacks(&self, data: &Process, name: &str) -> Option<&'static str>;
+
+    /// What a pointer to `name`, a function the host [`lacks`](Host::lacks),
+    /// holds: a function that fails naming it when called (for `lib`,
+    /// which took its address).
+    fn lacking_stub(
+        &self,
+        cx: &mut StoreContextMut<'_, Process>,
+        lib: LibId,
+        name: &str,
+    ) -> Option<Func>;
+
+    /// The value of data symbol `name` that the linker or JS glue defines
+    /// for `lib`, if it is one.
+    fn linker_data(&self, data: &Process, lib: LibId, name: &str) -> Option<u32>;
+
+    /// Allocates `size` bytes aligned to `align` for a library's static
+    /// data: the address, and the allocator's block to free later.
+    fn allocate(
+        &self,
+        cx: &mut StoreContextMut<'_, Process>,
+        size: u32,
+        align: u32,
+    ) -> wasmtime::Result<(u32, Option<u32>)>;
+
+    /// Frees a block [`allocate`](Host::allocate) gave.
+    fn release(&self, cx: &mut StoreContextMut<'_, Process>, block: u32) -> wasmtime::Result<()>;
+
+    /// Whether library `lib` runs its constructors itself (a WASI main's
+    /// `_start`), so the loader must not.
+    fn runs_own_ctors(&self, data: &Process, lib: LibId) -> bool;
+
+    /// Takes the memory, table and stack pointer of a main module that
+    /// defines its own, once it is instantiated.
+    fn adopt(&self, cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()>;
+}
