@@ -265,18 +265,13 @@ fn find_path(name: &str, dirs: &[PathBuf], fs: &Vfs) -> Option<Hit> {
 /// `path` with `.` and `..` worked out, or None when `..` would rise above
 /// its start.
 fn lexical(path: &Path) -> Option<PathBuf> {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    return None;
-                }
-            }
-            c => out.push(c),
-        }
-    }
+    let below_root = path
+        .components()
+        .filter(|c| !matches!(c, Component::RootDir))
+        .map(|c| c.as_os_str());
+    let parts = crate::vfs::resolve_dots(below_root, false)?;
+    let mut out = PathBuf::from(if path.has_root() { "/" } else { "" });
+    out.extend(parts);
     Some(out)
 }
 
@@ -380,6 +375,15 @@ pub fn read_module(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn library_names_are_worked_out_lexically_and_never_rise_above_their_start() {
+        let lex = |p: &str| lexical(Path::new(p)).map(|p| p.display().to_string());
+        assert_eq!(lex("a/./b/../c.so").as_deref(), Some("a/c.so"));
+        assert_eq!(lex("/lib/x/../y.so").as_deref(), Some("/lib/y.so"));
+        assert_eq!(lex("a/../../b.so"), None);
+        assert_eq!(lex("/../etc/passwd"), None);
+    }
 
     /// A module's header and `tag`: what a library file must start with.
     fn module(tag: &[u8]) -> Vec<u8> {

@@ -53,7 +53,7 @@ pub mod consts;
 
 pub use errno::{Errno, Result};
 pub use mmap::Mapping;
-pub use path::{Preopen, normalize};
+pub use path::{Preopen, normalize, resolve_dots};
 use path::{leaves, parent, under};
 pub use stat::{DirEntry, FileKind, Stat, TimeSet};
 use stat::{path_ino, permitted};

@@ -34,21 +34,36 @@ impl Preopen {
     }
 }
 
+/// Works `.` and `..` out of the components of a path: the one rule for
+/// every path dlrun normalizes. Empty components and `.` go, `..` takes
+/// the component before it away; a `..` at the top stays there when
+/// `clamp` (a guest path: `/..` is `/`), and fails the path otherwise (a
+/// name that must stay inside the directory it is looked up in).
+pub fn resolve_dots<'a, S: AsRef<std::ffi::OsStr> + ?Sized + 'a>(
+    components: impl IntoIterator<Item = &'a S>,
+    clamp: bool,
+) -> Option<Vec<&'a S>> {
+    let mut parts = Vec::new();
+    for c in components {
+        match c.as_ref().as_encoded_bytes() {
+            b"" | b"." => {}
+            b".." => {
+                if parts.pop().is_none() && !clamp {
+                    return None;
+                }
+            }
+            _ => parts.push(c),
+        }
+    }
+    Some(parts)
+}
+
 /// Lexically normalizes `path` against the absolute, normalized `base`:
 /// the result is absolute, without `.`, `..` or empty components, and `..`
 /// never rises above `/`.
 pub fn normalize(base: &str, path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
     let start = if path.starts_with('/') { "" } else { base };
-    for c in start.split('/').chain(path.split('/')) {
-        match c {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            c => parts.push(c),
-        }
-    }
+    let parts = resolve_dots(start.split('/').chain(path.split('/')), true).unwrap_or_default();
     if parts.is_empty() {
         "/".to_string()
     } else {
