@@ -20,7 +20,7 @@ use crate::modinfo::{ExportKind, ImportKind, ModuleInfo, Sig};
 use crate::naming::{About, ModuleName};
 use crate::plan::{self, bind};
 use crate::plt;
-use crate::process::{Library, Process, StandIn, slots};
+use crate::process::{Library, Process, Waiting, Wants, slots};
 use crate::search::Found;
 use crate::symbols::{self, LibId, Sym, exported_symbols};
 
@@ -698,59 +698,12 @@ fn instantiate(
         let host = cx.data().host;
         host.adopt(cx)?;
     }
+    slots::fill(cx, lib)?;
     slots::settle(cx, lib)?;
-    fill_stand_ins(cx, lib)?;
-    fill_unresolved(cx, lib)?;
     if let Some(relocs) = instance.get_func(&mut *cx, "__wasm_apply_data_relocs") {
         relocs.call(&mut *cx, &[], &mut [])?;
     }
     Ok(late)
-}
-
-/// Points the stand-ins waiting for `lib` at its functions.
-fn fill_stand_ins(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<()> {
-    let waiting: Vec<StandIn> = {
-        let data = cx.data_mut();
-        let (mine, rest) = data.stand_ins.drain(..).partition(|s| s.lib == lib);
-        data.stand_ins = rest;
-        mine
-    };
-    for s in waiting {
-        let func = Process::export_func(cx, lib, &s.export)
-            .ok_or_else(|| wasmtime::format_err!("{} vanished from its library", s.export))?;
-        s.table
-            .set(&mut *cx, s.slot, wasmtime::Ref::Func(Some(func)))?;
-    }
-    Ok(())
-}
-
-/// Puts functions of a newly instantiated global library into the slots
-/// handed out earlier for names nothing defined then.
-fn fill_unresolved(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<()> {
-    if !cx.data().global.contains(lib) || cx.data().unresolved_slots.is_empty() {
-        return Ok(());
-    }
-    let ready: Vec<(String, String, u32)> = {
-        let data = cx.data();
-        data.unresolved_slots
-            .iter()
-            .filter_map(|(name, &slot)| match data.libs[lib].syms.get(name) {
-                Some(Sym::Func { pointer, .. }) => Some((name.clone(), pointer.clone(), slot)),
-                _ => None,
-            })
-            .collect()
-    };
-    let table = cx.data().table()?;
-    for (name, pointer, slot) in ready {
-        if let Some(func) = Process::export_func(cx, lib, &pointer) {
-            table.set(&mut *cx, u64::from(slot), wasmtime::Ref::Func(Some(func)))?;
-            let raw = func.to_raw(&mut *cx) as usize;
-            let data = cx.data_mut();
-            data.slots.entry(raw).or_insert(slot);
-            data.unresolved_slots.remove(&name);
-        }
-    }
-    Ok(())
 }
 
 /// Makes `root` and its dependencies globally visible (RTLD_GLOBAL, also

@@ -104,16 +104,36 @@ impl Library {
 /// signature it is imported with (none for a function pointer).
 pub type HostKey = (&'static str, String, Option<crate::modinfo::Sig>);
 
-/// A stand-in's slot, to fill with `export` of `lib` once instantiated.
-pub struct StandIn {
-    /// The stand-ins module's own table, holding the function to forward to.
+/// A table entry filled once what it waits for exists: the one mechanism
+/// for everything bound before its definition was instantiated (a pointer
+/// to a function of a library later in the same load, an import such a
+/// library defines, a pointer to a name nothing defined yet).
+pub struct Waiting {
+    /// The table holding the entry: the shared one, or a stand-in
+    /// module's own.
     pub table: Table,
-    /// The entry of `table` to fill.
+    /// The entry.
     pub slot: u64,
-    /// The library whose export fills it.
-    pub lib: LibId,
-    /// The export of `lib` that fills it.
-    pub export: String,
+    /// What fills it.
+    pub wants: Wants,
+}
+
+/// What fills a [`Waiting`] entry.
+pub enum Wants {
+    /// Export `export` of library `lib`, once it is instantiated. When
+    /// `pointer`, the entry is the function's slot in the shared table
+    /// (its pointer value); else a stand-in import forwards through it.
+    Export {
+        /// The library.
+        lib: LibId,
+        /// Its export.
+        export: String,
+        /// The entry is the function's pointer.
+        pointer: bool,
+    },
+    /// The function `name` of the first global library instantiated that
+    /// defines it: a pointer taken to a name nothing defined then.
+    Name(String),
 }
 
 /// Everything the host functions reach through `Caller::data`.
@@ -147,10 +167,10 @@ pub struct Process {
     pub slots: HashMap<usize, u32>,
     /// Slots reserved for functions of libraries not yet instantiated.
     pub reserved: HashMap<(LibId, u32), u32>,
-    /// Reserved slots to fill once their library is instantiated.
-    pub pending: Vec<(LibId, String, u32)>,
     /// Slots handed out for names nothing defines yet.
     pub unresolved_slots: HashMap<String, u32>,
+    /// Table entries waiting for their function.
+    pub waiting: Vec<Waiting>,
     /// Where libraries are searched for (LD_LIBRARY_PATH-like, RUNPATH, `$ORIGIN`).
     pub search: SearchPath,
     /// The engine and the modules compiled for it, shared by every run of
@@ -185,8 +205,6 @@ pub struct Process {
     pub time: Option<Box<crate::abi::state::TimeState>>,
     /// Host functions already created, by import name.
     pub host_funcs: HashMap<HostKey, Func>,
-    /// Stand-ins waiting for their library to be instantiated.
-    pub stand_ins: Vec<StandIn>,
     /// Files, directories and descriptors the program sees.
     pub fs: Vfs,
     /// The globals the loader made for imports (GOT entries, bases), for
@@ -219,7 +237,7 @@ impl Process {
             by_path: HashMap::new(),
             slots: HashMap::new(),
             reserved: HashMap::new(),
-            pending: Vec::new(),
+            waiting: Vec::new(),
             unresolved_slots: HashMap::new(),
             search,
             modules,
@@ -237,7 +255,6 @@ impl Process {
             eh: Default::default(),
             time: None,
             host_funcs: HashMap::new(),
-            stand_ins: Vec::new(),
             fs: Vfs::default(),
             made_globals: Vec::new(),
             host,
@@ -261,12 +278,11 @@ impl Process {
         self.by_path = old.by_path;
         self.slots = old.slots;
         self.reserved = old.reserved;
-        self.pending = old.pending;
+        self.waiting = old.waiting;
         self.unresolved_slots = old.unresolved_slots;
         self.free_table = old.free_table;
         self.exit_handlers = old.exit_handlers;
         self.host_funcs = old.host_funcs;
-        self.stand_ins = old.stand_ins;
         self.made_globals = old.made_globals;
     }
 
@@ -482,30 +498,63 @@ pub mod slots {
             return Ok(slot);
         }
         let slot = reserve(cx, None)?;
+        let table = cx.data().table()?;
         let data = cx.data_mut();
         data.reserved.insert((lib, index), slot);
-        data.pending.push((lib, export.to_string(), slot));
+        data.waiting.push(Waiting {
+            table,
+            slot: slot.into(),
+            wants: Wants::Export {
+                lib,
+                export: export.to_string(),
+                pointer: true,
+            },
+        });
         Ok(slot)
     }
 
-    /// After `lib` is instantiated: fill its reserved slots and record the
-    /// slots its own element segments gave its exported functions.
-    pub fn settle(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<()> {
-        let pending: Vec<(String, u32)> = {
+    /// After `lib` is instantiated: fills the entries waiting for it (its
+    /// exports; names it defines, when it is global).
+    pub fn fill(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<()> {
+        let ready: Vec<Waiting> = {
             let data = cx.data_mut();
-            let (mine, rest): (Vec<_>, Vec<_>) =
-                data.pending.drain(..).partition(|(l, _, _)| *l == lib);
-            data.pending = rest;
-            mine.into_iter().map(|(_, e, s)| (e, s)).collect()
+            let global = data.global.contains(lib);
+            let syms = data.libs[lib].syms.clone();
+            let (ready, rest) = data.waiting.drain(..).partition(|w| match &w.wants {
+                Wants::Export { lib: l, .. } => *l == lib,
+                Wants::Name(name) => global && matches!(syms.get(name), Some(Sym::Func { .. })),
+            });
+            data.waiting = rest;
+            ready
         };
-        for (export, slot) in pending {
-            if let Some(func) = Process::export_func(cx, lib, &export) {
-                let table = cx.data().table()?;
-                table.set(&mut *cx, u64::from(slot), Ref::Func(Some(func)))?;
+        for w in ready {
+            let (export, pointer) = match &w.wants {
+                Wants::Export {
+                    export, pointer, ..
+                } => (export.clone(), *pointer),
+                Wants::Name(name) => match cx.data().libs[lib].syms.get(name) {
+                    Some(Sym::Func { pointer, .. }) => (pointer.clone(), true),
+                    _ => continue,
+                },
+            };
+            let func = Process::export_func(cx, lib, &export)
+                .ok_or_else(|| wasmtime::format_err!("{export} vanished from its library"))?;
+            w.table.set(&mut *cx, w.slot, Ref::Func(Some(func)))?;
+            if pointer {
                 let raw = func.to_raw(&mut *cx) as usize;
-                cx.data_mut().slots.entry(raw).or_insert(slot);
+                let data = cx.data_mut();
+                data.slots.entry(raw).or_insert(w.slot as u32);
+                if let Wants::Name(name) = &w.wants {
+                    data.unresolved_slots.remove(name);
+                }
             }
         }
+        Ok(())
+    }
+
+    /// After `lib` is instantiated and its waiting entries filled: record
+    /// the slots its own element segments gave its functions.
+    pub fn settle(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<()> {
         // The module's element segments put its address-taken functions at
         // these slots: read them back from the table rather than look each
         // export up by name (thousands in a MAIN_MODULE=1 main).

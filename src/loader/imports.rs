@@ -110,11 +110,14 @@ pub(super) fn bind(
             .map_err(|e| e.context(About::new(&me, "building stand-ins")))?;
         for (k, ((at, _, d, export), f)) in later.into_iter().zip(funcs).enumerate() {
             out[at] = Some(f.into());
-            cx.data_mut().stand_ins.push(StandIn {
+            cx.data_mut().waiting.push(Waiting {
                 table,
                 slot: k as u64,
-                lib: d,
-                export,
+                wants: Wants::Export {
+                    lib: d,
+                    export,
+                    pointer: false,
+                },
             });
         }
     }
@@ -309,9 +312,14 @@ pub(super) fn got_func(
             let host = cx.data().host;
             let stub = host.lacking_stub(cx, lib, name);
             let slot = slots::reserve(cx, stub)?;
-            cx.data_mut()
-                .unresolved_slots
-                .insert(name.to_string(), slot);
+            let table = cx.data().table()?;
+            let data = cx.data_mut();
+            data.unresolved_slots.insert(name.to_string(), slot);
+            data.waiting.push(Waiting {
+                table,
+                slot: slot.into(),
+                wants: Wants::Name(name.to_string()),
+            });
             Ok(slot)
         }
     }
