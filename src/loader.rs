@@ -642,6 +642,22 @@ fn check(
                 .collect(),
         );
         for (import, bound) in imports.iter().zip(bound) {
+            if let (bind::Binding::Lib(owner), ImportKind::Func(sig)) =
+                (bound.binding, &import.kind)
+            {
+                let (info, names) = match owner {
+                    plan::LibRef::Loaded(id) => (&*data.libs[id].info, data.libs[id].names()),
+                    plan::LibRef::New(d) => (new[d].module.as_ref(), new[d].module.module_name()),
+                };
+                if let Err(why) = callable_as(info, &bound.name, sig, data.modules.engine()) {
+                    return Err(
+                        wasmtime::Error::new(About::new(&names, why)).context(About::new(
+                            &lib.module.module_name(),
+                            format!("binding {}.{}", bound.module, bound.name),
+                        )),
+                    );
+                }
+            }
             // A tag or a mistyped GOT entry is refused when bound, with its reason.
             if bound.binding != bind::Binding::Undefined || matches!(import.kind, ImportKind::Tag) {
                 continue;
@@ -664,6 +680,32 @@ fn check(
         Ok(planned)
     } else {
         Err(wasmtime::Error::new(Unresolved(unresolved)))
+    }
+}
+
+/// Whether the module `info` describes defines function `name` with type
+/// `sig` (as its plain, maybe i64-legalized, export or as the `orig$`
+/// twin), or why not.
+fn callable_as(
+    info: &ModuleInfo,
+    name: &str,
+    sig: &Sig,
+    engine: &wasmtime::Engine,
+) -> Result<(), String> {
+    if !matches!(info.export(name), Some(ExportKind::Func(_))) {
+        return Err(format!("{name} is data, but is imported as a function"));
+    }
+    let twin = format!("{}{name}", crate::modinfo::ORIG_PREFIX);
+    let fits = [name, twin.as_str()].into_iter().any(
+        |e| matches!(info.export(e), Some(ExportKind::Func(i)) if info.func_sig(i) == Some(sig)),
+    );
+    if fits {
+        Ok(())
+    } else {
+        Err(format!(
+            "type mismatch: defines {name} with another type than the {} it is imported as",
+            sig.func_type(engine)
+        ))
     }
 }
 

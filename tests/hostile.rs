@@ -284,6 +284,11 @@ fn a_function_import_of_the_wrong_type_names_both_modules() {
         &["main.wasm"],
         &["main.wasm", "seven", "libseven.so", "type mismatch"],
     );
+    let (_, _, err) = run(&dir, &["--trace", "bindings,libs", "main.wasm"]);
+    assert!(
+        !err.contains("dlrun: binding") && !err.contains("dlrun: loaded"),
+        "the mismatch is found while planning, before anything is instantiated: {err}"
+    );
 }
 
 /// A library importing `import` (a GOT global of some type) next to a
