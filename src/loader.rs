@@ -511,36 +511,19 @@ fn place(
     info: &ModuleInfo,
     module: &ModuleName,
 ) -> wasmtime::Result<Placed> {
-    let d = &info.dylink;
-    let align = 1u32
-        .checked_shl(d.mem_align.max(4))
-        .filter(|&a| a <= 1 << 16)
-        .ok_or_else(|| {
-            About::new(
-                module,
-                format!("memory alignment 2^{} is absurd", d.mem_align),
-            )
-        })?;
-    let (memory_base, heap_block) = if d.mem_size == 0 {
+    let needs = plan::layout::needs(&info.dylink).map_err(|e| About::new(module, e))?;
+    let (memory_base, heap_block) = if needs.memory == 0 {
         (0, None)
     } else {
         let host = cx.data().host;
-        host.allocate(cx, d.mem_size, align)
+        host.allocate(cx, needs.memory, needs.memory_align)
             .map_err(|e| e.context(About::new(module, "allocating its memory")))?
     };
-    let table_base = if d.table_size == 0 {
+    let table_base = if needs.table == 0 {
         0
     } else {
-        let align = 1u64
-            .checked_shl(d.table_align)
-            .filter(|&a| a <= 1 << 16)
-            .ok_or_else(|| {
-                About::new(
-                    module,
-                    format!("table alignment 2^{} is absurd", d.table_align),
-                )
-            })?;
-        Process::table_space(cx, d.table_size.into(), align, wasmtime::Ref::Func(None))
+        let table = needs.table.into();
+        Process::table_space(cx, table, needs.table_align, wasmtime::Ref::Func(None))
             .map_err(|e| e.context(About::new(module, "growing the table")))? as u32
     };
     Ok(Placed {
@@ -628,7 +611,12 @@ fn check(
     let mut unresolved = Vec::new();
     let mut planned = Vec::with_capacity(new.len());
     for (k, lib) in new.iter().enumerate() {
-        let imports = &lib.module.as_ref().imports;
+        let info = lib.module.as_ref();
+        if !matches!(lib.module, Piece::Main(_)) {
+            plan::layout::needs(&info.dylink)
+                .map_err(|e| wasmtime::Error::new(About::new(&lib.module.module_name(), e)))?;
+        }
+        let imports = &info.imports;
         let bound = bind::bindings(&scope, data.host, k, mode.now);
         planned.push(
             bound
@@ -649,7 +637,7 @@ fn check(
                     plan::LibRef::Loaded(id) => (&*data.libs[id].info, data.libs[id].names()),
                     plan::LibRef::New(d) => (new[d].module.as_ref(), new[d].module.module_name()),
                 };
-                if let Err(why) = callable_as(info, &bound.name, sig, data.modules.engine()) {
+                if let Err(why) = bind::callable_as(info, &bound.name, sig) {
                     return Err(
                         wasmtime::Error::new(About::new(&names, why)).context(About::new(
                             &lib.module.module_name(),
@@ -680,32 +668,6 @@ fn check(
         Ok(planned)
     } else {
         Err(wasmtime::Error::new(Unresolved(unresolved)))
-    }
-}
-
-/// Whether the module `info` describes defines function `name` with type
-/// `sig` (as its plain, maybe i64-legalized, export or as the `orig$`
-/// twin), or why not.
-fn callable_as(
-    info: &ModuleInfo,
-    name: &str,
-    sig: &Sig,
-    engine: &wasmtime::Engine,
-) -> Result<(), String> {
-    if !matches!(info.export(name), Some(ExportKind::Func(_))) {
-        return Err(format!("{name} is data, but is imported as a function"));
-    }
-    let twin = format!("{}{name}", crate::modinfo::ORIG_PREFIX);
-    let fits = [name, twin.as_str()].into_iter().any(
-        |e| matches!(info.export(e), Some(ExportKind::Func(i)) if info.func_sig(i) == Some(sig)),
-    );
-    if fits {
-        Ok(())
-    } else {
-        Err(format!(
-            "type mismatch: defines {name} with another type than the {} it is imported as",
-            sig.func_type(engine)
-        ))
     }
 }
 

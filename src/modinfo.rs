@@ -20,6 +20,25 @@ pub struct Sig {
     pub results: Vec<ValType>,
 }
 
+/// A signature as C programmers read it: `(i64, i32) -> f32`.
+impl std::fmt::Display for Sig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list = |types: &[ValType]| {
+            types
+                .iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        write!(f, "({})", list(&self.params))?;
+        match self.results.as_slice() {
+            [] => Ok(()),
+            [one] => write!(f, " -> {one}"),
+            many => write!(f, " -> ({})", list(many)),
+        }
+    }
+}
+
 impl Sig {
     /// The signature as `engine`'s function type.
     pub fn func_type(&self, engine: &wasmtime::Engine) -> wasmtime::FuncType {

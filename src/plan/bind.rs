@@ -10,7 +10,7 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use crate::modinfo::{ImportKind, ModuleInfo};
+use crate::modinfo::{ExportKind, ImportKind, ModuleInfo, ORIG_PREFIX, Sig};
 use crate::symbols::{self, LibId};
 
 use super::{LibRef, Planned};
@@ -235,9 +235,60 @@ fn binding<S: Scope<Lib = LibId>, M: AsRef<ModuleInfo>>(
     Binding::Undefined
 }
 
+/// Whether the module `info` describes defines function `name` with type
+/// `sig` (as its plain, maybe i64-legalized, export or as the `orig$`
+/// twin), or why not.
+pub fn callable_as(info: &ModuleInfo, name: &str, sig: &Sig) -> Result<(), String> {
+    if !matches!(info.export(name), Some(ExportKind::Func(_))) {
+        return Err(format!("{name} is data, but is imported as a function"));
+    }
+    let twin = format!("{ORIG_PREFIX}{name}");
+    let fits = [name, twin.as_str()].into_iter().any(
+        |e| matches!(info.export(e), Some(ExportKind::Func(i)) if info.func_sig(i) == Some(sig)),
+    );
+    if fits {
+        Ok(())
+    } else {
+        Err(format!(
+            "type mismatch: defines {name} with another type than the {sig} it is imported as"
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_function_import_binds_only_a_function_of_its_type() {
+        let wasm = wat::parse_str(
+            r#"(module
+                (@dylink.0 (mem-info (memory 8 2)))
+                (global (export "counter") i32 (i32.const 0))
+                (func (export "add") (param i32 i32) (result i32) local.get 0)
+                (func (export "big") (param i32 i32) (result i32) i32.const 0)
+                (func (export "orig$big") (param i64) (result i64) local.get 0))"#,
+        )
+        .unwrap();
+        let info = ModuleInfo::parse_with(&wasm, true).unwrap();
+        let sig = |p: &[wasmparser::ValType], r: &[wasmparser::ValType]| Sig {
+            params: p.to_vec(),
+            results: r.to_vec(),
+        };
+        use wasmparser::ValType::{F32, I32, I64};
+        assert_eq!(callable_as(&info, "add", &sig(&[I32, I32], &[I32])), Ok(()));
+        // i64-legalized: the plain export for legalized importers, the
+        // orig$ twin for the others.
+        assert_eq!(callable_as(&info, "big", &sig(&[I32, I32], &[I32])), Ok(()));
+        assert_eq!(callable_as(&info, "big", &sig(&[I64], &[I64])), Ok(()));
+        let e = callable_as(&info, "add", &sig(&[I64], &[F32])).unwrap_err();
+        assert!(
+            e.contains("type mismatch") && e.contains("(i64) -> f32"),
+            "{e}"
+        );
+        let e = callable_as(&info, "counter", &sig(&[], &[])).unwrap_err();
+        assert!(e.contains("counter is data"), "{e}");
+    }
     use crate::modinfo::{ExportKind, Import, Sig};
     use std::path::PathBuf;
 

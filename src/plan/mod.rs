@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use crate::symbols::LibId;
 
 pub mod bind;
+pub mod layout;
 
 /// A library a plan refers to: one the process has loaded already, or the
 /// k-th new library of the plan.
