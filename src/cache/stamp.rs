@@ -66,6 +66,11 @@ impl Identity {
         }
     }
 
+    /// The file's size in bytes.
+    pub(super) fn size(&self) -> u64 {
+        self.size
+    }
+
     fn bytes(&self) -> [u8; ID_LEN] {
         let fields = [
             self.dev,

@@ -183,6 +183,36 @@ fn a_stamped_entry_loads_and_runs() {
     assert_eq!(f(&engine, &m), 5);
 }
 
+/// Large artifacts are mapped, authentication code and all.
+#[test]
+fn a_large_stamped_entry_loads_and_runs() {
+    let engine = Engine::default();
+    let (_tmp, dir) = cache_dir();
+    let cache = Cache::at(dir.clone());
+    let data = "x".repeat(entry::MAP_FROM as usize);
+    let bytes = wat::parse_str(format!(
+        "(module (memory 17) (data (i32.const 0) \"{data}\")
+           (func (export \"f\") (result i32) i32.const 0 i32.load8_u))"
+    ))
+    .unwrap();
+    let (name, path) = stamped(&engine, &cache, &bytes);
+    assert!(std::fs::metadata(&path).unwrap().len() >= entry::MAP_FROM);
+    let m = entry::load(&engine, &cache.key().unwrap(), &dir, &name).unwrap();
+    assert_eq!(f(&engine, &m), i32::from(b'x'));
+}
+
+/// A stamp left by the file an entry replaced goes with it.
+#[test]
+fn storing_an_entry_drops_the_old_stamp() {
+    let engine = Engine::default();
+    let (_tmp, dir) = cache_dir();
+    let cache = Cache::at(dir.clone());
+    let (name, _) = stamped(&engine, &cache, &module(1));
+    let artifact = Module::new(&engine, &module(1)).unwrap().serialize().unwrap();
+    assert!(entry::store(&cache.key().unwrap(), &dir, &name, &artifact));
+    assert!(!stamp::path(&dir, &name).exists());
+}
+
 /// Whatever replaces or rewrites a stamped artifact, even with contents of
 /// the same size, the stamp no longer vouches for it and the full check
 /// refuses it.
