@@ -206,7 +206,9 @@ fn cache(cli: CacheArgs) -> ExitCode {
         }
     };
     let Some(dir) = cache.dir() else {
-        note!("dlrun: no cache directory: neither XDG_CACHE_HOME nor HOME is set (give --cache-dir)");
+        note!(
+            "dlrun: no cache directory: neither XDG_CACHE_HOME nor HOME is set (give --cache-dir)"
+        );
         return ExitCode::from(1);
     };
     let done = match cli.action {

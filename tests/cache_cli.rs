@@ -77,7 +77,10 @@ fn info_list_and_clean_show_and_empty_the_cache() {
     let names = listed(&dir, &["cache", "--cache-dir", "c", "list"]);
     assert_eq!(names.len(), count);
     for name in &names {
-        assert!(dir.join("c").join(format!("{name}.cwasm")).exists(), "{name}");
+        assert!(
+            dir.join("c").join(format!("{name}.cwasm")).exists(),
+            "{name}"
+        );
     }
 
     let (status, out, err) = dlrun(&dir, &["cache", "clean", "--cache-dir", "c"]);
@@ -86,7 +89,10 @@ fn info_list_and_clean_show_and_empty_the_cache() {
     assert_eq!(info_field(&dir, &info, "entries:"), "0");
     assert!(dir.join("c/key").exists(), "the key stays");
     assert_eq!(dlrun(&dir, &["--cache-dir", "c", "main.wasm"]).0, 7);
-    assert_eq!(listed(&dir, &["cache", "list", "--cache-dir", "c"]).len(), count);
+    assert_eq!(
+        listed(&dir, &["cache", "list", "--cache-dir", "c"]).len(),
+        count
+    );
 }
 
 #[test]
@@ -109,8 +115,15 @@ fn the_size_bound_evicts_on_store_and_prune_applies_it() {
     assert_eq!(dlrun_bounded(&dir, "1", &["three.wasm"]).0, 3);
     let after = listed(&dir, &["cache", "list"]);
     assert_eq!(after.len(), 1, "{after:?}");
-    assert!(!before.contains(&after[0]), "three.wasm's entry is the one kept");
-    assert_eq!(dlrun(&dir, &["main.wasm"]).0, 7, "evicted entries compile again");
+    assert!(
+        !before.contains(&after[0]),
+        "three.wasm's entry is the one kept"
+    );
+    assert_eq!(
+        dlrun(&dir, &["main.wasm"]).0,
+        7,
+        "evicted entries compile again"
+    );
 
     let (status, out, err) = dlrun_bounded(&dir, "1K", &["cache", "prune"]);
     assert_eq!(status, 0, "{err}");

@@ -115,19 +115,12 @@ pub(super) fn vouches(key: &Key, dir: &Path, name: &str, id: &Identity) -> bool 
     };
     let mut data = Vec::with_capacity(LEN + 1);
     // One byte more than a stamp holds, to tell a longer file.
-    if (&file)
-        .take(LEN as u64 + 1)
-        .read_to_end(&mut data)
-        .is_err()
-        || data.len() != LEN
-    {
+    if (&file).take(LEN as u64 + 1).read_to_end(&mut data).is_err() || data.len() != LEN {
         return false;
     }
     let (body, sum) = data.split_at(LEN - SUM);
     let (magic, recorded) = body.split_at(MAGIC.len());
-    if magic != MAGIC
-        || recorded != id.bytes()
-        || seal(key, name, body).verify_slice(sum).is_err()
+    if magic != MAGIC || recorded != id.bytes() || seal(key, name, body).verify_slice(sum).is_err()
     {
         return false;
     }

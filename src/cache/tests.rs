@@ -75,7 +75,10 @@ fn stamped(engine: &Engine, cache: &Cache, bytes: &[u8]) -> (String, PathBuf) {
     let path = entry::path(dir, &name);
     until_clock_passes(dir, &path);
     assert!(entry::load(engine, &cache.key().unwrap(), dir, &name).is_some());
-    assert!(stamp::path(dir, &name).exists(), "a checked entry is stamped");
+    assert!(
+        stamp::path(dir, &name).exists(),
+        "a checked entry is stamped"
+    );
     (name, path)
 }
 
@@ -148,7 +151,13 @@ fn entries_anyone_could_have_made_are_recompiled() {
     std::fs::write(&path_a, &old).unwrap();
     assert!(entry::load(&engine, &key, &dir, &name_a).is_none());
 
-    assert_eq!(f(&engine, &Cache::at(dir.clone()).module(&engine, &a).unwrap()), 1);
+    assert_eq!(
+        f(
+            &engine,
+            &Cache::at(dir.clone()).module(&engine, &a).unwrap()
+        ),
+        1
+    );
 }
 
 #[test]
@@ -208,7 +217,10 @@ fn storing_an_entry_drops_the_old_stamp() {
     let (_tmp, dir) = cache_dir();
     let cache = Cache::at(dir.clone());
     let (name, _) = stamped(&engine, &cache, &module(1));
-    let artifact = Module::new(&engine, &module(1)).unwrap().serialize().unwrap();
+    let artifact = Module::new(&engine, module(1))
+        .unwrap()
+        .serialize()
+        .unwrap();
     assert!(entry::store(&cache.key().unwrap(), &dir, &name, &artifact));
     assert!(!stamp::path(&dir, &name).exists());
 }
@@ -312,9 +324,8 @@ fn storing_past_the_bound_evicts_the_least_recently_used() {
         used_at(&dir, &entry_name(&engine, &module(n)), days_ago(age));
     }
     let sizes: Vec<u64> = cache.entries().unwrap().iter().map(|e| e.size).collect();
-    let names = |c: &Cache| -> Vec<String> {
-        c.entries().unwrap().into_iter().map(|e| e.name).collect()
-    };
+    let names =
+        |c: &Cache| -> Vec<String> { c.entries().unwrap().into_iter().map(|e| e.name).collect() };
     // Room for the newest and one more: the one used 9 days ago goes.
     let bound = sizes.iter().max().unwrap() * 5 / 2;
     let bounded = Cache::at(dir.clone()).with_max_size(bound);
