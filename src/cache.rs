@@ -16,8 +16,8 @@
 //! start, so an entry is checked in full once, and a small stamp beside
 //! it, signed with the same key, then records which file was found sound
 //! (its device, inode, size and times; see `cache/stamp.rs`): later runs
-//! compare the stamp with the file's metadata and map the file instead of
-//! reading it.
+//! compare the stamp with the file's metadata instead of hashing the file,
+//! and map a large one instead of reading it.
 //!
 //! The cache is bounded ([`DEFAULT_MAX_SIZE`] unless told otherwise):
 //! storing an entry evicts the least recently used ones beyond the bound

@@ -383,3 +383,31 @@ fn a_disabled_or_missing_cache_holds_nothing() {
     assert!(Cache::at(dir.clone()).entries().unwrap().is_empty());
     assert_eq!(Cache::at(dir).prune().unwrap(), Removed::default());
 }
+
+/// Many users of one cache at once, storing, checking, stamping and
+/// evicting under a bound that holds one entry: every module they get is
+/// the one they asked for.
+#[test]
+fn concurrent_users_always_get_their_own_module() {
+    let engine = Engine::default();
+    let (_tmp, dir) = cache_dir();
+    let size = {
+        let probe = Cache::at(dir.clone());
+        probe.module(&engine, &module(0)).unwrap();
+        probe.entries().unwrap()[0].size
+    };
+    std::thread::scope(|s| {
+        for t in 0..6 {
+            let (engine, dir) = (&engine, &dir);
+            s.spawn(move || {
+                for round in 0..8 {
+                    let n = (t + round) % 3;
+                    let cache = Cache::at(dir.clone()).with_max_size(size);
+                    let m = cache.module(engine, &module(n)).unwrap();
+                    assert_eq!(f(engine, &m), n);
+                }
+            });
+        }
+    });
+    assert!(files(&dir, "tmp").is_empty(), "no temporary file is left");
+}
