@@ -4,13 +4,14 @@
 //! `dlrun main.wasm ARGS`, `dlrun run main.wasm ARGS`,
 //! `dlrun --invoke FUNC main.wasm ARGS`,
 //! `dlrun inspect [--json] FILE`, `dlrun ldd [--bindings] [--json] [-L DIR] FILE`,
-//! `dlrun completions SHELL`.
+//! `dlrun cache info|list|clean|prune`, `dlrun completions SHELL`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
+use dlrun::cache::Cache;
 use dlrun::note;
 
 /// Run a WebAssembly main module and its shared libraries.
@@ -39,6 +40,9 @@ enum Command {
     Inspect(InspectArgs),
     /// Show how a module's NEEDED libraries resolve.
     Ldd(LddArgs),
+    /// Show or clean up the compiled-module cache.
+    #[command(after_help = CACHE_HELP)]
+    Cache(CacheArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell to complete for.
@@ -60,7 +64,7 @@ struct RunArgs {
     /// Add colon-separated directories to the library search path (after -L).
     #[arg(long = "library-path", value_name = "DIRS")]
     library_path: Vec<String>,
-    /// Keep compiled modules in DIR (default: $XDG_CACHE_HOME/dlrun or ~/.cache/dlrun).
+    /// Keep compiled modules in DIR (default: $XDG_CACHE_HOME/dlrun or ~/.cache/dlrun; at most DLRUN_CACHE_MAX_SIZE, default 1G).
     #[arg(long = "cache-dir", value_name = "DIR")]
     cache_dir: Option<PathBuf>,
     /// Compile every module afresh; read and write no cache.
@@ -106,6 +110,7 @@ Examples:
   dlrun --timeout 10s --max-memory 256M main.wasm
   dlrun ldd --json main.wasm                its NEEDED libraries as they would resolve
   dlrun ldd --bindings main.wasm            where each import binds
+  dlrun cache info                          where compiled modules are kept, how much
 
 Exit status: the program's own; 1 if it cannot be loaded; 127 on a symbol lookup
 error; 134 on abort, trap or uncaught C++ exception; 124 after --timeout; 2 on bad
@@ -143,6 +148,129 @@ struct LddArgs {
     env: Vec<String>,
     /// A main or side module.
     file: PathBuf,
+}
+
+/// The command line's `cache` subcommand: `--cache-dir` goes before or
+/// after the action.
+#[derive(Args, Debug)]
+struct CacheArgs {
+    /// The cache directory (default: $XDG_CACHE_HOME/dlrun or ~/.cache/dlrun).
+    #[arg(long = "cache-dir", value_name = "DIR", global = true)]
+    cache_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    action: CacheAction,
+}
+
+#[derive(Subcommand, Debug)]
+enum CacheAction {
+    /// Show the cache's directory, size, entry count and size limit.
+    Info,
+    /// List the entries, least recently used first: size, last use, name.
+    List,
+    /// Remove every entry.
+    Clean,
+    /// Remove the least recently used entries until the rest fit in the limit.
+    Prune,
+}
+
+const CACHE_HELP: &str = "\
+The cache keeps at most DLRUN_CACHE_MAX_SIZE bytes of compiled modules (suffixes
+K, M, G; default 1G): storing a new one removes the least recently used beyond
+that. Removing entries is safe while other dlrun processes run.";
+
+/// The compiled-module cache in `dir` (else the default location), bounded
+/// by DLRUN_CACHE_MAX_SIZE when it is set.
+fn cache_in(dir: Option<PathBuf>) -> Result<Cache, String> {
+    let cache = dir.map_or_else(Cache::default_location, Cache::at);
+    let var = dlrun::cache::MAX_SIZE_VAR;
+    match std::env::var_os(var) {
+        Some(v) if !v.is_empty() => {
+            let max = v
+                .to_str()
+                .ok_or_else(|| format!("'{}' is not a size", v.to_string_lossy()))
+                .and_then(parse_size)
+                .map_err(|e| format!("{var}: {e}"))?;
+            Ok(cache.with_max_size(max))
+        }
+        _ => Ok(cache),
+    }
+}
+
+/// `dlrun cache ACTION`.
+fn cache(cli: CacheArgs) -> ExitCode {
+    let cache = match cache_in(cli.cache_dir) {
+        Ok(c) => c,
+        Err(e) => {
+            note!("dlrun: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let Some(dir) = cache.dir() else {
+        note!(
+            "dlrun: no cache directory: neither XDG_CACHE_HOME nor HOME is set (give --cache-dir)"
+        );
+        return ExitCode::from(1);
+    };
+    let done = match cli.action {
+        CacheAction::Info => cache.entries().map(|entries| {
+            let size: u64 = entries.iter().map(|e| e.size).sum();
+            format!(
+                "directory: {}\nentries:   {}\nsize:      {}\nlimit:     {}\n",
+                dir.display(),
+                entries.len(),
+                human_size(size),
+                human_size(cache.max_size())
+            )
+        }),
+        CacheAction::List => cache.entries().map(|entries| {
+            entries
+                .iter()
+                .map(|e| {
+                    let used = jiff::Timestamp::try_from(e.last_used)
+                        .and_then(|t| t.round(jiff::Unit::Second))
+                        .map_or_else(|_| "-".to_string(), |t| t.to_string());
+                    format!("{:>9}  {used:<20}  {}\n", human_size(e.size), e.name)
+                })
+                .collect()
+        }),
+        CacheAction::Clean => cache.clean().map(|r| format!("removed {}\n", removed(r))),
+        CacheAction::Prune => cache.prune().map(|r| {
+            format!(
+                "removed {} (limit {})\n",
+                removed(r),
+                human_size(cache.max_size())
+            )
+        }),
+    };
+    match done {
+        Ok(text) => {
+            emit(&text);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            note!("dlrun: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// "3 entries (4.5M)".
+fn removed(r: dlrun::cache::Removed) -> String {
+    let s = if r.entries == 1 { "y" } else { "ies" };
+    format!("{} entr{s} ({})", r.entries, human_size(r.bytes))
+}
+
+/// `bytes` in the units `parse_size` reads: "512", "13.5K", "4.3M", "1G".
+fn human_size(bytes: u64) -> String {
+    let units = [(1 << 30, "G"), (1 << 20, "M"), (1 << 10, "K")];
+    let Some((scale, unit)) = units.into_iter().find(|(scale, _)| bytes >= *scale) else {
+        return bytes.to_string();
+    };
+    let tenths = (bytes * 10 + scale / 2) / scale;
+    match tenths % 10 {
+        0 => format!("{}{unit}", tenths / 10),
+        d => format!("{}.{d}{unit}", tenths / 10),
+    }
 }
 
 /// Parses `64M`-style sizes.
@@ -298,6 +426,7 @@ fn main() -> ExitCode {
     match (cli.command, cli.run) {
         (Some(Command::Inspect(args)), _) => inspect(args),
         (Some(Command::Ldd(args)), _) => ldd(args),
+        (Some(Command::Cache(args)), _) => cache(args),
         (Some(Command::Completions { shell }), _) => completions(shell),
         (Some(Command::Run(args)), _) => run(*args),
         (None, Some(args)) => run(args),
@@ -342,6 +471,14 @@ fn run(cli: RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let cache = match (cli.no_cache, cache_in(cli.cache_dir)) {
+        (true, _) => Cache::disabled(),
+        (false, Ok(c)) => c,
+        (false, Err(e)) => {
+            note!("dlrun: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let config = dlrun::RunConfig {
         main: cli.main,
         args: cli.args,
@@ -358,11 +495,7 @@ fn run(cli: RunArgs) -> ExitCode {
             )
             .collect(),
         dirs,
-        cache: match (cli.no_cache, cli.cache_dir) {
-            (true, _) => dlrun::cache::Cache::disabled(),
-            (false, Some(dir)) => dlrun::cache::Cache::at(dir),
-            (false, None) => dlrun::cache::Cache::default_location(),
-        },
+        cache,
         trace,
         max_memory: cli.max_memory,
         preload: cli.preload,

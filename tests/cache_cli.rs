@@ -1,0 +1,176 @@
+//! End-to-end checks of `dlrun cache` and of the cache's size bound
+//! (DLRUN_CACHE_MAX_SIZE) across runs.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{dlrun, main_wat, side_wat, workdir, write_wat};
+
+/// main.wasm returning what `seven()` of its NEEDED libseven.so returns
+/// (7), and a main returning 3 with no library.
+fn programs(dir: &Path) {
+    write_wat(
+        dir,
+        "main.wasm",
+        &main_wat(
+            &["libseven.so"],
+            r#"(import "env" "seven" (func $seven (result i32)))"#,
+            "call $seven",
+        ),
+    );
+    write_wat(
+        dir,
+        "libseven.so",
+        &side_wat("", r#"(func (export "seven") (result i32) i32.const 7)"#),
+    );
+    write_wat(dir, "three.wasm", &main_wat(&[], "", "i32.const 3"));
+}
+
+/// Runs dlrun in `dir` with DLRUN_CACHE_MAX_SIZE set to `max`: (exit
+/// status, stdout, stderr).
+fn dlrun_bounded(dir: &Path, max: &str, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_dlrun"))
+        .args(args)
+        .current_dir(dir)
+        .env("XDG_CACHE_HOME", dir.join(".cache"))
+        .env("DLRUN_CACHE_MAX_SIZE", max)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The value `info` prints on the line starting with `field`.
+fn info_field(dir: &Path, args: &[&str], field: &str) -> String {
+    let (status, out, err) = dlrun(dir, args);
+    assert_eq!(status, 0, "{err}");
+    out.lines()
+        .find_map(|l| l.strip_prefix(field))
+        .map(|v| v.trim().to_string())
+        .unwrap_or_else(|| panic!("no {field} in {out}"))
+}
+
+/// The entry names `cache list` prints, least recently used first.
+fn listed(dir: &Path, args: &[&str]) -> Vec<String> {
+    let (status, out, err) = dlrun(dir, args);
+    assert_eq!(status, 0, "{err}");
+    out.lines()
+        .map(|l| l.split_whitespace().last().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn info_list_and_clean_show_and_empty_the_cache() {
+    let dir = workdir("cache-sub");
+    programs(&dir);
+    assert_eq!(dlrun(&dir, &["--cache-dir", "c", "main.wasm"]).0, 7);
+    let info = ["cache", "info", "--cache-dir", "c"];
+    let count: usize = info_field(&dir, &info, "entries:").parse().unwrap();
+    assert!(count >= 2, "main and its library: {count}");
+    assert_eq!(info_field(&dir, &info, "directory:"), "c");
+    assert_eq!(info_field(&dir, &info, "limit:"), "1G");
+    let names = listed(&dir, &["cache", "--cache-dir", "c", "list"]);
+    assert_eq!(names.len(), count);
+    for name in &names {
+        assert!(
+            dir.join("c").join(format!("{name}.cwasm")).exists(),
+            "{name}"
+        );
+    }
+
+    let (status, out, err) = dlrun(&dir, &["cache", "clean", "--cache-dir", "c"]);
+    assert_eq!(status, 0, "{err}");
+    assert!(out.contains(&format!("removed {count} entries")), "{out}");
+    assert_eq!(info_field(&dir, &info, "entries:"), "0");
+    assert!(dir.join("c/key").exists(), "the key stays");
+    assert_eq!(dlrun(&dir, &["--cache-dir", "c", "main.wasm"]).0, 7);
+    assert_eq!(
+        listed(&dir, &["cache", "list", "--cache-dir", "c"]).len(),
+        count
+    );
+}
+
+#[test]
+fn the_default_location_is_used_without_cache_dir() {
+    let dir = workdir("cache-default");
+    programs(&dir);
+    assert_eq!(dlrun(&dir, &["three.wasm"]).0, 3);
+    let shown = info_field(&dir, &["cache", "info"], "directory:");
+    assert_eq!(Path::new(&shown), dir.join(".cache/dlrun"));
+    assert!(!listed(&dir, &["cache", "list"]).is_empty());
+}
+
+#[test]
+fn the_size_bound_evicts_on_store_and_prune_applies_it() {
+    let dir = workdir("cache-bound");
+    programs(&dir);
+    assert_eq!(dlrun(&dir, &["main.wasm"]).0, 7);
+    let before = listed(&dir, &["cache", "list"]);
+    // One byte holds nothing but the entry just stored, which stays.
+    assert_eq!(dlrun_bounded(&dir, "1", &["three.wasm"]).0, 3);
+    let after = listed(&dir, &["cache", "list"]);
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert!(
+        !before.contains(&after[0]),
+        "three.wasm's entry is the one kept"
+    );
+    assert_eq!(
+        dlrun(&dir, &["main.wasm"]).0,
+        7,
+        "evicted entries compile again"
+    );
+
+    let (status, out, err) = dlrun_bounded(&dir, "1K", &["cache", "prune"]);
+    assert_eq!(status, 0, "{err}");
+    assert!(out.contains("limit 1K"), "{out}");
+    assert!(listed(&dir, &["cache", "list"]).is_empty());
+}
+
+#[test]
+fn a_bad_size_bound_is_refused_naming_the_variable() {
+    let dir = workdir("cache-badbound");
+    programs(&dir);
+    for args in [&["three.wasm"][..], &["cache", "info"]] {
+        let (status, _, err) = dlrun_bounded(&dir, "lots", args);
+        assert_eq!(status, 2, "{args:?}");
+        assert!(err.contains("DLRUN_CACHE_MAX_SIZE"), "{err}");
+    }
+    assert_eq!(dlrun_bounded(&dir, "2G", &["three.wasm"]).0, 3);
+    assert_eq!(
+        dlrun_bounded(&dir, "lots", &["--no-cache", "three.wasm"]).0,
+        3,
+        "no cache, no bound to read"
+    );
+}
+
+#[test]
+fn cache_has_its_own_help_and_wants_an_action() {
+    let dir = workdir("cache-help");
+    let (status, out, _) = dlrun(&dir, &["cache", "--help"]);
+    assert_eq!(status, 0);
+    for action in ["info", "list", "clean", "prune", "DLRUN_CACHE_MAX_SIZE"] {
+        assert!(out.contains(action), "{action}: {out}");
+    }
+    assert_eq!(dlrun(&dir, &["cache"]).0, 2);
+    assert_eq!(dlrun(&dir, &["cache", "bogus"]).0, 2);
+}
+
+#[test]
+fn without_a_cache_directory_cache_says_why() {
+    let dir = workdir("cache-nodir");
+    let out = Command::new(env!("CARGO_BIN_EXE_dlrun"))
+        .args(["cache", "info"])
+        .current_dir(&dir)
+        .env_remove("XDG_CACHE_HOME")
+        .env_remove("HOME")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--cache-dir"), "{err}");
+}
