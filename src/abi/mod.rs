@@ -4,7 +4,7 @@
 pub mod dlrun;
 pub mod emscripten;
 pub mod state;
-
+pub mod table;
 pub mod time;
 pub mod wasi;
 

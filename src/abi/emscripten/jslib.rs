@@ -554,24 +554,6 @@ mod tests {
     }
 
     #[test]
-    fn provided_functions_are_named_once_and_nowhere_else() {
-        for (i, (name, _)) in FUNCS.iter().enumerate() {
-            assert!(!FUNCS[..i].iter().any(|(n, _)| n == name), "{name} twice");
-            for other in [
-                super::super::env::NAMES,
-                super::super::time::NAMES,
-                super::super::eh::NAMES,
-            ] {
-                assert!(!other.contains(name), "{name} is defined elsewhere too");
-            }
-            assert!(
-                !super::super::fs::names().any(|n| n == *name),
-                "{name} is a file function too"
-            );
-        }
-    }
-
-    #[test]
     fn provided_functions_have_the_types_the_library_states() {
         let engine = wasmtime::Engine::default();
         let mut store = wasmtime::Store::new(
