@@ -100,6 +100,13 @@ impl FuncTable<Build> {
     }
 }
 
+impl FuncTable<FixedFn> {
+    /// Builds `name`, if the table has it.
+    pub fn build(&self, cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> {
+        self.ready(name).map(|make| make(cx))
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};

@@ -119,7 +119,7 @@ fn table_names() -> impl Iterator<Item = &'static str> {
         .iter()
         .flat_map(|t| t.names())
         .chain(fs::names())
-        .chain(jslib::names())
+        .chain(jslib::FUNCS.names())
 }
 
 /// Builds `name` from the `env` tables.
@@ -132,7 +132,7 @@ fn build_from_tables(
         .iter()
         .find_map(|t| t.build(cx, name, sig))
         .or_else(|| fs::build(cx, name, sig))
-        .or_else(|| jslib::build(cx, name))
+        .or_else(|| jslib::FUNCS.build(cx, name))
 }
 
 /// Whether the host defines `module.name` (for RTLD_NOW checks): the `env`
