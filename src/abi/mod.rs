@@ -220,7 +220,7 @@ pub fn as_i32(v: &wasmtime::Val, what: &str) -> wasmtime::Result<i32> {
 /// Whether the host defines `module.name` (for RTLD_NOW checks).
 pub fn provides(module: &str, name: &str) -> bool {
     if module == dlrun::MODULE {
-        return dlrun::NAMES.contains(&name) || time::shim::NAMES.contains(&name);
+        return dlrun::provides(name);
     }
     if module == wasi::p1::MODULE {
         return wasi::p1::NAMES.contains(&name);
