@@ -223,7 +223,7 @@ pub fn provides(module: &str, name: &str) -> bool {
         return dlrun::provides(name);
     }
     if module == wasi::p1::MODULE {
-        return wasi::p1::NAMES.contains(&name);
+        return wasi::p1::provides(name);
     }
     module == "env" && emscripten::provides(name)
 }
