@@ -7,6 +7,7 @@
 
 use wasmtime::{AsContextMut, Caller, Func, StoreContextMut};
 
+use crate::abi::table::{FixedFn, FuncTable};
 use crate::dlfcn::{self, Scope};
 use crate::mem;
 use crate::process::Process;
@@ -14,10 +15,6 @@ use crate::symbols::{LibId, Sym};
 
 /// The import module name.
 pub const MODULE: &str = "dlrun";
-
-/// Names this module defines for `<dlfcn.h>` (the time functions are in
-/// [`crate::abi::time::shim::NAMES`]).
-pub const NAMES: &[&str] = &["open", "sym", "close", "error", "addr"];
 
 fn handle_of(lib: LibId) -> i32 {
     lib as i32 + 1
@@ -33,14 +30,11 @@ fn fail(c: &mut Caller<'_, Process>, msg: String) -> i32 {
     0
 }
 
-/// Builds host function `name` of module `dlrun`.
-pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> {
-    if crate::abi::time::shim::NAMES.contains(&name) {
-        return crate::abi::time::shim::build(cx, name);
-    }
-    Some(match name {
-        "open" => Func::wrap(
-            &mut *cx,
+/// The `<dlfcn.h>` functions of module `dlrun`.
+static FUNCS: FuncTable<FixedFn> = FuncTable::new(&[
+    ("open", |cx| {
+        Func::wrap(
+            cx,
             |mut c: Caller<'_, Process>, name: i32, mode: i32| -> wasmtime::Result<i32> {
                 if name == 0 {
                     c.data_mut().dl.error = None;
@@ -60,9 +54,11 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
                     }
                 }
             },
-        ),
-        "sym" => Func::wrap(
-            &mut *cx,
+        )
+    }),
+    ("sym", |cx| {
+        Func::wrap(
+            cx,
             |mut c: Caller<'_, Process>,
              handle: i32,
              name: i32,
@@ -94,9 +90,11 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
                     }
                 }
             },
-        ),
-        "close" => Func::wrap(
-            &mut *cx,
+        )
+    }),
+    ("close", |cx| {
+        Func::wrap(
+            cx,
             |mut c: Caller<'_, Process>, handle: i32| -> wasmtime::Result<i32> {
                 let Some(lib) = lib_of(c.data(), handle) else {
                     fail(&mut c, format!("invalid handle {handle}"));
@@ -111,9 +109,11 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
                     }
                 }
             },
-        ),
-        "error" => Func::wrap(
-            &mut *cx,
+        )
+    }),
+    ("error", |cx| {
+        Func::wrap(
+            cx,
             |mut c: Caller<'_, Process>, buf: i32, len: i32| -> wasmtime::Result<i32> {
                 let Some(msg) = c.data_mut().dl.error.take() else {
                     return Ok(0);
@@ -128,9 +128,11 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
                 mem::write(&mut c, m, buf as u32, &bytes, "dlerror buffer")?;
                 Ok(1)
             },
-        ),
-        "addr" => Func::wrap(
-            &mut *cx,
+        )
+    }),
+    ("addr", |cx| {
+        Func::wrap(
+            cx,
             |mut c: Caller<'_, Process>,
              addr: i32,
              fname: i32,
@@ -163,9 +165,22 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
                 mem::write_u32(&mut c, m, saddr as u32, found.symbol_addr, "dladdr")?;
                 Ok(1)
             },
-        ),
-        _ => return None,
-    })
+        )
+    }),
+]);
+
+/// The tables of module `dlrun`: [`build`] builds from them, [`provides`]
+/// reads their names.
+static TABLES: [&FuncTable<FixedFn>; 2] = [&FUNCS, &crate::abi::time::shim::FUNCS];
+
+/// Whether module `dlrun` has function `name`.
+pub fn provides(name: &str) -> bool {
+    TABLES.iter().any(|t| t.get(name).is_some())
+}
+
+/// Builds host function `name` of module `dlrun`.
+pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> {
+    TABLES.iter().find_map(|t| t.build(cx, name))
 }
 
 /// What dladdr reports for an address.
@@ -217,4 +232,21 @@ pub fn describe(data: &Process, addr: u32) -> Option<AddrInfo> {
         });
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_function_is_named_once_and_builds() {
+        let names = || TABLES.iter().flat_map(|t| t.names());
+        crate::abi::table::tests::assert_unique(names());
+        let mut store = crate::abi::table::tests::store();
+        let mut cx = store.as_context_mut();
+        for name in names() {
+            assert!(provides(name), "{name}");
+            assert!(build(&mut cx, name).is_some(), "{name}");
+        }
+    }
 }

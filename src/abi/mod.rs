@@ -4,7 +4,7 @@
 pub mod dlrun;
 pub mod emscripten;
 pub mod state;
-
+pub mod table;
 pub mod time;
 pub mod wasi;
 
@@ -220,10 +220,10 @@ pub fn as_i32(v: &wasmtime::Val, what: &str) -> wasmtime::Result<i32> {
 /// Whether the host defines `module.name` (for RTLD_NOW checks).
 pub fn provides(module: &str, name: &str) -> bool {
     if module == dlrun::MODULE {
-        return dlrun::NAMES.contains(&name) || time::shim::NAMES.contains(&name);
+        return dlrun::provides(name);
     }
     if module == wasi::p1::MODULE {
-        return wasi::p1::NAMES.contains(&name);
+        return wasi::p1::provides(name);
     }
     module == "env" && emscripten::provides(name)
 }

@@ -3,15 +3,14 @@
 //! into one (`_dlopen_js`) and to look symbols up (`_dlsym_js`); errors go
 //! back through the program's `__dl_seterr`.
 
-use wasmtime::{AsContextMut, Caller, Func, StoreContextMut, Val};
+use wasmtime::{AsContextMut, Caller, Func, Val};
 
+use crate::abi::table::Build::{Fixed, Shaped};
+use crate::abi::table::FuncTable;
 use crate::dlfcn::{self, Scope};
 use crate::mem;
-use crate::modinfo::{ImportKind, Sig};
+use crate::modinfo::ImportKind;
 use crate::process::Process;
-
-/// Names this module defines.
-pub const NAMES: &[&str] = &["_dlopen_js", "_dlsym_js", "_emscripten_dlopen_js"];
 
 /// Where `flags` and `name` sit in libc's `struct dso`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,43 +53,60 @@ fn layout(data: &Process) -> DsoLayout {
 /// musl's RTLD_NEXT handle.
 const RTLD_NEXT: i32 = -1;
 
-/// Builds host function `name`; `sig` picks the shape of `_dlsym_js`
-/// (newer libcs pass a pointer for the symbol's index, which stays -1:
-/// no other thread has to catch up with a lookup).
-pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig>) -> Option<Func> {
-    Some(match name {
-        "_dlopen_js" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, handle: i32| -> wasmtime::Result<i32> {
-                open(&mut c, handle as u32)
-            },
-        ),
-        "_emscripten_dlopen_js" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>,
-             handle: i32,
-             onsuccess: i32,
-             onerror: i32|
-             -> wasmtime::Result<()> {
-                let ok = open(&mut c, handle as u32)? != 0;
-                let cb = if ok { onsuccess } else { onerror };
-                let f = Process::func_at(&mut c, cb as u32, "emscripten_dlopen callback")?;
-                f.call(&mut c, &[Val::I32(handle)], &mut [])
-            },
-        ),
-        "_dlsym_js" if sig.is_some_and(|s| s.params.len() == 3) => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, handle: i32, symbol: i32, _index: i32| {
-                sym(&mut c, handle, symbol)
-            },
-        ),
-        "_dlsym_js" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, handle: i32, symbol: i32| sym(&mut c, handle, symbol),
-        ),
-        _ => return None,
-    })
-}
+/// Every function this module defines.
+pub static FUNCS: FuncTable = FuncTable::new(&[
+    (
+        "_dlopen_js",
+        Fixed(|cx| {
+            Func::wrap(
+                cx,
+                |mut c: Caller<'_, Process>, handle: i32| -> wasmtime::Result<i32> {
+                    open(&mut c, handle as u32)
+                },
+            )
+        }),
+    ),
+    (
+        "_emscripten_dlopen_js",
+        Fixed(|cx| {
+            Func::wrap(
+                cx,
+                |mut c: Caller<'_, Process>,
+                 handle: i32,
+                 onsuccess: i32,
+                 onerror: i32|
+                 -> wasmtime::Result<()> {
+                    let ok = open(&mut c, handle as u32)? != 0;
+                    let cb = if ok { onsuccess } else { onerror };
+                    let f = Process::func_at(&mut c, cb as u32, "emscripten_dlopen callback")?;
+                    f.call(&mut c, &[Val::I32(handle)], &mut [])
+                },
+            )
+        }),
+    ),
+    // Newer libcs pass a pointer for the symbol's index, which stays -1:
+    // no other thread has to catch up with a lookup.
+    (
+        "_dlsym_js",
+        Shaped(|cx, sig| {
+            Some(if sig.is_some_and(|s| s.params.len() == 3) {
+                Func::wrap(
+                    cx,
+                    |mut c: Caller<'_, Process>, handle: i32, symbol: i32, _index: i32| {
+                        sym(&mut c, handle, symbol)
+                    },
+                )
+            } else {
+                Func::wrap(
+                    cx,
+                    |mut c: Caller<'_, Process>, handle: i32, symbol: i32| {
+                        sym(&mut c, handle, symbol)
+                    },
+                )
+            })
+        }),
+    ),
+]);
 
 /// Looks `symbol` up for the guest's `struct dso` at `handle`.
 fn sym(c: &mut Caller<'_, Process>, handle: i32, symbol: i32) -> wasmtime::Result<i32> {

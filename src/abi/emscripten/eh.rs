@@ -8,30 +8,12 @@
 
 use wasmtime::{Caller, Func, StoreContextMut, Val};
 
+use crate::abi::table::Build::{Fixed, Shaped};
+use crate::abi::table::FuncTable;
 use crate::mem;
 use crate::modinfo::Sig;
 use crate::process::Process;
 use crate::unwind::{Abort, CxxException};
-
-/// Names this module defines (besides every `__cxa_find_matching_catch_N`).
-pub const NAMES: &[&str] = &[
-    "__cxa_allocate_exception",
-    "__cxa_free_exception",
-    "__cxa_throw",
-    "__cxa_rethrow",
-    "__cxa_begin_catch",
-    "__cxa_end_catch",
-    "__cxa_get_exception_ptr",
-    "__cxa_uncaught_exceptions",
-    "__cxa_current_primary_exception",
-    "__cxa_rethrow_primary_exception",
-    "__cxa_increment_exception_refcount",
-    "__cxa_decrement_exception_refcount",
-    "__cxa_call_unexpected",
-    "__cxa_find_matching_catch",
-    "__resumeException",
-    "llvm_eh_typeid_for",
-];
 
 /// Size of the `__cxa_exception` header emcc 3.1 puts before each thrown
 /// object: refcount@0, type@4, destructor@8, caught@12, rethrown@13.
@@ -168,133 +150,220 @@ fn find_matching_catch(cx: Cx, types: &[u32]) -> wasmtime::Result<i32> {
     Ok(info as i32)
 }
 
-/// Builds host function `name`.
-pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig>) -> Option<Func> {
-    macro_rules! wrap {
-        (|$c:ident $(, $a:ident)*| -> $ret:ty $body:block) => {
-            Func::wrap(&mut *cx, |mut caller: Caller<'_, Process> $(, $a: i32)*| -> $ret {
-                let mut cxm = wasmtime::AsContextMut::as_context_mut(&mut caller);
-                let $c = &mut cxm;
-                $body
+/// A host function of i32 parameters `$a...` whose body reaches the store
+/// through `$c`, as the helpers here take it.
+macro_rules! wrap {
+    ($cx:expr, |$c:ident $(, $a:ident)*| -> $ret:ty $body:block) => {
+        Func::wrap($cx, |mut caller: Caller<'_, Process> $(, $a: i32)*| -> $ret {
+            let mut cxm = wasmtime::AsContextMut::as_context_mut(&mut caller);
+            let $c = &mut cxm;
+            $body
+        })
+    };
+}
+
+/// Every function this module defines by name (the numbered
+/// `__cxa_find_matching_catch_N` are [`build_matching_catch`]'s).
+pub static FUNCS: FuncTable = FuncTable::new(&[
+    (
+        "__cxa_allocate_exception",
+        Fixed(|cx| {
+            wrap!(cx, |c, size| -> wasmtime::Result<i32> {
+                let p = call(
+                    c,
+                    "malloc",
+                    &[Val::I32(size.wrapping_add(HEADER as i32))],
+                    1,
+                )?;
+                if p == 0 {
+                    return Err(wasmtime::Error::new(Abort(
+                        "out of memory allocating an exception".into(),
+                    )));
+                }
+                Ok(p.wrapping_add(HEADER as i32))
             })
-        };
-    }
-    Some(match name {
-        "__cxa_allocate_exception" => wrap!(|c, size| -> wasmtime::Result<i32> {
-            let p = call(
-                c,
-                "malloc",
-                &[Val::I32(size.wrapping_add(HEADER as i32))],
-                1,
-            )?;
-            if p == 0 {
-                return Err(wasmtime::Error::new(Abort(
-                    "out of memory allocating an exception".into(),
-                )));
-            }
-            Ok(p.wrapping_add(HEADER as i32))
         }),
-        "__cxa_free_exception" => wrap!(|c, ptr| -> wasmtime::Result<()> {
-            call(c, "free", &[Val::I32(ptr.wrapping_sub(HEADER as i32))], 0).map(|_| ())
+    ),
+    (
+        "__cxa_free_exception",
+        Fixed(|cx| {
+            wrap!(cx, |c, ptr| -> wasmtime::Result<()> {
+                call(c, "free", &[Val::I32(ptr.wrapping_sub(HEADER as i32))], 0).map(|_| ())
+            })
         }),
-        "__cxa_throw" => wrap!(|c, ptr, ty, dtor| -> wasmtime::Result<()> {
-            let h = ptr as u32 - HEADER;
-            wr(c, h, 0)?;
-            wr(c, h + 4, ty as u32)?;
-            wr(c, h + 8, dtor as u32)?;
-            wr8(c, h + 12, 0)?;
-            wr8(c, h + 13, 0)?;
-            c.data_mut().eh.last = ptr as u32;
-            c.data_mut().eh.uncaught += 1;
-            throw(ptr as u32)
+    ),
+    (
+        "__cxa_throw",
+        Fixed(|cx| {
+            wrap!(cx, |c, ptr, ty, dtor| -> wasmtime::Result<()> {
+                let h = ptr as u32 - HEADER;
+                wr(c, h, 0)?;
+                wr(c, h + 4, ty as u32)?;
+                wr(c, h + 8, dtor as u32)?;
+                wr8(c, h + 12, 0)?;
+                wr8(c, h + 13, 0)?;
+                c.data_mut().eh.last = ptr as u32;
+                c.data_mut().eh.uncaught += 1;
+                throw(ptr as u32)
+            })
         }),
-        "__cxa_rethrow" => wrap!(|c| -> wasmtime::Result<()> { rethrow(c) }),
-        "__cxa_begin_catch" => wrap!(|c, info| -> wasmtime::Result<i32> {
-            let info = info as u32;
-            let base = rd(c, info)?;
-            let h = base - HEADER;
-            if rd8(c, h + 12)? == 0 {
-                wr8(c, h + 12, 1)?;
-                c.data_mut().eh.uncaught -= 1;
-            }
-            wr8(c, h + 13, 0)?;
-            c.data_mut().eh.caught.push(info);
-            inc_ref(c, base)?;
-            Ok(exception_ptr(c, info)? as i32)
+    ),
+    (
+        "__cxa_rethrow",
+        Fixed(|cx| wrap!(cx, |c| -> wasmtime::Result<()> { rethrow(c) })),
+    ),
+    (
+        "__cxa_begin_catch",
+        Fixed(|cx| {
+            wrap!(cx, |c, info| -> wasmtime::Result<i32> {
+                let info = info as u32;
+                let base = rd(c, info)?;
+                let h = base - HEADER;
+                if rd8(c, h + 12)? == 0 {
+                    wr8(c, h + 12, 1)?;
+                    c.data_mut().eh.uncaught -= 1;
+                }
+                wr8(c, h + 13, 0)?;
+                c.data_mut().eh.caught.push(info);
+                inc_ref(c, base)?;
+                Ok(exception_ptr(c, info)? as i32)
+            })
         }),
-        "__cxa_end_catch" => wrap!(|c| -> wasmtime::Result<()> {
-            call(c, "setThrew", &[Val::I32(0), Val::I32(0)], 0)?;
-            let Some(info) = c.data_mut().eh.caught.pop() else {
-                return Ok(());
-            };
-            let base = rd(c, info)?;
-            dec_ref(c, base)?;
-            call(c, "free", &[Val::I32(info as i32)], 0)?;
-            c.data_mut().eh.last = 0;
-            Ok(())
-        }),
-        "__cxa_get_exception_ptr" => {
-            wrap!(|c, info| -> wasmtime::Result<i32> { Ok(exception_ptr(c, info as u32)? as i32) })
-        }
-        "__cxa_uncaught_exceptions" => wrap!(|c| -> i32 { c.data().eh.uncaught }),
-        "__cxa_current_primary_exception" => wrap!(|c| -> wasmtime::Result<i32> {
-            let Some(&info) = c.data().eh.caught.last() else {
-                return Ok(0);
-            };
-            let base = rd(c, info)?;
-            inc_ref(c, base)?;
-            Ok(base as i32)
-        }),
-        "__cxa_rethrow_primary_exception" => wrap!(|c, ptr| -> wasmtime::Result<()> {
-            if ptr == 0 {
-                return Ok(());
-            }
-            let info = new_catch_info(c, ptr as u32, 0)?;
-            c.data_mut().eh.caught.push(info);
-            wr8(c, ptr as u32 - HEADER + 13, 1)?;
-            rethrow(c)
-        }),
-        "__cxa_increment_exception_refcount" => wrap!(|c, ptr| -> wasmtime::Result<()> {
-            if ptr != 0 {
-                inc_ref(c, ptr as u32)?;
-            }
-            Ok(())
-        }),
-        "__cxa_decrement_exception_refcount" => wrap!(|c, ptr| -> wasmtime::Result<()> {
-            if ptr != 0 {
-                dec_ref(c, ptr as u32)?;
-            }
-            Ok(())
-        }),
-        "__cxa_call_unexpected" => wrap!(|_c, _exc| -> wasmtime::Result<()> {
-            Err(wasmtime::Error::new(Abort(
-                "Unexpected exception thrown, this is not properly supported - aborting".into(),
-            )))
-        }),
-        "__resumeException" => wrap!(|c, info| -> wasmtime::Result<()> {
-            let ptr = rd(c, info as u32)?;
-            if c.data().eh.last == 0 {
-                c.data_mut().eh.last = ptr;
-            }
-            call(c, "free", &[Val::I32(info)], 0)?;
-            throw(ptr)
-        }),
-        "llvm_eh_typeid_for" => Func::wrap(&mut *cx, |ty: i32| ty),
-        _ if name.starts_with("__cxa_find_matching_catch") => {
-            let sig = super::env::returns_i32(sig)?;
-            let ty = sig.func_type(cx.engine());
-            Func::new(&mut *cx, ty, |mut caller, params, results| {
-                let types = params
-                    .iter()
-                    .map(|v| crate::abi::as_i32(v, "__cxa_find_matching_catch").map(|t| t as u32))
-                    .collect::<wasmtime::Result<Vec<u32>>>()?;
-                let mut cxm = wasmtime::AsContextMut::as_context_mut(&mut caller);
-                results[0] = Val::I32(find_matching_catch(&mut cxm, &types)?);
+    ),
+    (
+        "__cxa_end_catch",
+        Fixed(|cx| {
+            wrap!(cx, |c| -> wasmtime::Result<()> {
+                call(c, "setThrew", &[Val::I32(0), Val::I32(0)], 0)?;
+                let Some(info) = c.data_mut().eh.caught.pop() else {
+                    return Ok(());
+                };
+                let base = rd(c, info)?;
+                dec_ref(c, base)?;
+                call(c, "free", &[Val::I32(info as i32)], 0)?;
+                c.data_mut().eh.last = 0;
                 Ok(())
             })
-        }
-        _ => return None,
-    })
+        }),
+    ),
+    (
+        "__cxa_get_exception_ptr",
+        Fixed(|cx| {
+            wrap!(cx, |c, info| -> wasmtime::Result<i32> {
+                Ok(exception_ptr(c, info as u32)? as i32)
+            })
+        }),
+    ),
+    (
+        "__cxa_uncaught_exceptions",
+        Fixed(|cx| wrap!(cx, |c| -> i32 { c.data().eh.uncaught })),
+    ),
+    (
+        "__cxa_current_primary_exception",
+        Fixed(|cx| {
+            wrap!(cx, |c| -> wasmtime::Result<i32> {
+                let Some(&info) = c.data().eh.caught.last() else {
+                    return Ok(0);
+                };
+                let base = rd(c, info)?;
+                inc_ref(c, base)?;
+                Ok(base as i32)
+            })
+        }),
+    ),
+    (
+        "__cxa_rethrow_primary_exception",
+        Fixed(|cx| {
+            wrap!(cx, |c, ptr| -> wasmtime::Result<()> {
+                if ptr == 0 {
+                    return Ok(());
+                }
+                let info = new_catch_info(c, ptr as u32, 0)?;
+                c.data_mut().eh.caught.push(info);
+                wr8(c, ptr as u32 - HEADER + 13, 1)?;
+                rethrow(c)
+            })
+        }),
+    ),
+    (
+        "__cxa_increment_exception_refcount",
+        Fixed(|cx| {
+            wrap!(cx, |c, ptr| -> wasmtime::Result<()> {
+                if ptr != 0 {
+                    inc_ref(c, ptr as u32)?;
+                }
+                Ok(())
+            })
+        }),
+    ),
+    (
+        "__cxa_decrement_exception_refcount",
+        Fixed(|cx| {
+            wrap!(cx, |c, ptr| -> wasmtime::Result<()> {
+                if ptr != 0 {
+                    dec_ref(c, ptr as u32)?;
+                }
+                Ok(())
+            })
+        }),
+    ),
+    (
+        "__cxa_call_unexpected",
+        Fixed(|cx| {
+            wrap!(cx, |_c, _exc| -> wasmtime::Result<()> {
+                Err(wasmtime::Error::new(Abort(
+                    "Unexpected exception thrown, this is not properly supported - aborting".into(),
+                )))
+            })
+        }),
+    ),
+    (
+        "__resumeException",
+        Fixed(|cx| {
+            wrap!(cx, |c, info| -> wasmtime::Result<()> {
+                let ptr = rd(c, info as u32)?;
+                if c.data().eh.last == 0 {
+                    c.data_mut().eh.last = ptr;
+                }
+                call(c, "free", &[Val::I32(info)], 0)?;
+                throw(ptr)
+            })
+        }),
+    ),
+    (
+        "llvm_eh_typeid_for",
+        Fixed(|cx| Func::wrap(cx, |ty: i32| ty)),
+    ),
+    ("__cxa_find_matching_catch", Shaped(matching_catch)),
+]);
+
+/// Builds `__cxa_find_matching_catch_N`, for each number N of clause
+/// types the module imports it with.
+pub fn build_matching_catch(
+    cx: &mut StoreContextMut<'_, Process>,
+    name: &str,
+    sig: Option<&Sig>,
+) -> Option<Func> {
+    if !name.starts_with("__cxa_find_matching_catch") {
+        return None;
+    }
+    matching_catch(cx, sig)
+}
+
+/// `__cxa_find_matching_catch` with as many clause types as `sig` has
+/// parameters.
+fn matching_catch(cx: &mut StoreContextMut<'_, Process>, sig: Option<&Sig>) -> Option<Func> {
+    let sig = super::env::returns_i32(sig)?;
+    let ty = sig.func_type(cx.engine());
+    Some(Func::new(cx, ty, |mut caller, params, results| {
+        let types = params
+            .iter()
+            .map(|v| crate::abi::as_i32(v, "__cxa_find_matching_catch").map(|t| t as u32))
+            .collect::<wasmtime::Result<Vec<u32>>>()?;
+        let mut cxm = wasmtime::AsContextMut::as_context_mut(&mut caller);
+        results[0] = Val::I32(find_matching_catch(&mut cxm, &types)?);
+        Ok(())
+    }))
 }
 
 /// glibc's report for an exception nothing caught: the demangled type, and

@@ -4,6 +4,8 @@
 
 use wasmtime::{Caller, Func, StoreContextMut, Val};
 
+use crate::abi::table::Build::{Fixed, Shaped};
+use crate::abi::table::FuncTable;
 use crate::mem;
 use crate::modinfo::Sig;
 use crate::process::Process;
@@ -14,52 +16,6 @@ const ENOSYS: i32 = 52;
 /// Emscripten's (WASI's) EFAULT.
 const EFAULT: i32 = 21;
 
-/// Names this module defines.
-pub const NAMES: &[&str] = &[
-    "environ_sizes_get",
-    "environ_get",
-    "args_sizes_get",
-    "args_get",
-    "proc_exit",
-    "__syscall_getuid32",
-    "__syscall_geteuid32",
-    "__syscall_getgid32",
-    "__syscall_getegid32",
-    "__syscall_socket",
-    "__syscall_socketpair",
-    "__syscall_bind",
-    "__syscall_connect",
-    "__syscall_listen",
-    "__syscall_accept4",
-    "__syscall_getsockname",
-    "__syscall_getpeername",
-    "__syscall_getsockopt",
-    "__syscall_setsockopt",
-    "__syscall_sendto",
-    "__syscall_recvfrom",
-    "__syscall_sendmsg",
-    "__syscall_recvmsg",
-    "__syscall_shutdown",
-    "getnameinfo",
-    "__map_file",
-    "exit",
-    "abort",
-    "__assert_fail",
-    "emscripten_memcpy_big",
-    "emscripten_resize_heap",
-    "emscripten_get_heap_max",
-    "setTempRet0",
-    "getTempRet0",
-    "_emscripten_get_progname",
-    "getentropy",
-    "__call_sighandler",
-    "emscripten_console_log",
-    "emscripten_console_warn",
-    "emscripten_console_error",
-    "_emscripten_out",
-    "_emscripten_err",
-];
-
 /// WASI errno values (Emscripten uses the same numbering).
 pub mod errno {
     pub const INVAL: i32 = 28;
@@ -69,135 +25,172 @@ fn memory(c: &Caller<'_, Process>) -> wasmtime::Result<wasmtime::Memory> {
     c.data().memory()
 }
 
-/// Builds host function `name`.
-pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig>) -> Option<Func> {
-    let f = match name {
-        "environ_sizes_get" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, count: i32, size: i32| -> wasmtime::Result<i32> {
-                let env = &c.data().guest.env;
-                let (n, bytes) = (
-                    env.len() as u32,
-                    env.iter().map(|e| e.len() as u32 + 1).sum::<u32>(),
-                );
-                let m = memory(&c)?;
-                mem::write_u32(&mut c, m, count as u32, n, "environ_sizes_get")?;
-                mem::write_u32(&mut c, m, size as u32, bytes, "environ_sizes_get")?;
-                Ok(0)
-            },
-        ),
-        "environ_get" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, ptrs: i32, buf: i32| -> wasmtime::Result<i32> {
-                let env = c.data().guest.env.clone();
-                write_strings(&mut c, &env, ptrs as u32, buf as u32)?;
-                Ok(0)
-            },
-        ),
-        "args_sizes_get" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, count: i32, size: i32| -> wasmtime::Result<i32> {
-                let args = &c.data().guest.args;
-                let (n, bytes) = (
-                    args.len() as u32,
-                    args.iter().map(|e| e.len() as u32 + 1).sum::<u32>(),
-                );
-                let m = memory(&c)?;
-                mem::write_u32(&mut c, m, count as u32, n, "args_sizes_get")?;
-                mem::write_u32(&mut c, m, size as u32, bytes, "args_sizes_get")?;
-                Ok(0)
-            },
-        ),
-        "args_get" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, ptrs: i32, buf: i32| -> wasmtime::Result<i32> {
-                let args = c.data().guest.args.clone();
-                write_strings(&mut c, &args, ptrs as u32, buf as u32)?;
-                Ok(0)
-            },
-        ),
-        // The program runs as root, as under node.
-        "__syscall_getuid32"
-        | "__syscall_geteuid32"
-        | "__syscall_getgid32"
-        | "__syscall_getegid32" => Func::wrap(&mut *cx, || 0i32),
-        // No network: socket calls fail with ENOSYS whatever their arguments.
-        "__syscall_socket"
-        | "__syscall_socketpair"
-        | "__syscall_bind"
-        | "__syscall_connect"
-        | "__syscall_listen"
-        | "__syscall_accept4"
-        | "__syscall_getsockname"
-        | "__syscall_getpeername"
-        | "__syscall_getsockopt"
-        | "__syscall_setsockopt"
-        | "__syscall_sendto"
-        | "__syscall_recvfrom"
-        | "__syscall_sendmsg"
-        | "__syscall_recvmsg"
-        | "__syscall_shutdown" => {
+/// Every function this module defines.
+pub static FUNCS: FuncTable = FuncTable::new(&[
+    (
+        "environ_sizes_get",
+        Fixed(|cx| {
+            Func::wrap(
+                cx,
+                |mut c: Caller<'_, Process>, count: i32, size: i32| -> wasmtime::Result<i32> {
+                    let env = &c.data().guest.env;
+                    let (n, bytes) = (
+                        env.len() as u32,
+                        env.iter().map(|e| e.len() as u32 + 1).sum::<u32>(),
+                    );
+                    let m = memory(&c)?;
+                    mem::write_u32(&mut c, m, count as u32, n, "environ_sizes_get")?;
+                    mem::write_u32(&mut c, m, size as u32, bytes, "environ_sizes_get")?;
+                    Ok(0)
+                },
+            )
+        }),
+    ),
+    (
+        "environ_get",
+        Fixed(|cx| {
+            Func::wrap(
+                cx,
+                |mut c: Caller<'_, Process>, ptrs: i32, buf: i32| -> wasmtime::Result<i32> {
+                    let env = c.data().guest.env.clone();
+                    write_strings(&mut c, &env, ptrs as u32, buf as u32)?;
+                    Ok(0)
+                },
+            )
+        }),
+    ),
+    (
+        "args_sizes_get",
+        Fixed(|cx| {
+            Func::wrap(
+                cx,
+                |mut c: Caller<'_, Process>, count: i32, size: i32| -> wasmtime::Result<i32> {
+                    let args = &c.data().guest.args;
+                    let (n, bytes) = (
+                        args.len() as u32,
+                        args.iter().map(|e| e.len() as u32 + 1).sum::<u32>(),
+                    );
+                    let m = memory(&c)?;
+                    mem::write_u32(&mut c, m, count as u32, n, "args_sizes_get")?;
+                    mem::write_u32(&mut c, m, size as u32, bytes, "args_sizes_get")?;
+                    Ok(0)
+                },
+            )
+        }),
+    ),
+    (
+        "args_get",
+        Fixed(|cx| {
+            Func::wrap(
+                cx,
+                |mut c: Caller<'_, Process>, ptrs: i32, buf: i32| -> wasmtime::Result<i32> {
+                    let args = c.data().guest.args.clone();
+                    write_strings(&mut c, &args, ptrs as u32, buf as u32)?;
+                    Ok(0)
+                },
+            )
+        }),
+    ),
+    ("__syscall_getuid32", Fixed(root)),
+    ("__syscall_geteuid32", Fixed(root)),
+    ("__syscall_getgid32", Fixed(root)),
+    ("__syscall_getegid32", Fixed(root)),
+    ("__syscall_socket", Shaped(no_network)),
+    ("__syscall_socketpair", Shaped(no_network)),
+    ("__syscall_bind", Shaped(no_network)),
+    ("__syscall_connect", Shaped(no_network)),
+    ("__syscall_listen", Shaped(no_network)),
+    ("__syscall_accept4", Shaped(no_network)),
+    ("__syscall_getsockname", Shaped(no_network)),
+    ("__syscall_getpeername", Shaped(no_network)),
+    ("__syscall_getsockopt", Shaped(no_network)),
+    ("__syscall_setsockopt", Shaped(no_network)),
+    ("__syscall_sendto", Shaped(no_network)),
+    ("__syscall_recvfrom", Shaped(no_network)),
+    ("__syscall_sendmsg", Shaped(no_network)),
+    ("__syscall_recvmsg", Shaped(no_network)),
+    ("__syscall_shutdown", Shaped(no_network)),
+    // EAI_FAIL: no name service.
+    (
+        "getnameinfo",
+        Shaped(|cx, sig| {
             let ty = returns_i32(sig)?.func_type(cx.engine());
-            Func::new(&mut *cx, ty, |_c, _params, results| {
-                results[0] = Val::I32(-ENOSYS);
-                Ok(())
-            })
-        }
-        // EAI_FAIL: no name service.
-        "getnameinfo" => {
-            let ty = returns_i32(sig)?.func_type(cx.engine());
-            Func::new(&mut *cx, ty, |_c, _params, results| {
+            Some(Func::new(cx, ty, |_c, _params, results| {
                 results[0] = Val::I32(-4);
                 Ok(())
+            }))
+        }),
+    ),
+    (
+        "__map_file",
+        Fixed(|cx| Func::wrap(cx, |_path: i32, _size: i32| -1i32)),
+    ),
+    ("proc_exit", Fixed(exit)),
+    ("exit", Fixed(exit)),
+    (
+        "abort",
+        Fixed(|cx| {
+            Func::wrap(cx, || -> wasmtime::Result<()> {
+                Err(wasmtime::Error::new(Abort(String::new())))
             })
-        }
-        "__map_file" => Func::wrap(&mut *cx, |_path: i32, _size: i32| -1i32),
-        "proc_exit" | "exit" => Func::wrap(&mut *cx, |code: i32| -> wasmtime::Result<()> {
-            Err(wasmtime::Error::new(Exit(code)))
         }),
-        "abort" => Func::wrap(&mut *cx, || -> wasmtime::Result<()> {
-            Err(wasmtime::Error::new(Abort(String::new())))
+    ),
+    (
+        "__assert_fail",
+        Fixed(|cx| {
+            Func::wrap(
+                cx,
+                |c: Caller<'_, Process>,
+                 expr: i32,
+                 file: i32,
+                 line: i32,
+                 func: i32|
+                 -> wasmtime::Result<()> {
+                    let m = memory(&c)?;
+                    let text = |p: i32| {
+                        mem::read_cstr(&c, m, p as u32, "__assert_fail").unwrap_or_default()
+                    };
+                    let prog = c.data().guest.args.first().cloned().unwrap_or_default();
+                    Err(wasmtime::Error::new(Abort(format!(
+                        "{prog}: {}:{line}: {}: Assertion `{}' failed.",
+                        text(file),
+                        text(func),
+                        text(expr)
+                    ))))
+                },
+            )
         }),
-        "__assert_fail" => Func::wrap(
-            &mut *cx,
-            |c: Caller<'_, Process>,
-             expr: i32,
-             file: i32,
-             line: i32,
-             func: i32|
-             -> wasmtime::Result<()> {
-                let m = memory(&c)?;
-                let text =
-                    |p: i32| mem::read_cstr(&c, m, p as u32, "__assert_fail").unwrap_or_default();
-                let prog = c.data().guest.args.first().cloned().unwrap_or_default();
-                Err(wasmtime::Error::new(Abort(format!(
-                    "{prog}: {}:{line}: {}: Assertion `{}' failed.",
-                    text(file),
-                    text(func),
-                    text(expr)
-                ))))
-            },
-        ),
-        "emscripten_memcpy_big" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, dest: i32, src: i32, n: i32| -> wasmtime::Result<i32> {
-                let m = memory(&c)?;
-                let data = m.data_mut(&mut c);
-                let (d, s, n) = (dest as u32 as usize, src as u32 as usize, n as u32 as usize);
-                if s.checked_add(n).is_none_or(|e| e > data.len())
-                    || d.checked_add(n).is_none_or(|e| e > data.len())
-                {
-                    wasmtime::bail!(
-                        "emscripten_memcpy_big: {n} bytes from {s:#x} to {d:#x} are out of bounds"
-                    );
-                }
-                data.copy_within(s..s + n, d);
-                Ok(dest)
-            },
-        ),
-        "emscripten_resize_heap" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, requested: i32| -> i32 {
+    ),
+    (
+        "emscripten_memcpy_big",
+        Fixed(|cx| {
+            Func::wrap(
+                cx,
+                |mut c: Caller<'_, Process>,
+                 dest: i32,
+                 src: i32,
+                 n: i32|
+                 -> wasmtime::Result<i32> {
+                    let m = memory(&c)?;
+                    let data = m.data_mut(&mut c);
+                    let (d, s, n) = (dest as u32 as usize, src as u32 as usize, n as u32 as usize);
+                    if s.checked_add(n).is_none_or(|e| e > data.len())
+                        || d.checked_add(n).is_none_or(|e| e > data.len())
+                    {
+                        wasmtime::bail!(
+                            "emscripten_memcpy_big: {n} bytes from {s:#x} to {d:#x} are out of bounds"
+                        );
+                    }
+                    data.copy_within(s..s + n, d);
+                    Ok(dest)
+                },
+            )
+        }),
+    ),
+    (
+        "emscripten_resize_heap",
+        Fixed(|cx| {
+            Func::wrap(cx, |mut c: Caller<'_, Process>, requested: i32| -> i32 {
                 let Ok(m) = memory(&c) else { return 0 };
                 let have = m.data_size(&c) as u64;
                 let want = requested as u32 as u64;
@@ -206,65 +199,113 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
                 }
                 let pages = (want - have).div_ceil(65536);
                 i32::from(m.grow(&mut c, pages).is_ok())
-            },
-        ),
-        "emscripten_get_heap_max" => Func::wrap(&mut *cx, |c: Caller<'_, Process>| -> i32 {
-            let Ok(m) = memory(&c) else { return 0 };
-            let max_pages = m.ty(&c).maximum().unwrap_or(32768).min(32768);
-            (max_pages * 65536)
-                .min(2u64 << 30)
-                .saturating_sub(65536)
-                .max(m.data_size(&c) as u64) as i32
+            })
         }),
-        "setTempRet0" => Func::wrap(&mut *cx, |mut c: Caller<'_, Process>, v: i32| {
-            c.data_mut().temp_ret0 = v;
+    ),
+    (
+        "emscripten_get_heap_max",
+        Fixed(|cx| {
+            Func::wrap(cx, |c: Caller<'_, Process>| -> i32 {
+                let Ok(m) = memory(&c) else { return 0 };
+                let max_pages = m.ty(&c).maximum().unwrap_or(32768).min(32768);
+                (max_pages * 65536)
+                    .min(2u64 << 30)
+                    .saturating_sub(65536)
+                    .max(m.data_size(&c) as u64) as i32
+            })
         }),
-        "getTempRet0" => Func::wrap(&mut *cx, |c: Caller<'_, Process>| c.data().temp_ret0),
-        // console.log and friends under node: the string and a newline,
-        // log to stdout, warn and error to stderr.
-        "emscripten_console_log" | "_emscripten_out" => console(cx, 1),
-        "emscripten_console_warn" | "emscripten_console_error" | "_emscripten_err" => {
-            console(cx, 2)
-        }
-        "_emscripten_get_progname" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, buf: i32, len: i32| -> wasmtime::Result<()> {
-                if len <= 0 {
-                    return Ok(());
-                }
-                let name = c.data().guest.args.first().cloned().unwrap_or_default();
-                let mut bytes: Vec<u8> = name.into_bytes();
-                bytes.truncate(len as usize - 1);
-                bytes.push(0);
-                let m = memory(&c)?;
-                mem::write(&mut c, m, buf as u32, &bytes, "_emscripten_get_progname")
-            },
-        ),
-        "getentropy" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, buf: i32, len: i32| -> wasmtime::Result<i32> {
-                let m = memory(&c)?;
-                // The length is the guest's: check it before allocating.
-                let end = u64::from(buf as u32) + u64::from(len as u32);
-                if end > m.data_size(&c) as u64 {
-                    return Ok(EFAULT);
-                }
-                let mut bytes = vec![0u8; len as u32 as usize];
-                fill_random(&mut bytes);
-                mem::write(&mut c, m, buf as u32, &bytes, "getentropy")?;
-                Ok(0)
-            },
-        ),
-        "__call_sighandler" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, fp: i32, sig: i32| -> wasmtime::Result<()> {
-                let f = Process::func_at(&mut c, fp as u32, "signal handler")?;
-                f.call(&mut c, &[Val::I32(sig)], &mut [])
-            },
-        ),
-        _ => return None,
-    };
-    Some(f)
+    ),
+    (
+        "setTempRet0",
+        Fixed(|cx| {
+            Func::wrap(cx, |mut c: Caller<'_, Process>, v: i32| {
+                c.data_mut().temp_ret0 = v;
+            })
+        }),
+    ),
+    (
+        "getTempRet0",
+        Fixed(|cx| Func::wrap(cx, |c: Caller<'_, Process>| c.data().temp_ret0)),
+    ),
+    (
+        "_emscripten_get_progname",
+        Fixed(|cx| {
+            Func::wrap(
+                cx,
+                |mut c: Caller<'_, Process>, buf: i32, len: i32| -> wasmtime::Result<()> {
+                    if len <= 0 {
+                        return Ok(());
+                    }
+                    let name = c.data().guest.args.first().cloned().unwrap_or_default();
+                    let mut bytes: Vec<u8> = name.into_bytes();
+                    bytes.truncate(len as usize - 1);
+                    bytes.push(0);
+                    let m = memory(&c)?;
+                    mem::write(&mut c, m, buf as u32, &bytes, "_emscripten_get_progname")
+                },
+            )
+        }),
+    ),
+    (
+        "getentropy",
+        Fixed(|cx| {
+            Func::wrap(
+                cx,
+                |mut c: Caller<'_, Process>, buf: i32, len: i32| -> wasmtime::Result<i32> {
+                    let m = memory(&c)?;
+                    // The length is the guest's: check it before allocating.
+                    let end = u64::from(buf as u32) + u64::from(len as u32);
+                    if end > m.data_size(&c) as u64 {
+                        return Ok(EFAULT);
+                    }
+                    let mut bytes = vec![0u8; len as u32 as usize];
+                    fill_random(&mut bytes);
+                    mem::write(&mut c, m, buf as u32, &bytes, "getentropy")?;
+                    Ok(0)
+                },
+            )
+        }),
+    ),
+    (
+        "__call_sighandler",
+        Fixed(|cx| {
+            Func::wrap(
+                cx,
+                |mut c: Caller<'_, Process>, fp: i32, sig: i32| -> wasmtime::Result<()> {
+                    let f = Process::func_at(&mut c, fp as u32, "signal handler")?;
+                    f.call(&mut c, &[Val::I32(sig)], &mut [])
+                },
+            )
+        }),
+    ),
+    // console.log and friends under node: the string and a newline,
+    // log to stdout, warn and error to stderr.
+    ("emscripten_console_log", Fixed(|cx| console(cx, 1))),
+    ("_emscripten_out", Fixed(|cx| console(cx, 1))),
+    ("emscripten_console_warn", Fixed(|cx| console(cx, 2))),
+    ("emscripten_console_error", Fixed(|cx| console(cx, 2))),
+    ("_emscripten_err", Fixed(|cx| console(cx, 2))),
+]);
+
+/// The user and group ids: the program runs as root, as under node.
+fn root(cx: &mut StoreContextMut<'_, Process>) -> Func {
+    Func::wrap(cx, || 0i32)
+}
+
+/// No network: socket calls fail with ENOSYS whatever their arguments.
+fn no_network(cx: &mut StoreContextMut<'_, Process>, sig: Option<&Sig>) -> Option<Func> {
+    let ty = returns_i32(sig)?.func_type(cx.engine());
+    Some(Func::new(cx, ty, |_c, _params, results| {
+        results[0] = Val::I32(-ENOSYS);
+        Ok(())
+    }))
+}
+
+/// `exit` and WASI's `proc_exit`: the process ends with `code`.
+fn exit(cx: &mut StoreContextMut<'_, Process>) -> Func {
+    Func::wrap(cx, |code: i32| -> wasmtime::Result<()> {
+        Err(wasmtime::Error::new(Exit(code)))
+    })
 }
 
 /// The import's signature, if it returns exactly one i32 (what the

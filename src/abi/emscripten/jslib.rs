@@ -55,6 +55,7 @@ use std::sync::LazyLock;
 
 use wasmtime::{Caller, Func, StoreContextMut};
 
+use crate::abi::table::{FixedFn, FuncTable};
 use crate::mem;
 use crate::process::Process;
 use crate::symbols::LibId;
@@ -126,11 +127,8 @@ pub fn unprovided_stub(
         .ok()
 }
 
-/// Builds one host function.
-type Build = fn(&mut StoreContextMut<'_, Process>) -> Func;
-
 /// The JS library functions dlrun provides (see the module comment).
-const FUNCS: &[(&str, Build)] = &[
+pub static FUNCS: FuncTable<FixedFn> = FuncTable::new(&[
     // library_formatString.js
     ("puts", |cx| Func::wrap(cx, puts)),
     ("strlen", |cx| {
@@ -252,20 +250,7 @@ const FUNCS: &[(&str, Build)] = &[
     // UUID_TYPE_DCE_RANDOM and UUID_VARIANT_DCE of <uuid/uuid.h>.
     ("uuid_type", |cx| Func::wrap(cx, |_uu: i32| 4i32)),
     ("uuid_variant", |cx| Func::wrap(cx, |_uu: i32| 1i32)),
-];
-
-/// Every name this module defines.
-pub fn names() -> impl Iterator<Item = &'static str> {
-    FUNCS.iter().map(|(n, _)| *n)
-}
-
-/// Builds JS library function `name`, if dlrun provides it.
-pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> {
-    FUNCS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, build)| build(cx))
-}
+]);
 
 /// Emscripten's (WASI's) ENOSYS.
 const ENOSYS: i32 = 52;
@@ -554,24 +539,6 @@ mod tests {
     }
 
     #[test]
-    fn provided_functions_are_named_once_and_nowhere_else() {
-        for (i, (name, _)) in FUNCS.iter().enumerate() {
-            assert!(!FUNCS[..i].iter().any(|(n, _)| n == name), "{name} twice");
-            for other in [
-                super::super::env::NAMES,
-                super::super::time::NAMES,
-                super::super::eh::NAMES,
-            ] {
-                assert!(!other.contains(name), "{name} is defined elsewhere too");
-            }
-            assert!(
-                !super::super::fs::names().any(|n| n == *name),
-                "{name} is a file function too"
-            );
-        }
-    }
-
-    #[test]
     fn provided_functions_have_the_types_the_library_states() {
         let engine = wasmtime::Engine::default();
         let mut store = wasmtime::Store::new(
@@ -584,14 +551,14 @@ mod tests {
             ),
         );
         let mut cx = wasmtime::AsContextMut::as_context_mut(&mut store);
-        for (name, _) in FUNCS {
+        for name in FUNCS.names() {
             let Some(Some(letters)) = library_entry(name) else {
                 continue;
             };
             let want = super::super::letters_sig(letters)
                 .unwrap()
                 .func_type(&engine);
-            let f = build(&mut cx, name).unwrap();
+            let f = FUNCS.build(&mut cx, name).unwrap();
             assert!(wasmtime::FuncType::eq(&f.ty(&cx), &want), "{name}");
         }
     }

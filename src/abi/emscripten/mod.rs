@@ -15,6 +15,7 @@ use wasmtime::{
     TableType, Val, ValType,
 };
 
+use super::table::FuncTable;
 use crate::modinfo::{ImportKind, ModuleInfo, Sig};
 use crate::process::Process;
 use crate::symbols::LibId;
@@ -101,21 +102,46 @@ fn memory_import_limits(info: &ModuleInfo) -> Option<(u64, Option<u64>)> {
     })
 }
 
+/// The tables of `env` functions (besides `fs`'s and `jslib`'s, which
+/// have builders of their own types): [`func`] builds from them,
+/// [`provides`] reads their names.
+static TABLES: [&FuncTable; 5] = [
+    &env::FUNCS,
+    &time::FUNCS,
+    &eh::FUNCS,
+    &dl::FUNCS,
+    &sjlj::FUNCS,
+];
+
+/// Every name of the `env` tables.
+fn table_names() -> impl Iterator<Item = &'static str> {
+    TABLES
+        .iter()
+        .flat_map(|t| t.names())
+        .chain(fs::names())
+        .chain(jslib::FUNCS.names())
+}
+
+/// Builds `name` from the `env` tables.
+fn build_from_tables(
+    cx: &mut StoreContextMut<'_, Process>,
+    name: &str,
+    sig: Option<&Sig>,
+) -> Option<Func> {
+    TABLES
+        .iter()
+        .find_map(|t| t.build(cx, name, sig))
+        .or_else(|| fs::build(cx, name, sig))
+        .or_else(|| jslib::FUNCS.build(cx, name))
+}
+
 /// Whether the host defines `module.name` (for RTLD_NOW checks): the `env`
 /// functions of Emscripten's JS library (WASI is `wasi::p1`'s to say).
 pub fn provides(name: &str) -> bool {
     // Asked for every import of every module loaded: one hash lookup, not
     // a scan of each module's names.
     static NAMED: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
-        std::sync::LazyLock::new(|| {
-            [env::NAMES, dl::NAMES, sjlj::NAMES, eh::NAMES, time::NAMES]
-                .into_iter()
-                .flatten()
-                .copied()
-                .chain(fs::names())
-                .chain(jslib::names())
-                .collect()
-        });
+        std::sync::LazyLock::new(|| table_names().chain(sjlj::UNBUILT.iter().copied()).collect());
     name.starts_with("invoke_")
         || name.starts_with("__cxa_find_matching_catch_")
         || NAMED.contains(name)
@@ -158,20 +184,11 @@ pub fn func(
     if let Some(f) = cx.data().host_funcs.get(&key) {
         return Ok(Some(*f));
     }
-    let built = if let Some(f) = sjlj::build(cx, name, sig)? {
-        Some(f)
-    } else if let Some(f) = dl::build(cx, name, sig) {
-        Some(f)
-    } else if let Some(f) = eh::build(cx, name, sig) {
-        Some(f)
-    } else if let Some(f) = time::build(cx, name, sig) {
-        Some(f)
-    } else if let Some(f) = fs::build(cx, name, sig) {
-        Some(f)
-    } else if let Some(f) = jslib::build(cx, name) {
-        Some(f)
-    } else {
-        env::build(cx, name, sig)
+    let built = match sjlj::build_invoke(cx, name, sig)? {
+        Some(f) => Some(f),
+        None => {
+            eh::build_matching_catch(cx, name, sig).or_else(|| build_from_tables(cx, name, sig))
+        }
     };
     let Some(f) = built else {
         return Ok(None);
@@ -402,6 +419,43 @@ mod tests {
         Sig {
             params: params.to_vec(),
             results: results.to_vec(),
+        }
+    }
+
+    #[test]
+    fn env_names_are_unique_across_tables() {
+        let names: Vec<&str> = table_names().chain(sjlj::UNBUILT.iter().copied()).collect();
+        crate::abi::table::tests::assert_unique(names.iter().copied());
+        // `func` asks the families first: a name they claim would never be
+        // built from its table.
+        for name in names {
+            assert!(!name.starts_with("invoke_"), "{name}");
+            assert!(
+                !name.starts_with("__cxa_find_matching_catch")
+                    || name == "__cxa_find_matching_catch",
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_env_table_entry_builds() {
+        let mut store = crate::abi::table::tests::store();
+        let mut cx = wasmtime::AsContextMut::as_context_mut(&mut store);
+        // What a shaped function is built for: every one here returns an
+        // i32, whatever its parameters.
+        let shaped = sig(&[], &[I32]);
+        for name in table_names() {
+            assert!(provides(name), "{name}");
+            let f = match func(&mut cx, name, None) {
+                Ok(None) => func(&mut cx, name, Some(&shaped)),
+                f => f,
+            };
+            assert!(matches!(f, Ok(Some(_))), "{name}: {f:?}");
+        }
+        for name in sjlj::UNBUILT {
+            assert!(provides(name), "{name}");
+            assert!(matches!(func(&mut cx, name, None), Ok(None)), "{name}");
         }
     }
 

@@ -13,12 +13,29 @@
 use wasmparser::ValType;
 use wasmtime::{Func, StoreContextMut, Val};
 
+use crate::abi::table::Build::Fixed;
+use crate::abi::table::FuncTable;
 use crate::modinfo::Sig;
 use crate::process::Process;
 use crate::unwind::{CxxException, Longjmp};
 
-/// Names this module defines (besides every `invoke_*`).
-pub const NAMES: &[&str] = &["_emscripten_throw_longjmp", "emscripten_longjmp_jmpbuf"];
+/// Every function this module defines by name (the `invoke_*` are
+/// [`build_invoke`]'s).
+pub static FUNCS: FuncTable = FuncTable::new(&[(
+    "_emscripten_throw_longjmp",
+    Fixed(|cx| {
+        Func::wrap(cx, || -> wasmtime::Result<()> {
+            Err(wasmtime::Error::new(Longjmp))
+        })
+    }),
+)]);
+
+/// Names the host provides without building a function: a module
+/// importing one loads (RTLD_NOW too), and a call traps naming it as a
+/// host function dlrun does not implement yet
+/// (`emscripten_longjmp_jmpbuf` is an older Emscripten's longjmp entry
+/// point).
+pub const UNBUILT: &[&str] = &["emscripten_longjmp_jmpbuf"];
 
 /// `target` as an i64-legalized import sees it (Emscripten's
 /// `legalize_sig`): i64 parameters as i32 pairs, an i64 result as i32.
@@ -97,18 +114,13 @@ fn shape(name: &str, sig: &Sig) -> wasmtime::Result<Shape> {
     )
 }
 
-/// Builds `invoke_*` for the signature the module imports it with, and the
-/// longjmp entry point.
-pub fn build(
+/// Builds `invoke_*` for the signature the module imports it with; an
+/// error when the signature is not one its name spells.
+pub fn build_invoke(
     cx: &mut StoreContextMut<'_, Process>,
     name: &str,
     sig: Option<&Sig>,
 ) -> wasmtime::Result<Option<Func>> {
-    if name == "_emscripten_throw_longjmp" {
-        return Ok(Some(Func::wrap(&mut *cx, || -> wasmtime::Result<()> {
-            Err(wasmtime::Error::new(Longjmp))
-        })));
-    }
     if !name.starts_with("invoke_") {
         return Ok(None);
     }

@@ -20,48 +20,24 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use wasmtime::{AsContextMut, Caller, Func, StoreContextMut, Val};
 
+use crate::abi::table::Build::{Fixed, Shaped};
+use crate::abi::table::FuncTable;
 use crate::abi::time::calendar::{self, TM_ZONE, Tm};
 use crate::abi::time::{State, gmtime, state, strftime, strptime, timegm};
 use crate::mem;
-use crate::modinfo::Sig;
 use crate::process::Process;
-
-/// Names this module defines.
-pub const NAMES: &[&str] = &[
-    "_tzset_js",
-    "_localtime_js",
-    "_gmtime_js",
-    "_mktime_js",
-    "_timegm_js",
-    "strftime",
-    "strftime_l",
-    "strptime",
-    "strptime_l",
-    "time",
-    "clock_gettime",
-    "__clock_gettime",
-    "clock_getres",
-    "clock_time_get",
-    "clock_res_get",
-    "clock",
-    "gettimeofday",
-    "timespec_get",
-    "ftime",
-    "difftime",
-    "dysize",
-    "emscripten_get_now",
-    "emscripten_get_now_res",
-    "emscripten_date_now",
-];
 
 use super::env::errno::INVAL as EINVAL;
 
 /// EOVERFLOW in Emscripten's (and WASI's) numbering.
 const EOVERFLOW: i32 = 61;
 
-fn start_time() -> Instant {
-    static START: OnceLock<Instant> = OnceLock::new();
-    *START.get_or_init(Instant::now)
+/// When the program's monotonic clock reads 0.
+static START: OnceLock<Instant> = OnceLock::new();
+
+/// Starts the program's monotonic clock, if nothing has yet.
+fn start_clock() {
+    START.get_or_init(Instant::now);
 }
 
 fn realtime_ns() -> u64 {
@@ -73,7 +49,7 @@ fn realtime_ns() -> u64 {
 
 /// Nanoseconds since the program started (`performance.now()` under node).
 fn monotonic_ns() -> u64 {
-    start_time().elapsed().as_nanos() as u64
+    START.get_or_init(Instant::now).elapsed().as_nanos() as u64
 }
 
 fn cpu_ns(clock: libc::clockid_t) -> u64 {
@@ -350,130 +326,187 @@ fn strptime(c: &mut Caller<'_, Process>, buf: i32, format: i32, tm: i32) -> wasm
     Ok(parsed.map_or(0, |n| buf.wrapping_add(n as i32)))
 }
 
-/// Builds host function `name`.
-pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig>) -> Option<Func> {
-    if !NAMES.contains(&name) {
-        return None;
-    }
-    start_time();
-    let f = match name {
-        "_tzset_js" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>,
-             timezone: i32,
-             daylight: i32,
-             tzname: i32|
-             -> wasmtime::Result<()> {
-                // glibc sets the globals when it first reads TZ; later
-                // calls leave them as localtime and mktime last set them.
-                let s = state(c.data_mut());
-                if s.libc_globals.is_some() {
-                    return Ok(());
-                }
-                s.libc_globals = Some([timezone as u32, daylight as u32, tzname as u32]);
-                sync_globals(&mut c)
-            },
-        ),
-        "_localtime_js" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, time: i32, tm: i32| -> wasmtime::Result<()> {
-                let t = mem::read_u32(&c, memory(&c)?, time as u32, "localtime")? as i32;
-                let (fields, _) = state(c.data_mut())
-                    .local
-                    .localtime(t.into())
-                    .ok_or_else(|| wasmtime::format_err!("localtime: {t} out of range"))?;
-                write_tm(&mut c, tm, fields, 40, "localtime")?;
-                sync_globals(&mut c)
-            },
-        ),
-        "_gmtime_js" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, time: i32, tm: i32| -> wasmtime::Result<()> {
-                let t = mem::read_u32(&c, memory(&c)?, time as u32, "gmtime")? as i32;
-                let fields = gmtime(t.into())
-                    .ok_or_else(|| wasmtime::format_err!("gmtime: {t} out of range"))?;
-                write_tm(&mut c, tm, fields, 32, "gmtime")
-            },
-        ),
-        "_mktime_js" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, tm: i32| -> wasmtime::Result<i32> { mktime(&mut c, tm) },
-        ),
-        "_timegm_js" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, tm: i32| -> wasmtime::Result<i32> {
-                timegm_js(&mut c, tm)
-            },
-        ),
-        "strftime" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>,
-             s: i32,
-             maxsize: i32,
-             format: i32,
-             tm: i32|
-             -> wasmtime::Result<i32> { strftime(&mut c, s, maxsize, format, tm) },
-        ),
-        // The C locale is the only one: the same as strftime.
-        "strftime_l" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>,
-             s: i32,
-             maxsize: i32,
-             format: i32,
-             tm: i32,
-             _locale: i32|
-             -> wasmtime::Result<i32> { strftime(&mut c, s, maxsize, format, tm) },
-        ),
-        "strptime" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, buf: i32, format: i32, tm: i32| -> wasmtime::Result<i32> {
-                strptime(&mut c, buf, format, tm)
-            },
-        ),
-        "strptime_l" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>,
-             buf: i32,
-             format: i32,
-             tm: i32,
-             _locale: i32|
-             -> wasmtime::Result<i32> { strptime(&mut c, buf, format, tm) },
-        ),
-        "time" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, out: i32| -> wasmtime::Result<i32> {
-                let secs = (realtime_ns() / 1_000_000_000) as i32;
-                if out != 0 {
-                    let m = memory(&c)?;
-                    mem::write_u32(&mut c, m, out as u32, secs as u32, "time")?;
-                }
-                Ok(secs)
-            },
-        ),
-        "clock_gettime" | "__clock_gettime" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, clock: i32, tp: i32| -> wasmtime::Result<i32> {
-                clock_gettime(&mut c, clock, tp)
-            },
-        ),
-        "clock_getres" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, clock: i32, res: i32| -> wasmtime::Result<i32> {
-                if clock_ns(clock).is_none() {
-                    super::set_errno(&mut c, EINVAL)?;
-                    return Ok(-1);
-                }
-                if res != 0 {
-                    write_timespec(&mut c, res, 1, "clock_getres")?;
-                }
-                Ok(0)
-            },
-        ),
-        "clock_time_get" => {
+/// Every function this module defines. Building any of them starts the
+/// program's monotonic clock, if nothing has yet.
+pub static FUNCS: FuncTable = FuncTable::new(&[
+    (
+        "_tzset_js",
+        Fixed(|cx| {
+            Func::wrap(
+                cx,
+                |mut c: Caller<'_, Process>,
+                 timezone: i32,
+                 daylight: i32,
+                 tzname: i32|
+                 -> wasmtime::Result<()> {
+                    // glibc sets the globals when it first reads TZ; later
+                    // calls leave them as localtime and mktime last set them.
+                    let s = state(c.data_mut());
+                    if s.libc_globals.is_some() {
+                        return Ok(());
+                    }
+                    s.libc_globals = Some([timezone as u32, daylight as u32, tzname as u32]);
+                    sync_globals(&mut c)
+                },
+            )
+        }),
+    ),
+    (
+        "_localtime_js",
+        Fixed(|cx| {
+            Func::wrap(
+                cx,
+                |mut c: Caller<'_, Process>, time: i32, tm: i32| -> wasmtime::Result<()> {
+                    let t = mem::read_u32(&c, memory(&c)?, time as u32, "localtime")? as i32;
+                    let (fields, _) = state(c.data_mut())
+                        .local
+                        .localtime(t.into())
+                        .ok_or_else(|| wasmtime::format_err!("localtime: {t} out of range"))?;
+                    write_tm(&mut c, tm, fields, 40, "localtime")?;
+                    sync_globals(&mut c)
+                },
+            )
+        }),
+    ),
+    (
+        "_gmtime_js",
+        Fixed(|cx| {
+            Func::wrap(
+                cx,
+                |mut c: Caller<'_, Process>, time: i32, tm: i32| -> wasmtime::Result<()> {
+                    let t = mem::read_u32(&c, memory(&c)?, time as u32, "gmtime")? as i32;
+                    let fields = gmtime(t.into())
+                        .ok_or_else(|| wasmtime::format_err!("gmtime: {t} out of range"))?;
+                    write_tm(&mut c, tm, fields, 32, "gmtime")
+                },
+            )
+        }),
+    ),
+    (
+        "_mktime_js",
+        Fixed(|cx| {
+            Func::wrap(
+                cx,
+                |mut c: Caller<'_, Process>, tm: i32| -> wasmtime::Result<i32> {
+                    mktime(&mut c, tm)
+                },
+            )
+        }),
+    ),
+    (
+        "_timegm_js",
+        Fixed(|cx| {
+            Func::wrap(
+                cx,
+                |mut c: Caller<'_, Process>, tm: i32| -> wasmtime::Result<i32> {
+                    timegm_js(&mut c, tm)
+                },
+            )
+        }),
+    ),
+    (
+        "strftime",
+        Fixed(|cx| {
+            Func::wrap(
+                cx,
+                |mut c: Caller<'_, Process>,
+                 s: i32,
+                 maxsize: i32,
+                 format: i32,
+                 tm: i32|
+                 -> wasmtime::Result<i32> {
+                    strftime(&mut c, s, maxsize, format, tm)
+                },
+            )
+        }),
+    ),
+    // The C locale is the only one: the same as strftime.
+    (
+        "strftime_l",
+        Fixed(|cx| {
+            Func::wrap(
+                cx,
+                |mut c: Caller<'_, Process>,
+                 s: i32,
+                 maxsize: i32,
+                 format: i32,
+                 tm: i32,
+                 _locale: i32|
+                 -> wasmtime::Result<i32> {
+                    strftime(&mut c, s, maxsize, format, tm)
+                },
+            )
+        }),
+    ),
+    (
+        "strptime",
+        Fixed(|cx| {
+            Func::wrap(
+                cx,
+                |mut c: Caller<'_, Process>,
+                 buf: i32,
+                 format: i32,
+                 tm: i32|
+                 -> wasmtime::Result<i32> { strptime(&mut c, buf, format, tm) },
+            )
+        }),
+    ),
+    (
+        "strptime_l",
+        Fixed(|cx| {
+            Func::wrap(
+                cx,
+                |mut c: Caller<'_, Process>,
+                 buf: i32,
+                 format: i32,
+                 tm: i32,
+                 _locale: i32|
+                 -> wasmtime::Result<i32> { strptime(&mut c, buf, format, tm) },
+            )
+        }),
+    ),
+    (
+        "time",
+        Fixed(|cx| {
+            Func::wrap(
+                cx,
+                |mut c: Caller<'_, Process>, out: i32| -> wasmtime::Result<i32> {
+                    let secs = (realtime_ns() / 1_000_000_000) as i32;
+                    if out != 0 {
+                        let m = memory(&c)?;
+                        mem::write_u32(&mut c, m, out as u32, secs as u32, "time")?;
+                    }
+                    Ok(secs)
+                },
+            )
+        }),
+    ),
+    ("clock_gettime", Fixed(build_clock_gettime)),
+    ("__clock_gettime", Fixed(build_clock_gettime)),
+    (
+        "clock_getres",
+        Fixed(|cx| {
+            Func::wrap(
+                cx,
+                |mut c: Caller<'_, Process>, clock: i32, res: i32| -> wasmtime::Result<i32> {
+                    if clock_ns(clock).is_none() {
+                        super::set_errno(&mut c, EINVAL)?;
+                        return Ok(-1);
+                    }
+                    if res != 0 {
+                        write_timespec(&mut c, res, 1, "clock_getres")?;
+                    }
+                    Ok(0)
+                },
+            )
+        }),
+    ),
+    (
+        "clock_time_get",
+        Shaped(|cx, sig| {
             // (id, precision: i64 or legalized to two i32s, out) -> errno
             let ty = super::env::returns_i32(sig)?.func_type(cx.engine());
-            Func::new(&mut *cx, ty, |mut c, params, results| {
+            Some(Func::new(cx, ty, |mut c, params, results| {
                 let first = params
                     .first()
                     .ok_or_else(|| wasmtime::format_err!("clock_time_get: no parameters"))?;
@@ -491,79 +524,132 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str, sig: Option<&Sig
                     None => EINVAL,
                 });
                 Ok(())
+            }))
+        }),
+    ),
+    (
+        "clock_res_get",
+        Fixed(|cx| {
+            Func::wrap(
+                cx,
+                |mut c: Caller<'_, Process>, clock: i32, out: i32| -> wasmtime::Result<i32> {
+                    if clock_ns(clock).is_none() {
+                        return Ok(EINVAL);
+                    }
+                    let m = memory(&c)?;
+                    mem::write_u64(&mut c, m, out as u32, 1, "clock_res_get")?;
+                    Ok(0)
+                },
+            )
+        }),
+    ),
+    // Process CPU time in microseconds (CLOCKS_PER_SEC), as glibc.
+    (
+        "clock",
+        Fixed(|cx| {
+            Func::wrap(cx, || -> i32 {
+                (cpu_ns(libc::CLOCK_PROCESS_CPUTIME_ID) / 1000) as i32
             })
-        }
-        "clock_res_get" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, clock: i32, out: i32| -> wasmtime::Result<i32> {
-                if clock_ns(clock).is_none() {
-                    return Ok(EINVAL);
-                }
-                let m = memory(&c)?;
-                mem::write_u64(&mut c, m, out as u32, 1, "clock_res_get")?;
-                Ok(0)
-            },
-        ),
-        // Process CPU time in microseconds (CLOCKS_PER_SEC), as glibc.
-        "clock" => Func::wrap(&mut *cx, || -> i32 {
-            (cpu_ns(libc::CLOCK_PROCESS_CPUTIME_ID) / 1000) as i32
         }),
-        "gettimeofday" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, tv: i32, _tz: i32| -> wasmtime::Result<i32> {
-                // A null tv asks for nothing (glibc); JS would write at 0.
-                if tv == 0 {
-                    return Ok(0);
-                }
-                let ns = realtime_ns();
-                let m = memory(&c)?;
-                let mut b = [0u8; 8];
-                b[..4].copy_from_slice(&((ns / 1_000_000_000) as u32).to_le_bytes());
-                b[4..].copy_from_slice(&((ns % 1_000_000_000 / 1000) as u32).to_le_bytes());
-                mem::write(&mut c, m, tv as u32, &b, "gettimeofday")?;
-                Ok(0)
-            },
-        ),
-        "timespec_get" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, ts: i32, base: i32| -> wasmtime::Result<i32> {
-                // TIME_UTC is the only base.
-                if base != 1 {
-                    super::set_errno(&mut c, EINVAL)?;
-                    return Ok(0);
-                }
-                write_timespec(&mut c, ts, realtime_ns(), "timespec_get")?;
-                Ok(base)
-            },
-        ),
-        "ftime" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, p: i32| -> wasmtime::Result<i32> {
-                // struct timeb: time_t time; unsigned short millitm;
-                // short timezone, dstflag (always 0, as in Emscripten).
-                let ms = realtime_ns() / 1_000_000;
-                let mut b = [0u8; 10];
-                b[..4].copy_from_slice(&((ms / 1000) as u32).to_le_bytes());
-                b[4..6].copy_from_slice(&((ms % 1000) as u16).to_le_bytes());
-                let m = memory(&c)?;
-                mem::write(&mut c, m, p as u32, &b, "ftime")?;
-                Ok(0)
-            },
-        ),
-        "difftime" => Func::wrap(&mut *cx, |t1: i32, t0: i32| -> f64 {
-            f64::from(t1) - f64::from(t0)
+    ),
+    (
+        "gettimeofday",
+        Fixed(|cx| {
+            Func::wrap(
+                cx,
+                |mut c: Caller<'_, Process>, tv: i32, _tz: i32| -> wasmtime::Result<i32> {
+                    // A null tv asks for nothing (glibc); JS would write at 0.
+                    if tv == 0 {
+                        return Ok(0);
+                    }
+                    let ns = realtime_ns();
+                    let m = memory(&c)?;
+                    let mut b = [0u8; 8];
+                    b[..4].copy_from_slice(&((ns / 1_000_000_000) as u32).to_le_bytes());
+                    b[4..].copy_from_slice(&((ns % 1_000_000_000 / 1000) as u32).to_le_bytes());
+                    mem::write(&mut c, m, tv as u32, &b, "gettimeofday")?;
+                    Ok(0)
+                },
+            )
         }),
-        "dysize" => Func::wrap(&mut *cx, |year: i32| -> i32 {
-            if calendar::is_leap(year.into()) {
-                366
-            } else {
-                365
-            }
+    ),
+    (
+        "timespec_get",
+        Fixed(|cx| {
+            Func::wrap(
+                cx,
+                |mut c: Caller<'_, Process>, ts: i32, base: i32| -> wasmtime::Result<i32> {
+                    // TIME_UTC is the only base.
+                    if base != 1 {
+                        super::set_errno(&mut c, EINVAL)?;
+                        return Ok(0);
+                    }
+                    write_timespec(&mut c, ts, realtime_ns(), "timespec_get")?;
+                    Ok(base)
+                },
+            )
         }),
-        "emscripten_get_now" => Func::wrap(&mut *cx, || monotonic_ns() as f64 / 1e6),
-        "emscripten_get_now_res" => Func::wrap(&mut *cx, || 1.0f64),
-        "emscripten_date_now" => Func::wrap(&mut *cx, || (realtime_ns() / 1_000_000) as f64),
-        _ => return None,
-    };
-    Some(f)
+    ),
+    (
+        "ftime",
+        Fixed(|cx| {
+            Func::wrap(
+                cx,
+                |mut c: Caller<'_, Process>, p: i32| -> wasmtime::Result<i32> {
+                    // struct timeb: time_t time; unsigned short millitm;
+                    // short timezone, dstflag (always 0, as in Emscripten).
+                    let ms = realtime_ns() / 1_000_000;
+                    let mut b = [0u8; 10];
+                    b[..4].copy_from_slice(&((ms / 1000) as u32).to_le_bytes());
+                    b[4..6].copy_from_slice(&((ms % 1000) as u16).to_le_bytes());
+                    let m = memory(&c)?;
+                    mem::write(&mut c, m, p as u32, &b, "ftime")?;
+                    Ok(0)
+                },
+            )
+        }),
+    ),
+    (
+        "difftime",
+        Fixed(|cx| {
+            Func::wrap(cx, |t1: i32, t0: i32| -> f64 {
+                f64::from(t1) - f64::from(t0)
+            })
+        }),
+    ),
+    (
+        "dysize",
+        Fixed(|cx| {
+            Func::wrap(cx, |year: i32| -> i32 {
+                if calendar::is_leap(year.into()) {
+                    366
+                } else {
+                    365
+                }
+            })
+        }),
+    ),
+    (
+        "emscripten_get_now",
+        Fixed(|cx| Func::wrap(cx, || monotonic_ns() as f64 / 1e6)),
+    ),
+    (
+        "emscripten_get_now_res",
+        Fixed(|cx| Func::wrap(cx, || 1.0f64)),
+    ),
+    (
+        "emscripten_date_now",
+        Fixed(|cx| Func::wrap(cx, || (realtime_ns() / 1_000_000) as f64)),
+    ),
+])
+.with_setup(start_clock);
+
+/// `clock_gettime` (musl's and its internal alias).
+fn build_clock_gettime(cx: &mut StoreContextMut<'_, Process>) -> Func {
+    Func::wrap(
+        cx,
+        |mut c: Caller<'_, Process>, clock: i32, tp: i32| -> wasmtime::Result<i32> {
+            clock_gettime(&mut c, clock, tp)
+        },
+    )
 }

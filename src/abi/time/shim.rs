@@ -15,15 +15,13 @@
 //! `struct tm` is wasi-libc's: nine `int`s, `int tm_gmtoff`, the zone
 //! pointer (which the shim sets).
 
-use wasmtime::{Caller, Func, StoreContextMut};
+use wasmtime::{Caller, Func};
 
 use super::calendar::Tm;
 use super::{State, state};
+use crate::abi::table::{FixedFn, FuncTable};
 use crate::mem;
 use crate::process::Process;
-
-/// Names of the functions this module adds to module `dlrun`.
-pub const NAMES: &[&str] = &["tz_globals", "tz_local", "tz_mktime", "tz_name"];
 
 /// The globals as the shim receives them.
 fn globals(s: &mut State) -> [i32; 4] {
@@ -47,18 +45,20 @@ fn write_ints(
     mem::write(c, m, at as u32, &bytes, what)
 }
 
-/// Builds host function `name` of module `dlrun`, if it is one of these.
-pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> {
-    Some(match name {
-        "tz_globals" => Func::wrap(
-            &mut *cx,
+/// The functions this module adds to module `dlrun`.
+pub static FUNCS: FuncTable<FixedFn> = FuncTable::new(&[
+    ("tz_globals", |cx| {
+        Func::wrap(
+            cx,
             |mut c: Caller<'_, Process>, out: i32| -> wasmtime::Result<()> {
                 let g = globals(state(c.data_mut()));
                 write_ints(&mut c, out, &g, "tz_globals")
             },
-        ),
-        "tz_local" => Func::wrap(
-            &mut *cx,
+        )
+    }),
+    ("tz_local", |cx| {
+        Func::wrap(
+            cx,
             |mut c: Caller<'_, Process>, t: i64, out: i32| -> wasmtime::Result<()> {
                 let s = state(c.data_mut());
                 let local = s.local.at(t);
@@ -67,9 +67,11 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
                 let ints = [i32::from(local.isdst), local.offset, zone, a, b, tz, dl];
                 write_ints(&mut c, out, &ints, "tz_local")
             },
-        ),
-        "tz_mktime" => Func::wrap(
-            &mut *cx,
+        )
+    }),
+    ("tz_mktime", |cx| {
+        Func::wrap(
+            cx,
             |mut c: Caller<'_, Process>, tm: i32, out: i32| -> wasmtime::Result<i64> {
                 let m = c.data().memory()?;
                 let fields = Tm::from_bytes(&mem::read(&c, m, tm as u32, 36, "mktime")?);
@@ -85,9 +87,11 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
                 mem::write(&mut c, m, tm as u32, &norm.to_bytes(), "mktime")?;
                 Ok(t)
             },
-        ),
-        "tz_name" => Func::wrap(
-            &mut *cx,
+        )
+    }),
+    ("tz_name", |cx| {
+        Func::wrap(
+            cx,
             |mut c: Caller<'_, Process>, index: i32, buf: i32, len: i32| -> wasmtime::Result<i32> {
                 let s = state(c.data_mut());
                 let Some(name) = s.name(index as u32).map(|n| n.as_bytes().to_vec()) else {
@@ -100,7 +104,6 @@ pub fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> 
                 }
                 Ok(i32::try_from(name.len()).unwrap_or(i32::MAX))
             },
-        ),
-        _ => return None,
-    })
-}
+        )
+    }),
+]);

@@ -43,8 +43,10 @@ use crate::modinfo::Sig;
 use crate::process::Process;
 use crate::vfs::{DirEntry, Errno, FileKind, PATH_MAX, Stat, TimeSet, consts::*};
 
+mod funcs;
 mod layout;
 
+use funcs::{Def, FUNCS};
 use layout::*;
 pub use layout::{
     dirent_bytes, fdflags_of, fdstat_bytes, filestat_bytes, filetype, filetype_of, open_flags,
@@ -53,56 +55,6 @@ pub use layout::{
 
 /// The import module.
 pub const MODULE: &str = "wasi_snapshot_preview1";
-
-/// Every function of WASI preview 1.
-pub const NAMES: &[&str] = &[
-    "args_get",
-    "args_sizes_get",
-    "environ_get",
-    "environ_sizes_get",
-    "clock_res_get",
-    "clock_time_get",
-    "fd_advise",
-    "fd_allocate",
-    "fd_close",
-    "fd_datasync",
-    "fd_fdstat_get",
-    "fd_fdstat_set_flags",
-    "fd_fdstat_set_rights",
-    "fd_filestat_get",
-    "fd_filestat_set_size",
-    "fd_filestat_set_times",
-    "fd_pread",
-    "fd_prestat_get",
-    "fd_prestat_dir_name",
-    "fd_pwrite",
-    "fd_read",
-    "fd_readdir",
-    "fd_renumber",
-    "fd_seek",
-    "fd_sync",
-    "fd_tell",
-    "fd_write",
-    "path_create_directory",
-    "path_filestat_get",
-    "path_filestat_set_times",
-    "path_link",
-    "path_open",
-    "path_readlink",
-    "path_remove_directory",
-    "path_rename",
-    "path_symlink",
-    "path_unlink_file",
-    "poll_oneoff",
-    "proc_exit",
-    "proc_raise",
-    "sched_yield",
-    "random_get",
-    "sock_accept",
-    "sock_recv",
-    "sock_send",
-    "sock_shutdown",
-];
 
 // ---- guest arguments --------------------------------------------------------
 
@@ -365,6 +317,11 @@ where
     Ok(())
 }
 
+/// Whether WASI preview 1 has function `name`.
+pub fn provides(name: &str) -> bool {
+    FUNCS.get(name).is_some()
+}
+
 /// The host function for `wasi_snapshot_preview1.name`, for either
 /// flavour; `None` for a name WASI preview 1 does not have.
 pub fn func(
@@ -372,304 +329,20 @@ pub fn func(
     name: &str,
     sig: Option<&Sig>,
 ) -> wasmtime::Result<Option<Func>> {
-    if !NAMES.contains(&name) {
+    let Some(def) = FUNCS.get(name) else {
         return Ok(None);
-    }
+    };
     let key = (MODULE, name.to_string(), sig.cloned());
     if let Some(f) = cx.data().host_funcs.get(&key) {
         return Ok(Some(*f));
     }
-    match build(cx, name) {
-        Some(f) => crate::abi::remember(cx, key, name, f, sig).map(Some),
-        // What Emscripten's libc imports as well: built there, once.
-        None => crate::abi::emscripten::func(cx, name, sig),
+    match def {
+        Def::Own(make) => {
+            let f = make(cx);
+            crate::abi::remember(cx, key, name, f, sig).map(Some)
+        }
+        Def::Shared => crate::abi::emscripten::func(cx, name, sig),
     }
-}
-
-/// Builds the functions of this module.
-fn build(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> {
-    let f = match name {
-        // ---- preopens ----------------------------------------------------
-        "fd_prestat_get" => {
-            Func::wrap(&mut *cx, |mut c: Caller<'_, Process>, fd: i32, buf: i32| {
-                wasi(prestat_get(&mut c, fd, buf))
-            })
-        }
-        "fd_prestat_dir_name" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, fd: i32, buf: i32, len: i32| {
-                wasi(prestat_dir_name(&mut c, fd, buf, len))
-            },
-        ),
-
-        // ---- paths -------------------------------------------------------
-        "path_open" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>,
-             fd: i32,
-             dirflags: i32,
-             p: i32,
-             plen: i32,
-             oflags: i32,
-             base: i64,
-             _inheriting: i64,
-             fdflags: i32,
-             out: i32| {
-                wasi(path_open(
-                    &mut c, fd, dirflags, p, plen, oflags, base, fdflags, out,
-                ))
-            },
-        ),
-        "path_filestat_get" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, fd: i32, flags: i32, p: i32, plen: i32, buf: i32| {
-                wasi((|| {
-                    let flags = lookup_flags(flags)?;
-                    let fd = dirfd(fd)?;
-                    let p = path(&c, p, plen)?;
-                    writable(&c, buf, FILESTAT_SIZE)?;
-                    let st = fs(&mut c).stat(fd, &p, flags)?;
-                    put_filestat(&mut c, buf, st)
-                })())
-            },
-        ),
-        "path_filestat_set_times" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>,
-             fd: i32,
-             flags: i32,
-             p: i32,
-             plen: i32,
-             atim: i64,
-             mtim: i64,
-             fst: i32| {
-                wasi((|| {
-                    let flags = lookup_flags(flags)?;
-                    let (a, m) = time_sets(atim, mtim, fst)?;
-                    wrap_path(&mut c, fd, p, plen, |fs, fd, p| {
-                        fs.utimens(fd, Some(p), a, m, flags)
-                    })
-                })())
-            },
-        ),
-        "path_create_directory" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, fd: i32, p: i32, plen: i32| {
-                wasi(wrap_path(&mut c, fd, p, plen, |fs, fd, p| {
-                    fs.mkdir(fd, p, 0o777)
-                }))
-            },
-        ),
-        "path_remove_directory" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, fd: i32, p: i32, plen: i32| {
-                wasi(wrap_path(&mut c, fd, p, plen, |fs, fd, p| {
-                    fs.unlink(fd, p, AT_REMOVEDIR)
-                }))
-            },
-        ),
-        "path_unlink_file" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, fd: i32, p: i32, plen: i32| {
-                wasi(wrap_path(&mut c, fd, p, plen, |fs, fd, p| {
-                    fs.unlink(fd, p, 0)
-                }))
-            },
-        ),
-        "path_rename" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>,
-             fd: i32,
-             p: i32,
-             plen: i32,
-             nfd: i32,
-             np: i32,
-             nplen: i32| {
-                wasi((|| {
-                    let (fd, nfd) = (dirfd(fd)?, dirfd(nfd)?);
-                    let (p, np) = (path(&c, p, plen)?, path(&c, np, nplen)?);
-                    fs(&mut c).rename(fd, &p, nfd, &np)?;
-                    Ok(())
-                })())
-            },
-        ),
-        "path_link" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>,
-             fd: i32,
-             flags: i32,
-             p: i32,
-             plen: i32,
-             nfd: i32,
-             np: i32,
-             nplen: i32| {
-                wasi((|| {
-                    lookup_flags(flags)?;
-                    let (fd, nfd) = (dirfd(fd)?, dirfd(nfd)?);
-                    let (p, np) = (path(&c, p, plen)?, path(&c, np, nplen)?);
-                    fs(&mut c).link(fd, &p, nfd, &np)?;
-                    Ok(())
-                })())
-            },
-        ),
-        "path_readlink" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>,
-             fd: i32,
-             p: i32,
-             plen: i32,
-             buf: i32,
-             len: i32,
-             out: i32| { wasi(readlink(&mut c, fd, p, plen, buf, len, out)) },
-        ),
-        "path_symlink" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, t: i32, tlen: i32, fd: i32, p: i32, plen: i32| {
-                wasi((|| {
-                    let target = path(&c, t, tlen)?;
-                    wrap_path(&mut c, fd, p, plen, |fs, fd, p| fs.symlink(&target, fd, p))
-                })())
-            },
-        ),
-
-        // ---- descriptors -------------------------------------------------
-        "fd_readdir" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, fd: i32, buf: i32, len: i32, cookie: i64, out: i32| {
-                wasi(readdir(&mut c, fd, buf, len, cookie, out))
-            },
-        ),
-        "fd_filestat_get" => {
-            Func::wrap(&mut *cx, |mut c: Caller<'_, Process>, fd: i32, buf: i32| {
-                wasi((|| {
-                    writable(&c, buf, FILESTAT_SIZE)?;
-                    let st = fs(&mut c).fstat(fd)?;
-                    put_filestat(&mut c, buf, st)
-                })())
-            })
-        }
-        "fd_filestat_set_size" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, fd: i32, size: i64| {
-                wasi(fs(&mut c).ftruncate(fd, size).map_err(Fail::from))
-            },
-        ),
-        "fd_filestat_set_times" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, fd: i32, atim: i64, mtim: i64, fst: i32| {
-                wasi((|| {
-                    let (a, m) = time_sets(atim, mtim, fst)?;
-                    fs(&mut c).utimens(fd, None, a, m, 0)?;
-                    Ok(())
-                })())
-            },
-        ),
-        "fd_tell" => Func::wrap(&mut *cx, |mut c: Caller<'_, Process>, fd: i32, out: i32| {
-            wasi((|| {
-                writable(&c, out, 8)?;
-                let pos = seek(fs(&mut c), fd, 0, SEEK_CUR)?;
-                write(&mut c, out as u32, &pos.to_le_bytes())?;
-                Ok(())
-            })())
-        }),
-        "fd_advise" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, fd: i32, _offset: i64, _len: i64, advice: i32| {
-                // Advice is welcome and ignored.
-                wasi((|| {
-                    fs(&mut c).status_flags(fd)?;
-                    if !(0..=ADVICE_MAX).contains(&advice) {
-                        return Err(Errno::INVAL.into());
-                    }
-                    Ok(())
-                })())
-            },
-        ),
-        "fd_allocate" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, fd: i32, offset: i64, len: i64| {
-                wasi(fs(&mut c).fallocate(fd, offset, len).map_err(Fail::from))
-            },
-        ),
-        "fd_datasync" => Func::wrap(&mut *cx, |mut c: Caller<'_, Process>, fd: i32| {
-            wasi(fs(&mut c).fsync(fd, true).map_err(Fail::from))
-        }),
-        "fd_fdstat_set_flags" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, fd: i32, flags: i32| {
-                wasi((|| {
-                    let flags = u16::try_from(flags).map_err(|_| Errno::INVAL)?;
-                    let flags = status_flags_of(flags)?;
-                    fs(&mut c).set_status_flags(fd, flags)?;
-                    Ok(())
-                })())
-            },
-        ),
-        "fd_fdstat_set_rights" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, fd: i32, _base: i64, _inheriting: i64| {
-                // Rights are not enforced: dropping some changes nothing.
-                wasi(fs(&mut c).status_flags(fd).map(|_| ()).map_err(Fail::from))
-            },
-        ),
-        "fd_renumber" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, from: i32, to: i32| {
-                wasi(fs(&mut c).renumber(from, to).map_err(Fail::from))
-            },
-        ),
-
-        // ---- the rest ----------------------------------------------------
-        "poll_oneoff" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, input: i32, output: i32, n: i32, nevents: i32| {
-                wasi(poll(&mut c, input, output, n, nevents))
-            },
-        ),
-        "sched_yield" => Func::wrap(&mut *cx, || 0i32),
-        "proc_raise" => Func::wrap(&mut *cx, |_sig: i32| Errno::NOSYS.0),
-        "random_get" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, buf: i32, len: i32| {
-                wasi((|| {
-                    let len = len as u32 as usize;
-                    writable(&c, buf, len)?;
-                    let mut bytes = vec![0u8; len];
-                    fill_random(&mut bytes);
-                    write(&mut c, buf as u32, &bytes)?;
-                    Ok(())
-                })())
-            },
-        ),
-        "sock_accept" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, fd: i32, _flags: i32, _out: i32| {
-                wasi(not_a_socket(&mut c, fd))
-            },
-        ),
-        "sock_recv" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>,
-             fd: i32,
-             _iovs: i32,
-             _n: i32,
-             _flags: i32,
-             _len_out: i32,
-             _flags_out: i32| { wasi(not_a_socket(&mut c, fd)) },
-        ),
-        "sock_send" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, fd: i32, _iovs: i32, _n: i32, _flags: i32, _out: i32| {
-                wasi(not_a_socket(&mut c, fd))
-            },
-        ),
-        "sock_shutdown" => Func::wrap(
-            &mut *cx,
-            |mut c: Caller<'_, Process>, fd: i32, _how: i32| wasi(not_a_socket(&mut c, fd)),
-        ),
-        _ => return None,
-    };
-    Some(f)
 }
 
 #[cfg(test)]

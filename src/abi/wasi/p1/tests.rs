@@ -233,6 +233,11 @@ const WASI_LIBC_TYPES: &[(&str, &str)] = &[
 ];
 
 #[test]
+fn every_function_is_named_once() {
+    crate::abi::table::tests::assert_unique(FUNCS.names());
+}
+
+#[test]
 fn every_function_has_wasi_libcs_type() {
     use wasmparser::ValType;
     let modules = std::sync::Arc::new(crate::compiled::Modules::default());
@@ -247,7 +252,7 @@ fn every_function_has_wasi_libcs_type() {
     let mut cx = store.as_context_mut();
     let mut names: Vec<&str> = WASI_LIBC_TYPES.iter().map(|(n, _)| *n).collect();
     names.sort_unstable();
-    let mut all = NAMES.to_vec();
+    let mut all: Vec<&str> = FUNCS.names().collect();
     all.sort_unstable();
     assert_eq!(names, all);
     for (name, params) in WASI_LIBC_TYPES {
