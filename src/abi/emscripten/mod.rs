@@ -4,6 +4,7 @@
 
 mod dl;
 pub mod eh;
+pub mod emjs;
 pub(in crate::abi) mod env;
 pub(in crate::abi) mod fs;
 pub mod jslib;
@@ -108,7 +109,14 @@ pub fn provides(name: &str) -> bool {
     // a scan of each module's names.
     static NAMED: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
         std::sync::LazyLock::new(|| {
-            [env::NAMES, dl::NAMES, sjlj::NAMES, eh::NAMES, time::NAMES]
+            [
+                env::NAMES,
+                dl::NAMES,
+                sjlj::NAMES,
+                eh::NAMES,
+                time::NAMES,
+                emjs::NAMES,
+            ]
                 .into_iter()
                 .flatten()
                 .copied()
@@ -173,8 +181,10 @@ pub fn func(
         Some(f)
     } else if let Some(f) = jslib::build(cx, name) {
         Some(f)
+    } else if let Some(f) = env::build(cx, name, sig) {
+        Some(f)
     } else {
-        env::build(cx, name, sig)
+        emjs::build(cx, name, sig)?
     };
     let Some(f) = built else {
         return Ok(None);
