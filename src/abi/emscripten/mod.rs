@@ -117,12 +117,12 @@ pub fn provides(name: &str) -> bool {
                 time::NAMES,
                 emjs::NAMES,
             ]
-                .into_iter()
-                .flatten()
-                .copied()
-                .chain(fs::names())
-                .chain(jslib::names())
-                .collect()
+            .into_iter()
+            .flatten()
+            .copied()
+            .chain(fs::names())
+            .chain(jslib::names())
+            .collect()
         });
     name.starts_with("invoke_")
         || name.starts_with("__cxa_find_matching_catch_")

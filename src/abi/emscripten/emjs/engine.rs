@@ -217,9 +217,7 @@ impl<'js> Js<'js> {
             Code::Declaration(t) => {
                 ctx.eval_with_options::<(), _>(t, options())
                     .map_err(|e| self.threw(e, what))?;
-                ctx.globals()
-                    .get(key)
-                    .map_err(|e| self.threw(e, what))?
+                ctx.globals().get(key).map_err(|e| self.threw(e, what))?
             }
             Code::Expression(t) => ctx
                 .eval_with_options(format!("({t})"), options())
@@ -295,7 +293,9 @@ fn js_setup(e: rquickjs::Error) -> wasmtime::Error {
     wasmtime::format_err!("starting the JavaScript engine for EM_JS/EM_ASM code: {e}")
 }
 
-fn realm<'a, 'js>(ctx: &'a Ctx<'js>) -> wasmtime::Result<rquickjs::runtime::UserDataGuard<'a, Realm<'js>>> {
+fn realm<'a, 'js>(
+    ctx: &'a Ctx<'js>,
+) -> wasmtime::Result<rquickjs::runtime::UserDataGuard<'a, Realm<'js>>> {
     ctx.userdata::<Realm>()
         .ok_or_else(|| wasmtime::format_err!("the JavaScript engine has no realm"))
 }
@@ -357,7 +357,8 @@ fn write(fd: i32, text: String) {
 /// defines as `name` (main's first), callable from JavaScript, or
 /// undefined.
 fn export_fn<'js>(ctx: Ctx<'js>, name: String) -> rquickjs::Result<Value<'js>> {
-    let func = with_store(|c, _| super::super::global_func(&mut c.as_context_mut(), &name)).flatten();
+    let func =
+        with_store(|c, _| super::super::global_func(&mut c.as_context_mut(), &name)).flatten();
     let Some(func) = func else {
         return Ok(Value::new_undefined(ctx));
     };
@@ -368,11 +369,18 @@ fn export_fn<'js>(ctx: Ctx<'js>, name: String) -> rquickjs::Result<Value<'js>> {
                 .params()
                 .enumerate()
                 .map(|(k, t)| {
-                    let v = args.0.get(k).cloned().unwrap_or_else(|| Value::new_undefined(ctx.clone()));
+                    let v = args
+                        .0
+                        .get(k)
+                        .cloned()
+                        .unwrap_or_else(|| Value::new_undefined(ctx.clone()));
                     from_js(&ctx, v, &t)
                 })
                 .collect::<rquickjs::Result<Vec<Val>>>()?;
-            let mut results: Vec<Val> = ty.results().map(|t| Val::default_for_ty(&t).unwrap_or(Val::I32(0))).collect();
+            let mut results: Vec<Val> = ty
+                .results()
+                .map(|t| Val::default_for_ty(&t).unwrap_or(Val::I32(0)))
+                .collect();
             if let Err(e) = func.call(&mut *c, &params, &mut results) {
                 let text = format!("{e}");
                 frame.failed.borrow_mut().get_or_insert(e);
@@ -417,7 +425,9 @@ fn refresh(ctx: &Ctx<'_>) -> wasmtime::Result<()> {
     if let Some((_, _, mut old)) = current.take() {
         old.detach();
     }
-    let fail = |e: rquickjs::Error| wasmtime::format_err!("making views of the memory for JavaScript: {e}");
+    let fail = |e: rquickjs::Error| {
+        wasmtime::format_err!("making views of the memory for JavaScript: {e}")
+    };
     let buffer = ArrayBuffer::from_source(
         ctx.clone(),
         GuestBytes {

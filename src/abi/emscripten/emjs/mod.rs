@@ -98,52 +98,71 @@ pub fn build(
     let result = ty.results().next();
     let name = name.to_string();
     let what = format!("EM_JS function {name}");
-    Ok(Some(Func::new(&mut *cx, ty, move |mut c, params, results| {
-        let engine = state.engine()?;
-        let value = engine.run(&mut c, |js| {
-            if !js.has(&name) {
-                define_em_js(js, &state, &name)?;
+    Ok(Some(Func::new(
+        &mut *cx,
+        ty,
+        move |mut c, params, results| {
+            let engine = state.engine()?;
+            let value = engine.run(&mut c, |js| {
+                if !js.has(&name) {
+                    define_em_js(js, &state, &name)?;
+                }
+                js.call(&name, params, result.clone(), &what)
+            })?;
+            if let (Some(v), Some(slot)) = (value, results.first_mut()) {
+                *slot = v;
             }
-            js.call(&name, params, result.clone(), &what)
-        })?;
-        if let (Some(v), Some(slot)) = (value, results.first_mut()) {
-            *slot = v;
-        }
-        Ok(())
-    })))
+            Ok(())
+        },
+    )))
 }
 
-/// Declares every EM_JS function known now (so that they can call one
-/// another by name), which must include `name`.
+/// Declares EM_JS function `name` and every other one known now, so that
+/// they can call one another by name. Only `name`'s failure fails the call:
+/// another function that cannot be declared fails when it is called.
 fn define_em_js(js: &engine::Js<'_>, state: &State, name: &str) -> wasmtime::Result<()> {
-    let mut decls = Vec::new();
-    js.with_caller(|c| -> wasmtime::Result<()> {
-        let data = c.data();
-        for lib in data.libs.iter().filter(|l| l.alive) {
+    let mut decls: Vec<(String, Result<String, String>)> = Vec::new();
+    js.with_caller(|c| {
+        for lib in c.data().libs.iter().filter(|l| l.alive) {
             for (sym, def) in lib.syms.iter() {
                 let (Some(f), Sym::Data(addr)) = (sym.strip_prefix("__em_js__"), def) else {
                     continue;
                 };
-                let raw = read_source(c, *addr).map_err(|e| {
-                    wasmtime::format_err!("{}: EM_JS function {f}: {e}", lib.name)
-                })?;
-                let decl = source::em_js_decl(f, &raw).map_err(|e| {
-                    wasmtime::format_err!("{}: EM_JS function {f}: {e}", lib.name)
-                })?;
+                let decl = read_source(c, *addr)
+                    .and_then(|raw| source::em_js_decl(f, &raw))
+                    .map_err(|e| format!("{}: {e}", lib.name));
                 decls.push((f.to_string(), decl));
             }
         }
         Ok(())
     })?;
     if let Some(companion) = state.companion()? {
-        decls.extend(companion.em_js.iter().cloned());
+        decls.extend(
+            companion
+                .em_js
+                .iter()
+                .map(|(n, d)| (n.clone(), Ok(d.clone()))),
+        );
     }
-    if !decls.iter().any(|(n, _)| n == name) {
-        wasmtime::bail!("EM_JS function {name}: its source is nowhere to be found");
-    }
+    let abort =
+        |e: String| wasmtime::Error::new(Abort(format!("dlrun: EM_JS function {name}: {e}")));
+    let mine = decls
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, d)| d.clone())
+        .ok_or_else(|| abort("its source is in no loaded module and no .js file".into()))?
+        .map_err(abort)?;
+    js.define(
+        name,
+        Code::Declaration(&mine),
+        &format!("EM_JS function {name}"),
+    )?;
     for (f, decl) in &decls {
-        if !js.has(f) {
-            js.define(f, Code::Declaration(decl), &format!("EM_JS function {f}"))?;
+        if let Ok(decl) = decl
+            && !js.has(f)
+        {
+            // Its error, if any, is reported when it is called.
+            let _ = js.define(f, Code::Declaration(decl), &format!("EM_JS function {f}"));
         }
     }
     Ok(())
@@ -227,7 +246,9 @@ fn asm_args(c: &Caller<'_, Process>, sig: u32, argbuf: u32) -> wasmtime::Result<
         if ch < b'i' {
             slot += slot & 1;
             let b = crate::abi::mem::read(c, m, at(slot)?, 8, "EM_ASM arguments")?;
-            args.push(Val::F64(u64::from_le_bytes(b.try_into().unwrap_or_default())));
+            args.push(Val::F64(u64::from_le_bytes(
+                b.try_into().unwrap_or_default(),
+            )));
             slot += 2;
         } else {
             let v = crate::abi::mem::read_u32(c, m, at(slot)?, "EM_ASM arguments")?;
@@ -249,11 +270,8 @@ impl State {
                 return Ok(None);
             };
             let mut text = String::new();
-            std::io::Read::read_to_string(
-                &mut std::io::Read::take(file, MAX_COMPANION),
-                &mut text,
-            )
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+            std::io::Read::read_to_string(&mut std::io::Read::take(file, MAX_COMPANION), &mut text)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
             source::parse_companion(&text).map_err(|e| format!("{}: {e}", path.display()))
         });
         match read {
