@@ -75,7 +75,7 @@ pub fn build(
     sig: Option<&Sig>,
 ) -> wasmtime::Result<Option<Func>> {
     if NAMES.contains(&name) {
-        return asm_const(cx, name, sig).map(Some);
+        return asm_const(cx, name).map(Some);
     }
     // A name of Emscripten's JS library is never an EM_JS function (emcc
     // would refuse the clash); skipping them keeps programs without EM_JS
@@ -170,31 +170,23 @@ fn define_em_js(js: &engine::Js<'_>, state: &State, name: &str) -> wasmtime::Res
 
 /// `emscripten_asm_const_*(code, sig, argbuf)`: runs the EM_ASM snippet at
 /// address `code` with the arguments `sig` describes at `argbuf`.
-fn asm_const(
-    cx: &mut StoreContextMut<'_, Process>,
-    name: &str,
-    sig: Option<&Sig>,
-) -> wasmtime::Result<Func> {
+fn asm_const(cx: &mut StoreContextMut<'_, Process>, name: &str) -> wasmtime::Result<Func> {
     use wasmparser::ValType as T;
     let result = match name {
         "emscripten_asm_const_async_on_main_thread" => None,
         n if n.contains("double") => Some(T::F64),
         _ => Some(T::I32),
     };
-    let standard = Sig {
+    // An import of another type is refused when it is bound, naming it.
+    let sig = Sig {
         params: vec![T::I32; 3],
         results: result.into_iter().collect(),
     };
-    // Another type is refused when the import is bound, naming it.
-    let sig = sig.cloned().unwrap_or(standard.clone());
     let ty = cx.data().modules.func_type(&sig);
     let result = ty.results().next();
     let state = state(cx)?;
     let name = name.to_string();
     Ok(Func::new(&mut *cx, ty, move |mut c, params, results| {
-        if sig != standard {
-            wasmtime::bail!("{name} is imported with another type than Emscripten's");
-        }
         let arg = |k: usize| params[k].i32().unwrap_or(0) as u32;
         let (code, sig_ptr, argbuf) = (arg(0), arg(1), arg(2));
         let offset = code.wrapping_sub(state.main_base);
