@@ -4,7 +4,7 @@
 
 mod dl;
 pub mod eh;
-pub mod emjs;
+mod emjs;
 pub(in crate::abi) mod env;
 pub(in crate::abi) mod fs;
 pub mod jslib;

@@ -18,7 +18,7 @@
 //! it hands its state over), so that it is dropped with the store.
 
 mod engine;
-pub mod source;
+mod source;
 
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -59,7 +59,9 @@ struct State {
     /// The main module's `__memory_base`, which EM_ASM addresses are
     /// relative to.
     main_base: u32,
+    /// When `--timeout` ends the program.
     expires: Option<std::time::Instant>,
+    /// Started by the first call of JavaScript code.
     engine: OnceLock<Engine>,
 }
 
@@ -88,7 +90,14 @@ pub fn build(
         return Ok(None);
     }
     let state = state(cx)?;
-    if !in_module && state.companion()?.and_then(|c| c.em_js(name)).is_none() {
+    // A .js file that cannot be read defines nothing here; an EM_ASM call
+    // reports why.
+    let in_companion = || {
+        state
+            .companion()
+            .is_ok_and(|c| c.is_some_and(|c| c.em_js(name).is_some()))
+    };
+    if !in_module && !in_companion() {
         return Ok(None);
     }
     let Some(sig) = sig.cloned().or_else(|| imported_sig(cx.data(), name)) else {
