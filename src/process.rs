@@ -212,6 +212,9 @@ pub struct Process {
     pub made_globals: Vec<Global>,
     /// The host ABI the program was built against, as the loader sees it.
     pub host: &'static dyn crate::loader::Host,
+    /// The program's JavaScript (EM_JS and EM_ASM code), once it ran some;
+    /// its type is the ABI's own.
+    pub js: Option<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 impl Process {
@@ -258,6 +261,7 @@ impl Process {
             fs: Vfs::default(),
             made_globals: Vec::new(),
             host,
+            js: None,
         }
     }
 

@@ -38,10 +38,11 @@
 //!   takes any 36 characters holding 16 hex pairs).
 //! - `library_pthread_stub.js`: `emscripten_is_main_browser_thread` (1).
 //!
-//! Not provided: what needs a browser, a JavaScript engine or an event
-//! loop (WebGL, OpenAL, SDL, EGL, GLUT, GLFW, `html5.h`, EM_ASM's
-//! `emscripten_asm_const_*`, `emscripten_run_script*`, main loops, timers,
-//! `alarm`, fibers and `emscripten_sleep` without asyncify, wget/fetch,
+//! The program's own JavaScript (EM_JS, EM_ASM) is `super::emjs`'s.
+//!
+//! Not provided: what needs a browser or an event loop (WebGL, OpenAL,
+//! SDL, EGL, GLUT, GLFW, `html5.h`, `emscripten_run_script*`, main loops,
+//! timers, `alarm`, fibers and `emscripten_sleep` without asyncify, wget/fetch,
 //! websockets), JS stack walking (`emscripten_get_callstack`,
 //! `_Unwind_Backtrace`, `emscripten_return_address`, `emscripten_pc_get_*`),
 //! `emscripten_log` (JS's own printf), `emscripten_get_compiler_setting`

@@ -4,6 +4,7 @@
 
 mod dl;
 pub mod eh;
+mod emjs;
 pub(in crate::abi) mod env;
 pub(in crate::abi) mod fs;
 pub mod jslib;
@@ -141,7 +142,12 @@ pub fn provides(name: &str) -> bool {
     // Asked for every import of every module loaded: one hash lookup, not
     // a scan of each module's names.
     static NAMED: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
-        std::sync::LazyLock::new(|| table_names().chain(sjlj::UNBUILT.iter().copied()).collect());
+        std::sync::LazyLock::new(|| {
+            table_names()
+                .chain(sjlj::UNBUILT.iter().copied())
+                .chain(emjs::NAMES.iter().copied())
+                .collect()
+        });
     name.starts_with("invoke_")
         || name.starts_with("__cxa_find_matching_catch_")
         || NAMED.contains(name)
@@ -186,9 +192,12 @@ pub fn func(
     }
     let built = match sjlj::build_invoke(cx, name, sig)? {
         Some(f) => Some(f),
-        None => {
-            eh::build_matching_catch(cx, name, sig).or_else(|| build_from_tables(cx, name, sig))
-        }
+        None => match eh::build_matching_catch(cx, name, sig)
+            .or_else(|| build_from_tables(cx, name, sig))
+        {
+            Some(f) => Some(f),
+            None => emjs::build(cx, name, sig)?,
+        },
     };
     let Some(f) = built else {
         return Ok(None);
