@@ -237,7 +237,8 @@ def reload_summary(rounds):
     med = statistics.median(meds)
     how = f"median of {len(rounds)} × {rounds[0]['runs']} runs"
     if len(rounds) > 1:
-        how += f"; the rounds' medians {us(meds[0])}–{us(meds[-1])}"
+        how += (f"; the rounds' medians {us(meds[0])}–{us(meds[-1])}" if meds[0] != meds[-1]
+                else f"; each round's median {us(meds[0])}")
     return med, how
 
 
