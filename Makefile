@@ -25,15 +25,15 @@ test-c: build
 check-node:
 	c-tests/run --node
 
-# Builds dlrun in release mode and its bench fixtures (into build/bench/),
-# runs the dlopen/dlclose soak test, measures dlrun against node and native
-# code, and writes BENCHMARKS.md; then prints how long a fresh linked
-# instance of the start-up program takes in-process (Program::load + finish).
+# Builds dlrun and examples/reload in release mode and the bench fixtures
+# (into build/bench/), runs the dlopen/dlclose soak test, measures dlrun
+# against node and native code and in-process loads (examples/reload), and
+# writes BENCHMARKS.md; then prints its table of targets.
 bench:
-	cargo build --release
+	cargo build --release --bin dlrun --example reload
 	bench/soak
 	bench/run
-	cargo run --release --quiet --example reload -- build/bench/fixtures/startup/wasm/main.wasm 300 | tail -n 1
+	sed -n '/^## Where we stand/,/^<!-- analysis -->/{/^<!--/d;p}' BENCHMARKS.md
 
 # Fuzzes each target of fuzz/ (the dylink parsers, the load path, the dlfcn
 # host calls) for FUZZ_SECONDS, one process each, after seeding the corpora

@@ -30,6 +30,30 @@ TARGET_DLSYM = 1.5
 # "Roughly linear" dlopen: per-library time may grow this much over N x10.
 TARGET_LINEAR = 1.5
 
+# The targets of the issue "Link once, realize many times" (a link decided
+# once per Program and realized per run, or from a pre-initialized
+# template), each judged on figures of the same bench run.
+TARGET_LOAD_US = 1000  # Program::load + finish, main with three NEEDED libraries (`linked`)
+TARGET_TEMPLATE_US = 100  # a session from a Template + finish, the same program
+TARGET_STARTUP_ISSUE = 0.05  # warm CLI start of `startup` ÷ node
+TARGET_DLOPEN_ISSUE = 0.03  # warm CLI run of `dlopen 100` ÷ node
+# Their "before" figures. Load + finish: 4.5–4.6 ms is the issue's text,
+# measured before commit bb85cfe (the first commit of the work, whose
+# message says 4.6 ms). By commit 6d264cf four commits of that work had
+# landed: there the same load measured 1.52 ms (6d264cf's examples/reload
+# built in release, on the `linked` fixture, 500 runs, in turns with the
+# parent of bb85cfe, 03c9a62, whose quietest round was 5.76 ms, on this
+# machine). Both are shown, the issue's first.
+BEFORE_LOAD_US = (4500, 4600)
+BEFORE_LOAD_6D264CF_US = 1520
+# A session had no cheaper way to start than a whole load: no templates
+# existed before the issue, so its "before" is the load's.
+BEFORE_TEMPLATE_US = BEFORE_LOAD_US
+# The CLI ratios: BENCHMARKS.md as of commit a9c9b99 (the issue rounds the
+# start-up ratio to 0.12×).
+BEFORE_STARTUP = 0.115
+BEFORE_DLOPEN = 0.089
+
 
 def sh(*cmd):
     try:
@@ -81,6 +105,17 @@ class Results:
         except FileNotFoundError:
             return None
         return statistics.median(vals) if vals else None
+
+    def reload(self, workload, mode):
+        """examples/reload's lines for a workload, mode "load" or "template":
+        one dict (median, min, max in µs; runs) per round."""
+        pat = re.compile(r"median (\d+) us, min (\d+) us, max (\d+) us \((\d+) runs\)")
+        rounds = []
+        for line in self.text(f"reload-{workload}.{mode}").splitlines():
+            m = pat.search(line)
+            if m:
+                rounds.append(dict(zip(("median", "min", "max", "runs"), map(int, m.groups()))))
+        return rounds
 
     def text(self, name, default=""):
         try:
@@ -182,6 +217,31 @@ def environment(bench_dir, R):
     return "\n".join(["| | |", "| --- | --- |"] + [f"| {k} | {v} |" for k, v in rows]), load_start
 
 
+def us(v):
+    return f"{v / 1000:.2f} ms" if v >= 1000 else f"{v:.0f} µs"
+
+
+def us_round(v):
+    """A target or a figure quoted from elsewhere: as few digits as it has."""
+    return f"{v / 1000:g} ms" if v >= 1000 else f"{v:g} µs"
+
+
+def us_range(r):
+    lo, hi = r
+    return us_round(lo) if lo == hi else f"{us_round(lo)}–{us_round(hi)}".replace(" ms–", "–")
+
+
+def reload_summary(rounds):
+    """The median of the rounds' medians, and how to say it."""
+    meds = sorted(r["median"] for r in rounds)
+    med = statistics.median(meds)
+    how = f"median of {len(rounds)} × {rounds[0]['runs']} runs"
+    if len(rounds) > 1:
+        how += (f"; the rounds' medians {us(meds[0])}–{us(meds[-1])}" if meds[0] != meds[-1]
+                else f"; each round's median {us(meds[0])}")
+    return med, how
+
+
 def verdict(ok):
     return "**met**" if ok else "**not met**"
 
@@ -236,17 +296,17 @@ def main():
     d_warm, d_node = median_of(R, "dlopen-100", "dlrun-warm"), median_of(R, "dlopen-100", "node")
     c_local = R.self_metric("calls-local", "dlrun-warm", "ns_per_call")
     c_dlsym = R.self_metric("calls-dlsym", "dlrun-warm", "ns_per_call")
-    st.append("| target (warm cache) | measured | verdict |\n| --- | --- | --- |")
+    st.append("| target | before | measured | verdict |\n| --- | --- | --- | --- |")
     if s_warm and s_node:
         r = s_warm / s_node
-        st.append(f"| hello-world startup ≤ 1/5 of node's | {ms(s_warm)} vs {ms(s_node)}: "
+        st.append(f"| hello-world startup ≤ 1/5 of node's | – | {ms(s_warm)} vs {ms(s_node)}: "
                   f"{r:.3f} (1/{1 / r:.1f}) | {verdict(r <= TARGET_STARTUP)} |")
     if d_warm and d_node:
         r = d_warm / d_node
         lw = R.self_metric("dlopen-100", "dlrun-warm", "dlopen_ms")
         ln = R.self_metric("dlopen-100", "node", "dlopen_ms")
         loop = (f"; the dlopen loop alone: {lw:.1f} ms vs {ln:.1f} ms, 1/{ln / lw:.0f}" if lw and ln else "")
-        st.append(f"| 100-library dlopen ≤ 1/10 of node's | whole run {ms(d_warm)} vs {ms(d_node)}: "
+        st.append(f"| 100-library dlopen ≤ 1/10 of node's | – | whole run {ms(d_warm)} vs {ms(d_node)}: "
                   f"{r:.3f} (1/{1 / r:.1f}){loop} | {verdict(r <= TARGET_DLOPEN)} |")
     g100 = R.self_metric("dlopen-100", "dlrun-warm", "dlopen_ms")
     g1000 = R.self_metric("dlopen-1000", "dlrun-warm", "dlopen_ms")
@@ -259,14 +319,51 @@ def main():
         if g <= TARGET_LINEAR and f and l and l / f > 1.25:
             v += ", but a quadratic term shows (see the analysis)"
         st.append(f"| dlopen load time grows roughly linearly (per-library time ≤ {TARGET_LINEAR}× "
-                  f"from N = 100 to N = 1000) | {1000 * g100 / 100:.0f} µs → {1000 * g1000 / 1000:.0f} µs "
+                  f"from N = 100 to N = 1000) | – | {1000 * g100 / 100:.0f} µs → {1000 * g1000 / 1000:.0f} µs "
                   f"per library: {g:.2f}×{tenth} | {v} |")
     if c_local and c_dlsym:
         r = c_dlsym / c_local
-        st.append(f"| call through a dlsym'd pointer ≤ 1.5× the same call inside one module | "
+        st.append(f"| call through a dlsym'd pointer ≤ 1.5× the same call inside one module | – | "
                   f"{c_dlsym:.2f} ns vs {c_local:.2f} ns per call: {r:.2f}× | {verdict(r <= TARGET_DLSYM)} |")
+    # The issue's targets.
+    issue = 0
+    load = R.reload("linked", "load")
+    if load:
+        v, how = reload_summary(load)
+        st.append(f"| `Program::load()` + `finish()` of a MAIN_MODULE=1 main with three NEEDED libraries "
+                  f"(`linked`, in-process) ≤ {us_round(TARGET_LOAD_US)} | {us_range(BEFORE_LOAD_US)} "
+                  f"(at 6d264cf: {us(BEFORE_LOAD_6D264CF_US)}) "
+                  f"| {us(v)} ({how}) | {verdict(v <= TARGET_LOAD_US)} |")
+        issue += 1
+    tmpl = R.reload("linked", "template")
+    if tmpl:
+        v, how = reload_summary(tmpl)
+        st.append(f"| a session from a pre-initialized template + `finish()`, the same program, "
+                  f"≤ {us_round(TARGET_TEMPLATE_US)} | {us_range(BEFORE_TEMPLATE_US)} "
+                  f"(at 6d264cf: {us(BEFORE_LOAD_6D264CF_US)}; no templates: a whole load) "
+                  f"| {us(v)} ({how}) | {verdict(v <= TARGET_TEMPLATE_US)} |")
+        issue += 1
+    if s_warm and s_node:
+        r = s_warm / s_node
+        st.append(f"| warm CLI start of a MAIN_MODULE=1 program with one NEEDED library (`startup`) "
+                  f"≤ {TARGET_STARTUP_ISSUE}× node | {BEFORE_STARTUP}× | {ms(s_warm)} vs {ms(s_node)}: "
+                  f"{r:.3f}× | {verdict(r <= TARGET_STARTUP_ISSUE)} |")
+        issue += 1
+    if d_warm and d_node:
+        r = d_warm / d_node
+        st.append(f"| warm CLI run that dlopens 100 libraries (`dlopen`, N = 100) ≤ {TARGET_DLOPEN_ISSUE}× node "
+                  f"| {BEFORE_DLOPEN}× | {ms(d_warm)} vs {ms(d_node)}: {r:.3f}× "
+                  f"| {verdict(r <= TARGET_DLOPEN_ISSUE)} |")
+        issue += 1
     o.append("## Where we stand\n")
     o.append("\n".join(st) + "\n")
+    if issue:
+        o.append(f"The first rows are the project's earlier targets; the last {issue} are those of the issue "
+                 "\"Link once, realize many times\", whose \"before\" figures come from the issue (the "
+                 "in-process load, measured before commit bb85cfe; the figure at 6d264cf, after the first "
+                 "commits of that work, measured on `linked` with that commit's `examples/reload`) and from "
+                 "this file as of commit a9c9b99 (the CLI ratios). CLI rows use a warm compiled-module cache; in-process rows are "
+                 "`examples/reload` (section 2).\n")
     o.append(analysis)
 
     if R.has("startup"):
@@ -274,9 +371,42 @@ def main():
         o.append("Hello world whose `main` calls one function of a NEEDED library (`bench/src/startup`).\n")
         o.append(table(R, "startup") + "\n")
 
+    inproc = [w for w in ("startup", "linked") if R.reload(w, "load") or R.reload(w, "template")]
+    if R.has("linked") or inproc:
+        o.append("## 2. Three NEEDED libraries, and loads in-process\n")
+        o.append("`main` with three NEEDED libraries, each giving the start-up link something to do: liba "
+                 "relocated data and a constructor, libb a table of address-taken functions, libc_ calls "
+                 "into libc (`bench/src/linked`).\n")
+    if R.has("linked"):
+        o.append(table(R, "linked") + "\n")
+    if inproc:
+        o.append("In one process (`examples/reload`, run by bench/run on the start-up programs): a "
+                 "`Program` is made once (modules compiled or taken from the cache, the start-up link "
+                 "planned); then **load** times `Program::load()` + `finish()`, a fresh store linked, "
+                 "instantiated and constructed from that plan and its exit handlers run, and "
+                 "**template** times `Template::session()` + `finish()`, a store put back into the image "
+                 "a `Template` captured after the constructors ran. Neither starts a process or reads "
+                 "the cache, the costs a CLI run adds. Each row is the median of the rounds' medians; "
+                 "min and max are over all runs.\n")
+        lines = ["| program | load + finish | min / max | template session + finish | min / max | runs |",
+                 "| --- | ---: | ---: | ---: | ---: | ---: |"]
+        for w in inproc:
+            cells = []
+            for mode in ("load", "template"):
+                rounds = R.reload(w, mode)
+                if rounds:
+                    med, _ = reload_summary(rounds)
+                    cells += [us(med), f"{us(min(r['min'] for r in rounds))} / "
+                                       f"{us(max(r['max'] for r in rounds))}"]
+                else:
+                    cells += ["–", "–"]
+            rounds = R.reload(w, "load") or R.reload(w, "template")
+            lines.append(f"| `{w}` | " + " | ".join(cells) + f" | {len(rounds)} × {rounds[0]['runs']} |")
+        o.append("\n".join(lines) + "\n")
+
     dl = [n for n in (10, 100, 1000) if R.has(f"dlopen-{n}")]
     if dl:
-        o.append("## 2. dlopen scale\n")
+        o.append("## 3. dlopen scale\n")
         o.append("`main N` dlopens `lib0.so` … `lib{N-1}.so` (generated; each defines `int fK(int)` and a "
                  "small data table), dlsyms `fK` in each and calls it (`bench/src/dlopen`). "
                  "\"dlopen loop\" is the program's own timing of that loop, startup excluded.\n")
@@ -332,7 +462,7 @@ def main():
 
     calls = [h for h in ("local", "import", "dlsym") if R.has(f"calls-{h}")]
     if calls:
-        o.append("## 3. Call overhead\n")
+        o.append("## 4. Call overhead\n")
         o.append("10 million calls of `unsigned f(unsigned x) { return (x ^ 0x5bd1e995u) + 7u; }`, "
                  "`noinline` (gcc: `noipa`), results added to a `volatile` accumulator "
                  "(`bench/src/calls`): **local** defined in main (a direct call), **import** defined in a "
@@ -357,7 +487,7 @@ def main():
             o.append(table(R, f"calls-{h}", ("ns/call", "ns_per_call", "{:.2f}")) + "\n")
 
     if R.has("malloc"):
-        o.append("## 4. malloc across modules\n")
+        o.append("## 5. malloc across modules\n")
         o.append("1 million heap operations on a window of 4096 live blocks of 8–2055 bytes: half of the "
                  "blocks allocated by the library and freed by main, half allocated by main and freed by "
                  "the library (`bench/src/malloc`).\n")
@@ -370,7 +500,7 @@ def main():
             if os.path.exists(p):
                 sizes.append(f"{kind} {os.path.getsize(p) / 1e6:.1f} MB")
         nfuncs = re.search(r"big (\d+) functions", R.text("big.stdout"))
-        o.append("## 5. One large library\n")
+        o.append("## 6. One large library\n")
         o.append(f"A generated library of {nfuncs.group(1) if nfuncs else 'thousands of'} distinct functions "
                  f"(straight-line arithmetic with data-dependent branches; libbig.so: {', '.join(sizes)}); "
                  "main calls every one of them once, by name (`bench/gen.py big`).\n")
