@@ -13,12 +13,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use wasmtime::{Caller, Engine, Extern, Func, FuncType, Linker, Module, StoreContextMut, Val};
+use wasmtime::{Engine, FuncType, Module};
 
 use crate::cache::Cache;
 use crate::loader::Group;
 use crate::modinfo::{ModuleInfo, Sig};
-use crate::process::Process;
 use crate::symbols::{LibId, Symbols, exported_symbols};
 
 /// The first definition of every name in a global scope.
@@ -27,6 +26,9 @@ pub type FirstDefinitions = Arc<HashMap<String, LibId>>;
 /// A start-up load's libraries (path, id) and the first definitions they
 /// give the global scope.
 type StartupGlobal = (Vec<(PathBuf, LibId)>, FirstDefinitions);
+
+/// A fact derived from a module, of the type its kind says.
+type Derived = Arc<dyn std::any::Any + Send + Sync>;
 
 /// A library as a later run takes it: metadata and compiled code.
 #[derive(Clone)]
@@ -56,10 +58,8 @@ pub struct Modules {
     /// it without searching, reading or resolving anything.
     startup_group: Mutex<Option<Arc<Group>>>,
     stand_ins: Mutex<HashMap<String, Module>>,
-    /// Host functions made once for every run: a function a linker holds
-    /// is added to a store by reference, where one made in the store is
-    /// allocated, registered and freed again by each run.
-    shared: Mutex<Linker<Process>>,
+    /// What the host ABI derived once from a module, by kind and path.
+    derived: Mutex<HashMap<(&'static str, PathBuf), Derived>>,
     /// Modules are compiled with their mutable globals exported (see
     /// [`crate::template`]).
     export_globals: bool,
@@ -77,7 +77,7 @@ impl Modules {
             func_types: Mutex::default(),
             startup_group: Mutex::default(),
             stand_ins: Mutex::default(),
-            shared: Mutex::new(Linker::new(&engine)),
+            derived: Mutex::default(),
             export_globals: false,
             engine,
         }
@@ -184,34 +184,6 @@ impl Modules {
             .unwrap_or_else(PoisonError::into_inner) = Some(group);
     }
 
-    /// Host function `module.name` of type `ty` in the store of `cx`, made
-    /// from `make` the first time any run asks for it. `module` and `name`
-    /// are only its key: the function must be the same for every run.
-    pub fn shared_func<F>(
-        &self,
-        cx: &mut StoreContextMut<'_, Process>,
-        module: &str,
-        name: &str,
-        ty: FuncType,
-        make: impl FnOnce() -> F,
-    ) -> wasmtime::Result<Func>
-    where
-        F: Fn(Caller<'_, Process>, &[Val], &mut [Val]) -> wasmtime::Result<()>
-            + Send
-            + Sync
-            + 'static,
-    {
-        let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Ok(Extern::Func(f)) = shared.get(&mut *cx, module, name) {
-            return Ok(f);
-        }
-        shared.func_new(module, name, ty, make())?;
-        match shared.get(&mut *cx, module, name) {
-            Ok(Extern::Func(f)) => Ok(f),
-            _ => wasmtime::bail!("host function {module}.{name} vanished"),
-        }
-    }
-
     /// The engine's function type for `sig`, made once.
     pub fn func_type(&self, sig: &Sig) -> FuncType {
         let mut types = self
@@ -222,6 +194,37 @@ impl Modules {
             .entry(sig.clone())
             .or_insert_with(|| sig.func_type(&self.engine))
             .clone()
+    }
+
+    /// What `make` derives from the module at `path` (a fact of kind
+    /// `what`), made once for every run of the program.
+    pub fn derived<T: std::any::Any + Send + Sync>(
+        &self,
+        what: &'static str,
+        path: &Path,
+        make: impl FnOnce() -> wasmtime::Result<T>,
+    ) -> wasmtime::Result<Arc<T>> {
+        let key = (what, path.to_path_buf());
+        let kept = self
+            .derived
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            .cloned();
+        let any = match kept {
+            Some(any) => any,
+            None => {
+                let made: Derived = Arc::new(make()?);
+                self.derived
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .entry(key)
+                    .or_insert(made)
+                    .clone()
+            }
+        };
+        any.downcast::<T>()
+            .map_err(|_| wasmtime::format_err!("{what} of {} is of another type", path.display()))
     }
 
     /// The stand-in module whose text is `text`, compiled on first use.

@@ -75,6 +75,42 @@ pub fn stand_ins(
     Ok((funcs, table))
 }
 
+/// The text of a module exporting `f0..fN` of the signatures `sigs`,
+/// function k calling the imported `host.fail` with k (which does not
+/// return).
+pub fn failing_text(sigs: &[Sig]) -> String {
+    let mut text = String::from("(module (import \"host\" \"fail\" (func $fail (param i32)))\n");
+    for (k, sig) in sigs.iter().enumerate() {
+        let params: Vec<&str> = sig.params.iter().map(wat_type).collect();
+        let results: Vec<&str> = sig.results.iter().map(wat_type).collect();
+        let _ = writeln!(
+            text,
+            "(func (export \"f{k}\") (param {}) (result {}) i32.const {k} call $fail unreachable)",
+            params.join(" "),
+            results.join(" ")
+        );
+    }
+    text.push(')');
+    text
+}
+
+/// The functions of a module [`failing_text`] wrote, in order, calling
+/// `fail`. Being wasm functions, they bring their own trampolines: host
+/// functions of signatures no module has would be searched for one in
+/// every module instantiated after them.
+pub fn failing(
+    cx: &mut StoreContextMut<'_, Process>,
+    module: &wasmtime::Module,
+    fail: Func,
+) -> wasmtime::Result<Vec<Func>> {
+    let instance = Instance::new(&mut *cx, module, &[fail.into()])?;
+    let funcs: Vec<Func> = instance
+        .exports(&mut *cx)
+        .filter_map(|e| e.into_func())
+        .collect();
+    Ok(funcs)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,5 +126,24 @@ mod tests {
         assert!(text.contains("(param i32 i64) (result f64)"));
         assert!(text.contains("local.get 0 local.get 1 i32.const 1 return_call_indirect $slots"));
         wat::parse_str(&text).unwrap();
+    }
+
+    #[test]
+    fn failing_text_is_a_valid_module() {
+        let sigs = [
+            Sig {
+                params: vec![ValType::I32, ValType::F64],
+                results: vec![ValType::I64],
+            },
+            Sig {
+                params: vec![],
+                results: vec![],
+            },
+        ];
+        let text = failing_text(&sigs);
+        assert!(text.contains("(param i32 f64) (result i64) i32.const 0 call $fail"));
+        wasmparser::Validator::new()
+            .validate_all(&wat::parse_str(&text).unwrap())
+            .unwrap();
     }
 }

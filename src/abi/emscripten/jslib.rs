@@ -93,7 +93,12 @@ fn library_entry(name: &str) -> Option<Option<&'static str>> {
 /// Emscripten's JS library functions dlrun lacks: the main module is an
 /// Emscripten one and the name is the JS library's.
 pub fn is_unprovided(data: &Process, name: &str) -> bool {
-    data.js_library && library_entry(name).is_some() && !super::provides(name)
+    data.js_library && lacks(name)
+}
+
+/// Whether `name` is a JS library function dlrun does not provide.
+fn lacks(name: &str) -> bool {
+    library_entry(name).is_some() && !super::provides(name)
 }
 
 /// What the table holds for a pointer to `name`, a JS library function
@@ -109,24 +114,59 @@ pub fn unprovided_stub(
     if !is_unprovided(cx.data(), name) {
         return None;
     }
-    let sig = super::letters_sig(library_entry(name)??)?;
+    let key = |name: &str| (STUBS, format!("{lib} {name}"), None);
+    if let Some(f) = cx.data().host_funcs.get(&key(name)) {
+        return Some(*f);
+    }
+    // Every such pointer the library takes, made at once on the first.
+    let l = &cx.data().libs[lib];
+    let (info, path) = (l.info.clone(), l.path.clone());
     let modules = cx.data().modules.clone();
-    let ty = modules.func_type(&sig);
-    let module = cx.data().libs[lib].names();
-    let key = module.host.to_string_lossy().into_owned();
-    let name = name.to_string();
-    modules
-        .shared_func(cx, &key, &name.clone(), ty, move || {
-            move |_c, _params, _results| {
-                Err(wasmtime::Error::new(SymbolLookup {
-                    module: module.clone(),
-                    import: format!("function pointer GOT.func.{name}, {NOT_PROVIDED}"),
-                    symbol: name.clone(),
-                }))
-            }
+    let stubs = modules
+        .derived("stubs of JS library functions", &path, || {
+            let (names, sigs): (Vec<String>, Vec<crate::modinfo::Sig>) = info
+                .imports
+                .iter()
+                .filter(|i| i.module == "GOT.func" && lacks(&i.name))
+                .filter_map(|i| {
+                    Some((
+                        i.name.clone(),
+                        super::letters_sig(library_entry(&i.name)??)?,
+                    ))
+                })
+                .unzip();
+            let module = modules.stand_in(&crate::plt::failing_text(&sigs))?;
+            Ok(Stubs { names, module })
         })
-        .ok()
+        .ok()?;
+    let module = cx.data().libs[lib].names();
+    let held = stubs.clone();
+    let fail = Func::wrap(&mut *cx, move |k: i32| -> wasmtime::Result<()> {
+        let name = held.names.get(k as usize).cloned().unwrap_or_default();
+        Err(wasmtime::Error::new(SymbolLookup {
+            module: module.clone(),
+            import: format!("function pointer GOT.func.{name}, {NOT_PROVIDED}"),
+            symbol: name,
+        }))
+    });
+    let funcs = crate::plt::failing(cx, &stubs.module, fail).ok()?;
+    let data = cx.data_mut();
+    for (n, f) in stubs.names.iter().zip(funcs) {
+        data.host_funcs.insert(key(n), f);
+    }
+    data.host_funcs.get(&key(name)).copied()
 }
+
+/// The failing functions made for the JS library functions one module
+/// takes pointers to: their names, and the module defining them in order.
+struct Stubs {
+    names: Vec<String>,
+    module: wasmtime::Module,
+}
+
+/// The module name the stubs of [`unprovided_stub`] are kept under among
+/// the process's host functions (no import module is named so).
+const STUBS: &str = "(stubs for JS library functions dlrun lacks)";
 
 /// The JS library functions dlrun provides (see the module comment).
 pub static FUNCS: FuncTable<FixedFn> = FuncTable::new(&[
