@@ -23,19 +23,7 @@ pub struct Sig {
 /// A signature as C programmers read it: `(i64, i32) -> f32`.
 impl std::fmt::Display for Sig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let list = |types: &[ValType]| {
-            types
-                .iter()
-                .map(|t| t.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        write!(f, "({})", list(&self.params))?;
-        match self.results.as_slice() {
-            [] => Ok(()),
-            [one] => write!(f, " -> {one}"),
-            many => write!(f, " -> ({})", list(many)),
-        }
+        crate::value::write_signature(f, &self.params, &self.results)
     }
 }
 

@@ -216,19 +216,29 @@ impl fmt::Display for ValType {
 /// `(i32, i32) -> i32`.
 impl fmt::Display for Signature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let list = |types: &[ValType]| {
-            types
-                .iter()
-                .map(ValType::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        write!(f, "({})", list(&self.params))?;
-        match self.results.as_slice() {
-            [] => Ok(()),
-            [one] => write!(f, " -> {one}"),
-            more => write!(f, " -> ({})", list(more)),
-        }
+        write_signature(f, &self.params, &self.results)
+    }
+}
+
+/// Writes a function type as C programmers read it, `(i64, i32) -> f32`:
+/// the one way dlrun prints a signature.
+pub(crate) fn write_signature<T: fmt::Display>(
+    f: &mut fmt::Formatter<'_>,
+    params: &[T],
+    results: &[T],
+) -> fmt::Result {
+    let list = |types: &[T]| {
+        types
+            .iter()
+            .map(T::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    write!(f, "({})", list(params))?;
+    match results {
+        [] => Ok(()),
+        [one] => write!(f, " -> {one}"),
+        more => write!(f, " -> ({})", list(more)),
     }
 }
 

@@ -6,25 +6,12 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{dlrun, main_wat, side_wat, workdir, write_wat};
+use common::{dlrun, main_wat, seven_program, workdir, write_wat};
 
 /// main.wasm returning what `seven()` of its NEEDED libseven.so returns
 /// (7), and a main returning 3 with no library.
 fn programs(dir: &Path) {
-    write_wat(
-        dir,
-        "main.wasm",
-        &main_wat(
-            &["libseven.so"],
-            r#"(import "env" "seven" (func $seven (result i32)))"#,
-            "call $seven",
-        ),
-    );
-    write_wat(
-        dir,
-        "libseven.so",
-        &side_wat("", r#"(func (export "seven") (result i32) i32.const 7)"#),
-    );
+    seven_program(dir);
     write_wat(dir, "three.wasm", &main_wat(&[], "", "i32.const 3"));
 }
 

@@ -5,26 +5,8 @@ mod common;
 
 use std::path::Path;
 
-use common::{dlrun, main_wat, side_wat, workdir, write_wat};
+use common::{dlrun, main_wat, seven_program, side_wat, workdir, write_wat};
 use serde_json::json;
-
-/// main.wasm returning what `seven()` of its NEEDED libseven.so returns (7).
-fn seven_program(dir: &Path) {
-    write_wat(
-        dir,
-        "main.wasm",
-        &main_wat(
-            &["libseven.so"],
-            r#"(import "env" "seven" (func $seven (result i32)))"#,
-            "call $seven",
-        ),
-    );
-    write_wat(
-        dir,
-        "libseven.so",
-        &side_wat("", r#"(func (export "seven") (result i32) i32.const 7)"#),
-    );
-}
 
 #[test]
 fn main_return_value_is_the_exit_status() {

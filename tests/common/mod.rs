@@ -58,3 +58,21 @@ pub fn dlrun(dir: &Path, args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// main.wasm returning what `seven()` of its NEEDED libseven.so returns (7).
+pub fn seven_program(dir: &Path) {
+    write_wat(
+        dir,
+        "main.wasm",
+        &main_wat(
+            &["libseven.so"],
+            r#"(import "env" "seven" (func $seven (result i32)))"#,
+            "call $seven",
+        ),
+    );
+    write_wat(
+        dir,
+        "libseven.so",
+        &side_wat("", r#"(func (export "seven") (result i32) i32.const 7)"#),
+    );
+}
