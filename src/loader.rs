@@ -633,11 +633,16 @@ fn check(
             if let (bind::Binding::Lib(owner), ImportKind::Func(sig)) =
                 (bound.binding, &import.kind)
             {
-                let (info, names) = match owner {
-                    plan::LibRef::Loaded(id) => (&*data.libs[id].info, data.libs[id].names()),
-                    plan::LibRef::New(d) => (new[d].module.as_ref(), new[d].module.module_name()),
+                let info = match owner {
+                    plan::LibRef::Loaded(id) => &*data.libs[id].info,
+                    plan::LibRef::New(d) => new[d].module.as_ref(),
                 };
                 if let Err(why) = bind::callable_as(info, &bound.name, sig) {
+                    // Named only when it fails: this runs for every import.
+                    let names = match owner {
+                        plan::LibRef::Loaded(id) => data.libs[id].names(),
+                        plan::LibRef::New(d) => new[d].module.module_name(),
+                    };
                     return Err(
                         wasmtime::Error::new(About::new(&names, why)).context(About::new(
                             &lib.module.module_name(),

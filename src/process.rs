@@ -541,8 +541,12 @@ pub mod slots {
                     _ => continue,
                 },
             };
-            let func = Process::export_func(cx, lib, &export)
-                .ok_or_else(|| wasmtime::format_err!("{export} vanished from its library"))?;
+            let func = Process::export_func(cx, lib, &export).ok_or_else(|| {
+                crate::naming::About::new(
+                    &cx.data().libs[lib].names(),
+                    format!("{export} vanished from its exports"),
+                )
+            })?;
             w.table.set(&mut *cx, w.slot, Ref::Func(Some(func)))?;
             if pointer {
                 let raw = func.to_raw(&mut *cx) as usize;

@@ -200,13 +200,24 @@ pub(super) enum Binding {
     Later { lib: LibId, export: String },
 }
 
+/// A GOT entry holding `value`.
 pub(super) fn got_global(
     cx: &mut StoreContextMut<'_, Process>,
     value: u32,
 ) -> wasmtime::Result<Global> {
+    made_global(cx, value, Mutability::Var)
+}
+
+/// An i32 global the loader makes for an import, kept in the process's
+/// list for templates to put back.
+fn made_global(
+    cx: &mut StoreContextMut<'_, Process>,
+    value: u32,
+    mutability: Mutability,
+) -> wasmtime::Result<Global> {
     let global = Global::new(
         &mut *cx,
-        GlobalType::new(ValType::I32, Mutability::Var),
+        GlobalType::new(ValType::I32, mutability),
         Val::I32(value as i32),
     )?;
     cx.data_mut().made_globals.push(global);
@@ -358,13 +369,7 @@ pub(super) fn env_global(
     } else {
         Mutability::Const
     };
-    let global = Global::new(
-        &mut *cx,
-        GlobalType::new(ValType::I32, mutability),
-        Val::I32(value as i32),
-    )?;
-    cx.data_mut().made_globals.push(global);
-    Ok(global)
+    made_global(cx, value, mutability)
 }
 
 /// A function import: the defining library's function when it is already

@@ -2,7 +2,7 @@
 //! into that state after a session ran in it: the memory, every mutable
 //! global, the table, and the loader's own books.
 
-use wasmtime::{AsContextMut, Extern, Global, Mutability, Ref, Store, Val};
+use wasmtime::{Extern, Global, Mutability, Ref, Store, Val};
 
 use crate::finalize::ExitHandlers;
 use crate::process::Process;
@@ -164,8 +164,6 @@ impl Image {
             lib.opens = opens;
         }
         data.exit_handlers = self.exit_handlers.clone();
-        let mut cx = store.as_context_mut();
-        cx.data_mut().runtime_ready = true;
         Ok(())
     }
 }

@@ -581,16 +581,8 @@ mod tests {
 
     #[test]
     fn provided_functions_have_the_types_the_library_states() {
-        let engine = wasmtime::Engine::default();
-        let mut store = wasmtime::Store::new(
-            &engine,
-            Process::new(
-                Default::default(),
-                Default::default(),
-                Default::default(),
-                &crate::abi::Abi,
-            ),
-        );
+        let mut store = crate::abi::table::tests::store();
+        let engine = store.engine().clone();
         let mut cx = wasmtime::AsContextMut::as_context_mut(&mut store);
         for name in FUNCS.names() {
             let Some(Some(letters)) = library_entry(name) else {

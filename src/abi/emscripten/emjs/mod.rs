@@ -77,7 +77,7 @@ pub fn build(
         return Ok(None);
     }
     let in_module = em_js_export(cx.data(), name).is_some();
-    if !in_module && !is_emscripten_main(cx.data()) {
+    if !in_module && !cx.data().js_library {
         return Ok(None);
     }
     let state = state(cx)?;
@@ -295,7 +295,7 @@ fn state(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<Arc<State>> 
     let main = data.libs.first();
     let state = Arc::new(State {
         companion_path: main
-            .filter(|_| is_emscripten_main(data))
+            .filter(|_| data.js_library)
             .map(|m| m.path.with_extension("js")),
         companion: OnceLock::new(),
         main_base: main.map_or(0, |m| m.memory_base),
@@ -304,14 +304,6 @@ fn state(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<Arc<State>> 
     });
     cx.data_mut().js = Some(state.clone());
     Ok(state)
-}
-
-/// Whether the main module was built by emcc against its JS runtime (the
-/// only kind with a .js file beside it).
-fn is_emscripten_main(data: &Process) -> bool {
-    data.libs
-        .first()
-        .is_some_and(|m| crate::abi::has_emscripten_imports(&m.info))
 }
 
 /// The address of EM_JS function `name`'s source in a loaded module.

@@ -240,15 +240,7 @@ fn every_function_is_named_once() {
 #[test]
 fn every_function_has_wasi_libcs_type() {
     use wasmparser::ValType;
-    let modules = std::sync::Arc::new(crate::compiled::Modules::default());
-    let engine = modules.engine().clone();
-    let process = Process::new(
-        Default::default(),
-        Default::default(),
-        modules,
-        &crate::abi::Abi,
-    );
-    let mut store = wasmtime::Store::new(&engine, process);
+    let mut store = crate::abi::table::tests::store();
     let mut cx = store.as_context_mut();
     let mut names: Vec<&str> = WASI_LIBC_TYPES.iter().map(|(n, _)| *n).collect();
     names.sort_unstable();
