@@ -43,6 +43,7 @@ pub mod search;
 pub(crate) mod session;
 pub(crate) mod symbols;
 pub(crate) mod template;
+pub(crate) mod threads;
 pub(crate) mod timer;
 pub mod trace;
 pub mod unwind;
@@ -96,6 +97,13 @@ pub struct Limits {
     /// a bound that, unlike `timeout`, ends a run at the same point every
     /// time (fuzzing untrusted modules whose constructors may loop).
     pub fuel: Option<u64>,
+    /// Most threads a program built with threads may run at once besides
+    /// its first: `pthread_create` fails with EAGAIN past it.
+    pub threads: usize,
+    /// Whether a thread other than the first that ends the program (exit,
+    /// a trap) ends the host process too, as the CLI wants; otherwise the
+    /// other threads stop at their next check and the run ends with it.
+    pub exit_process: bool,
 }
 
 impl Default for Limits {
@@ -105,6 +113,8 @@ impl Default for Limits {
             libraries: 16384,
             timeout: None,
             fuel: None,
+            threads: 256,
+            exit_process: false,
         }
     }
 }

@@ -512,7 +512,10 @@ fn place(
     module: &ModuleName,
 ) -> wasmtime::Result<Placed> {
     let needs = plan::layout::needs(&info.dylink).map_err(|e| About::new(module, e))?;
-    let (memory_base, heap_block) = if needs.memory == 0 {
+    let replayed = cx.data_mut().replay.as_mut().map(|r| r.pop_front());
+    let (memory_base, heap_block) = if let Some(placed) = replayed {
+        placed.ok_or_else(|| About::new(module, "placed by no other thread"))?
+    } else if needs.memory == 0 {
         (0, None)
     } else {
         let host = cx.data().host;
@@ -557,6 +560,10 @@ fn link(
             place_deferred(cx, deferred)?;
         }
         fill_late_got(cx, id, late)?;
+    }
+    if cx.data().replay.is_some() {
+        // Another thread ran them: a thread's store only realizes the link.
+        return Ok(());
     }
     for &id in order {
         if cx.data().host.runs_own_ctors(cx.data(), id) {
@@ -610,11 +617,26 @@ fn check(
     let scope = bind::PlanScope::new(data, new, mode.global);
     let mut unresolved = Vec::new();
     let mut planned = Vec::with_capacity(new.len());
+    // Every module of a program shares its memory: all built with threads
+    // (a shared memory) or none.
+    let threaded = match (data.libs.first(), new.first()) {
+        (Some(main), _) => main.info.uses_threads(),
+        (None, Some(main)) => main.module.as_ref().uses_threads(),
+        (None, None) => false,
+    };
     for (k, lib) in new.iter().enumerate() {
         let info = lib.module.as_ref();
         if !matches!(lib.module, Piece::Main(_)) {
             plan::layout::needs(&info.dylink)
                 .map_err(|e| wasmtime::Error::new(About::new(&lib.module.module_name(), e)))?;
+            if info.uses_threads() != threaded {
+                let why = if threaded {
+                    "built without threads, but the main module was built with them (build it with -pthread too)"
+                } else {
+                    "built with threads (a shared memory), but the main module was not (build both with -pthread)"
+                };
+                wasmtime::bail!(About::new(&lib.module.module_name(), why));
+            }
         }
         let imports = &info.imports;
         let bound = bind::bindings(&scope, data.host, k, mode.now);
@@ -709,7 +731,9 @@ fn instantiate(
     }
     slots::fill(cx, lib)?;
     slots::settle(cx, lib)?;
-    if let Some(relocs) = instance.get_func(&mut *cx, "__wasm_apply_data_relocs") {
+    if cx.data().replay.is_none()
+        && let Some(relocs) = instance.get_func(&mut *cx, "__wasm_apply_data_relocs")
+    {
         relocs.call(&mut *cx, &[], &mut [])?;
     }
     Ok(late)

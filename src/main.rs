@@ -82,6 +82,10 @@ struct RunArgs {
     /// Most modules loaded at once, the main module included.
     #[arg(long = "max-libraries", value_name = "N", default_value_t = dlrun::Limits::default().libraries)]
     max_libraries: usize,
+    /// Most threads a program built with threads may run at once besides
+    /// its first (pthread_create fails with EAGAIN past it)
+    #[arg(long = "max-threads", value_name = "N", default_value_t = dlrun::Limits::default().threads)]
+    max_threads: usize,
     /// Stop the program after this long (e.g. 10s, 500ms, 2m; plain numbers are seconds); exit status 124.
     #[arg(long = "timeout", value_name = "DURATION", value_parser = parse_duration)]
     timeout: Option<std::time::Duration>,
@@ -504,6 +508,8 @@ fn run(cli: RunArgs) -> ExitCode {
             libraries: cli.max_libraries,
             timeout: cli.timeout,
             fuel: cli.fuel,
+            threads: cli.max_threads,
+            exit_process: true,
         },
     };
     if let Some(func) = &cli.invoke {

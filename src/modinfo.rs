@@ -4,9 +4,11 @@
 //! where its element segments put its functions in the table.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use wasmparser::{
-    ElementItems, ElementKind, ExternalKind, Operator, Parser, Payload, TypeRef, ValType,
+    DataKind, ElementItems, ElementKind, ExternalKind, Operator, Parser, Payload, TypeRef,
+    ValType,
 };
 
 use crate::dylink::{self, DylinkError, DylinkInfo};
@@ -167,6 +169,10 @@ pub struct ModuleInfo {
     /// to wasm-ld's command wrappers, which exporting it turns off, so then
     /// the loader must call it).
     pub start_calls_ctors: bool,
+    /// A relocatable module's first data segment when it is passive: with
+    /// threads, wasm-ld puts the TLS image (`.tdata`) there, first in the
+    /// module's static data.
+    pub tls_image: Option<Arc<[u8]>>,
 }
 
 impl AsRef<ModuleInfo> for ModuleInfo {
@@ -291,6 +297,14 @@ impl ModuleInfo {
                     }
                 }
                 Payload::StartSection { func, .. } => info.start = Some(func),
+                Payload::DataSection(reader) if info.relocatable => {
+                    if let Some(first) = reader.into_iter().next() {
+                        let first = first.map_err(malformed)?;
+                        if matches!(first.kind, DataKind::Passive) {
+                            info.tls_image = Some(first.data.into());
+                        }
+                    }
+                }
                 Payload::CodeSectionEntry(body) => {
                     let index = imported_funcs + next_body;
                     next_body += 1;

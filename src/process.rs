@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use wasmtime::{Func, Global, Instance, Memory, Module, Ref, StoreContextMut, Table};
+use wasmtime::{Func, Global, Instance, Module, Ref, SharedMemory, StoreContextMut, Table};
+
+use crate::mem::Mem;
 
 use crate::compiled::Modules;
 use crate::dlfcn::DlState;
@@ -143,7 +145,9 @@ pub struct Process {
     /// Libraries loaded RTLD_GLOBAL (and at startup), seen by every lookup.
     pub global: GlobalScope,
     /// The shared linear memory (`env.memory`), once created.
-    pub memory: Option<Memory>,
+    pub memory: Option<Mem>,
+    /// The memory every thread shares, for a program built with threads.
+    pub shared_memory: Option<SharedMemory>,
     /// The shared function table (`env.__indirect_function_table`), once created.
     pub table: Option<Table>,
     /// The shared `__stack_pointer` global, once created.
@@ -215,6 +219,14 @@ pub struct Process {
     /// The program's JavaScript (EM_JS and EM_ASM code), once it ran some;
     /// its type is the ABI's own.
     pub js: Option<Arc<dyn std::any::Any + Send + Sync>>,
+    /// The program's threads, when it was built with them.
+    pub threads: Option<Arc<crate::threads::Threads>>,
+    /// For a thread's store realizing a link another thread made: where
+    /// each library's static data already is (memory base, heap block),
+    /// in load order.
+    pub replay: Option<std::collections::VecDeque<(u32, Option<u32>)>>,
+    /// Thread-local storage of this thread: each module's block.
+    pub tls: crate::threads::Tls,
 }
 
 impl Process {
@@ -230,6 +242,7 @@ impl Process {
             libs: Vec::new(),
             global: GlobalScope::default(),
             memory: None,
+            shared_memory: None,
             table: None,
             stack_pointer: None,
             stack: (0, 0),
@@ -262,6 +275,9 @@ impl Process {
             made_globals: Vec::new(),
             host,
             js: None,
+            threads: None,
+            replay: None,
+            tls: Default::default(),
         }
     }
 
@@ -273,6 +289,7 @@ impl Process {
         self.libs = old.libs;
         self.global = old.global;
         self.memory = old.memory;
+        self.shared_memory = old.shared_memory;
         self.table = old.table;
         self.stack_pointer = old.stack_pointer;
         self.stack = old.stack;
@@ -377,7 +394,7 @@ impl Process {
     }
 
     /// The shared memory (created with the main module).
-    pub fn memory(&self) -> wasmtime::Result<Memory> {
+    pub fn memory(&self) -> wasmtime::Result<Mem> {
         self.memory
             .ok_or_else(|| wasmtime::format_err!("the program has no memory yet"))
     }

@@ -12,6 +12,7 @@ use crate::abi::{self, Flavour};
 use crate::compiled::Modules;
 use crate::loader::{self, Candidate, Mode, Parsed, Root};
 use crate::process::{Guest, Process};
+use crate::threads::{self, Threads};
 use crate::search::{self, Found, SearchPath};
 use crate::session::Session;
 use crate::timer::Timer;
@@ -43,6 +44,7 @@ use crate::{Error, RunConfig, vfs};
 /// # Ok(())
 /// # }
 /// ```
+#[derive(Clone)]
 pub struct Program {
     config: RunConfig,
     modules: Arc<Modules>,
@@ -82,8 +84,19 @@ impl Program {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| config.main.display().to_string());
+        let found = Found {
+            path,
+            guest: name.clone(),
+            bytes,
+        };
+        let main = Parsed::main(&name, found).map_err(|e| Error::Load(format!("{e:#}")))?;
+        let threads = main.info.uses_threads();
         let mut engine_config = wasmtime::Config::new();
-        engine_config.epoch_interruption(config.limits.timeout.is_some());
+        engine_config.wasm_threads(threads);
+        engine_config.shared_memory(threads);
+        // Threads catch up with libraries other threads load at their
+        // epoch checks (`threads`), as well as ending at a deadline.
+        engine_config.epoch_interruption(config.limits.timeout.is_some() || threads);
         engine_config.consume_fuel(config.limits.fuel.is_some());
         let engine = Engine::new(&engine_config).map_err(|e| Error::Load(format!("{e:#}")))?;
         let mut modules = Modules::new(engine, config.cache.clone());
@@ -91,13 +104,8 @@ impl Program {
             modules.export_globals();
         }
         let modules = Arc::new(modules);
-        let found = Found {
-            path,
-            guest: name.clone(),
-            bytes,
-        };
-        let main = Parsed::main(&name, found)
-            .and_then(|p| p.compile(&modules))
+        let main = main
+            .compile(&modules)
             .map_err(|e| Error::Load(format!("{e:#}")))?;
         let flavour = abi::flavour_of(&main.info, &main.path).map_err(Error::Load)?;
         Ok(Program {
@@ -151,7 +159,13 @@ impl Program {
         &self,
         args: impl IntoIterator<Item = S>,
     ) -> Result<(Session, wasmtime::Result<()>), Error> {
-        let mut store = Store::new(self.modules.engine(), self.process(args)?);
+        let mut process = self.process(args)?;
+        if self.main.info.uses_threads() {
+            let expires = process.deadline.as_ref().map(|t| t.expires());
+            let limits = &self.config.limits;
+            process.threads = Some(Arc::new(Threads::new(self.clone(), limits.threads, expires)));
+        }
+        let mut store = Store::new(self.modules.engine(), process);
         self.arm(&mut store)?;
         let mut cx = store.as_context_mut();
         let mut main = self.main.clone();
@@ -226,7 +240,10 @@ impl Program {
     pub(crate) fn arm(&self, store: &mut Store<Process>) -> Result<(), Error> {
         store.limiter(|p| &mut p.limits);
         let limits = &self.config.limits;
-        if limits.timeout.is_some() {
+        if store.data().threads.is_some() {
+            store.epoch_deadline_callback(|cx| threads::at_epoch(cx));
+            store.set_epoch_deadline(1);
+        } else if limits.timeout.is_some() {
             store.set_epoch_deadline(1);
         }
         if let Some(fuel) = limits.fuel {
@@ -235,6 +252,45 @@ impl Program {
                 .map_err(|e| Error::Load(format!("{e:#}")))?;
         }
         Ok(())
+    }
+
+    /// The store of a new thread of a run: it imports the run's shared
+    /// memory and realizes the start-up link as the first thread made it
+    /// (`placed`: each library's memory base and heap block, in load
+    /// order), without running constructors or initializing data again.
+    pub(crate) fn thread_store(
+        &self,
+        threads: Arc<Threads>,
+        shared: wasmtime::SharedMemory,
+        placed: Vec<(u32, Option<u32>)>,
+        heap_base: i32,
+        guest: Guest,
+    ) -> wasmtime::Result<Store<Process>> {
+        let mut process = self
+            .process(std::iter::empty::<&str>())
+            .map_err(wasmtime::Error::msg)?;
+        process.guest = guest;
+        process.deadline = None;
+        process.shared_memory = Some(shared);
+        process.threads = Some(threads);
+        process.replay = Some(placed.into_iter().skip(1).collect());
+        let mut store = Store::new(self.modules.engine(), process);
+        self.arm(&mut store).map_err(wasmtime::Error::msg)?;
+        let mut cx = store.as_context_mut();
+        let mut main = self.main.clone();
+        main.bases = Some(abi::emscripten::prepare(&mut cx, &main.info, &main.path)?);
+        if let Some(heap) = cx.data().heap_base {
+            heap.set(&mut cx, wasmtime::Val::I32(heap_base))?;
+        }
+        let startup = Mode {
+            global: true,
+            nodelete: true,
+            now: false,
+        };
+        loader::load(&mut cx, Root::Main(main), startup)?;
+        cx.data_mut().replay = None;
+        cx.data_mut().runtime_ready = true;
+        Ok(store)
     }
 
     /// The kind of main module the program is.

@@ -441,7 +441,7 @@ impl Session {
         self.call("free", &[Val::I32(ptr as i32)]).map(|_| ())
     }
 
-    fn memory(&self) -> Result<wasmtime::Memory, Error> {
+    fn memory(&self) -> Result<crate::mem::Mem, Error> {
         self.store.data().memory().map_err(call_error)
     }
 }

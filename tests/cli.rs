@@ -618,17 +618,38 @@ fn a_plain_wasi_command_runs_without_a_shared_table() {
 }
 
 #[test]
-fn a_module_built_for_threads_is_refused_with_a_reason() {
+fn a_main_built_for_threads_runs_and_a_library_built_otherwise_is_refused() {
     let dir = workdir("threads");
-    let shared = main_wat(&[], "", "i32.const 0").replace(
+    let shared = |wat: String, memory: &str| {
+        wat.replace(memory, &memory.replace("))", " shared))"))
+    };
+    let main = shared(
+        main_wat(&["libplain.so"], "", "i32.const 7"),
         r#"(import "env" "memory" (memory 256 256))"#,
-        r#"(import "env" "memory" (memory 256 256 shared))"#,
     );
-    write_wat(&dir, "main.wasm", &shared);
+    write_wat(&dir, "main.wasm", &main);
+    write_wat(&dir, "libplain.so", &side_wat("", ""));
     let (status, _, err) = dlrun(&dir, &["main.wasm"]);
-    assert_eq!(status, 1);
+    assert_eq!(status, 1, "{err}");
     assert!(
-        err.contains("main.wasm") && err.contains("threads"),
+        err.contains("libplain.so") && err.contains("without threads"),
+        "{err}"
+    );
+    let main = shared(
+        main_wat(&[], "", "i32.const 7"),
+        r#"(import "env" "memory" (memory 256 256))"#,
+    );
+    write_wat(&dir, "main.wasm", &main);
+    let (status, _, err) = dlrun(&dir, &["main.wasm"]);
+    assert_eq!(status, 7, "a main with a shared memory runs: {err}");
+    let side = shared(side_wat("", ""), r#"(import "env" "memory" (memory 1))"#)
+        .replace("(memory 1 shared))", "(memory 1 65536 shared))");
+    write_wat(&dir, "libthreaded.so", &side);
+    write_wat(&dir, "main.wasm", &main_wat(&["libthreaded.so"], "", "i32.const 0"));
+    let (status, _, err) = dlrun(&dir, &["main.wasm"]);
+    assert_eq!(status, 1, "{err}");
+    assert!(
+        err.contains("libthreaded.so") && err.contains("with threads"),
         "{err}"
     );
 }

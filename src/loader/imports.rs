@@ -26,8 +26,12 @@ pub(super) fn bind(
                 describe_binding(cx.data(), lib, import)
             );
         }
+        let tls = match (&import.kind, import.module.as_str()) {
+            (ImportKind::Global { .. }, "GOT.mem") => thread_local(cx.data(), planned, name),
+            _ => None,
+        };
         let ext: Extern = match (&import.kind, import.module.as_str()) {
-            (ImportKind::Memory { .. }, _) => cx.data().memory()?.into(),
+            (ImportKind::Memory { .. }, _) => cx.data().memory()?.to_extern(&*cx),
             (ImportKind::Table { .. }, _) => cx.data().table()?.into(),
             (ImportKind::Global { ty, mutable }, "GOT.mem" | "GOT.func")
                 if *ty != wasmparser::ValType::I32 || !*mutable =>
@@ -55,6 +59,15 @@ pub(super) fn bind(
                     name: name.to_string(),
                     planned,
                 });
+                global.into()
+            }
+            // The address of a thread-local object differs per thread: the
+            // entry follows this thread's block of the owner.
+            (ImportKind::Global { .. }, "GOT.mem") if let Some((owner, offset)) = tls => {
+                cx.data_mut().depend(lib, owner);
+                let value = cx.data().tls.address(owner, offset).unwrap_or(0);
+                let global = got_global(cx, value)?;
+                cx.data_mut().tls.got.push((owner, offset, global));
                 global.into()
             }
             (ImportKind::Global { .. }, "GOT.mem") if name == "__heap_base" && lib == 0 => cx
@@ -241,6 +254,18 @@ pub(super) fn resolve_for(
 
 /// The definition of `name` in the library the load planned `lib`'s
 /// import of it to bind to, recording the dependency that creates.
+/// The owner and offset of thread-local object `name`, when that is what
+/// the plan bound it to.
+fn thread_local(data: &Process, planned: bind::Binding, name: &str) -> Option<(LibId, u32)> {
+    let bind::Binding::Lib(plan::LibRef::Loaded(owner)) = planned else {
+        return None;
+    };
+    match data.libs[owner].syms.get(name)? {
+        Sym::Tls(offset) => Some((owner, *offset)),
+        _ => None,
+    }
+}
+
 fn definition(
     cx: &mut StoreContextMut<'_, Process>,
     lib: LibId,

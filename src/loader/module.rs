@@ -34,12 +34,6 @@ impl Parsed {
     fn read(name: &str, found: Found, require_dylink: bool) -> wasmtime::Result<Parsed> {
         let info = ModuleInfo::parse_with(&found.bytes, require_dylink)
             .map_err(|e| About::new(&found.name(), e.to_string()))?;
-        if info.uses_threads() {
-            wasmtime::bail!(About::new(
-                &found.name(),
-                "built with threads (shared memory), which dlrun does not support"
-            ));
-        }
         Ok(Parsed {
             name: name.to_string(),
             path: found.path,

@@ -21,7 +21,7 @@ pub mod errno {
     pub const INVAL: i32 = 28;
 }
 
-fn memory(c: &Caller<'_, Process>) -> wasmtime::Result<wasmtime::Memory> {
+fn memory(c: &Caller<'_, Process>) -> wasmtime::Result<crate::mem::Mem> {
     c.data().memory()
 }
 
@@ -207,7 +207,7 @@ pub static FUNCS: FuncTable = FuncTable::new(&[
         Fixed(|cx| {
             Func::wrap(cx, |c: Caller<'_, Process>| -> i32 {
                 let Ok(m) = memory(&c) else { return 0 };
-                let max_pages = m.ty(&c).maximum().unwrap_or(32768).min(32768);
+                let max_pages = m.maximum(&c).unwrap_or(32768).min(32768);
                 (max_pages * 65536)
                     .min(2u64 << 30)
                     .saturating_sub(65536)

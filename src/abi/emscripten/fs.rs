@@ -10,7 +10,7 @@
 //! out of bounds is EFAULT, never a trap; only a trap inside the program's
 //! own allocator (called by `_mmap_js`) ends the run.
 
-use wasmtime::{AsContextMut, Caller, Func, Memory, StoreContextMut, Val};
+use wasmtime::{AsContextMut, Caller, Func, StoreContextMut, Val};
 
 use crate::mem;
 use crate::modinfo::Sig;
@@ -125,7 +125,7 @@ pub(in crate::abi) fn fs<'a>(c: &'a mut Caller<'_, Process>) -> &'a mut Vfs {
 // ---- guest memory, EFAULT on bad pointers ---------------------------------
 
 /// The program's memory (EFAULT before there is one).
-pub(in crate::abi) fn memory(c: &Caller<'_, Process>) -> Result<Memory, Errno> {
+pub(in crate::abi) fn memory(c: &Caller<'_, Process>) -> Result<crate::mem::Mem, Errno> {
     c.data().memory.ok_or(Errno::FAULT)
 }
 

@@ -302,7 +302,7 @@ const EAI_FAIL: i32 = -4;
 /// off the end of memory is a fault, as it would be natively.
 fn cstr<'a>(
     c: &'a Caller<'_, Process>,
-    m: wasmtime::Memory,
+    m: crate::mem::Mem,
     ptr: u32,
     what: &str,
 ) -> wasmtime::Result<&'a [u8]> {

@@ -5,6 +5,7 @@
 mod dl;
 pub mod eh;
 mod emjs;
+pub mod pthread;
 pub(in crate::abi) mod env;
 pub(in crate::abi) mod fs;
 pub mod jslib;
@@ -12,11 +13,12 @@ mod sjlj;
 pub(in crate::abi) mod time;
 
 use wasmtime::{
-    Func, Global, GlobalType, Memory, MemoryType, Mutability, RefType, StoreContextMut, Table,
+    Func, Global, GlobalType, Memory, MemoryType, SharedMemory, Mutability, RefType, StoreContextMut, Table,
     TableType, Val, ValType,
 };
 
 use super::table::FuncTable;
+use crate::mem::Mem;
 use crate::modinfo::{ImportKind, ModuleInfo, Sig};
 use crate::process::Process;
 use crate::symbols::LibId;
@@ -67,17 +69,32 @@ pub fn prepare(
         );
     }
     let pages = min.max(need);
-    let memory = Memory::new(
-        &mut *cx,
-        MemoryType::new(pages as u32, max.map(|m| m as u32)),
-    )
-    .map_err(|e| {
+    let made = |e: wasmtime::Error| {
         e.context(format!(
             "{}: creating its memory of {} MiB (is --max-memory too small?)",
             path.display(),
             pages * PAGE / (1 << 20)
         ))
-    })?;
+    };
+    let memory = if cx.data().shared_memory.is_some() {
+        // A new thread of a run: the memory is the first thread's.
+        Mem::Shared
+    } else if shared_memory_import(info) {
+        // Threads share it: every thread's store imports this one memory.
+        let max = max.unwrap_or(pages).max(pages);
+        let ty = MemoryType::shared(pages as u32, max as u32);
+        let shared = SharedMemory::new(cx.engine(), ty).map_err(made)?;
+        cx.data_mut().shared_memory = Some(shared);
+        Mem::Shared
+    } else {
+        Mem::Own(
+            Memory::new(
+                &mut *cx,
+                MemoryType::new(pages as u32, max.map(|m| m as u32)),
+            )
+            .map_err(made)?,
+        )
+    };
     let table = Table::new(
         &mut *cx,
         TableType::new(RefType::FUNCREF, table_size, None),
@@ -95,6 +112,12 @@ pub fn prepare(
     Ok((memory_base, table_base))
 }
 
+/// Whether the module imports a shared memory (it was built with threads).
+fn shared_memory_import(info: &ModuleInfo) -> bool {
+    info.memory_import()
+        .is_some_and(|i| matches!(i.kind, ImportKind::Memory { shared: true, .. }))
+}
+
 /// (min, max) pages of the memory the module imports.
 fn memory_import_limits(info: &ModuleInfo) -> Option<(u64, Option<u64>)> {
     info.memory_import().and_then(|i| match i.kind {
@@ -106,8 +129,9 @@ fn memory_import_limits(info: &ModuleInfo) -> Option<(u64, Option<u64>)> {
 /// The tables of `env` functions (besides `fs`'s and `jslib`'s, which
 /// have builders of their own types): [`func`] builds from them,
 /// [`provides`] reads their names.
-static TABLES: [&FuncTable; 5] = [
+static TABLES: [&FuncTable; 6] = [
     &env::FUNCS,
+    &pthread::FUNCS,
     &time::FUNCS,
     &eh::FUNCS,
     &dl::FUNCS,

@@ -76,7 +76,7 @@ pub(in crate::abi) fn clock_ns(id: i32) -> Option<u64> {
     })
 }
 
-fn memory(c: &Caller<'_, Process>) -> wasmtime::Result<wasmtime::Memory> {
+fn memory(c: &Caller<'_, Process>) -> wasmtime::Result<crate::mem::Mem> {
     c.data().memory()
 }
 

@@ -32,7 +32,7 @@ pub fn adopt(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()> {
     let heap_base = value("__heap_base");
     let top = sp.map(|g| g.get(&mut *cx).i32().unwrap_or(0) as u32);
     let data = cx.data_mut();
-    data.memory = Some(memory);
+    data.memory = Some(crate::mem::Mem::Own(memory));
     data.table = table;
     data.stack_pointer = sp;
     data.stack = (data_end.unwrap_or(0), heap_base.or(top).unwrap_or(0));

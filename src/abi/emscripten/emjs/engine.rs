@@ -412,7 +412,7 @@ fn export_fn<'js>(ctx: Ctx<'js>, name: String) -> rquickjs::Result<Value<'js>> {
 fn refresh(ctx: &Ctx<'_>) -> wasmtime::Result<()> {
     let place = with_store(|c, _| -> wasmtime::Result<(usize, usize)> {
         let memory = c.data().memory()?;
-        Ok((memory.data_ptr(&*c) as usize, memory.data_size(&*c)))
+        Ok((memory.data(&*c).as_ptr() as usize, memory.data_size(&*c)))
     });
     let Some(place) = place else {
         return Ok(());

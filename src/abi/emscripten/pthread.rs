@@ -1,0 +1,336 @@
+//! The thread half of Emscripten 3.1.6's JS runtime (`library_pthread.js`
+//! and `worker.js`), for mains built with `-pthread`: creating a thread
+//! runs its start routine on a host thread, in a store of its own
+//! ([`crate::Program::thread_store`]), set up as `worker.js` sets up a
+//! worker (thread state, stack, every module's TLS block). Calls libc
+//! would proxy to the main thread need no proxying here: every host
+//! function works on any thread.
+
+use std::sync::Arc;
+
+use wasmtime::{AsContextMut, Caller, Func, SharedMemory, StoreContextMut, Val};
+
+use crate::abi::table::{Build::Fixed, FuncTable};
+use crate::mem;
+use crate::process::{Guest, Process};
+use crate::threads::{self, ThreadEnd, Threads};
+use crate::unwind::Abort;
+
+/// Emscripten's errno values `pthread_create` and `pthread_kill` return.
+const EAGAIN: i32 = 6;
+const ENOSYS: i32 = 52;
+const ESRCH: i32 = 71;
+
+/// Where emcc 3.1.6's `struct pthread` keeps the top of the thread's stack
+/// and its size (what `establishStackSpace` reads).
+const STACK_TOP: u32 = 44;
+const STACK_SIZE: u32 = 48;
+
+/// emcc's default thread stack (`_emscripten_default_pthread_stack_size`).
+const DEFAULT_STACK: i32 = 2 * 1024 * 1024;
+
+/// The thread functions of the JS runtime.
+pub static FUNCS: FuncTable = FuncTable::new(&[
+    ("__pthread_create_js", Fixed(create)),
+    (
+        "__emscripten_init_main_thread_js",
+        Fixed(|cx| {
+            Func::wrap(cx, |mut c: Caller<'_, Process>, tb: i32| {
+                init_main(&mut c.as_context_mut(), tb as u32)
+            })
+        }),
+    ),
+    ("__emscripten_thread_cleanup", Fixed(cleanup)),
+    // Queued calls are run by the thread they are queued for when it next
+    // waits; there is no event loop to wake.
+    (
+        "_emscripten_notify_thread_queue",
+        Fixed(|cx| Func::wrap(cx, |_target: i32, _main: i32| 1i32)),
+    ),
+    (
+        "_emscripten_notify_proxying_queue",
+        Fixed(|cx| Func::wrap(cx, |_target: i32, _current: i32, _main: i32, _queue: i32| 1i32)),
+    ),
+    (
+        "emscripten_receive_on_main_thread_js",
+        Fixed(|cx| {
+            Func::wrap(cx, |index: i32, _n: i32, _args: i32| -> wasmtime::Result<f64> {
+                Err(wasmtime::Error::new(Abort(format!(
+                    "a call proxied to the main thread's JavaScript (function {index}), which dlrun does not have"
+                ))))
+            })
+        }),
+    ),
+    (
+        "emscripten_check_blocking_allowed",
+        Fixed(|cx| Func::wrap(cx, || {})),
+    ),
+    (
+        "_emscripten_default_pthread_stack_size",
+        Fixed(|cx| Func::wrap(cx, || DEFAULT_STACK)),
+    ),
+    (
+        "emscripten_num_logical_cores",
+        Fixed(|cx| {
+            Func::wrap(cx, || {
+                std::thread::available_parallelism().map_or(1, |n| n.get() as i32)
+            })
+        }),
+    ),
+    ("pthread_kill", Fixed(kill)),
+    (
+        "emscripten_unwind_to_js_event_loop",
+        Fixed(|cx| {
+            Func::wrap(cx, || -> wasmtime::Result<()> {
+                Err(wasmtime::Error::new(ThreadEnd))
+            })
+        }),
+    ),
+]);
+
+/// What a new thread runs: `routine(arg)` as thread `pthread`.
+struct Start {
+    pthread: u32,
+    routine: u32,
+    arg: u32,
+}
+
+/// `__pthread_create_js(pthread, attr, routine, arg)`: starts the thread
+/// libc has set up at `pthread` (its stack allocated, its fields filled).
+fn create(cx: &mut StoreContextMut<'_, Process>) -> Func {
+    Func::wrap(
+        cx,
+        |mut c: Caller<'_, Process>, pthread: i32, _attr: i32, routine: i32, arg: i32| {
+            let (Some(threads), Some(shared)) =
+                (c.data().threads.clone(), c.data().shared_memory.clone())
+            else {
+                return EAGAIN;
+            };
+            if !threads.enter() {
+                return EAGAIN;
+            }
+            let placed: Vec<(u32, Option<u32>)> = c
+                .data()
+                .libs
+                .iter()
+                .map(|l| (l.memory_base, l.heap_block))
+                .collect();
+            let heap_base = match c.data().heap_base {
+                Some(g) => g.get(&mut c).i32().unwrap_or(0),
+                None => 0,
+            };
+            let guest = c.data().guest.clone();
+            let start = Start {
+                pthread: pthread as u32,
+                routine: routine as u32,
+                arg: arg as u32,
+            };
+            let mine = threads.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("dlrun thread {:#x}", start.pthread))
+                .spawn(move || run(mine, shared, placed, heap_base, guest, start));
+            match spawned {
+                Ok(_) => 0,
+                Err(_) => {
+                    threads.leave();
+                    EAGAIN
+                }
+            }
+        },
+    )
+}
+
+/// The body of a host thread: a store of its own, then the start routine.
+fn run(
+    threads: Arc<Threads>,
+    shared: SharedMemory,
+    placed: Vec<(u32, Option<u32>)>,
+    heap_base: i32,
+    guest: Guest,
+    start: Start,
+) {
+    let pthread = start.pthread;
+    let result = threads
+        .program
+        .thread_store(threads.clone(), shared, placed, heap_base, guest)
+        .and_then(|mut store| enter(&mut store.as_context_mut(), start));
+    if let Err(e) = result {
+        let status = if let Some(status) = crate::unwind::exit_status(&e) {
+            status
+        } else {
+            eprintln!("dlrun: thread {pthread:#x}: {e:#}");
+            134
+        };
+        end_program(&threads, status);
+    }
+    threads.leave();
+}
+
+/// Ends the program from a thread other than the first.
+fn end_program(threads: &Threads, status: i32) {
+    threads.end(status);
+    if threads.program.config().limits.exit_process {
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        let _ = std::io::stderr().flush();
+        std::process::exit(status);
+    }
+}
+
+/// What `worker.js` does for a new thread: thread state, stack, TLS of
+/// every module, then the start routine, then libc's thread exit.
+fn enter(cx: &mut StoreContextMut<'_, Process>, start: Start) -> wasmtime::Result<()> {
+    let Start {
+        pthread,
+        routine,
+        arg,
+    } = start;
+    thread_init(cx, pthread, false)?;
+    let memory = cx.data().memory()?;
+    let top = mem::read_u32(&*cx, memory, pthread + STACK_TOP, "the thread's stack")?;
+    let size = mem::read_u32(&*cx, memory, pthread + STACK_SIZE, "the thread's stack")?;
+    if let Some(limits) = Process::global_func(cx, "emscripten_stack_set_limits") {
+        let args = [Val::I32(top as i32), Val::I32(top.wrapping_sub(size) as i32)];
+        limits.call(&mut *cx, &args, &mut [])?;
+    }
+    if let Some(sp) = cx.data().stack_pointer {
+        sp.set(&mut *cx, Val::I32(top as i32))?;
+    }
+    init_tls(cx)?;
+    let entry = Process::func_at(&mut *cx, routine, "the thread's start routine")?;
+    let mut out = [Val::I32(0)];
+    match entry.call(&mut *cx, &[Val::I32(arg as i32)], &mut out) {
+        Ok(()) => {
+            if let Some(exit) = Process::global_func(cx, "_emscripten_thread_exit") {
+                exit.call(&mut *cx, &[out[0].clone()], &mut [])?;
+            }
+        }
+        Err(e) if e.is::<ThreadEnd>() => {}
+        Err(e) => return Err(e),
+    }
+    if cx.data().tls.free_at_end
+        && let Some(free) = Process::global_func(cx, "_emscripten_thread_free_data")
+    {
+        free.call(&mut *cx, &[Val::I32(pthread as i32)], &mut [])?;
+    }
+    Ok(())
+}
+
+/// `_emscripten_thread_init`: libc's per-thread state (its arity changed
+/// across Emscripten versions; extra parameters are 0).
+fn thread_init(
+    cx: &mut StoreContextMut<'_, Process>,
+    pthread: u32,
+    main: bool,
+) -> wasmtime::Result<()> {
+    cx.data_mut().tls.pthread = pthread;
+    let Some(init) = Process::global_func(cx, "_emscripten_thread_init") else {
+        wasmtime::bail!("the main module exports no _emscripten_thread_init");
+    };
+    let main = i32::from(main);
+    let known = [pthread as i32, main, main, 1];
+    let n = init.ty(&*cx).params().len();
+    let args: Vec<Val> = (0..n)
+        .map(|k| Val::I32(known.get(k).copied().unwrap_or(0)))
+        .collect();
+    init.call(&mut *cx, &args, &mut [])
+}
+
+/// `__emscripten_init_main_thread_js(tb)`: the first thread's state and the
+/// TLS of every module loaded with main.
+fn init_main(cx: &mut StoreContextMut<'_, Process>, tb: u32) -> wasmtime::Result<()> {
+    thread_init(cx, tb, true)?;
+    init_tls(cx)
+}
+
+/// Gives this thread a TLS block in every module loaded.
+fn init_tls(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()> {
+    for lib in 0..cx.data().libs.len() {
+        init_block(cx, lib)?;
+    }
+    Ok(())
+}
+
+/// Gives this thread a TLS block in module `lib`, if it has thread-locals
+/// (its `emscripten_tls_init` allocates and initializes the block).
+pub fn init_block(cx: &mut StoreContextMut<'_, Process>, lib: usize) -> wasmtime::Result<()> {
+    if !cx.data().libs[lib].alive {
+        return Ok(());
+    }
+    let Some(init) = Process::export_func(cx, lib, "emscripten_tls_init") else {
+        return Ok(());
+    };
+    let mut out = [Val::I32(0)];
+    init.call(&mut *cx, &[], &mut out)?;
+    match out[0].i32() {
+        Some(0) | None => Ok(()),
+        Some(base) => {
+            relocate_block(cx, lib, base as u32)?;
+            threads::set_block(cx, lib, base as u32)
+        }
+    }
+}
+
+/// Applies a module's relocations to its new TLS block. LLVM 14 (emcc
+/// 3.1.6) copies the bare TLS image into the block and applies the image's
+/// relocations to its static copy instead (which nothing else writes), so
+/// a `_Thread_local` pointer initialized to an address would hold an
+/// offset. A word of the static copy that is the image's word plus the
+/// module's memory or table base is such a relocation: the block gets it.
+fn relocate_block(
+    cx: &mut StoreContextMut<'_, Process>,
+    lib: usize,
+    base: u32,
+) -> wasmtime::Result<()> {
+    let l = &cx.data().libs[lib];
+    let Some(image) = l.info.tls_image.clone() else {
+        return Ok(());
+    };
+    let (memory_base, table_base) = (l.memory_base, l.table_base);
+    let memory = cx.data().memory()?;
+    let n = image.len() as u32 & !3;
+    let relocated = mem::read(&*cx, memory, memory_base, n, "a TLS image")?;
+    let word = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+    for (k, (r, i)) in relocated.chunks_exact(4).zip(image.chunks_exact(4)).enumerate() {
+        let (r, i) = (word(r), word(i));
+        if r != i && (r == i.wrapping_add(memory_base) || r == i.wrapping_add(table_base)) {
+            let at = base + 4 * k as u32;
+            mem::write_u32(&mut *cx, memory, at, r, "a TLS block")?;
+        }
+    }
+    Ok(())
+}
+
+/// `__emscripten_thread_cleanup(thread)`: frees an ended thread's stack
+/// and data; a detached thread asking for itself is freed once its code
+/// has stopped.
+fn cleanup(cx: &mut StoreContextMut<'_, Process>) -> Func {
+    Func::wrap(cx, |mut c: Caller<'_, Process>, thread: i32| -> wasmtime::Result<()> {
+        if thread as u32 == c.data().tls.pthread {
+            c.data_mut().tls.free_at_end = true;
+            return Ok(());
+        }
+        let mut cx = c.as_context_mut();
+        if let Some(free) = Process::global_func(&mut cx, "_emscripten_thread_free_data") {
+            free.call(&mut cx, &[Val::I32(thread)], &mut [])?;
+        }
+        Ok(())
+    })
+}
+
+/// `pthread_kill(thread, sig)`: signal 0 checks that the thread exists;
+/// no other signal can be delivered.
+fn kill(cx: &mut StoreContextMut<'_, Process>) -> Func {
+    Func::wrap(cx, |c: Caller<'_, Process>, thread: i32, sig: i32| -> i32 {
+        let Ok(memory) = c.data().memory() else {
+            return ESRCH;
+        };
+        let alive = thread != 0
+            && mem::read_u32(&c, memory, thread as u32, "pthread_kill").ok() == Some(thread as u32);
+        match (alive, sig) {
+            (false, _) => ESRCH,
+            (true, 0) => 0,
+            _ => ENOSYS,
+        }
+    })
+}
