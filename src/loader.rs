@@ -290,7 +290,7 @@ impl plan::World for Loading<'_> {
     ) -> Option<(PathBuf, String)> {
         let data = self.data;
         data.search
-            .locate(name, origin, runtime_paths, &data.fs)
+            .locate(name, origin, runtime_paths, &data.vfs())
             .ok()
     }
 
@@ -317,7 +317,7 @@ impl plan::World for Loading<'_> {
         let deadline = data.deadline.as_ref().map(|t| t.expires());
         let found = data
             .search
-            .find(name, origin, runtime_paths, &data.fs, deadline)
+            .find(name, origin, runtime_paths, &data.vfs(), deadline)
             .map_err(|mut e| {
                 if let (Some(missing), Some(r)) =
                     (e.downcast_mut::<crate::search::NotFound>(), requester)
@@ -365,7 +365,7 @@ pub fn find_loaded(
         name,
         &lib.origin(),
         &lib.info.dylink.runtime_paths,
-        &data.fs,
+        &data.vfs(),
     )?;
     Ok(data.by_path.get(&found).copied())
 }
@@ -564,6 +564,12 @@ fn link(
     if cx.data().replay.is_some() {
         // Another thread ran them: a thread's store only realizes the link.
         return Ok(());
+    }
+    if cx.data().tls.pthread != 0 {
+        let host = cx.data().host;
+        for &id in order {
+            host.thread_locals(cx, id)?;
+        }
     }
     for &id in order {
         if cx.data().host.runs_own_ctors(cx.data(), id) {

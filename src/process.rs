@@ -210,7 +210,7 @@ pub struct Process {
     /// Host functions already created, by import name.
     pub host_funcs: HashMap<HostKey, Func>,
     /// Files, directories and descriptors the program sees.
-    pub fs: Vfs,
+    pub fs: Arc<std::sync::Mutex<Vfs>>,
     /// The globals the loader made for imports (GOT entries, bases), for
     /// a template to put back.
     pub made_globals: Vec<Global>,
@@ -271,7 +271,7 @@ impl Process {
             eh: Default::default(),
             time: None,
             host_funcs: HashMap::new(),
-            fs: Vfs::default(),
+            fs: Default::default(),
             made_globals: Vec::new(),
             host,
             js: None,
@@ -305,6 +305,13 @@ impl Process {
         self.exit_handlers = old.exit_handlers;
         self.host_funcs = old.host_funcs;
         self.made_globals = old.made_globals;
+    }
+
+    /// The file system and descriptors, which every thread shares.
+    pub fn vfs(&self) -> std::sync::MutexGuard<'_, Vfs> {
+        // A thread that panicked holding it left no half-made change that
+        // matters more than the program going on.
+        self.fs.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// A function defined in the global scope (main's libc, usually).

@@ -202,15 +202,13 @@ impl Program {
         process.trace = self.config.trace;
         process.js_library = self.js_library;
         process.preload = self.config.preload.clone();
-        process.fs = vfs::Vfs::new(&self.config.dirs).map_err(Error::Load)?;
+        let mut fs = vfs::Vfs::new(&self.config.dirs).map_err(Error::Load)?;
         if let Some(dir) = self.modules.cache().dir() {
-            process.fs.hide(dir, &[crate::cache::KEY_FILE]);
+            fs.hide(dir, &[crate::cache::KEY_FILE]);
         }
         if !self.flavour.emscripten() {
             // WASI programs find the granted directories as preopened fds.
-            process
-                .fs
-                .open_preopens()
+            fs.open_preopens()
                 .map_err(|e| Error::Load(format!("opening the --dir preopens: {e}")))?;
         }
         let limits = &self.config.limits;
@@ -231,7 +229,8 @@ impl Program {
         process.deadline = limits
             .timeout
             .map(|t| Timer::start(self.modules.engine(), t));
-        process.fs.deadline = process.deadline.as_ref().map(|t| t.expires());
+        fs.deadline = process.deadline.as_ref().map(|t| t.expires());
+        process.fs = Arc::new(std::sync::Mutex::new(fs));
         Ok(process)
     }
 
@@ -255,7 +254,8 @@ impl Program {
     }
 
     /// The store of a new thread of a run: it imports the run's shared
-    /// memory and realizes the start-up link as the first thread made it
+    /// memory and file system and realizes the start-up link as the first
+    /// thread made it
     /// (`placed`: each library's memory base and heap block, in load
     /// order), without running constructors or initializing data again.
     pub(crate) fn thread_store(
@@ -265,11 +265,13 @@ impl Program {
         placed: Vec<(u32, Option<u32>)>,
         heap_base: i32,
         guest: Guest,
+        fs: Arc<std::sync::Mutex<vfs::Vfs>>,
     ) -> wasmtime::Result<Store<Process>> {
         let mut process = self
             .process(std::iter::empty::<&str>())
             .map_err(wasmtime::Error::msg)?;
         process.guest = guest;
+        process.fs = fs;
         process.deadline = None;
         process.shared_memory = Some(shared);
         process.threads = Some(threads);

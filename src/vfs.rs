@@ -490,45 +490,6 @@ impl Vfs {
         }
     }
 
-    /// Waits until stdin has input; once the deadline passes, fails with
-    /// [`Errno::DEADLINE`]. Without a deadline the read itself blocks.
-    fn wait_for_stdin(&self) -> Result<()> {
-        if self.deadline.is_none() {
-            return Ok(());
-        }
-        self.wait_ready(0, libc::POLLIN)
-    }
-
-    /// Waits until host descriptor `fd` is ready for `events` (or hung
-    /// up); fails with [`Errno::DEADLINE`] once the deadline passes.
-    fn wait_ready(&self, fd: std::os::fd::RawFd, events: i16) -> Result<()> {
-        loop {
-            let ms = match self.deadline {
-                None => -1,
-                Some(deadline) => {
-                    let left = deadline.saturating_duration_since(std::time::Instant::now());
-                    if left.is_zero() {
-                        return Err(Errno::DEADLINE);
-                    }
-                    left.as_millis().clamp(1, i32::MAX as u128) as i32
-                }
-            };
-            let mut pfd = libc::pollfd {
-                fd,
-                events,
-                revents: 0,
-            };
-            // SAFETY: one valid pollfd, for the duration of the call.
-            let ready = unsafe { libc::poll(&mut pfd, 1, ms) };
-            if ready > 0 {
-                return Ok(());
-            }
-            if ready < 0 && io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
-                return Err(io::Error::last_os_error().into());
-            }
-        }
-    }
-
     /// Sleeps `pause` unless the deadline comes first ([`Errno::DEADLINE`]).
     fn pause(&self, pause: Duration) -> Result<()> {
         if let Some(deadline) = self.deadline {
@@ -657,5 +618,48 @@ impl Vfs {
         }
         self.cwd = of.path.clone();
         Ok(())
+    }
+}
+
+/// Waits until stdin has input; once the deadline passes, fails with
+/// [`Errno::DEADLINE`]. Without a deadline the read itself blocks.
+pub(crate) fn wait_for_stdin(deadline: Option<std::time::Instant>) -> Result<()> {
+    if deadline.is_none() {
+        return Ok(());
+    }
+    wait_ready(deadline, 0, libc::POLLIN)
+}
+
+/// Waits until host descriptor `fd` is ready for `events` (or hung
+/// up); fails with [`Errno::DEADLINE`] once the deadline passes.
+pub(crate) fn wait_ready(
+    deadline: Option<std::time::Instant>,
+    fd: std::os::fd::RawFd,
+    events: i16,
+) -> Result<()> {
+    loop {
+        let ms = match deadline {
+            None => -1,
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                if left.is_zero() {
+                    return Err(Errno::DEADLINE);
+                }
+                left.as_millis().clamp(1, i32::MAX as u128) as i32
+            }
+        };
+        let mut pfd = libc::pollfd {
+            fd,
+            events,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd, for the duration of the call.
+        let ready = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if ready > 0 {
+            return Ok(());
+        }
+        if ready < 0 && io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+            return Err(io::Error::last_os_error().into());
+        }
     }
 }

@@ -141,6 +141,14 @@ impl crate::loader::Host for Abi {
     fn adopt(&self, cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()> {
         wasi::adopt(cx)
     }
+
+    fn thread_locals(
+        &self,
+        cx: &mut StoreContextMut<'_, Process>,
+        lib: crate::symbols::LibId,
+    ) -> wasmtime::Result<()> {
+        emscripten::pthread::init_block(cx, lib)
+    }
 }
 
 impl crate::plan::bind::Host for Abi {

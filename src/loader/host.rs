@@ -60,4 +60,9 @@ pub trait Host: crate::plan::bind::Host + Send + Sync {
     /// Takes the memory, table and stack pointer of a main module that
     /// defines its own, once it is instantiated.
     fn adopt(&self, cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()>;
+
+    /// Gives the running thread its thread-local storage in `lib`, loaded
+    /// after the thread was set up (before the library's constructors).
+    fn thread_locals(&self, cx: &mut StoreContextMut<'_, Process>, lib: LibId)
+    -> wasmtime::Result<()>;
 }

@@ -4,9 +4,47 @@
 use super::*;
 
 impl Vfs {
-    /// read: from the file offset, advancing it.
+    /// Descriptor `fd` for reading or writing without holding the file
+    /// system: a read that waits (stdin, a FIFO) must not stop other
+    /// threads from opening or closing files meanwhile.
+    pub fn io(&self, fd: i32) -> Result<Io> {
+        Ok(Io {
+            file: self.file(fd)?,
+            deadline: self.deadline,
+        })
+    }
+
+    /// read through [`Io::read`].
     pub fn read(&self, fd: i32, buf: &mut [u8]) -> Result<usize> {
-        let f = self.file(fd)?;
+        self.io(fd)?.read(buf)
+    }
+
+    /// pread through [`Io::pread`].
+    pub fn pread(&self, fd: i32, buf: &mut [u8], offset: u64) -> Result<usize> {
+        self.io(fd)?.pread(buf, offset)
+    }
+
+    /// write through [`Io::write`].
+    pub fn write(&self, fd: i32, buf: &[u8]) -> Result<usize> {
+        self.io(fd)?.write(buf)
+    }
+
+    /// pwrite through [`Io::pwrite`].
+    pub fn pwrite(&self, fd: i32, buf: &[u8], offset: u64) -> Result<usize> {
+        self.io(fd)?.pwrite(buf, offset)
+    }
+}
+
+/// An open file taken out of the descriptor table for one transfer.
+pub struct Io {
+    file: Arc<Mutex<OpenFile>>,
+    deadline: Option<std::time::Instant>,
+}
+
+impl Io {
+    /// read: from the file offset, advancing it.
+    pub fn read(&self, buf: &mut [u8]) -> Result<usize> {
+        let f = self.file.clone();
         let mut of = lock(&f);
         if !of.readable() {
             return Err(Errno::BADF);
@@ -14,7 +52,7 @@ impl Vfs {
         let pos = of.pos;
         let n = match &of.node {
             Node::Stdio(Stdio::In) => {
-                self.wait_for_stdin()?;
+                wait_for_stdin(self.deadline)?;
                 std::io::stdin().lock().read(buf)?
             }
             Node::Stdio(_) => return Err(Errno::BADF),
@@ -30,7 +68,7 @@ impl Vfs {
                     // With no writer a non-blocking read says end of file at
                     // once; a blocking one waits for data or a writer's end.
                     if blocking && !buf.is_empty() {
-                        self.wait_ready(file.as_raw_fd(), libc::POLLIN)?;
+                        wait_ready(self.deadline, file.as_raw_fd(), libc::POLLIN)?;
                     }
                     match (&*file).read(buf) {
                         Err(e) if blocking && e.kind() == io::ErrorKind::WouldBlock => {}
@@ -63,8 +101,8 @@ impl Vfs {
     }
 
     /// pread: at `offset`, leaving the file offset alone.
-    pub fn pread(&self, fd: i32, buf: &mut [u8], offset: u64) -> Result<usize> {
-        let f = self.file(fd)?;
+    pub fn pread(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
+        let f = self.file.clone();
         let of = lock(&f);
         if !of.readable() {
             return Err(Errno::BADF);
@@ -77,8 +115,8 @@ impl Vfs {
     }
 
     /// write: at the file offset (the end with O_APPEND), advancing it.
-    pub fn write(&self, fd: i32, buf: &[u8]) -> Result<usize> {
-        let f = self.file(fd)?;
+    pub fn write(&self, buf: &[u8]) -> Result<usize> {
+        let f = self.file.clone();
         let mut of = lock(&f);
         if !of.writable() {
             return Err(Errno::BADF);
@@ -113,7 +151,7 @@ impl Vfs {
                     match (&*file).write(&buf[done..]) {
                         Ok(n) => done += n,
                         Err(e) if e.kind() == io::ErrorKind::WouldBlock && blocking => {
-                            self.wait_ready(file.as_raw_fd(), libc::POLLOUT)?
+                            wait_ready(self.deadline, file.as_raw_fd(), libc::POLLOUT)?
                         }
                         Err(e) if done > 0 && e.kind() == io::ErrorKind::WouldBlock => break,
                         Err(e) => return Err(e.into()),
@@ -149,15 +187,15 @@ impl Vfs {
             return Ok(out.write_all(buf).and_then(|_| out.flush())?);
         }
         for piece in buf.chunks(PIPE_BUF) {
-            self.wait_ready(fd, libc::POLLOUT)?;
+            wait_ready(self.deadline, fd, libc::POLLOUT)?;
             out.write_all(piece).and_then(|_| out.flush())?;
         }
         Ok(())
     }
 
     /// pwrite: at `offset`, leaving the file offset alone.
-    pub fn pwrite(&self, fd: i32, buf: &[u8], offset: u64) -> Result<usize> {
-        let f = self.file(fd)?;
+    pub fn pwrite(&self, buf: &[u8], offset: u64) -> Result<usize> {
+        let f = self.file.clone();
         let of = lock(&f);
         if !of.writable() {
             return Err(Errno::BADF);
@@ -172,7 +210,9 @@ impl Vfs {
             _ => Err(Errno::SPIPE),
         }
     }
+}
 
+impl Vfs {
     /// lseek. For a directory the position is an entry index (SEEK_SET and
     /// SEEK_CUR only); seeking it to 0 rereads the directory.
     pub fn seek(&self, fd: i32, offset: i64, whence: u32) -> Result<u64> {

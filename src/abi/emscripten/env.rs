@@ -356,7 +356,7 @@ fn console(cx: &mut StoreContextMut<'_, Process>, fd: i32) -> Func {
             let mut line = mem::read_cstr(&c, m, text as u32, "console output")?.into_bytes();
             line.push(b'\n');
             // Like console.log, output that cannot be written is dropped.
-            let _ = c.data().fs.write(fd, &line);
+            let _ = c.data().vfs().write(fd, &line);
             Ok(())
         },
     )

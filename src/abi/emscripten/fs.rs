@@ -118,8 +118,8 @@ pub(in crate::abi) fn wasi(r: Sys<()>) -> wasmtime::Result<i32> {
 
 type C<'a, 'b> = &'a mut Caller<'b, Process>;
 
-pub(in crate::abi) fn fs<'a>(c: &'a mut Caller<'_, Process>) -> &'a mut Vfs {
-    &mut c.data_mut().fs
+pub(in crate::abi) fn fs<'a>(c: &'a mut Caller<'_, Process>) -> std::sync::MutexGuard<'a, Vfs> {
+    c.data().vfs()
 }
 
 // ---- guest memory, EFAULT on bad pointers ---------------------------------
@@ -213,11 +213,12 @@ fn transfer(c: C, fd: i32, iovs: i32, n: i32, at: Option<u64>, write: bool) -> R
         let (data, proc) = m.data_and_store_mut(&mut *c);
         let buf = data.get_mut(p..p + l).ok_or(Errno::FAULT)?;
         let offset = at.map(|o| o + total as u64);
+        let io = proc.vfs().io(fd)?;
         let r = match (write, offset) {
-            (false, None) => proc.fs.read(fd, buf),
-            (false, Some(o)) => proc.fs.pread(fd, buf, o),
-            (true, None) => proc.fs.write(fd, buf),
-            (true, Some(o)) => proc.fs.pwrite(fd, buf, o),
+            (false, None) => io.read(buf),
+            (false, Some(o)) => io.pread(buf, o),
+            (true, None) => io.write(buf),
+            (true, Some(o)) => io.pwrite(buf, o),
         };
         match r {
             Ok(k) => {
@@ -276,7 +277,7 @@ fn fd_seek(c: C, fd: i32, offset: i64, whence: i32, out: i32) -> Sys<()> {
     if whence < 0 {
         return Err(Errno::INVAL.into());
     }
-    let pos = seek(fs(c), fd, offset, whence as u32)?;
+    let pos = seek(&fs(c), fd, offset, whence as u32)?;
     write(c, out as u32, &pos.to_le_bytes())?;
     Ok(())
 }
@@ -300,6 +301,7 @@ fn fdstat(c: C, fd: i32, buf: i32) -> Sys<()> {
     let flags = fs.status_flags(fd)?;
     let (base, inheriting) = p1::rights_of(filetype, flags);
     let b = p1::fdstat_bytes(filetype, p1::fdflags_of(flags), base, inheriting);
+    drop(fs);
     write(c, buf as u32, &b)?;
     Ok(())
 }
@@ -320,7 +322,7 @@ fn mknodat(c: C, dirfd: i32, p: i32, mode: i32) -> Sys<i32> {
     let mode = mode as u32;
     match mode & S_IFMT {
         0 | S_IFREG => {
-            let fs = fs(c);
+            let mut fs = fs(c);
             let fd = fs.open(dirfd, &p, O_CREAT | O_EXCL | O_WRONLY, mode & 0o7777)?;
             fs.close(fd)?;
             Ok(0)
@@ -542,7 +544,7 @@ fn poll(c: C, fds: i32, nfds: i32) -> Sys<i32> {
         let revents = if fd < 0 {
             0
         } else {
-            poll_mask(fs(c), fd) & (events | POLLERR | POLLHUP | POLLNVAL)
+            poll_mask(&fs(c), fd) & (events | POLLERR | POLLHUP | POLLNVAL)
         };
         if revents != 0 {
             ready += 1;
@@ -665,7 +667,7 @@ fn mmap(c: C, len: i32, prot: i32, flags: i32, fd: i32, off: i32, allocated: i32
 fn sync_mapping(c: C, addr: u32, len: u32) -> Sys<()> {
     let Some(n) = c
         .data()
-        .fs
+        .vfs()
         .mapping(u64::from(addr))
         .filter(|m| m.shared_write())
         .map(|m| m.len().min(u64::from(len)))
@@ -673,7 +675,7 @@ fn sync_mapping(c: C, addr: u32, len: u32) -> Sys<()> {
         return Ok(());
     };
     let data = read(c, addr, n as u32)?;
-    if let Some(m) = c.data().fs.mapping(u64::from(addr)) {
+    if let Some(m) = c.data().vfs().mapping(u64::from(addr)) {
         m.write_back(&data)?;
     }
     Ok(())
@@ -684,13 +686,14 @@ fn sync_mapping(c: C, addr: u32, len: u32) -> Sys<()> {
 pub fn at_exit(cx: &mut StoreContextMut<'_, Process>) {
     let m = cx.data().memory;
     let Some(m) = m else { return };
-    for addr in cx.data().fs.shared_mappings() {
-        let data = cx.data().fs.mapping(addr).and_then(|map| {
+    let shared = cx.data().vfs().shared_mappings();
+    for addr in shared {
+        let data = cx.data().vfs().mapping(addr).and_then(|map| {
             m.data(&*cx)
                 .get(addr as usize..(addr + map.len()) as usize)
                 .map(|d| d.to_vec())
         });
-        if let (Some(data), Some(map)) = (data, cx.data().fs.mapping(addr)) {
+        if let (Some(data), Some(map)) = (data, cx.data().vfs().mapping(addr)) {
             let _ = map.write_back(&data);
         }
     }

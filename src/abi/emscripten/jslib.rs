@@ -323,7 +323,7 @@ fn puts(c: Caller<'_, Process>, s: i32) -> wasmtime::Result<i32> {
     line.push(b'\n');
     let mut rest = &line[..];
     while !rest.is_empty() {
-        match c.data().fs.write(1, rest) {
+        match c.data().vfs().write(1, rest) {
             Ok(n) if n > 0 => rest = &rest[n..],
             _ => return Ok(-1),
         }

@@ -14,6 +14,7 @@ use crate::abi::table::{Build::Fixed, FuncTable};
 use crate::mem;
 use crate::process::{Guest, Process};
 use crate::threads::{self, ThreadEnd, Threads};
+use crate::vfs::Vfs;
 use crate::unwind::Abort;
 
 /// Emscripten's errno values `pthread_create` and `pthread_kill` return.
@@ -120,6 +121,7 @@ fn create(cx: &mut StoreContextMut<'_, Process>) -> Func {
                 None => 0,
             };
             let guest = c.data().guest.clone();
+            let fs = c.data().fs.clone();
             let start = Start {
                 pthread: pthread as u32,
                 routine: routine as u32,
@@ -128,7 +130,7 @@ fn create(cx: &mut StoreContextMut<'_, Process>) -> Func {
             let mine = threads.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("dlrun thread {:#x}", start.pthread))
-                .spawn(move || run(mine, shared, placed, heap_base, guest, start));
+                .spawn(move || run(mine, shared, placed, heap_base, (guest, fs), start));
             match spawned {
                 Ok(_) => 0,
                 Err(_) => {
@@ -146,14 +148,26 @@ fn run(
     shared: SharedMemory,
     placed: Vec<(u32, Option<u32>)>,
     heap_base: i32,
-    guest: Guest,
+    (guest, fs): (Guest, Arc<std::sync::Mutex<Vfs>>),
     start: Start,
 ) {
     let pthread = start.pthread;
     let result = threads
         .program
-        .thread_store(threads.clone(), shared, placed, heap_base, guest)
-        .and_then(|mut store| enter(&mut store.as_context_mut(), start));
+        .thread_store(threads.clone(), shared, placed, heap_base, guest, fs)
+        .and_then(|mut store| {
+            let mut cx = store.as_context_mut();
+            match enter(&mut cx, start) {
+                // exit on any thread runs the exit handlers and flushes
+                // stdio there, as glibc's does.
+                Err(e) if crate::unwind::exit_status(&e).is_some() && threads.ended().is_none() => {
+                    let status = crate::unwind::exit_status(&e).unwrap_or(0);
+                    super::at_exit(&mut cx)?;
+                    Err(wasmtime::Error::new(crate::unwind::Exit(status)))
+                }
+                other => other,
+            }
+        });
     if let Err(e) = result {
         let status = if let Some(status) = crate::unwind::exit_status(&e) {
             status
@@ -273,10 +287,11 @@ pub fn init_block(cx: &mut StoreContextMut<'_, Process>, lib: usize) -> wasmtime
 
 /// Applies a module's relocations to its new TLS block. LLVM 14 (emcc
 /// 3.1.6) copies the bare TLS image into the block and applies the image's
-/// relocations to its static copy instead (which nothing else writes), so
+/// relocations to its static copy instead, which nothing else writes (with
+/// threads the image is a passive segment, first in the module's data), so
 /// a `_Thread_local` pointer initialized to an address would hold an
-/// offset. A word of the static copy that is the image's word plus the
-/// module's memory or table base is such a relocation: the block gets it.
+/// offset, or nothing. A word of the static copy that is neither zero nor
+/// the image's word is such a relocation: the block gets it.
 fn relocate_block(
     cx: &mut StoreContextMut<'_, Process>,
     lib: usize,
@@ -286,14 +301,14 @@ fn relocate_block(
     let Some(image) = l.info.tls_image.clone() else {
         return Ok(());
     };
-    let (memory_base, table_base) = (l.memory_base, l.table_base);
+    let memory_base = l.memory_base;
     let memory = cx.data().memory()?;
     let n = image.len() as u32 & !3;
     let relocated = mem::read(&*cx, memory, memory_base, n, "a TLS image")?;
     let word = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
     for (k, (r, i)) in relocated.chunks_exact(4).zip(image.chunks_exact(4)).enumerate() {
         let (r, i) = (word(r), word(i));
-        if r != i && (r == i.wrapping_add(memory_base) || r == i.wrapping_add(table_base)) {
+        if r != 0 && r != i {
             let at = base + 4 * k as u32;
             mem::write_u32(&mut *cx, memory, at, r, "a TLS block")?;
         }

@@ -163,6 +163,7 @@ fn readdir(c: C, fd: i32, buf: i32, len: i32, cookie: i64, out: i32) -> Sys<()> 
         }
     }
     bytes.truncate(len);
+    drop(fs);
     write(c, buf as u32, &bytes)?;
     put_u32(c, out as u32, bytes.len() as u32)?;
     Ok(())
@@ -244,6 +245,7 @@ fn poll(c: C, input: i32, output: i32, n: i32, nevents: i32) -> Sys<()> {
             fd_events.push(ev);
         }
     }
+    drop(fs);
     if events.is_empty() {
         let mut clocks = Vec::new();
         for s in &subs {
@@ -313,7 +315,7 @@ where
 {
     let fd = dirfd(fd)?;
     let p = path(c, p, plen)?;
-    op(fs(c), fd, &p)?;
+    op(&mut fs(c), fd, &p)?;
     Ok(())
 }
 

@@ -344,7 +344,7 @@ fn write(fd: i32, text: String) {
     }
     with_store(|c, _| {
         let mut rest = text.as_bytes();
-        while let Ok(n) = c.data().fs.write(fd, rest) {
+        while let Ok(n) = c.data().vfs().write(fd, rest) {
             if n == 0 {
                 break;
             }

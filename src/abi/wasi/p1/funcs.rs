@@ -285,7 +285,7 @@ pub(super) static FUNCS: FuncTable<Def> = FuncTable::new(&[
             Func::wrap(cx, |mut c: Caller<'_, Process>, fd: i32, out: i32| {
                 wasi((|| {
                     writable(&c, out, 8)?;
-                    let pos = seek(fs(&mut c), fd, 0, SEEK_CUR)?;
+                    let pos = seek(&fs(&mut c), fd, 0, SEEK_CUR)?;
                     write(&mut c, out as u32, &pos.to_le_bytes())?;
                     Ok(())
                 })())
