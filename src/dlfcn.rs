@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use wasmtime::StoreContextMut;
 
+use crate::loader::journal::{self, Op};
 use crate::loader::{self, Mode, Root};
 use crate::mem::Name;
 use crate::naming;
@@ -31,9 +32,10 @@ pub mod flags {
 /// Per-process dlfcn bookkeeping.
 #[derive(Debug, Default)]
 pub struct DlState {
-    /// Guest handle value -> library.
-    pub handles: HashMap<u32, LibId>,
-    /// The pending error message, where the host keeps it (libc-shim).
+    /// Guest handle value -> library, the same for every thread.
+    pub handles: std::sync::Arc<std::sync::Mutex<HashMap<u32, LibId>>>,
+    /// The pending error message, where the host keeps it (libc-shim);
+    /// each thread has its own, as glibc's dlerror.
     pub error: Option<String>,
 }
 
@@ -82,6 +84,7 @@ pub fn open(
     mode_bits: i32,
     requester: LibId,
 ) -> wasmtime::Result<Result<LibId, Refusal>> {
+    let _link = journal::perform(cx)?;
     let result = match name.whole() {
         Some(name) if name.len() <= PATH_MAX => open_untraced(cx, name, mode_bits, requester),
         _ => Err(wasmtime::format_err!(
@@ -148,12 +151,20 @@ fn open_untraced(
         }
         data.libs[id].nodelete |= mode.nodelete;
         data.libs[id].opens += 1;
+        journal::note(cx, Op::Open { lib: id, mode });
         return Ok(Some(id));
     }
     let id = loader::load(cx, Root::Name { name, requester }, mode)?;
     let data = cx.data_mut();
     data.libs[id].opens += 1;
     data.libs[id].nodelete |= mode.nodelete;
+    // Promotion of the load itself is replayed with it: what the count
+    // adds is the mode's NODELETE.
+    let mode = Mode {
+        global: false,
+        ..mode
+    };
+    journal::note(cx, Op::Open { lib: id, mode });
     Ok(Some(id))
 }
 
@@ -174,6 +185,10 @@ pub fn sym(
     scope: Scope,
     name: &Name,
 ) -> Result<u32, String> {
+    let _link = match journal::perform(cx) {
+        Ok(guard) => guard,
+        Err(e) => return Err(format!("{e:#}")),
+    };
     let result = match name.whole() {
         Some(name) => sym_untraced(cx, scope, name),
         None => Err(format!(
@@ -222,8 +237,23 @@ fn sym_untraced(
             pointer,
             index,
             ..
-        }) => slots::of_export(cx, lib, &pointer, index)
-            .map_err(|e| naming::as_guest_sees(|| format!("{e:#}"))),
+        }) => {
+            journal::begin(cx);
+            let slot = slots::of_export(cx, lib, &pointer, index);
+            if slot.is_ok() {
+                journal::end(cx, |taken| {
+                    taken.took_slots().then(|| Op::Slot {
+                        lib,
+                        export: pointer.clone(),
+                        index,
+                        taken,
+                    })
+                });
+            } else {
+                journal::abandon(cx);
+            }
+            slot.map_err(|e| naming::as_guest_sees(|| format!("{e:#}")))
+        }
         Some(Sym::Tls(_)) => Err(format!(
             "{where_}: {name} is thread-local, which dlsym does not serve yet"
         )),
@@ -239,6 +269,7 @@ pub fn close(
     cx: &mut StoreContextMut<'_, Process>,
     lib: LibId,
 ) -> wasmtime::Result<Result<(), String>> {
+    let _link = journal::perform(cx)?;
     let data = cx.data_mut();
     let Some(l) = data.libs.get_mut(lib).filter(|l| l.alive) else {
         return Ok(Err("invalid handle".to_string()));
@@ -247,12 +278,30 @@ pub fn close(
         return Ok(Ok(()));
     }
     l.opens -= 1;
-    if l.opens == 0 && !l.nodelete {
-        match loader::collect(cx) {
-            Err(e) if unwind::ends_program(&e) => return Err(e),
-            Err(e) => return Ok(Err(format!("unloading: {}", dlerror_text(&e)))),
-            Ok(()) => {}
-        }
+    let unload = l.opens == 0 && !l.nodelete;
+    journal::begin(cx);
+    let collected = if unload { loader::collect(cx) } else { Ok(()) };
+    journal::end(cx, |taken| Some(Op::Close { lib, taken }));
+    match collected {
+        Err(e) if unwind::ends_program(&e) => Err(e),
+        Err(e) => Ok(Err(format!("unloading: {}", dlerror_text(&e)))),
+        Ok(()) => Ok(Ok(())),
     }
-    Ok(Ok(()))
+}
+
+impl DlState {
+    /// The library behind guest handle `handle`.
+    pub fn handle(&self, handle: u32) -> Option<LibId> {
+        self.handles.lock().unwrap_or_else(|e| e.into_inner()).get(&handle).copied()
+    }
+
+    /// Makes guest handle `handle` stand for `lib`.
+    pub fn set_handle(&self, handle: u32, lib: LibId) {
+        self.handles.lock().unwrap_or_else(|e| e.into_inner()).insert(handle, lib);
+    }
+
+    /// Forgets every handle of `lib`.
+    pub fn drop_handles(&self, lib: LibId) {
+        self.handles.lock().unwrap_or_else(|e| e.into_inner()).retain(|_, h| *h != lib);
+    }
 }

@@ -26,10 +26,12 @@ use crate::symbols::{self, LibId, Sym, exported_symbols};
 
 mod host;
 mod imports;
+pub mod journal;
 mod module;
 mod unload;
 
 pub use host::Host;
+pub use journal::{Replay, Taken};
 
 use imports::{LateGot, bind, fill_late_got};
 use module::compile_all;
@@ -71,22 +73,41 @@ pub fn load(
 ) -> wasmtime::Result<LibId> {
     let first_new = cx.data().libs.len();
     let is_main = matches!(root, Root::Main(_));
-    let group = find(cx, root, mode)?;
-    let (root_id, order) = (group.root, group.order.clone());
-    let result = map(cx, group.libs, mode)
-        .and_then(|deferred| link(cx, root_id, &order, is_main, &deferred));
-    match result {
-        Ok(()) => {
-            if mode.global {
-                promote(cx.data_mut(), root_id);
-            }
-            Ok(root_id)
-        }
+    journal::begin(cx);
+    let group = match find(cx, root, mode) {
+        Ok(group) => group,
         Err(e) => {
-            forget(cx, first_new);
-            Err(e)
+            journal::abandon(cx);
+            return Err(e);
         }
+    };
+    let (root_id, order) = (group.root, group.order.clone());
+    let recorded = journal::recording(cx).then(|| group.clone());
+    let linked =
+        map(cx, group.libs, mode).and_then(|deferred| link(cx, root_id, &order, &deferred));
+    if let Err(e) = linked {
+        journal::abandon(cx);
+        forget(cx, first_new);
+        return Err(e);
     }
+    journal::end(cx, |taken| {
+        recorded.map(|group| journal::Op::Load { group, mode, taken })
+    });
+    if let Err(e) = init(cx, root_id, &order, is_main) {
+        journal::begin(cx);
+        forget(cx, first_new);
+        journal::end(cx, |taken| {
+            Some(journal::Op::Forget {
+                first: first_new,
+                taken,
+            })
+        });
+        return Err(e);
+    }
+    if mode.global {
+        promote(cx.data_mut(), root_id);
+    }
+    Ok(root_id)
 }
 
 /// Find: the root and its NEEDED closure, as [`plan::load_set`] decides
@@ -512,15 +533,18 @@ fn place(
     module: &ModuleName,
 ) -> wasmtime::Result<Placed> {
     let needs = plan::layout::needs(&info.dylink).map_err(|e| About::new(module, e))?;
-    let replayed = cx.data_mut().replay.as_mut().map(|r| r.pop_front());
+    let replayed = cx.data_mut().replay.as_mut().map(|r| r.placement());
     let (memory_base, heap_block) = if let Some(placed) = replayed {
         placed.ok_or_else(|| About::new(module, "placed by no other thread"))?
     } else if needs.memory == 0 {
         (0, None)
     } else {
         let host = cx.data().host;
-        host.allocate(cx, needs.memory, needs.memory_align)
-            .map_err(|e| e.context(About::new(module, "allocating its memory")))?
+        let placed = host
+            .allocate(cx, needs.memory, needs.memory_align)
+            .map_err(|e| e.context(About::new(module, "allocating its memory")))?;
+        journal::placed(cx.data_mut(), placed.0, placed.1);
+        placed
     };
     let table_base = if needs.table == 0 {
         0
@@ -545,13 +569,11 @@ struct Placed {
 }
 
 /// Link: bind, instantiate and relocate every new library (dependencies
-/// first; the main module before all, as its libc is everyone's), then run
-/// constructors in the same order.
+/// first; the main module before all, as its libc is everyone's).
 fn link(
     cx: &mut StoreContextMut<'_, Process>,
     root: LibId,
     order: &[LibId],
-    is_main: bool,
     deferred: &[LibId],
 ) -> wasmtime::Result<()> {
     for &id in order {
@@ -561,15 +583,26 @@ fn link(
         }
         fill_late_got(cx, id, late)?;
     }
-    if cx.data().replay.is_some() {
-        // Another thread ran them: a thread's store only realizes the link.
-        return Ok(());
-    }
+    Ok(())
+}
+
+/// Init: the running thread's thread-locals in each new library, then
+/// constructors in link order (not when replaying a load another thread
+/// made: it ran them).
+fn init(
+    cx: &mut StoreContextMut<'_, Process>,
+    root: LibId,
+    order: &[LibId],
+    is_main: bool,
+) -> wasmtime::Result<()> {
     if cx.data().tls.pthread != 0 {
         let host = cx.data().host;
         for &id in order {
             host.thread_locals(cx, id)?;
         }
+    }
+    if cx.data().replay.is_some() {
+        return Ok(());
     }
     for &id in order {
         if cx.data().host.runs_own_ctors(cx.data(), id) {

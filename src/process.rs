@@ -187,7 +187,7 @@ pub struct Process {
     /// Resource limits (memory size, table entries).
     pub limits: wasmtime::StoreLimits,
     /// Table entries unloaded libraries gave back.
-    pub free_table: crate::freelist::FreeList,
+    pub free_table: Arc<std::sync::Mutex<TableSpace>>,
     /// Exit handlers libraries registered, to run when they are unloaded.
     pub exit_handlers: crate::finalize::ExitHandlers,
     /// Interrupts the program once `--timeout` passes; dropped with it.
@@ -221,10 +221,14 @@ pub struct Process {
     pub js: Option<Arc<dyn std::any::Any + Send + Sync>>,
     /// The program's threads, when it was built with them.
     pub threads: Option<Arc<crate::threads::Threads>>,
-    /// For a thread's store realizing a link another thread made: where
-    /// each library's static data already is (memory base, heap block),
-    /// in load order.
-    pub replay: Option<std::collections::VecDeque<(u32, Option<u32>)>>,
+    /// While this store replays a link operation another thread performed:
+    /// the placements and table slots it took.
+    pub replay: Option<crate::loader::Replay>,
+    /// What the link operations this store is performing take (nested
+    /// when a constructor dlopens), for the other threads to replay.
+    pub taking: Vec<crate::loader::Taken>,
+    /// How many of the program's link operations this store has realized.
+    pub applied: usize,
     /// Thread-local storage of this thread: each module's block.
     pub tls: crate::threads::Tls,
 }
@@ -277,6 +281,8 @@ impl Process {
             js: None,
             threads: None,
             replay: None,
+            taking: Vec::new(),
+            applied: 0,
             tls: Default::default(),
         }
     }
@@ -441,22 +447,48 @@ impl Process {
         init: Ref,
     ) -> wasmtime::Result<u64> {
         let table = cx.data().table()?;
-        if let Some(start) = cx.data_mut().free_table.take(n, align) {
+        if let Some(replay) = cx.data_mut().replay.as_mut() {
+            let start = replay
+                .slot()
+                .ok_or_else(|| wasmtime::format_err!("a replayed link took more table slots than recorded"))?;
+            Process::reach(cx, table, start + n)?;
             table.fill(&mut *cx, start, init, n)?;
             return Ok(start);
         }
-        let size = table.size(&mut *cx);
-        let start = size.next_multiple_of(align);
+        let own = table.size(&mut *cx);
         let max = u64::from(cx.data().max_table);
-        if start.saturating_add(n) > max {
-            wasmtime::bail!(
-                "the function table is full: {size} entries + {n} would pass the limit of {max} (--max-table)"
-            );
-        }
-        table.grow(&mut *cx, start - size, Ref::Func(None))?;
-        table.grow(&mut *cx, n, init)?;
-        cx.data_mut().free_table.give(size, start - size);
+        let start = {
+            let mut space = cx.data().free_table.lock().unwrap_or_else(|e| e.into_inner());
+            match space.free.take(n, align) {
+                Some(start) => start,
+                None => {
+                    let size = space.size.max(own);
+                    let start = size.next_multiple_of(align);
+                    if start.saturating_add(n) > max {
+                        wasmtime::bail!(
+                            "the function table is full: {size} entries + {n} would pass the limit of {max} (--max-table)"
+                        );
+                    }
+                    space.free.give(size, start - size);
+                    space.size = start + n;
+                    start
+                }
+            }
+        };
+        Process::reach(cx, table, start + n)?;
+        table.fill(&mut *cx, start, init, n)?;
+        crate::loader::journal::slot(cx.data_mut(), start);
         Ok(start)
+    }
+
+    /// Grows this store's table to `end` entries (other threads may have
+    /// given the program's table more).
+    fn reach(cx: &mut StoreContextMut<'_, Process>, table: Table, end: u64) -> wasmtime::Result<()> {
+        let size = table.size(&mut *cx);
+        if end > size {
+            table.grow(&mut *cx, end - size, Ref::Func(None))?;
+        }
+        Ok(())
     }
 
     /// Empties `n` table entries from `start` and keeps them for reuse.
@@ -467,7 +499,10 @@ impl Process {
     ) -> wasmtime::Result<()> {
         let table = cx.data().table()?;
         table.fill(&mut *cx, start, Ref::Func(None), n)?;
-        cx.data_mut().free_table.give(start, n);
+        if cx.data().replay.is_none() {
+            let mut space = cx.data().free_table.lock().unwrap_or_else(|e| e.into_inner());
+            space.free.give(start, n);
+        }
         Ok(())
     }
 
@@ -480,6 +515,16 @@ impl Process {
         let instance = cx.data().libs.get(lib)?.instance?;
         instance.get_func(&mut *cx, name)
     }
+}
+
+/// The program's function table as every thread's store shares it: the
+/// entries given back for reuse, and how far it extends.
+#[derive(Debug, Default)]
+pub struct TableSpace {
+    /// Entries unloaded libraries gave back.
+    pub free: crate::freelist::FreeList,
+    /// Entries handed out so far (a store's own table may lag behind).
+    pub size: u64,
 }
 
 /// Table slots: one per function, so that a function's pointer compares

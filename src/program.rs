@@ -254,43 +254,33 @@ impl Program {
     }
 
     /// The store of a new thread of a run: it imports the run's shared
-    /// memory and file system and realizes the start-up link as the first
-    /// thread made it
-    /// (`placed`: each library's memory base and heap block, in load
-    /// order), without running constructors or initializing data again.
+    /// memory and file system and realizes the link as the program's
+    /// other threads made it (the journal of `threads`), without running
+    /// constructors or initializing data again.
     pub(crate) fn thread_store(
         &self,
         threads: Arc<Threads>,
-        shared: wasmtime::SharedMemory,
-        placed: Vec<(u32, Option<u32>)>,
-        heap_base: i32,
-        guest: Guest,
-        fs: Arc<std::sync::Mutex<vfs::Vfs>>,
+        from: threads::Inherited,
     ) -> wasmtime::Result<Store<Process>> {
         let mut process = self
             .process(std::iter::empty::<&str>())
             .map_err(wasmtime::Error::msg)?;
-        process.guest = guest;
-        process.fs = fs;
+        process.guest = from.guest;
+        process.fs = from.fs;
+        process.dl.handles = from.handles;
+        process.free_table = from.table;
         process.deadline = None;
-        process.shared_memory = Some(shared);
+        process.shared_memory = Some(from.memory);
         process.threads = Some(threads);
-        process.replay = Some(placed.into_iter().skip(1).collect());
+        let heap_base = from.heap_base;
         let mut store = Store::new(self.modules.engine(), process);
         self.arm(&mut store).map_err(wasmtime::Error::msg)?;
         let mut cx = store.as_context_mut();
-        let mut main = self.main.clone();
-        main.bases = Some(abi::emscripten::prepare(&mut cx, &main.info, &main.path)?);
+        abi::emscripten::prepare(&mut cx, &self.main.info, &self.main.path)?;
         if let Some(heap) = cx.data().heap_base {
             heap.set(&mut cx, wasmtime::Val::I32(heap_base))?;
         }
-        let startup = Mode {
-            global: true,
-            nodelete: true,
-            now: false,
-        };
-        loader::load(&mut cx, Root::Main(main), startup)?;
-        cx.data_mut().replay = None;
+        loader::journal::catch_up(&mut cx)?;
         cx.data_mut().runtime_ready = true;
         Ok(store)
     }

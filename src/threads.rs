@@ -8,11 +8,12 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
 use wasmtime::{Global, StoreContextMut, UpdateDeadline, Val};
 
+use crate::loader::journal::Op;
 use crate::process::Process;
 use crate::program::Program;
 use crate::symbols::LibId;
@@ -30,6 +31,26 @@ pub struct Threads {
     ended: AtomicBool,
     /// When the program's time is up (`--timeout`).
     pub expires: Option<Instant>,
+    /// The program's link operations, in the order they happened.
+    journal: Mutex<Vec<Arc<Op>>>,
+    /// Held by the thread performing a link operation (again by the same
+    /// thread when a constructor dlopens, as glibc's loader lock).
+    link: Mutex<(Option<std::thread::ThreadId>, usize)>,
+    link_free: Condvar,
+}
+
+/// Holds the link lock ([`Threads::lock_link`]) until dropped.
+pub struct LinkGuard(Arc<Threads>);
+
+impl Drop for LinkGuard {
+    fn drop(&mut self) {
+        let mut link = self.0.link.lock().unwrap_or_else(|e| e.into_inner());
+        link.1 -= 1;
+        if link.1 == 0 {
+            link.0 = None;
+            self.0.link_free.notify_one();
+        }
+    }
 }
 
 /// Why a thread stopped running guest code without ending the program:
@@ -44,6 +65,37 @@ impl std::fmt::Display for ThreadEnd {
 }
 
 impl std::error::Error for ThreadEnd {}
+
+/// What a new thread's process takes from the one that creates it: the
+/// parts every thread shares, and the heap's start.
+pub struct Inherited {
+    /// The memory every thread's store imports.
+    pub memory: wasmtime::SharedMemory,
+    /// Arguments and environment.
+    pub guest: crate::process::Guest,
+    /// The file system and descriptors.
+    pub fs: Arc<Mutex<crate::vfs::Vfs>>,
+    /// dlopen's handles.
+    pub handles: Arc<Mutex<HashMap<u32, LibId>>>,
+    /// The function table's free entries and extent.
+    pub table: Arc<Mutex<crate::process::TableSpace>>,
+    /// `__heap_base`'s value.
+    pub heap_base: i32,
+}
+
+impl Inherited {
+    /// What a thread created from `process` (with its heap at `heap_base`) takes.
+    pub fn from(process: &Process, heap_base: i32) -> Option<Inherited> {
+        Some(Inherited {
+            memory: process.shared_memory.clone()?,
+            guest: process.guest.clone(),
+            fs: process.fs.clone(),
+            handles: process.dl.handles.clone(),
+            table: process.free_table.clone(),
+            heap_base,
+        })
+    }
+}
 
 /// One thread's thread-local storage and identity.
 #[derive(Default)]
@@ -78,7 +130,41 @@ impl Threads {
             status: Mutex::new(None),
             ended: AtomicBool::new(false),
             expires,
+            journal: Mutex::new(Vec::new()),
+            link: Mutex::new((None, 0)),
+            link_free: Condvar::new(),
         }
+    }
+
+    /// Waits until no other thread performs a link operation, and keeps
+    /// the others out until the guard is dropped.
+    pub fn lock_link(self: &Arc<Self>) -> LinkGuard {
+        let me = std::thread::current().id();
+        let mut link = self.link.lock().unwrap_or_else(|e| e.into_inner());
+        while link.0.is_some_and(|owner| owner != me) {
+            link = self.link_free.wait(link).unwrap_or_else(|e| e.into_inner());
+        }
+        link.0 = Some(me);
+        link.1 += 1;
+        LinkGuard(self.clone())
+    }
+
+    /// Appends a link operation; the number of operations now. Threads
+    /// running guest code realize it at their next epoch check.
+    pub fn append(&self, op: Op) -> usize {
+        let n = {
+            let mut journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
+            journal.push(Arc::new(op));
+            journal.len()
+        };
+        self.program.modules().engine().increment_epoch();
+        n
+    }
+
+    /// The link operations from the `from`th on.
+    pub fn ops_since(&self, from: usize) -> Vec<Arc<Op>> {
+        let journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
+        journal.get(from..).map(|ops| ops.to_vec()).unwrap_or_default()
     }
 
     /// Counts a new thread in; false past the limit.
@@ -118,8 +204,9 @@ impl Threads {
 }
 
 /// What a store of a threaded program does at an epoch check: stop when
-/// the program ended on another thread or its time is up, else go on.
-pub fn at_epoch(cx: StoreContextMut<'_, Process>) -> wasmtime::Result<UpdateDeadline> {
+/// the program ended on another thread or its time is up, else realize
+/// the link operations other threads performed, and go on.
+pub fn at_epoch(mut cx: StoreContextMut<'_, Process>) -> wasmtime::Result<UpdateDeadline> {
     if let Some(threads) = &cx.data().threads {
         if let Some(status) = threads.ended() {
             return Err(wasmtime::Error::new(crate::unwind::Exit(status)));
@@ -128,6 +215,12 @@ pub fn at_epoch(cx: StoreContextMut<'_, Process>) -> wasmtime::Result<UpdateDead
             return Err(wasmtime::Trap::Interrupt.into());
         }
     }
+    // Catching up runs guest code (start functions, TLS set-up), which
+    // meets epoch checks of its own while this callback is not there to
+    // answer them, and other threads may append meanwhile: no deadline
+    // until it is done.
+    cx.set_epoch_deadline(u64::MAX / 2);
+    crate::loader::journal::catch_up(&mut cx)?;
     Ok(UpdateDeadline::Continue(1))
 }
 

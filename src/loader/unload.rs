@@ -11,15 +11,18 @@ use super::*;
 /// and memory and table entries go back to be reused.
 pub fn collect(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()> {
     let gone = unreachable_libraries(cx.data());
-    for &l in &gone {
-        finalize::run_for(cx, l)?;
+    // Replaying another thread's dlclose: it ran them.
+    if cx.data().replay.is_none() {
+        for &l in &gone {
+            finalize::run_for(cx, l)?;
+        }
     }
     let data = cx.data_mut();
     for &l in &gone {
         data.libs[l].alive = false;
         data.unindex(l);
         remove_from_scope(data, l);
-        data.dl.handles.retain(|_, h| *h != l);
+        data.dl.drop_handles(l);
     }
     for l in gone {
         release(cx, l)?;
@@ -111,7 +114,9 @@ pub(super) fn release(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasm
     if !own.is_empty() && table_base != 0 {
         Process::free_table_space(cx, own.start, own.end - own.start)?;
     }
-    if let Some(block) = heap_block {
+    if let Some(block) = heap_block
+        && cx.data().replay.is_none()
+    {
         cx.data_mut().libs[lib].heap_block = None;
         let host = cx.data().host;
         host.release(cx, block)?;

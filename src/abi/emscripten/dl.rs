@@ -114,9 +114,9 @@ fn sym(c: &mut Caller<'_, Process>, handle: i32, symbol: i32) -> wasmtime::Resul
     let name = mem::read_name(&c, m, symbol as u32, "dlsym symbol name")?;
     let scope = match handle {
         0 | RTLD_NEXT => Scope::Global,
-        h => match c.data().dl.handles.get(&(h as u32)) {
+        h => match c.data().dl.handle(h as u32) {
             Some(0) => Scope::Global,
-            Some(&lib) => Scope::Handle(lib),
+            Some(lib) => Scope::Handle(lib),
             None => {
                 set_error(c, &format!("invalid handle {h:#x}"))?;
                 return Ok(0);
@@ -145,13 +145,13 @@ fn open(c: &mut Caller<'_, Process>, handle: u32) -> wasmtime::Result<i32> {
     let name = mem::read_name(&*c, m, name_at, "dlopen file name")?;
     let flags = mem::read_u32(&*c, m, flags_at, "dlopen flags")? as i32;
     if name.whole() == Some("__main__") {
-        c.data_mut().dl.handles.insert(handle, 0);
+        c.data().dl.set_handle(handle, 0);
         return Ok(handle as i32);
     }
     let mut cx = c.as_context_mut();
     match dlfcn::open(&mut cx, &name, flags, 0)? {
         Ok(lib) => {
-            c.data_mut().dl.handles.insert(handle, lib);
+            c.data().dl.set_handle(handle, lib);
             clear_error(c)?;
             Ok(handle as i32)
         }

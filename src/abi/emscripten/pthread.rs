@@ -8,13 +8,12 @@
 
 use std::sync::Arc;
 
-use wasmtime::{AsContextMut, Caller, Func, SharedMemory, StoreContextMut, Val};
+use wasmtime::{AsContextMut, Caller, Func, StoreContextMut, Val};
 
 use crate::abi::table::{Build::Fixed, FuncTable};
 use crate::mem;
-use crate::process::{Guest, Process};
-use crate::threads::{self, ThreadEnd, Threads};
-use crate::vfs::Vfs;
+use crate::process::Process;
+use crate::threads::{self, Inherited, ThreadEnd, Threads};
 use crate::unwind::Abort;
 
 /// Emscripten's errno values `pthread_create` and `pthread_kill` return.
@@ -102,26 +101,19 @@ fn create(cx: &mut StoreContextMut<'_, Process>) -> Func {
     Func::wrap(
         cx,
         |mut c: Caller<'_, Process>, pthread: i32, _attr: i32, routine: i32, arg: i32| {
-            let (Some(threads), Some(shared)) =
-                (c.data().threads.clone(), c.data().shared_memory.clone())
-            else {
+            let Some(threads) = c.data().threads.clone() else {
+                return EAGAIN;
+            };
+            let heap_base = match c.data().heap_base {
+                Some(g) => g.get(&mut c).i32().unwrap_or(0),
+                None => 0,
+            };
+            let Some(from) = Inherited::from(c.data(), heap_base) else {
                 return EAGAIN;
             };
             if !threads.enter() {
                 return EAGAIN;
             }
-            let placed: Vec<(u32, Option<u32>)> = c
-                .data()
-                .libs
-                .iter()
-                .map(|l| (l.memory_base, l.heap_block))
-                .collect();
-            let heap_base = match c.data().heap_base {
-                Some(g) => g.get(&mut c).i32().unwrap_or(0),
-                None => 0,
-            };
-            let guest = c.data().guest.clone();
-            let fs = c.data().fs.clone();
             let start = Start {
                 pthread: pthread as u32,
                 routine: routine as u32,
@@ -130,7 +122,7 @@ fn create(cx: &mut StoreContextMut<'_, Process>) -> Func {
             let mine = threads.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("dlrun thread {:#x}", start.pthread))
-                .spawn(move || run(mine, shared, placed, heap_base, (guest, fs), start));
+                .spawn(move || run(mine, from, start));
             match spawned {
                 Ok(_) => 0,
                 Err(_) => {
@@ -143,18 +135,11 @@ fn create(cx: &mut StoreContextMut<'_, Process>) -> Func {
 }
 
 /// The body of a host thread: a store of its own, then the start routine.
-fn run(
-    threads: Arc<Threads>,
-    shared: SharedMemory,
-    placed: Vec<(u32, Option<u32>)>,
-    heap_base: i32,
-    (guest, fs): (Guest, Arc<std::sync::Mutex<Vfs>>),
-    start: Start,
-) {
+fn run(threads: Arc<Threads>, from: Inherited, start: Start) {
     let pthread = start.pthread;
     let result = threads
         .program
-        .thread_store(threads.clone(), shared, placed, heap_base, guest, fs)
+        .thread_store(threads.clone(), from)
         .and_then(|mut store| {
             let mut cx = store.as_context_mut();
             match enter(&mut cx, start) {
