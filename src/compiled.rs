@@ -63,6 +63,9 @@ pub struct Modules {
     /// Modules are compiled with their mutable globals exported (see
     /// [`crate::template`]).
     export_globals: bool,
+    /// Modules are compiled with their waits routed through the host (a
+    /// program with threads, see [`crate::waits`]).
+    route_waits: bool,
 }
 
 impl Modules {
@@ -79,6 +82,7 @@ impl Modules {
             stand_ins: Mutex::default(),
             derived: Mutex::default(),
             export_globals: false,
+            route_waits: false,
             engine,
         }
     }
@@ -89,13 +93,24 @@ impl Modules {
         self.export_globals = true;
     }
 
+    /// Compiles every module from now on with its waits routed through
+    /// the host.
+    pub fn route_waits(&mut self) {
+        self.route_waits = true;
+    }
+
     /// The bytes to compile for module `wasm`: as they are, or with the
-    /// mutable globals exported.
+    /// mutable globals exported, or the waits routed.
     pub fn prepare<'a>(&self, wasm: &'a [u8]) -> wasmtime::Result<std::borrow::Cow<'a, [u8]>> {
+        let wasm = if self.route_waits {
+            crate::waits::route(wasm).map_err(|e| wasmtime::format_err!("routing its waits: {e}"))?
+        } else {
+            std::borrow::Cow::Borrowed(wasm)
+        };
         if !self.export_globals {
-            return Ok(std::borrow::Cow::Borrowed(wasm));
+            return Ok(wasm);
         }
-        crate::template::globals::export_mutable(wasm)
+        crate::template::globals::export_mutable(&wasm)
             .map(std::borrow::Cow::Owned)
             .map_err(|e| wasmtime::format_err!("exporting its globals: {e}"))
     }

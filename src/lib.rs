@@ -45,6 +45,7 @@ pub(crate) mod symbols;
 pub(crate) mod template;
 pub(crate) mod threads;
 pub(crate) mod timer;
+pub(crate) mod waits;
 pub mod trace;
 pub mod unwind;
 pub mod value;

@@ -103,6 +103,9 @@ impl Program {
         if for_template {
             modules.export_globals();
         }
+        if threads {
+            modules.route_waits();
+        }
         let modules = Arc::new(modules);
         let main = main
             .compile(&modules)
@@ -163,7 +166,9 @@ impl Program {
         if self.main.info.uses_threads() {
             let expires = process.deadline.as_ref().map(|t| t.expires());
             let limits = &self.config.limits;
-            process.threads = Some(Arc::new(Threads::new(self.clone(), limits.threads, expires)));
+            let threads = Arc::new(Threads::new(self.clone(), limits.threads, expires));
+            process.tls.token = threads.join();
+            process.threads = Some(threads);
         }
         let mut store = Store::new(self.modules.engine(), process);
         self.arm(&mut store)?;
@@ -271,6 +276,7 @@ impl Program {
         process.free_table = from.table;
         process.deadline = None;
         process.shared_memory = Some(from.memory);
+        process.tls.token = threads.join();
         process.threads = Some(threads);
         let heap_base = from.heap_base;
         let mut store = Store::new(self.modules.engine(), process);
@@ -280,7 +286,12 @@ impl Program {
         if let Some(heap) = cx.data().heap_base {
             heap.set(&mut cx, wasmtime::Val::I32(heap_base))?;
         }
-        loader::journal::catch_up(&mut cx)?;
+        if let Err(e) = loader::journal::catch_up(&mut cx) {
+            if let Some(threads) = &cx.data().threads {
+                threads.part(cx.data().tls.token);
+            }
+            return Err(e);
+        }
         cx.data_mut().runtime_ready = true;
         Ok(store)
     }

@@ -74,6 +74,13 @@ impl Drop for Session {
         // SAFETY: the store is taken here only, as the session ends; no
         // method runs after drop.
         let store = unsafe { ManuallyDrop::take(&mut self.store) };
+        // Its thread runs no more guest code: other threads' dlopens need
+        // not wait for it, and they stop too (returning from main ends the
+        // program, as glibc's exit does).
+        if let Some(threads) = &store.data().threads {
+            threads.part(store.data().tls.token);
+            threads.end(self.exited.unwrap_or(0));
+        }
         if let Some(recycle) = self.recycle.take() {
             recycle.give_back(store);
         }

@@ -37,6 +37,22 @@ pub struct Threads {
     /// thread when a constructor dlopens, as glibc's loader lock).
     link: Mutex<(Option<std::thread::ThreadId>, usize)>,
     link_free: Condvar,
+    /// Every thread's store: how far it realized the journal, whether it
+    /// is parked (blocked in a wait or a host call), by token.
+    members: Mutex<Members>,
+    /// Signalled when a member catches up or parks.
+    caught_up: Condvar,
+}
+
+#[derive(Default)]
+struct Members {
+    next: u64,
+    states: HashMap<u64, Member>,
+}
+
+struct Member {
+    applied: usize,
+    parked: bool,
 }
 
 /// Holds the link lock ([`Threads::lock_link`]) until dropped.
@@ -102,6 +118,11 @@ impl Inherited {
 pub struct Tls {
     /// This thread's `struct pthread` (0 until the thread is set up).
     pub pthread: u32,
+    /// Its store's token among the program's threads.
+    pub token: u64,
+    /// The host's wait functions, as the table routed waits call through
+    /// (made on first use).
+    pub waits: Option<wasmtime::Table>,
     /// Each module's TLS block on this thread.
     pub bases: HashMap<LibId, u32>,
     /// GOT.mem entries that hold the address of a thread-local object:
@@ -133,6 +154,8 @@ impl Threads {
             journal: Mutex::new(Vec::new()),
             link: Mutex::new((None, 0)),
             link_free: Condvar::new(),
+            members: Mutex::new(Members::default()),
+            caught_up: Condvar::new(),
         }
     }
 
@@ -165,6 +188,73 @@ impl Threads {
     pub fn ops_since(&self, from: usize) -> Vec<Arc<Op>> {
         let journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
         journal.get(from..).map(|ops| ops.to_vec()).unwrap_or_default()
+    }
+
+    /// Registers a thread's store, running; its token.
+    pub fn join(&self) -> u64 {
+        let mut m = self.members.lock().unwrap_or_else(|e| e.into_inner());
+        m.next += 1;
+        let token = m.next;
+        m.states.insert(
+            token,
+            Member {
+                applied: 0,
+                parked: false,
+            },
+        );
+        token
+    }
+
+    /// Forgets a thread's store (its thread ended).
+    pub fn part(&self, token: u64) {
+        let mut m = self.members.lock().unwrap_or_else(|e| e.into_inner());
+        m.states.remove(&token);
+        self.caught_up.notify_all();
+    }
+
+    /// Marks a store parked (blocked where it runs no guest code, and
+    /// catches up before it runs any again) or running again.
+    pub fn park(&self, token: u64, parked: bool) {
+        let mut m = self.members.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(state) = m.states.get_mut(&token) {
+            state.parked = parked;
+        }
+        if parked {
+            self.caught_up.notify_all();
+        }
+    }
+
+    /// Records that a store realized the first `applied` operations.
+    pub fn caught_up(&self, token: u64, applied: usize) {
+        let mut m = self.members.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(state) = m.states.get_mut(&token) {
+            state.applied = applied;
+        }
+        self.caught_up.notify_all();
+    }
+
+    /// Waits until every other running store realized the first `n`
+    /// operations (glibc's promise: once dlopen returns, any thread may
+    /// call the library). Stores parked catch up before they run guest
+    /// code again; running ones do at their next epoch check, which the
+    /// wait ticks on until they have.
+    pub fn await_others(&self, me: u64, n: usize) {
+        let mut m = self.members.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            let behind = m
+                .states
+                .iter()
+                .any(|(&t, s)| t != me && !s.parked && s.applied < n);
+            if !behind || self.ended().is_some() {
+                return;
+            }
+            self.program.modules().engine().increment_epoch();
+            m = self
+                .caught_up
+                .wait_timeout(m, std::time::Duration::from_millis(1))
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
     }
 
     /// Counts a new thread in; false past the limit.
@@ -240,4 +330,99 @@ pub fn set_block(cx: &mut StoreContextMut<'_, Process>, lib: LibId, base: u32) -
         g.set(&mut *cx, Val::I32(base.wrapping_add(offset) as i32))?;
     }
     Ok(())
+}
+
+/// How long a routed wait blocks before it looks whether the program
+/// ended (a notify cannot reach a thread between its check and its wait).
+const WAIT_SLICE: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// The table routed waits call through ([`crate::waits`]): entry 0 waits
+/// on 32 bits, entry 1 on 64. Made once per store.
+pub fn waits_table(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<wasmtime::Table> {
+    if let Some(t) = cx.data().tls.waits {
+        return Ok(t);
+    }
+    let wait32 = wasmtime::Func::wrap(
+        &mut *cx,
+        |mut c: wasmtime::Caller<'_, Process>, addr: i32, expected: i32, timeout: i64, offset: i32| {
+            wait(&mut c, addr, offset, timeout, |m, at, t| {
+                m.atomic_wait32(at, expected as u32, t)
+            })
+        },
+    );
+    let wait64 = wasmtime::Func::wrap(
+        &mut *cx,
+        |mut c: wasmtime::Caller<'_, Process>, addr: i32, expected: i64, timeout: i64, offset: i32| {
+            wait(&mut c, addr, offset, timeout, |m, at, t| {
+                m.atomic_wait64(at, expected as u64, t)
+            })
+        },
+    );
+    let ty = wasmtime::TableType::new(wasmtime::RefType::FUNCREF, 2, Some(2));
+    let table = wasmtime::Table::new(&mut *cx, ty, wasmtime::Ref::Func(None))?;
+    table.set(&mut *cx, 0, wasmtime::Ref::Func(Some(wait32)))?;
+    table.set(&mut *cx, 1, wasmtime::Ref::Func(Some(wait64)))?;
+    cx.data_mut().tls.waits = Some(table);
+    Ok(table)
+}
+
+/// `memory.atomic.wait` at `addr + offset` as the host does it: parked
+/// meanwhile, woken when the program ends, caught up with the link after.
+/// The result is the instruction's: 0 woken, 1 not equal, 2 timed out.
+fn wait(
+    c: &mut wasmtime::Caller<'_, Process>,
+    addr: i32,
+    offset: i32,
+    timeout: i64,
+    op: impl Fn(
+        &wasmtime::SharedMemory,
+        u64,
+        Option<std::time::Duration>,
+    ) -> Result<wasmtime::WaitResult, wasmtime::Trap>,
+) -> wasmtime::Result<i32> {
+    let Some(memory) = c.data().shared_memory.clone() else {
+        return Err(wasmtime::Trap::AtomicWaitNonSharedMemory.into());
+    };
+    let at = u64::from(addr as u32) + u64::from(offset as u32);
+    let until = u64::try_from(timeout)
+        .ok()
+        .map(|ns| Instant::now() + std::time::Duration::from_nanos(ns));
+    let threads = c.data().threads.clone();
+    let token = c.data().tls.token;
+    if let Some(t) = &threads {
+        t.park(token, true);
+    }
+    let result = loop {
+        if let Some(status) = threads.as_ref().and_then(|t| t.ended()) {
+            break Err(wasmtime::Error::new(crate::unwind::Exit(status)));
+        }
+        if threads
+            .as_ref()
+            .and_then(|t| t.expires)
+            .is_some_and(|t| Instant::now() >= t)
+        {
+            break Err(wasmtime::Trap::Interrupt.into());
+        }
+        let slice = match until {
+            Some(until) => until.saturating_duration_since(Instant::now()).min(WAIT_SLICE),
+            None => WAIT_SLICE,
+        };
+        match op(&memory, at, Some(slice)) {
+            Ok(wasmtime::WaitResult::TimedOut) if until.is_none_or(|u| Instant::now() < u) => {}
+            Ok(r) => {
+                break Ok(match r {
+                    wasmtime::WaitResult::Ok => 0,
+                    wasmtime::WaitResult::Mismatch => 1,
+                    wasmtime::WaitResult::TimedOut => 2,
+                });
+            }
+            Err(trap) => break Err(trap.into()),
+        }
+    };
+    if let Some(t) = &threads {
+        t.park(token, false);
+    }
+    let result = result?;
+    crate::loader::journal::catch_up(&mut wasmtime::AsContextMut::as_context_mut(c))?;
+    Ok(result)
 }

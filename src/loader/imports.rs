@@ -134,10 +134,15 @@ pub(super) fn bind(
             });
         }
     }
-    let out = out
+    let mut out: Vec<Extern> = out
         .into_iter()
         .map(|e| e.expect("every import is bound"))
         .collect();
+    let module = cx.data().libs[lib].module.clone();
+    if module.imports().len() > out.len() {
+        // The table its waits were routed through (crate::waits).
+        out.push(crate::threads::waits_table(cx)?.into());
+    }
     Ok((out, late))
 }
 

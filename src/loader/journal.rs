@@ -107,6 +107,9 @@ pub fn end(cx: &mut StoreContextMut<'_, Process>, op: impl FnOnce(Taken) -> Opti
     if let Some(threads) = threads {
         let n = threads.append(op);
         cx.data_mut().applied = n;
+        let me = cx.data().tls.token;
+        threads.caught_up(me, n);
+        threads.await_others(me, n);
     }
 }
 
@@ -125,7 +128,12 @@ pub fn perform(
     let Some(threads) = cx.data().threads.clone() else {
         return Ok(None);
     };
+    // Parked while it waits: the thread holding the lock may be waiting
+    // for this one to catch up.
+    let token = cx.data().tls.token;
+    threads.park(token, true);
     let guard = threads.lock_link();
+    threads.park(token, false);
     catch_up(cx)?;
     Ok(Some(guard))
 }
@@ -160,6 +168,7 @@ pub fn catch_up(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()> {
             result?;
             cx.data_mut().applied += 1;
         }
+        threads.caught_up(cx.data().tls.token, cx.data().applied);
     }
 }
 

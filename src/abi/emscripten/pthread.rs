@@ -141,8 +141,11 @@ fn run(threads: Arc<Threads>, from: Inherited, start: Start) {
         .program
         .thread_store(threads.clone(), from)
         .and_then(|mut store| {
+            let token = store.data().tls.token;
             let mut cx = store.as_context_mut();
-            match enter(&mut cx, start) {
+            let entered = enter(&mut cx, start);
+            threads.part(token);
+            match entered {
                 // exit on any thread runs the exit handlers and flushes
                 // stdio there, as glibc's does.
                 Err(e) if crate::unwind::exit_status(&e).is_some() && threads.ended().is_none() => {
