@@ -90,8 +90,25 @@ pub fn load(
         forget(cx, first_new);
         return Err(e);
     }
+    let tls = match &recorded {
+        Some(_) => premake_thread_locals(cx, &order),
+        None => Ok(Vec::new()),
+    };
+    let tls = match tls {
+        Ok(tls) => tls,
+        Err(e) => {
+            journal::abandon(cx);
+            forget(cx, first_new);
+            return Err(e);
+        }
+    };
     journal::end(cx, |taken| {
-        recorded.map(|group| journal::Op::Load { group, mode, taken })
+        recorded.map(|group| journal::Op::Load {
+            group,
+            mode,
+            taken,
+            tls,
+        })
     });
     if let Err(e) = init(cx, root_id, &order, is_main) {
         journal::begin(cx);
@@ -536,13 +553,14 @@ fn place(
     let replayed = cx.data_mut().replay.as_mut().map(|r| r.placement());
     let (memory_base, heap_block) = if let Some(placed) = replayed {
         placed.ok_or_else(|| About::new(module, "placed by no other thread"))?
-    } else if needs.memory == 0 {
-        (0, None)
     } else {
-        let host = cx.data().host;
-        let placed = host
-            .allocate(cx, needs.memory, needs.memory_align)
-            .map_err(|e| e.context(About::new(module, "allocating its memory")))?;
+        let placed = if needs.memory == 0 {
+            (0, None)
+        } else {
+            let host = cx.data().host;
+            host.allocate(cx, needs.memory, needs.memory_align)
+                .map_err(|e| e.context(About::new(module, "allocating its memory")))?
+        };
         journal::placed(cx.data_mut(), placed.0, placed.1);
         placed
     };
@@ -584,6 +602,20 @@ fn link(
         fill_late_got(cx, id, late)?;
     }
     Ok(())
+}
+
+/// The TLS blocks the program's other threads get in the new libraries,
+/// made here where the program's allocator may run.
+fn premake_thread_locals(
+    cx: &mut StoreContextMut<'_, Process>,
+    order: &[LibId],
+) -> wasmtime::Result<Vec<(u64, LibId, u32)>> {
+    let Some(threads) = cx.data().threads.clone() else {
+        return Ok(Vec::new());
+    };
+    let others = threads.others(cx.data().tls.token);
+    let host = cx.data().host;
+    host.premake_thread_locals(cx, order, &others)
 }
 
 /// Init: the running thread's thread-locals in each new library, then
@@ -668,7 +700,8 @@ fn check(
         if !matches!(lib.module, Piece::Main(_)) {
             plan::layout::needs(&info.dylink)
                 .map_err(|e| wasmtime::Error::new(About::new(&lib.module.module_name(), e)))?;
-            if info.uses_threads() != threaded {
+            // A library that imports no memory fits either.
+            if info.memory_import().is_some() && info.uses_threads() != threaded {
                 let why = if threaded {
                     "built without threads, but the main module was built with them (build it with -pthread too)"
                 } else {

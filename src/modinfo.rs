@@ -169,9 +169,9 @@ pub struct ModuleInfo {
     /// to wasm-ld's command wrappers, which exporting it turns off, so then
     /// the loader must call it).
     pub start_calls_ctors: bool,
-    /// A relocatable module's first data segment when it is passive: with
-    /// threads, wasm-ld puts the TLS image (`.tdata`) there, first in the
-    /// module's static data.
+    /// A relocatable module's TLS image (`.tdata`), when it is its first
+    /// data segment, as wasm-ld lays it out with threads (first in the
+    /// module's static data, a passive segment `__wasm_init_tls` copies).
     pub tls_image: Option<Arc<[u8]>>,
 }
 
@@ -179,6 +179,47 @@ impl AsRef<ModuleInfo> for ModuleInfo {
     fn as_ref(&self) -> &ModuleInfo {
         self
     }
+}
+
+/// The data segment (index, bytes) `emscripten_tls_init` copies into a new
+/// TLS block: the `memory.init` in it or in a function it calls
+/// (`__wasm_init_tls`). None for a module without a TLS image (no
+/// thread-locals, or only zero-initialized ones, which it fills).
+fn tls_segment(
+    info: &ModuleInfo,
+    bytes: &[u8],
+    bodies: &[std::ops::Range<usize>],
+    imported_funcs: u32,
+) -> Option<(u32, u32)> {
+    let Some(ExportKind::Func(init)) = info.export("emscripten_tls_init") else {
+        return None;
+    };
+    let body = |f: u32| -> Option<wasmparser::FunctionBody<'_>> {
+        let range = bodies.get(f.checked_sub(imported_funcs)? as usize)?.clone();
+        let reader = wasmparser::BinaryReader::new(bytes.get(range.clone())?, range.start);
+        Some(wasmparser::FunctionBody::new(reader))
+    };
+    // The segment a body copies: `i32.const LEN; memory.init SEG`.
+    let copies = |b: &wasmparser::FunctionBody<'_>, calls: &mut Vec<u32>| -> Option<(u32, u32)> {
+        let mut ops = b.get_operators_reader().ok()?;
+        let mut last_const = None;
+        while !ops.eof() {
+            match ops.read().ok()? {
+                Operator::MemoryInit { data_index, .. } => return Some((data_index, last_const?)),
+                Operator::I32Const { value } => last_const = u32::try_from(value).ok(),
+                Operator::Call { function_index } => calls.push(function_index),
+                _ => last_const = None,
+            }
+        }
+        None
+    };
+    let mut calls = Vec::new();
+    if let Some(found) = copies(&body(init)?, &mut calls) {
+        return Some(found);
+    }
+    calls
+        .into_iter()
+        .find_map(|f| copies(&body(f)?, &mut Vec::new()))
 }
 
 impl ModuleInfo {
@@ -198,6 +239,8 @@ impl ModuleInfo {
             reason: e.to_string(),
         };
         let mut info = ModuleInfo::default();
+        let mut bodies: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut first_passive: Option<&[u8]> = None;
         let mut dylink = None;
         let mut types: Vec<Sig> = Vec::new();
         let mut import_globals: Vec<(String, String)> = Vec::new();
@@ -301,13 +344,14 @@ impl ModuleInfo {
                     if let Some(first) = reader.into_iter().next() {
                         let first = first.map_err(malformed)?;
                         if matches!(first.kind, DataKind::Passive) {
-                            info.tls_image = Some(first.data.into());
+                            first_passive = Some(first.data);
                         }
                     }
                 }
                 Payload::CodeSectionEntry(body) => {
                     let index = imported_funcs + next_body;
                     next_body += 1;
+                    bodies.push(body.range());
                     if let (Some(ExportKind::Func(start)), Some(ExportKind::Func(ctors))) =
                         (info.export("_start"), info.export("__wasm_call_ctors"))
                         && index == start
@@ -374,6 +418,11 @@ impl ModuleInfo {
             None if !require_dylink => DylinkInfo::default(),
             None => return Err(DylinkError::Missing),
         };
+        if let Some(first) = first_passive
+            && let Some((0, len)) = tls_segment(&info, bytes, &bodies, imported_funcs)
+        {
+            info.tls_image = first.get(..len as usize).map(Into::into);
+        }
         Ok(info)
     }
 

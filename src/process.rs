@@ -168,7 +168,7 @@ pub struct Process {
     /// The same libraries by canonical host path.
     pub by_path: HashMap<PathBuf, LibId>,
     /// Function identity -> its table slot.
-    pub slots: HashMap<usize, u32>,
+    pub slots: rustc_hash::FxHashMap<usize, u32>,
     /// Slots reserved for functions of libraries not yet instantiated.
     pub reserved: HashMap<(LibId, u32), u32>,
     /// Slots handed out for names nothing defines yet.
@@ -255,7 +255,7 @@ impl Process {
             js_library: false,
             by_name: HashMap::new(),
             by_path: HashMap::new(),
-            slots: HashMap::new(),
+            slots: Default::default(),
             reserved: HashMap::new(),
             waiting: Vec::new(),
             unresolved_slots: HashMap::new(),

@@ -98,6 +98,12 @@ impl Program {
         // epoch checks (`threads`), as well as ending at a deadline.
         engine_config.epoch_interruption(config.limits.timeout.is_some() || threads);
         engine_config.consume_fuel(config.limits.fuel.is_some());
+        // Wasmtime 48 gives every import of a shared memory an instance of
+        // its own that defines it, and a fault then matches several of a
+        // store's instances, which it asserts cannot happen: an
+        // out-of-bounds access would panic instead of trapping. Explicit
+        // bounds checks make it an ordinary trap.
+        engine_config.signals_based_traps(!threads);
         let engine = Engine::new(&engine_config).map_err(|e| Error::Load(format!("{e:#}")))?;
         let mut modules = Modules::new(engine, config.cache.clone());
         if for_template {

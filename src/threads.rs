@@ -120,6 +120,11 @@ pub struct Tls {
     pub pthread: u32,
     /// Its store's token among the program's threads.
     pub token: u64,
+    /// TLS blocks another thread made for this one, by library, used
+    /// when this thread sets up its thread-locals in them.
+    pub premade: HashMap<LibId, u32>,
+    /// The premade block the allocator hands out next.
+    pub premade_now: Option<u32>,
     /// The host's wait functions, as the table routed waits call through
     /// (made on first use).
     pub waits: Option<wasmtime::Table>,
@@ -203,6 +208,12 @@ impl Threads {
             },
         );
         token
+    }
+
+    /// The tokens of every registered store but `me`.
+    pub fn others(&self, me: u64) -> Vec<u64> {
+        let m = self.members.lock().unwrap_or_else(|e| e.into_inner());
+        m.states.keys().copied().filter(|&t| t != me).collect()
     }
 
     /// Forgets a thread's store (its thread ended).

@@ -149,6 +149,19 @@ impl crate::loader::Host for Abi {
     ) -> wasmtime::Result<()> {
         emscripten::pthread::init_block(cx, lib)
     }
+
+    fn premake_thread_locals(
+        &self,
+        cx: &mut StoreContextMut<'_, Process>,
+        order: &[crate::symbols::LibId],
+        others: &[u64],
+    ) -> wasmtime::Result<Vec<(u64, crate::symbols::LibId, u32)>> {
+        emscripten::pthread::premake_blocks(cx, order, others)
+    }
+
+    fn interpose(&self, cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> {
+        (name == "emscripten_builtin_memalign").then(|| emscripten::pthread::tls_memalign(cx))
+    }
 }
 
 impl crate::plan::bind::Host for Abi {

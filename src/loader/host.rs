@@ -65,4 +65,21 @@ pub trait Host: crate::plan::bind::Host + Send + Sync {
     /// after the thread was set up (before the library's constructors).
     fn thread_locals(&self, cx: &mut StoreContextMut<'_, Process>, lib: LibId)
     -> wasmtime::Result<()>;
+
+    /// Makes the TLS blocks the program's other threads (`others`, by
+    /// token) will have in the libraries of `order`, just loaded on this
+    /// thread: they realize the load at any point of their code, where
+    /// they could not run the program's allocator themselves. Returns
+    /// (token, library, block) for each block made.
+    fn premake_thread_locals(
+        &self,
+        cx: &mut StoreContextMut<'_, Process>,
+        order: &[LibId],
+        others: &[u64],
+    ) -> wasmtime::Result<Vec<(u64, LibId, u32)>>;
+
+    /// A function the host puts between a library of a program with
+    /// threads and the definition of its import `name` (the allocator TLS
+    /// blocks come from, which hands out premade ones); None for most.
+    fn interpose(&self, cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func>;
 }

@@ -427,6 +427,12 @@ pub(super) fn func_import(
             None => Ok(Binding::Now(late_bound(cx, ty, lib, module, name))),
         };
     }
+    if lib != 0
+        && cx.data().threads.is_some()
+        && let Some(func) = host.interpose(cx, name)
+    {
+        return Ok(Binding::Now(func));
+    }
     if let Some(sym) = definition(cx, lib, planned, name) {
         let Sym::Func { lib: d, .. } = &sym else {
             wasmtime::bail!("{name} is data, but is imported as a function");

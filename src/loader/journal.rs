@@ -49,8 +49,15 @@ impl Replay {
 
 /// One link operation.
 pub enum Op {
-    /// A group loaded and instantiated (recorded before its constructors).
-    Load { group: Group, mode: Mode, taken: Taken },
+    /// A group loaded and instantiated (recorded before its constructors),
+    /// with the TLS blocks made for the other threads (token, library,
+    /// block).
+    Load {
+        group: Group,
+        mode: Mode,
+        taken: Taken,
+        tls: Vec<(u64, LibId, u32)>,
+    },
     /// A load undone (its constructors failed): libraries from `first` on.
     Forget { first: LibId, taken: Taken },
     /// dlopen's count of a library (and what its mode adds).
@@ -179,8 +186,17 @@ fn apply(cx: &mut StoreContextMut<'_, Process>, op: &Op) -> wasmtime::Result<()>
         slots: t.slots.iter().copied().collect(),
     };
     match op {
-        Op::Load { group, mode, taken } => {
+        Op::Load {
+            group,
+            mode,
+            taken,
+            tls,
+        } => {
             cx.data_mut().replay = Some(replay(taken));
+            let me = cx.data().tls.token;
+            let mine = tls.iter().filter(|(t, _, _)| *t == me);
+            let premade: Vec<(LibId, u32)> = mine.map(|&(_, lib, block)| (lib, block)).collect();
+            cx.data_mut().tls.premade.extend(premade);
             let (root, order) = (group.root, group.order.clone());
             let deferred = map(cx, group.libs.clone(), *mode)?;
             link(cx, root, &order, &deferred)?;

@@ -187,17 +187,19 @@ fn enter(cx: &mut StoreContextMut<'_, Process>, start: Start) -> wasmtime::Resul
         routine,
         arg,
     } = start;
-    thread_init(cx, pthread, false)?;
+    // The stack first: until it is set this store's stack pointer is the
+    // main thread's, whose stack is in use.
     let memory = cx.data().memory()?;
     let top = mem::read_u32(&*cx, memory, pthread + STACK_TOP, "the thread's stack")?;
     let size = mem::read_u32(&*cx, memory, pthread + STACK_SIZE, "the thread's stack")?;
+    if let Some(sp) = cx.data().stack_pointer {
+        sp.set(&mut *cx, Val::I32(top as i32))?;
+    }
     if let Some(limits) = Process::global_func(cx, "emscripten_stack_set_limits") {
         let args = [Val::I32(top as i32), Val::I32(top.wrapping_sub(size) as i32)];
         limits.call(&mut *cx, &args, &mut [])?;
     }
-    if let Some(sp) = cx.data().stack_pointer {
-        sp.set(&mut *cx, Val::I32(top as i32))?;
-    }
+    thread_init(cx, pthread, false)?;
     init_tls(cx)?;
     let entry = Process::func_at(&mut *cx, routine, "the thread's start routine")?;
     let mut out = [Val::I32(0)];
@@ -262,6 +264,8 @@ pub fn init_block(cx: &mut StoreContextMut<'_, Process>, lib: usize) -> wasmtime
     let Some(init) = Process::export_func(cx, lib, "emscripten_tls_init") else {
         return Ok(());
     };
+    let premade = cx.data_mut().tls.premade.remove(&lib);
+    cx.data_mut().tls.premade_now = premade;
     let mut out = [Val::I32(0)];
     init.call(&mut *cx, &[], &mut out)?;
     match out[0].i32() {
@@ -271,6 +275,55 @@ pub fn init_block(cx: &mut StoreContextMut<'_, Process>, lib: usize) -> wasmtime
             threads::set_block(cx, lib, base as u32)
         }
     }
+}
+
+/// Makes, on this thread, the TLS blocks each thread of `others` will have
+/// in the libraries of `order` (see [`crate::loader::Host::premake_thread_locals`]).
+pub fn premake_blocks(
+    cx: &mut StoreContextMut<'_, Process>,
+    order: &[usize],
+    others: &[u64],
+) -> wasmtime::Result<Vec<(u64, usize, u32)>> {
+    let mut made = Vec::new();
+    if others.is_empty() {
+        return Ok(made);
+    }
+    for &lib in order {
+        let Some(init) = Process::export_func(cx, lib, "emscripten_tls_init") else {
+            continue;
+        };
+        for &token in others {
+            let mut out = [Val::I32(0)];
+            init.call(&mut *cx, &[], &mut out)?;
+            let Some(base) = out[0].i32().filter(|&b| b != 0) else {
+                break;
+            };
+            relocate_block(cx, lib, base as u32)?;
+            made.push((token, lib, base as u32));
+        }
+    }
+    Ok(made)
+}
+
+/// The allocator a library's `emscripten_tls_init` calls: a premade block
+/// when there is one for it, else the program's.
+pub fn tls_memalign(cx: &mut StoreContextMut<'_, Process>) -> Func {
+    Func::wrap(
+        cx,
+        |mut c: Caller<'_, Process>, align: i32, size: i32| -> wasmtime::Result<i32> {
+            if let Some(block) = c.data_mut().tls.premade_now.take() {
+                return Ok(block as i32);
+            }
+            let mut cx = c.as_context_mut();
+            let Some(memalign) = Process::global_func(&mut cx, "emscripten_builtin_memalign")
+            else {
+                wasmtime::bail!("no module defines emscripten_builtin_memalign");
+            };
+            let mut out = [Val::I32(0)];
+            memalign.call(&mut cx, &[Val::I32(align), Val::I32(size)], &mut out)?;
+            Ok(out[0].i32().unwrap_or(0))
+        },
+    )
 }
 
 /// Applies a module's relocations to its new TLS block. LLVM 14 (emcc
