@@ -26,12 +26,14 @@ check-node:
 	c-tests/run --node
 
 # Builds dlrun and examples/reload in release mode and the bench fixtures
-# (into build/bench/), runs the dlopen/dlclose soak test, measures dlrun
+# (into build/bench/), runs the dlopen/dlclose soak test and the thread
+# benchmarks, measures dlrun
 # against node and native code and in-process loads (examples/reload), and
 # writes BENCHMARKS.md; then prints its table of targets.
 bench:
 	cargo build --release --bin dlrun --example reload
 	bench/soak
+	bench/threads
 	bench/run
 	sed -n '/^## Where we stand/,/^<!-- analysis -->/{/^<!--/d;p}' BENCHMARKS.md
 

@@ -523,6 +523,8 @@ def main():
 
     if os.path.exists(R.path("soak.md")):
         o.append(R.text("soak.md").strip() + "\n")
+    if os.path.exists(R.path("threads.md")):
+        o.append(R.text("threads.md").strip() + "\n")
 
     with open(output, "w") as f:
         f.write("\n".join(o))

@@ -169,7 +169,7 @@ impl Program {
         args: impl IntoIterator<Item = S>,
     ) -> Result<(Session, wasmtime::Result<()>), Error> {
         let mut process = self.process(args)?;
-        if self.main.info.uses_threads() {
+        if self.uses_threads() {
             let expires = process.deadline.as_ref().map(|t| t.expires());
             let limits = &self.config.limits;
             let threads = Arc::new(Threads::new(self.clone(), limits.threads, expires));
@@ -300,6 +300,11 @@ impl Program {
         }
         cx.data_mut().runtime_ready = true;
         Ok(store)
+    }
+
+    /// Whether the main module was built with threads (a shared memory).
+    pub(crate) fn uses_threads(&self) -> bool {
+        self.main.info.uses_threads()
     }
 
     /// The kind of main module the program is.

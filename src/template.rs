@@ -105,6 +105,12 @@ impl Template {
                 config.main.display()
             )));
         }
+        if program.uses_threads() {
+            return Err(Error::Load(format!(
+                "{}: built with threads, which a template cannot capture (its memory is shared with threads that outlive a session)",
+                config.main.display()
+            )));
+        }
         let template = Template {
             program,
             pool: Arc::default(),

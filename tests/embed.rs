@@ -467,4 +467,12 @@ fn a_template_refuses_what_it_cannot_keep() {
     );
     let err = Template::new(&config(&dir)).err().unwrap();
     assert!(err.to_string().contains("imports its memory"), "{err}");
+    let threaded = MAIN.replace(
+        r#"(import "env" "memory" (memory 256))"#,
+        r#"(import "env" "memory" (memory 256 256 shared))"#,
+    );
+    assert_ne!(threaded, MAIN, "the main module's memory import");
+    write_wat(&dir, "main.wasm", &threaded);
+    let err = Template::new(&config(&dir)).err().unwrap();
+    assert!(err.to_string().contains("built with threads"), "{err}");
 }
