@@ -560,12 +560,13 @@ pub mod slots {
         export: &str,
         index: u32,
     ) -> wasmtime::Result<u32> {
-        if let Some(func) = Process::export_func(cx, lib, export) {
-            return of_func(cx, func);
-        }
+        // A function the library's element segments place has that slot.
         let l = &cx.data().libs[lib];
         if let Some(pos) = l.info.table_positions.get(&index) {
             return Ok(pos.slot(l.table_base));
+        }
+        if let Some(func) = Process::export_func(cx, lib, export) {
+            return of_func(cx, func);
         }
         if let Some(&slot) = cx.data().reserved.get(&(lib, index)) {
             return Ok(slot);
@@ -630,17 +631,25 @@ pub mod slots {
     }
 
     /// After `lib` is instantiated and its waiting entries filled: record
-    /// the slots its own element segments gave its functions.
+    /// the slots its element segments gave the functions it imports.
     pub fn settle(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<()> {
         // The module's element segments put its address-taken functions at
-        // these slots: read them back from the table rather than look each
-        // export up by name (thousands in a MAIN_MODULE=1 main).
+        // these slots. Its own functions are found by index (of_export);
+        // the functions it imports (host functions, another library's)
+        // are read back from the table, to be known by identity.
         let placed: Vec<u32> = {
             let l = &cx.data().libs[lib];
+            let imported = l
+                .info
+                .imports
+                .iter()
+                .filter(|i| matches!(i.kind, crate::modinfo::ImportKind::Func(_)))
+                .count() as u32;
             l.info
                 .table_positions
-                .values()
-                .map(|pos| pos.slot(l.table_base))
+                .iter()
+                .filter(|&(&index, _)| index < imported)
+                .map(|(_, pos)| pos.slot(l.table_base))
                 .collect()
         };
         let Ok(table) = cx.data().table() else {

@@ -117,14 +117,17 @@ impl Found {
             return Err("waits without a type or code section".into());
         };
         let err = |e: wasm_encoder::reencode::Error| e.to_string();
+        // The module's own types and imports, re-encoded to add to.
         let mut type_section = wasm_encoder::TypeSection::new();
+        let mut import_section = wasm_encoder::ImportSection::new();
         for payload in Parser::new(0).parse_all(wasm) {
             match payload.map_err(|e| e.to_string())? {
-                Payload::TypeSection(s) => {
-                    RoundtripReencoder
-                        .parse_type_section(&mut type_section, s)
-                        .map_err(err)?;
-                }
+                Payload::TypeSection(s) => RoundtripReencoder
+                    .parse_type_section(&mut type_section, s)
+                    .map_err(err)?,
+                Payload::ImportSection(s) => RoundtripReencoder
+                    .parse_import_section(&mut import_section, s)
+                    .map_err(err)?,
                 Payload::CodeSectionStart { .. } => break,
                 _ => {}
             }
@@ -133,18 +136,6 @@ impl Found {
         let (wait32, wait64) = (self.types, self.types + 1);
         type_section.ty().function([I32, I32, I64, I32], [I32]);
         type_section.ty().function([I32, I64, I64, I32], [I32]);
-        let mut import_section = wasm_encoder::ImportSection::new();
-        for payload in Parser::new(0).parse_all(wasm) {
-            match payload.map_err(|e| e.to_string())? {
-                Payload::ImportSection(s) => {
-                    RoundtripReencoder
-                        .parse_import_section(&mut import_section, s)
-                        .map_err(err)?;
-                }
-                Payload::CodeSectionStart { .. } => break,
-                _ => {}
-            }
-        }
         import_section.import(
             MODULE,
             TABLE,
