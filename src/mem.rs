@@ -101,9 +101,9 @@ impl Mem {
     }
 
     /// What an import of it is bound to.
-    pub fn to_extern(&self, cx: impl AsContext<Data = Process>) -> Extern {
+    pub fn to_extern(self, cx: impl AsContext<Data = Process>) -> Extern {
         match self {
-            Mem::Own(m) => (*m).into(),
+            Mem::Own(m) => m.into(),
             Mem::Shared => Mem::shared(cx.as_context().data()).clone().into(),
         }
     }

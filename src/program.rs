@@ -251,7 +251,7 @@ impl Program {
         store.limiter(|p| &mut p.limits);
         let limits = &self.config.limits;
         if store.data().threads.is_some() {
-            store.epoch_deadline_callback(|cx| threads::at_epoch(cx));
+            store.epoch_deadline_callback(threads::at_epoch);
             store.set_epoch_deadline(1);
         } else if limits.timeout.is_some() {
             store.set_epoch_deadline(1);

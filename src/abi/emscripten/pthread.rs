@@ -206,7 +206,7 @@ fn enter(cx: &mut StoreContextMut<'_, Process>, start: Start) -> wasmtime::Resul
     match entry.call(&mut *cx, &[Val::I32(arg as i32)], &mut out) {
         Ok(()) => {
             if let Some(exit) = Process::global_func(cx, "_emscripten_thread_exit") {
-                exit.call(&mut *cx, &[out[0].clone()], &mut [])?;
+                exit.call(&mut *cx, &[out[0]], &mut [])?;
             }
         }
         Err(e) if e.is::<ThreadEnd>() => {}
