@@ -280,6 +280,7 @@ impl Program {
         process.fs = from.fs;
         process.dl.handles = from.handles;
         process.free_table = from.table;
+        process.js = from.js;
         process.deadline = None;
         process.shared_memory = Some(from.memory);
         process.tls.token = threads.join();

@@ -97,6 +97,9 @@ pub struct Inherited {
     pub table: Arc<Mutex<crate::process::TableSpace>>,
     /// `__heap_base`'s value.
     pub heap_base: i32,
+    /// The JavaScript of EM_JS and EM_ASM (the `.js` file read once, one
+    /// engine for the program).
+    pub js: Option<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 impl Inherited {
@@ -109,6 +112,7 @@ impl Inherited {
             handles: process.dl.handles.clone(),
             table: process.free_table.clone(),
             heap_base,
+            js: process.js.clone(),
         })
     }
 }
