@@ -103,7 +103,8 @@ impl Modules {
     /// mutable globals exported, or the waits routed.
     pub fn prepare<'a>(&self, wasm: &'a [u8]) -> wasmtime::Result<std::borrow::Cow<'a, [u8]>> {
         let wasm = if self.route_waits {
-            crate::waits::route(wasm).map_err(|e| wasmtime::format_err!("routing its waits: {e}"))?
+            crate::waits::route(wasm)
+                .map_err(|e| wasmtime::format_err!("routing its waits: {e}"))?
         } else {
             std::borrow::Cow::Borrowed(wasm)
         };

@@ -292,16 +292,26 @@ pub fn close(
 impl DlState {
     /// The library behind guest handle `handle`.
     pub fn handle(&self, handle: u32) -> Option<LibId> {
-        self.handles.lock().unwrap_or_else(|e| e.into_inner()).get(&handle).copied()
+        self.handles
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&handle)
+            .copied()
     }
 
     /// Makes guest handle `handle` stand for `lib`.
     pub fn set_handle(&self, handle: u32, lib: LibId) {
-        self.handles.lock().unwrap_or_else(|e| e.into_inner()).insert(handle, lib);
+        self.handles
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(handle, lib);
     }
 
     /// Forgets every handle of `lib`.
     pub fn drop_handles(&self, lib: LibId) {
-        self.handles.lock().unwrap_or_else(|e| e.into_inner()).retain(|_, h| *h != lib);
+        self.handles
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|_, h| *h != lib);
     }
 }

@@ -45,11 +45,11 @@ pub(crate) mod symbols;
 pub(crate) mod template;
 pub(crate) mod threads;
 pub(crate) mod timer;
-pub(crate) mod waits;
 pub mod trace;
 pub mod unwind;
 pub mod value;
 pub mod vfs;
+pub(crate) mod waits;
 
 use std::path::PathBuf;
 

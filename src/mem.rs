@@ -85,7 +85,11 @@ impl Mem {
     }
 
     /// Grows it by `delta` pages; the old size in pages.
-    pub fn grow(&self, mut cx: impl AsContextMut<Data = Process>, delta: u64) -> wasmtime::Result<u64> {
+    pub fn grow(
+        &self,
+        mut cx: impl AsContextMut<Data = Process>,
+        delta: u64,
+    ) -> wasmtime::Result<u64> {
         match self {
             Mem::Own(m) => m.grow(&mut cx, delta),
             Mem::Shared => Mem::shared(cx.as_context().data()).grow(delta),
@@ -158,7 +162,12 @@ pub fn write(
 }
 
 /// Reads a little-endian u32.
-pub fn read_u32(cx: impl AsContext<Data = Process>, mem: Mem, ptr: u32, what: &str) -> wasmtime::Result<u32> {
+pub fn read_u32(
+    cx: impl AsContext<Data = Process>,
+    mem: Mem,
+    ptr: u32,
+    what: &str,
+) -> wasmtime::Result<u32> {
     let b = read(cx, mem, ptr, 4, what)?;
     Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
@@ -258,7 +267,12 @@ impl std::fmt::Display for Name {
 /// Reads the NUL-terminated name at `ptr`, however long, copying no more
 /// of it than [`Name`] keeps. A pointer out of bounds, or a string that
 /// runs to the end of memory, is a [`Fault`], as it would be natively.
-pub fn read_name(cx: impl AsContext<Data = Process>, mem: Mem, ptr: u32, what: &str) -> wasmtime::Result<Name> {
+pub fn read_name(
+    cx: impl AsContext<Data = Process>,
+    mem: Mem,
+    ptr: u32,
+    what: &str,
+) -> wasmtime::Result<Name> {
     let data = mem.data(cx.as_context());
     let tail = data
         .get(ptr as usize..)

@@ -448,9 +448,9 @@ impl Process {
     ) -> wasmtime::Result<u64> {
         let table = cx.data().table()?;
         if let Some(replay) = cx.data_mut().replay.as_mut() {
-            let start = replay
-                .slot()
-                .ok_or_else(|| wasmtime::format_err!("a replayed link took more table slots than recorded"))?;
+            let start = replay.slot().ok_or_else(|| {
+                wasmtime::format_err!("a replayed link took more table slots than recorded")
+            })?;
             Process::reach(cx, table, start + n)?;
             table.fill(&mut *cx, start, init, n)?;
             return Ok(start);
@@ -458,7 +458,11 @@ impl Process {
         let own = table.size(&mut *cx);
         let max = u64::from(cx.data().max_table);
         let start = {
-            let mut space = cx.data().free_table.lock().unwrap_or_else(|e| e.into_inner());
+            let mut space = cx
+                .data()
+                .free_table
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
             match space.free.take(n, align) {
                 Some(start) => start,
                 None => {
@@ -483,7 +487,11 @@ impl Process {
 
     /// Grows this store's table to `end` entries (other threads may have
     /// given the program's table more).
-    fn reach(cx: &mut StoreContextMut<'_, Process>, table: Table, end: u64) -> wasmtime::Result<()> {
+    fn reach(
+        cx: &mut StoreContextMut<'_, Process>,
+        table: Table,
+        end: u64,
+    ) -> wasmtime::Result<()> {
         let size = table.size(&mut *cx);
         if end > size {
             table.grow(&mut *cx, end - size, Ref::Func(None))?;
@@ -500,7 +508,11 @@ impl Process {
         let table = cx.data().table()?;
         table.fill(&mut *cx, start, Ref::Func(None), n)?;
         if cx.data().replay.is_none() {
-            let mut space = cx.data().free_table.lock().unwrap_or_else(|e| e.into_inner());
+            let mut space = cx
+                .data()
+                .free_table
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
             space.free.give(start, n);
         }
         Ok(())

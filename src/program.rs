@@ -12,9 +12,9 @@ use crate::abi::{self, Flavour};
 use crate::compiled::Modules;
 use crate::loader::{self, Candidate, Mode, Parsed, Root};
 use crate::process::{Guest, Process};
-use crate::threads::{self, Threads};
 use crate::search::{self, Found, SearchPath};
 use crate::session::Session;
+use crate::threads::{self, Threads};
 use crate::timer::Timer;
 use crate::{Error, RunConfig, vfs};
 

@@ -196,7 +196,10 @@ impl Threads {
     /// The link operations from the `from`th on.
     pub fn ops_since(&self, from: usize) -> Vec<Arc<Op>> {
         let journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
-        journal.get(from..).map(|ops| ops.to_vec()).unwrap_or_default()
+        journal
+            .get(from..)
+            .map(|ops| ops.to_vec())
+            .unwrap_or_default()
     }
 
     /// Registers a thread's store, running; its token.
@@ -331,7 +334,11 @@ pub fn at_epoch(mut cx: StoreContextMut<'_, Process>) -> wasmtime::Result<Update
 
 /// Records `base` as `lib`'s TLS block on this thread and points the GOT
 /// entries of its thread-local objects there.
-pub fn set_block(cx: &mut StoreContextMut<'_, Process>, lib: LibId, base: u32) -> wasmtime::Result<()> {
+pub fn set_block(
+    cx: &mut StoreContextMut<'_, Process>,
+    lib: LibId,
+    base: u32,
+) -> wasmtime::Result<()> {
     cx.data_mut().tls.bases.insert(lib, base);
     let entries: Vec<(u32, Global)> = cx
         .data()
@@ -359,7 +366,11 @@ pub fn waits_table(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<wa
     }
     let wait32 = wasmtime::Func::wrap(
         &mut *cx,
-        |mut c: wasmtime::Caller<'_, Process>, addr: i32, expected: i32, timeout: i64, offset: i32| {
+        |mut c: wasmtime::Caller<'_, Process>,
+         addr: i32,
+         expected: i32,
+         timeout: i64,
+         offset: i32| {
             wait(&mut c, addr, offset, timeout, |m, at, t| {
                 m.atomic_wait32(at, expected as u32, t)
             })
@@ -367,7 +378,11 @@ pub fn waits_table(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<wa
     );
     let wait64 = wasmtime::Func::wrap(
         &mut *cx,
-        |mut c: wasmtime::Caller<'_, Process>, addr: i32, expected: i64, timeout: i64, offset: i32| {
+        |mut c: wasmtime::Caller<'_, Process>,
+         addr: i32,
+         expected: i64,
+         timeout: i64,
+         offset: i32| {
             wait(&mut c, addr, offset, timeout, |m, at, t| {
                 m.atomic_wait64(at, expected as u64, t)
             })
@@ -419,7 +434,9 @@ fn wait(
             break Err(wasmtime::Trap::Interrupt.into());
         }
         let slice = match until {
-            Some(until) => until.saturating_duration_since(Instant::now()).min(WAIT_SLICE),
+            Some(until) => until
+                .saturating_duration_since(Instant::now())
+                .min(WAIT_SLICE),
             None => WAIT_SLICE,
         };
         match op(&memory, at, Some(slice)) {

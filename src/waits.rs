@@ -234,8 +234,8 @@ mod tests {
 
     #[test]
     fn a_module_without_waits_is_left_as_it_is() {
-        let wasm = wat::parse_str(r#"(module (func (export "f") (result i32) i32.const 1))"#)
-            .unwrap();
+        let wasm =
+            wat::parse_str(r#"(module (func (export "f") (result i32) i32.const 1))"#).unwrap();
         assert!(matches!(route(&wasm).unwrap(), Cow::Borrowed(_)));
     }
 }

@@ -620,9 +620,8 @@ fn a_plain_wasi_command_runs_without_a_shared_table() {
 #[test]
 fn a_main_built_for_threads_runs_and_a_library_built_otherwise_is_refused() {
     let dir = workdir("threads");
-    let shared = |wat: String, memory: &str| {
-        wat.replace(memory, &memory.replace("))", " shared))"))
-    };
+    let shared =
+        |wat: String, memory: &str| wat.replace(memory, &memory.replace("))", " shared))"));
     let main = shared(
         main_wat(&["libplain.so"], "", "i32.const 7"),
         r#"(import "env" "memory" (memory 256 256))"#,
@@ -645,7 +644,11 @@ fn a_main_built_for_threads_runs_and_a_library_built_otherwise_is_refused() {
     let side = shared(side_wat("", ""), r#"(import "env" "memory" (memory 1))"#)
         .replace("(memory 1 shared))", "(memory 1 65536 shared))");
     write_wat(&dir, "libthreaded.so", &side);
-    write_wat(&dir, "main.wasm", &main_wat(&["libthreaded.so"], "", "i32.const 0"));
+    write_wat(
+        &dir,
+        "main.wasm",
+        &main_wat(&["libthreaded.so"], "", "i32.const 0"),
+    );
     let (status, _, err) = dlrun(&dir, &["main.wasm"]);
     assert_eq!(status, 1, "{err}");
     assert!(

@@ -63,8 +63,11 @@ pub trait Host: crate::plan::bind::Host + Send + Sync {
 
     /// Gives the running thread its thread-local storage in `lib`, loaded
     /// after the thread was set up (before the library's constructors).
-    fn thread_locals(&self, cx: &mut StoreContextMut<'_, Process>, lib: LibId)
-    -> wasmtime::Result<()>;
+    fn thread_locals(
+        &self,
+        cx: &mut StoreContextMut<'_, Process>,
+        lib: LibId,
+    ) -> wasmtime::Result<()>;
 
     /// Makes the TLS blocks the program's other threads (`others`, by
     /// token) will have in the libraries of `order`, just loaded on this

@@ -5,16 +5,16 @@
 mod dl;
 pub mod eh;
 mod emjs;
-pub mod pthread;
 pub(in crate::abi) mod env;
 pub(in crate::abi) mod fs;
 pub mod jslib;
+pub mod pthread;
 mod sjlj;
 pub(in crate::abi) mod time;
 
 use wasmtime::{
-    Func, Global, GlobalType, Memory, MemoryType, SharedMemory, Mutability, RefType, StoreContextMut, Table,
-    TableType, Val, ValType,
+    Func, Global, GlobalType, Memory, MemoryType, Mutability, RefType, SharedMemory,
+    StoreContextMut, Table, TableType, Val, ValType,
 };
 
 use super::table::FuncTable;

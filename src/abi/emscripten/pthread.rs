@@ -49,16 +49,24 @@ pub static FUNCS: FuncTable = FuncTable::new(&[
     ),
     (
         "_emscripten_notify_proxying_queue",
-        Fixed(|cx| Func::wrap(cx, |_target: i32, _current: i32, _main: i32, _queue: i32| 1i32)),
+        Fixed(|cx| {
+            Func::wrap(
+                cx,
+                |_target: i32, _current: i32, _main: i32, _queue: i32| 1i32,
+            )
+        }),
     ),
     (
         "emscripten_receive_on_main_thread_js",
         Fixed(|cx| {
-            Func::wrap(cx, |index: i32, _n: i32, _args: i32| -> wasmtime::Result<f64> {
-                Err(wasmtime::Error::new(Abort(format!(
-                    "a call proxied to the main thread's JavaScript (function {index}), which dlrun does not have"
-                ))))
-            })
+            Func::wrap(
+                cx,
+                |index: i32, _n: i32, _args: i32| -> wasmtime::Result<f64> {
+                    Err(wasmtime::Error::new(Abort(format!(
+                        "a call proxied to the main thread's JavaScript (function {index}), which dlrun does not have"
+                    ))))
+                },
+            )
         }),
     ),
     (
@@ -196,7 +204,10 @@ fn enter(cx: &mut StoreContextMut<'_, Process>, start: Start) -> wasmtime::Resul
         sp.set(&mut *cx, Val::I32(top as i32))?;
     }
     if let Some(limits) = Process::global_func(cx, "emscripten_stack_set_limits") {
-        let args = [Val::I32(top as i32), Val::I32(top.wrapping_sub(size) as i32)];
+        let args = [
+            Val::I32(top as i32),
+            Val::I32(top.wrapping_sub(size) as i32),
+        ];
         limits.call(&mut *cx, &args, &mut [])?;
     }
     thread_init(cx, pthread, false)?;
@@ -347,7 +358,11 @@ fn relocate_block(
     let n = image.len() as u32 & !3;
     let relocated = mem::read(&*cx, memory, memory_base, n, "a TLS image")?;
     let word = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-    for (k, (r, i)) in relocated.chunks_exact(4).zip(image.chunks_exact(4)).enumerate() {
+    for (k, (r, i)) in relocated
+        .chunks_exact(4)
+        .zip(image.chunks_exact(4))
+        .enumerate()
+    {
         let (r, i) = (word(r), word(i));
         if r != 0 && r != i {
             let at = base + 4 * k as u32;
@@ -361,17 +376,20 @@ fn relocate_block(
 /// and data; a detached thread asking for itself is freed once its code
 /// has stopped.
 fn cleanup(cx: &mut StoreContextMut<'_, Process>) -> Func {
-    Func::wrap(cx, |mut c: Caller<'_, Process>, thread: i32| -> wasmtime::Result<()> {
-        if thread as u32 == c.data().tls.pthread {
-            c.data_mut().tls.free_at_end = true;
-            return Ok(());
-        }
-        let mut cx = c.as_context_mut();
-        if let Some(free) = Process::global_func(&mut cx, "_emscripten_thread_free_data") {
-            free.call(&mut cx, &[Val::I32(thread)], &mut [])?;
-        }
-        Ok(())
-    })
+    Func::wrap(
+        cx,
+        |mut c: Caller<'_, Process>, thread: i32| -> wasmtime::Result<()> {
+            if thread as u32 == c.data().tls.pthread {
+                c.data_mut().tls.free_at_end = true;
+                return Ok(());
+            }
+            let mut cx = c.as_context_mut();
+            if let Some(free) = Process::global_func(&mut cx, "_emscripten_thread_free_data") {
+                free.call(&mut cx, &[Val::I32(thread)], &mut [])?;
+            }
+            Ok(())
+        },
+    )
 }
 
 /// `pthread_kill(thread, sig)`: signal 0 checks that the thread exists;
