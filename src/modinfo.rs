@@ -239,6 +239,7 @@ impl ModuleInfo {
         };
         let mut info = ModuleInfo::default();
         let mut bodies: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut with_tls = false;
         let mut first_passive: Option<&[u8]> = None;
         let mut dylink = None;
         let mut types: Vec<Sig> = Vec::new();
@@ -339,6 +340,9 @@ impl ModuleInfo {
                     }
                 }
                 Payload::StartSection { func, .. } => info.start = Some(func),
+                Payload::CodeSectionStart { .. } => {
+                    with_tls = info.export("emscripten_tls_init").is_some();
+                }
                 Payload::DataSection(reader) if info.relocatable => {
                     if let Some(first) = reader.into_iter().next() {
                         let first = first.map_err(malformed)?;
@@ -350,7 +354,11 @@ impl ModuleInfo {
                 Payload::CodeSectionEntry(body) => {
                     let index = imported_funcs + next_body;
                     next_body += 1;
-                    bodies.push(body.range());
+                    // Only a module with thread-locals has its TLS set-up
+                    // read back (tls_segment, tls_base).
+                    if with_tls {
+                        bodies.push(body.range());
+                    }
                     if let (Some(ExportKind::Func(start)), Some(ExportKind::Func(ctors))) =
                         (info.export("_start"), info.export("__wasm_call_ctors"))
                         && index == start

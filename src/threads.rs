@@ -33,6 +33,9 @@ pub struct Threads {
     pub expires: Option<Instant>,
     /// The program's link operations, in the order they happened.
     journal: Mutex<Vec<Arc<Op>>>,
+    /// How many operations the journal holds: read without the lock by
+    /// every epoch check and every wait that returns.
+    journal_len: std::sync::atomic::AtomicUsize,
     /// Held by the thread performing a link operation (again by the same
     /// thread when a constructor dlopens, as glibc's loader lock).
     link: Mutex<(Option<std::thread::ThreadId>, usize)>,
@@ -161,6 +164,7 @@ impl Threads {
             ended: AtomicBool::new(false),
             expires,
             journal: Mutex::new(Vec::new()),
+            journal_len: Default::default(),
             link: Mutex::new((None, 0)),
             link_free: Condvar::new(),
             members: Mutex::new(Members::default()),
@@ -187,6 +191,7 @@ impl Threads {
         let n = {
             let mut journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
             journal.push(Arc::new(op));
+            self.journal_len.store(journal.len(), Ordering::SeqCst);
             journal.len()
         };
         self.program.modules().engine().increment_epoch();
@@ -195,6 +200,9 @@ impl Threads {
 
     /// The link operations from the `from`th on.
     pub fn ops_since(&self, from: usize) -> Vec<Arc<Op>> {
+        if from >= self.journal_len.load(Ordering::SeqCst) {
+            return Vec::new();
+        }
         let journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
         journal
             .get(from..)
