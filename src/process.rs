@@ -186,8 +186,9 @@ pub struct Process {
     pub preload: Vec<String>,
     /// Resource limits (memory size, table entries).
     pub limits: wasmtime::StoreLimits,
-    /// Table entries unloaded libraries gave back.
-    pub free_table: Arc<std::sync::Mutex<TableSpace>>,
+    /// How far the program's table extends and the entries unloaded
+    /// libraries gave back: one record for every thread's store.
+    pub table_use: Arc<std::sync::Mutex<TableSpace>>,
     /// Exit handlers libraries registered, to run when they are unloaded.
     pub exit_handlers: crate::finalize::ExitHandlers,
     /// Interrupts the program once `--timeout` passes; dropped with it.
@@ -263,7 +264,7 @@ impl Process {
             modules,
             trace: Default::default(),
             limits: Default::default(),
-            free_table: Default::default(),
+            table_use: Default::default(),
             deadline: None,
             exit_handlers: Default::default(),
             max_table: u32::MAX,
@@ -307,7 +308,7 @@ impl Process {
         self.reserved = old.reserved;
         self.waiting = old.waiting;
         self.unresolved_slots = old.unresolved_slots;
-        self.free_table = old.free_table;
+        self.table_use = old.table_use;
         self.exit_handlers = old.exit_handlers;
         self.host_funcs = old.host_funcs;
         self.made_globals = old.made_globals;
@@ -460,7 +461,7 @@ impl Process {
         let start = {
             let mut space = cx
                 .data()
-                .free_table
+                .table_use
                 .lock()
                 .unwrap_or_else(|e| e.into_inner());
             match space.free.take(n, align) {
@@ -510,7 +511,7 @@ impl Process {
         if cx.data().replay.is_none() {
             let mut space = cx
                 .data()
-                .free_table
+                .table_use
                 .lock()
                 .unwrap_or_else(|e| e.into_inner());
             space.free.give(start, n);

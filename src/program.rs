@@ -279,7 +279,7 @@ impl Program {
         process.guest = from.guest;
         process.fs = from.fs;
         process.dl.handles = from.handles;
-        process.free_table = from.table;
+        process.table_use = from.table;
         process.js = from.js;
         process.deadline = None;
         process.shared_memory = Some(from.memory);

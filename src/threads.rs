@@ -113,7 +113,7 @@ impl Inherited {
             guest: process.guest.clone(),
             fs: process.fs.clone(),
             handles: process.dl.handles.clone(),
-            table: process.free_table.clone(),
+            table: process.table_use.clone(),
             heap_base,
             js: process.js.clone(),
         })
