@@ -641,6 +641,19 @@ fn a_main_built_for_threads_runs_and_a_library_built_otherwise_is_refused() {
     write_wat(&dir, "main.wasm", &main);
     let (status, _, err) = dlrun(&dir, &["main.wasm"]);
     assert_eq!(status, 7, "a main with a shared memory runs: {err}");
+    // A library that imports no memory fits a main built with threads.
+    let main = shared(
+        main_wat(&["libnomem.so"], "", "i32.const 7"),
+        r#"(import "env" "memory" (memory 256 256))"#,
+    );
+    write_wat(&dir, "main.wasm", &main);
+    write_wat(
+        &dir,
+        "libnomem.so",
+        r#"(module (@dylink.0 (mem-info (memory 0 0))) (func (export "f")))"#,
+    );
+    let (status, _, err) = dlrun(&dir, &["main.wasm"]);
+    assert_eq!(status, 7, "{err}");
     let side = shared(side_wat("", ""), r#"(import "env" "memory" (memory 1))"#)
         .replace("(memory 1 shared))", "(memory 1 65536 shared))");
     write_wat(&dir, "libthreaded.so", &side);
