@@ -64,7 +64,8 @@ pub struct Modules {
     /// [`crate::template`]).
     export_globals: bool,
     /// Modules are compiled with their waits routed through the host (a
-    /// program with threads, see [`crate::waits`]).
+    /// program with threads, see [`crate::waits`]) and their data
+    /// relocated after their globals ([`crate::relocs_first`]).
     route_waits: bool,
 }
 
@@ -100,11 +101,19 @@ impl Modules {
     }
 
     /// The bytes to compile for module `wasm`: as they are, or with the
-    /// mutable globals exported, or the waits routed.
+    /// mutable globals exported, or the waits routed and the relocations
+    /// ordered.
     pub fn prepare<'a>(&self, wasm: &'a [u8]) -> wasmtime::Result<std::borrow::Cow<'a, [u8]>> {
         let wasm = if self.route_waits {
-            crate::waits::route(wasm)
+            let fixed = crate::relocs_first::apply(wasm)
+                .map_err(|e| wasmtime::format_err!("ordering its relocations: {e}"))?;
+            let routed = match crate::waits::route(&fixed)
                 .map_err(|e| wasmtime::format_err!("routing its waits: {e}"))?
+            {
+                std::borrow::Cow::Owned(routed) => Some(routed),
+                std::borrow::Cow::Borrowed(_) => None,
+            };
+            routed.map_or(fixed, std::borrow::Cow::Owned)
         } else {
             std::borrow::Cow::Borrowed(wasm)
         };

@@ -39,6 +39,7 @@ pub(crate) mod plan;
 pub(crate) mod plt;
 pub(crate) mod process;
 pub(crate) mod program;
+pub(crate) mod relocs_first;
 pub mod search;
 pub(crate) mod session;
 pub(crate) mod symbols;
