@@ -172,6 +172,11 @@ pub struct ModuleInfo {
     /// data segment, as wasm-ld lays it out with threads (first in the
     /// module's static data, a passive segment `__wasm_init_tls` copies).
     pub tls_image: Option<Arc<[u8]>>,
+    /// The index of a relocatable module's `__tls_base`: the one mutable
+    /// global it defines (its stack pointer is imported). LLVM 14 places
+    /// the thread-locals a side module uses but does not define (libc's
+    /// `__THREW__`) at offset 0 from it.
+    pub tls_base: Option<u32>,
 }
 
 impl AsRef<ModuleInfo> for ModuleInfo {
@@ -307,13 +312,20 @@ impl ModuleInfo {
                 }
                 Payload::GlobalSection(reader) => {
                     let first = import_globals.len() as u32;
+                    let mut mutable = Vec::new();
                     for (i, global) in reader.into_iter().enumerate() {
                         let global = global.map_err(malformed)?;
+                        if global.ty.mutable {
+                            mutable.push(first + i as u32);
+                        }
                         if let Some(v) =
                             eval_const(&global.init_expr, &import_globals, "__memory_base")
                         {
                             info.global_inits.insert(first + i as u32, v);
                         }
+                    }
+                    if let [base] = mutable[..] {
+                        info.tls_base = Some(base);
                     }
                 }
                 Payload::ExportSection(reader) => {
@@ -425,6 +437,9 @@ impl ModuleInfo {
             None if !require_dylink => DylinkInfo::default(),
             None => return Err(DylinkError::Missing),
         };
+        if !(info.relocatable && info.export("emscripten_tls_init").is_some()) {
+            info.tls_base = None;
+        }
         if let Some(first) = first_passive
             && let Some((0, len)) = tls_segment(&info, bytes, &bodies, imported_funcs)
         {

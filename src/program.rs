@@ -111,6 +111,9 @@ impl Program {
         }
         if threads {
             modules.route_waits();
+            // A thread points each library's `__tls_base` somewhere of its own
+            // (see `abi::emscripten::pthread::init_block`).
+            modules.export_globals();
         }
         let modules = Arc::new(modules);
         let main = main

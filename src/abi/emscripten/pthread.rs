@@ -13,6 +13,7 @@ use wasmtime::{AsContextMut, Caller, Func, StoreContextMut, Val};
 use crate::abi::table::{Build::Fixed, FuncTable};
 use crate::mem;
 use crate::process::Process;
+use crate::symbols::Sym;
 use crate::threads::{self, Inherited, ThreadEnd, Threads};
 use crate::unwind::Abort;
 
@@ -280,11 +281,37 @@ pub fn init_block(cx: &mut StoreContextMut<'_, Process>, lib: usize) -> wasmtime
     let mut out = [Val::I32(0)];
     init.call(&mut *cx, &[], &mut out)?;
     match out[0].i32() {
-        Some(0) | None => Ok(()),
+        Some(0) | None => point_at_threw(cx, lib),
         Some(base) => {
             relocate_block(cx, lib, base as u32)?;
             threads::set_block(cx, lib, base as u32)
         }
+    }
+}
+
+/// Points the `__tls_base` of a library without thread-locals of its own at
+/// this thread's `__THREW__`. LLVM 14 compiles a side module's use of
+/// libc's thread-local `__THREW__` (which the code after every `invoke_*`
+/// reads to see whether the call threw) as offset 0 of the module's own
+/// TLS block; with no block, that is address 0 on every thread, and no
+/// exception thrown through the module would be seen.
+fn point_at_threw(cx: &mut StoreContextMut<'_, Process>, lib: usize) -> wasmtime::Result<()> {
+    let Some(index) = cx.data().libs[lib].info.tls_base else {
+        return Ok(());
+    };
+    let Some((owner, &Sym::Tls(offset))) = cx.data().resolve_owner(lib, "__THREW__") else {
+        return Ok(());
+    };
+    let Some(at) = cx.data().tls.address(owner, offset) else {
+        return Ok(());
+    };
+    let name = format!("{}{index}", crate::template::globals::PREFIX);
+    let global = cx.data().libs[lib]
+        .instance
+        .and_then(|i| i.get_global(&mut *cx, &name));
+    match global {
+        Some(g) => g.set(&mut *cx, Val::I32(at as i32)),
+        None => Ok(()),
     }
 }
 
