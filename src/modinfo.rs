@@ -177,6 +177,9 @@ pub struct ModuleInfo {
     /// the thread-locals a side module uses but does not define (libc's
     /// `__THREW__`) at offset 0 from it.
     pub tls_base: Option<u32>,
+    /// Whether the module defines thread-locals (its `emscripten_tls_init`
+    /// makes a block of nonzero size).
+    pub own_thread_locals: bool,
 }
 
 impl AsRef<ModuleInfo> for ModuleInfo {
@@ -198,11 +201,7 @@ fn tls_segment(
     let Some(ExportKind::Func(init)) = info.export("emscripten_tls_init") else {
         return None;
     };
-    let body = |f: u32| -> Option<wasmparser::FunctionBody<'_>> {
-        let range = bodies.get(f.checked_sub(imported_funcs)? as usize)?.clone();
-        let reader = wasmparser::BinaryReader::new(bytes.get(range.clone())?, range.start);
-        Some(wasmparser::FunctionBody::new(reader))
-    };
+    let body = |f: u32| body_of(f, bytes, bodies, imported_funcs);
     // The segment a body copies: `i32.const LEN; memory.init SEG`.
     let copies = |b: &wasmparser::FunctionBody<'_>, calls: &mut Vec<u32>| -> Option<(u32, u32)> {
         let mut ops = b.get_operators_reader().ok()?;
@@ -224,6 +223,42 @@ fn tls_segment(
     calls
         .into_iter()
         .find_map(|f| copies(&body(f)?, &mut Vec::new()))
+}
+
+/// The body of function `f`, from the ranges the parse kept.
+fn body_of<'a>(
+    f: u32,
+    bytes: &'a [u8],
+    bodies: &[std::ops::Range<usize>],
+    imported_funcs: u32,
+) -> Option<wasmparser::FunctionBody<'a>> {
+    let range = bodies.get(f.checked_sub(imported_funcs)? as usize)?.clone();
+    let reader = wasmparser::BinaryReader::new(bytes.get(range.clone())?, range.start);
+    Some(wasmparser::FunctionBody::new(reader))
+}
+
+/// The size of the TLS block `emscripten_tls_init` makes: the global it
+/// reads first (`__tls_size`, which it tests for zero).
+fn tls_size(
+    info: &ModuleInfo,
+    bytes: &[u8],
+    bodies: &[std::ops::Range<usize>],
+    imported_funcs: u32,
+) -> Option<i64> {
+    let Some(ExportKind::Func(init)) = info.export("emscripten_tls_init") else {
+        return None;
+    };
+    let body = body_of(init, bytes, bodies, imported_funcs)?;
+    let mut ops = body.get_operators_reader().ok()?;
+    while !ops.eof() {
+        if let Operator::GlobalGet { global_index } = ops.read().ok()? {
+            return match info.global_inits.get(&global_index)? {
+                ConstAddr::Absolute(n) => Some(*n),
+                ConstAddr::Relative(_) => None,
+            };
+        }
+    }
+    None
 }
 
 impl ModuleInfo {
@@ -440,6 +475,7 @@ impl ModuleInfo {
         if !(info.relocatable && info.export("emscripten_tls_init").is_some()) {
             info.tls_base = None;
         }
+        info.own_thread_locals = tls_size(&info, bytes, &bodies, imported_funcs) > Some(0);
         if let Some(first) = first_passive
             && let Some((0, len)) = tls_segment(&info, bytes, &bodies, imported_funcs)
         {

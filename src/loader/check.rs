@@ -59,6 +59,15 @@ pub(super) fn check(
                 };
                 wasmtime::bail!(About::new(&lib.module.module_name(), why));
             }
+            if threaded && info.own_thread_locals && info.imports.iter().any(is_invoke) {
+                wasmtime::bail!(About::new(
+                    &lib.module.module_name(),
+                    "built with threads, and has thread-locals of its own and C++ exceptions or \
+                     setjmp: LLVM 14 (emcc 3.1.6) compiled its reads of libc's __THREW__ as its \
+                     first thread-local, which every call that may throw overwrites; move its \
+                     thread-locals to another library or the main module"
+                ));
+            }
         }
         let imports = &info.imports;
         let bound = bind::bindings(&scope, data.host, k, mode.now);
@@ -118,4 +127,12 @@ pub(super) fn check(
     } else {
         Err(wasmtime::Error::new(Unresolved(unresolved)))
     }
+}
+
+/// An emcc import that calls a function which may throw or longjmp, then
+/// reads `__THREW__`.
+fn is_invoke(import: &crate::modinfo::Import) -> bool {
+    import.module == "env"
+        && import.name.starts_with("invoke_")
+        && matches!(import.kind, ImportKind::Func(_))
 }
