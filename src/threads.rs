@@ -45,6 +45,9 @@ pub struct Threads {
     members: Mutex<Members>,
     /// Signalled when a member catches up or parks.
     caught_up: Condvar,
+    /// Whether some member has signals to deliver: read without the lock
+    /// by every epoch check and every wait.
+    signalled: AtomicBool,
 }
 
 #[derive(Default)]
@@ -56,6 +59,12 @@ struct Members {
 struct Member {
     applied: usize,
     parked: bool,
+    /// Its thread's `struct pthread`, to which signals are sent.
+    pthread: u32,
+    /// The address it waits on, while it does.
+    waiting_at: Option<u64>,
+    /// Signals sent to it and not yet delivered (bit `sig - 1`).
+    signals: u64,
 }
 
 /// Holds the link lock ([`Threads::lock_link`]) until dropped.
@@ -169,6 +178,7 @@ impl Threads {
             link_free: Condvar::new(),
             members: Mutex::new(Members::default()),
             caught_up: Condvar::new(),
+            signalled: AtomicBool::new(false),
         }
     }
 
@@ -220,6 +230,9 @@ impl Threads {
             Member {
                 applied: 0,
                 parked: false,
+                pthread: 0,
+                waiting_at: None,
+                signals: 0,
             },
         );
         token
@@ -239,15 +252,75 @@ impl Threads {
     }
 
     /// Marks a store parked (blocked where it runs no guest code, and
-    /// catches up before it runs any again) or running again.
-    pub fn park(&self, token: u64, parked: bool) {
+    /// catches up before it runs any again) or running again; `waiting_at`
+    /// is the address of the wait it parks in, if it does.
+    pub fn park(&self, token: u64, parked: bool, waiting_at: Option<u64>) {
         let mut m = self.members.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(state) = m.states.get_mut(&token) {
             state.parked = parked;
+            state.waiting_at = waiting_at;
         }
         if parked {
             self.caught_up.notify_all();
         }
+    }
+
+    /// Names the `struct pthread` of a store's thread.
+    pub fn name(&self, token: u64, pthread: u32) {
+        let mut m = self.members.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(state) = m.states.get_mut(&token) {
+            state.pthread = pthread;
+        }
+    }
+
+    /// Sends signal `sig` (1 to 64) to the thread of `pthread`, or with
+    /// None only wakes it from a wait (to look at a flag it was sent in
+    /// memory, as pthread_cancel's); false when no thread has it. The
+    /// thread runs the handler at its next epoch check, or at once if it
+    /// waits (`memory` wakes it: futex users take a wake for a spurious one).
+    pub fn signal(&self, pthread: u32, sig: Option<u32>, memory: &wasmtime::SharedMemory) -> bool {
+        let mut m = self.members.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(state) = m.states.values_mut().find(|s| s.pthread == pthread) else {
+            return false;
+        };
+        if let Some(sig) = sig {
+            state.signals |= 1 << (sig - 1);
+            self.signalled.store(true, Ordering::SeqCst);
+        }
+        let at = state.waiting_at;
+        drop(m);
+        if let Some(at) = at {
+            // Only an address beyond the memory fails, which the wait itself
+            // would have refused.
+            let _ = memory.atomic_notify(at, u32::MAX);
+        }
+        self.program.modules().engine().increment_epoch();
+        true
+    }
+
+    /// Whether a store's thread has signals to deliver.
+    pub fn has_signals(&self, token: u64) -> bool {
+        if !self.signalled.load(Ordering::SeqCst) {
+            return false;
+        }
+        let m = self.members.lock().unwrap_or_else(|e| e.into_inner());
+        m.states.get(&token).is_some_and(|s| s.signals != 0)
+    }
+
+    /// Takes the signals a store's thread has to deliver.
+    pub fn take_signals(&self, token: u64) -> u64 {
+        if !self.signalled.load(Ordering::SeqCst) {
+            return 0;
+        }
+        let mut m = self.members.lock().unwrap_or_else(|e| e.into_inner());
+        let taken = m
+            .states
+            .get_mut(&token)
+            .map_or(0, |s| std::mem::take(&mut s.signals));
+        if m.states.values().all(|s| s.signals == 0) {
+            self.signalled.store(false, Ordering::SeqCst);
+        }
+        taken
     }
 
     /// Records that a store realized the first `applied` operations.
@@ -337,7 +410,22 @@ pub fn at_epoch(mut cx: StoreContextMut<'_, Process>) -> wasmtime::Result<Update
     // until it is done.
     cx.set_epoch_deadline(u64::MAX / 2);
     crate::loader::journal::catch_up(&mut cx)?;
+    deliver_signals(&mut cx)?;
     Ok(UpdateDeadline::Continue(1))
+}
+
+/// Runs the handlers of the signals other threads sent this one, lowest
+/// first, as the kernel would on its way back to user code.
+fn deliver_signals(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()> {
+    let Some(threads) = cx.data().threads.clone() else {
+        return Ok(());
+    };
+    let pending = threads.take_signals(cx.data().tls.token);
+    for sig in (1..=64).filter(|s| pending & (1u64 << (s - 1)) != 0) {
+        let host = cx.data().host;
+        host.raise(cx, sig)?;
+    }
+    Ok(())
 }
 
 /// Records `base` as `lib`'s TLS block on this thread and points the GOT
@@ -428,7 +516,7 @@ fn wait(
     let threads = c.data().threads.clone();
     let token = c.data().tls.token;
     if let Some(t) = &threads {
-        t.park(token, true);
+        t.park(token, true, Some(at));
     }
     let result = loop {
         if let Some(status) = threads.as_ref().and_then(|t| t.ended()) {
@@ -447,6 +535,11 @@ fn wait(
                 .min(WAIT_SLICE),
             None => WAIT_SLICE,
         };
+        if threads.as_ref().is_some_and(|t| t.has_signals(token)) {
+            // A signal ends the wait as a wake-up would; the handler runs
+            // below, and the futex's user waits again if it must.
+            break Ok(0);
+        }
         match op(&memory, at, Some(slice)) {
             Ok(wasmtime::WaitResult::TimedOut) if until.is_none_or(|u| Instant::now() < u) => {}
             Ok(r) => {
@@ -460,9 +553,11 @@ fn wait(
         }
     };
     if let Some(t) = &threads {
-        t.park(token, false);
+        t.park(token, false, None);
     }
     let result = result?;
-    crate::loader::journal::catch_up(&mut wasmtime::AsContextMut::as_context_mut(c))?;
+    let mut cx = wasmtime::AsContextMut::as_context_mut(c);
+    crate::loader::journal::catch_up(&mut cx)?;
+    deliver_signals(&mut cx)?;
     Ok(result)
 }

@@ -162,6 +162,10 @@ impl crate::loader::Host for Abi {
     fn interpose(&self, cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> {
         (name == "emscripten_builtin_memalign").then(|| emscripten::pthread::tls_memalign(cx))
     }
+
+    fn raise(&self, cx: &mut StoreContextMut<'_, Process>, sig: u32) -> wasmtime::Result<()> {
+        emscripten::pthread::raise(cx, sig)
+    }
 }
 
 impl crate::plan::bind::Host for Abi {

@@ -85,4 +85,8 @@ pub trait Host: crate::plan::bind::Host + Send + Sync {
     /// threads and the definition of its import `name` (the allocator TLS
     /// blocks come from, which hands out premade ones); None for most.
     fn interpose(&self, cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func>;
+
+    /// Runs, on the running thread, what the program set up for signal
+    /// `sig` (another thread sent it with `pthread_kill`).
+    fn raise(&self, cx: &mut StoreContextMut<'_, Process>, sig: u32) -> wasmtime::Result<()>;
 }

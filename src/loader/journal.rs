@@ -138,9 +138,9 @@ pub fn perform(
     // Parked while it waits: the thread holding the lock may be waiting
     // for this one to catch up.
     let token = cx.data().tls.token;
-    threads.park(token, true);
+    threads.park(token, true, None);
     let guard = threads.lock_link();
-    threads.park(token, false);
+    threads.park(token, false, None);
     catch_up(cx)?;
     Ok(Some(guard))
 }

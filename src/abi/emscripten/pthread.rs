@@ -21,6 +21,9 @@ use crate::unwind::Abort;
 const EAGAIN: i32 = 6;
 const ENOSYS: i32 = 52;
 const ESRCH: i32 = 71;
+const EINVAL: i32 = 28;
+/// The signal musl's pthread_cancel sends.
+const SIGCANCEL: u32 = 33;
 
 /// Where emcc 3.1.6's `struct pthread` keeps the top of the thread's stack
 /// and its size (what `establishStackSpace` reads).
@@ -240,6 +243,9 @@ fn thread_init(
     main: bool,
 ) -> wasmtime::Result<()> {
     cx.data_mut().tls.pthread = pthread;
+    if let Some(threads) = cx.data().threads.clone() {
+        threads.name(cx.data().tls.token, pthread);
+    }
     let Some(init) = Process::global_func(cx, "_emscripten_thread_init") else {
         wasmtime::bail!("the main module exports no _emscripten_thread_init");
     };
@@ -419,19 +425,60 @@ fn cleanup(cx: &mut StoreContextMut<'_, Process>) -> Func {
     )
 }
 
-/// `pthread_kill(thread, sig)`: signal 0 checks that the thread exists;
-/// no other signal can be delivered.
+/// `pthread_kill(thread, sig)`, as glibc: signal 0 checks that the thread
+/// exists; a signal to the calling thread runs its handler before the call
+/// returns, one to another thread when that thread next checks in (at
+/// once if it waits). musl's pthread_cancel sends SIGCANCEL after setting
+/// the thread's cancel flag, which Emscripten's waits look at between
+/// slices: the thread is only woken to look.
 fn kill(cx: &mut StoreContextMut<'_, Process>) -> Func {
-    Func::wrap(cx, |c: Caller<'_, Process>, thread: i32, sig: i32| -> i32 {
-        let Ok(memory) = c.data().memory() else {
-            return ESRCH;
-        };
-        let alive = thread != 0
-            && mem::read_u32(&c, memory, thread as u32, "pthread_kill").ok() == Some(thread as u32);
-        match (alive, sig) {
-            (false, _) => ESRCH,
-            (true, 0) => 0,
-            _ => ENOSYS,
-        }
-    })
+    Func::wrap(
+        cx,
+        |mut c: Caller<'_, Process>, thread: i32, sig: i32| -> wasmtime::Result<i32> {
+            let Ok(sig) = u32::try_from(sig)
+                .map_err(drop)
+                .and_then(|s| if s <= 64 { Ok(s) } else { Err(()) })
+            else {
+                return Ok(EINVAL);
+            };
+            let memory = c.data().memory()?;
+            let alive = thread != 0
+                && mem::read_u32(&c, memory, thread as u32, "pthread_kill").ok()
+                    == Some(thread as u32);
+            if !alive {
+                return Ok(ESRCH);
+            }
+            if sig == 0 {
+                return Ok(0);
+            }
+            let mut cx = c.as_context_mut();
+            if sig != SIGCANCEL && Process::global_func(&mut cx, "raise").is_none() {
+                return Ok(ENOSYS);
+            }
+            if thread as u32 == cx.data().tls.pthread {
+                if sig != SIGCANCEL {
+                    raise(&mut cx, sig)?;
+                }
+                return Ok(0);
+            }
+            let (Some(threads), Some(shared)) =
+                (cx.data().threads.clone(), cx.data().shared_memory.clone())
+            else {
+                return Ok(ESRCH);
+            };
+            let sent = threads.signal(thread as u32, (sig != SIGCANCEL).then_some(sig), &shared);
+            Ok(if sent { 0 } else { ESRCH })
+        },
+    )
+}
+
+/// Runs the program's handler for signal `sig` on this thread: libc's
+/// `raise`, which honours the thread's signal mask and the handler's
+/// flags.
+pub fn raise(cx: &mut StoreContextMut<'_, Process>, sig: u32) -> wasmtime::Result<()> {
+    let Some(raise) = Process::global_func(cx, "raise") else {
+        return Ok(());
+    };
+    let mut out = [Val::I32(0)];
+    raise.call(&mut *cx, &[Val::I32(sig as i32)], &mut out)
 }
