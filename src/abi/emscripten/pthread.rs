@@ -45,8 +45,10 @@ pub static FUNCS: FuncTable = FuncTable::new(&[
         }),
     ),
     ("__emscripten_thread_cleanup", Fixed(cleanup)),
-    // Queued calls are run by the thread they are queued for when it next
-    // waits; there is no event loop to wake.
+    // There is no event loop to wake. libc itself runs a thread's call
+    // queue whenever the thread sleeps, and the main thread's whenever it
+    // waits; a proxying queue (emscripten_proxy_*), which 3.1.6 runs only
+    // from a worker's event loop, is left to the program to run.
     (
         "_emscripten_notify_thread_queue",
         Fixed(|cx| Func::wrap(cx, |_target: i32, _main: i32| 1i32)),
