@@ -17,8 +17,11 @@ test-rust:
 test-readme: build
 	tests/readme-examples
 
+# Twice: with Cranelift's code, which every warm run has, and with Winch's,
+# which a first run has.
 test-c: build
 	c-tests/run
+	DLRUN_COMPILER=winch c-tests/run
 
 # Runs every C test under node with Emscripten's own JS loader, to check that
 # the expected outputs are what node prints (tests marked glibc are skipped).

@@ -137,6 +137,15 @@ impl Cache {
         self.module_from(engine, bytes, || Ok(bytes.to_vec()))
     }
 
+    /// The module for `bytes` if the cache holds a sound entry for it; it
+    /// compiles nothing.
+    pub fn cached(&self, engine: &Engine, bytes: &[u8]) -> Option<Module> {
+        let (Some(dir), Some(key)) = (&self.dir, self.key()) else {
+            return None;
+        };
+        entry::load(engine, &key, dir, &entry_name(engine, bytes))
+    }
+
     /// The module whose source `source` determines, built by `wasm` only
     /// when it must be compiled (generated modules: hashing their source
     /// spares producing the binary on a warm start).

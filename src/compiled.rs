@@ -67,6 +67,8 @@ pub struct Modules {
     /// program with threads, see [`crate::waits`]) and their data
     /// relocated after their globals ([`crate::relocs_first`]).
     route_waits: bool,
+    /// The engine is Winch's ([`Modules::set_engine`]).
+    baseline: bool,
 }
 
 impl Modules {
@@ -84,6 +86,7 @@ impl Modules {
             derived: Mutex::default(),
             export_globals: false,
             route_waits: false,
+            baseline: false,
             engine,
         }
     }
@@ -123,6 +126,24 @@ impl Modules {
         crate::template::globals::export_mutable(&wasm)
             .map(std::borrow::Cow::Owned)
             .map_err(|e| wasmtime::format_err!("exporting its globals: {e}"))
+    }
+
+    /// Compiles every module from now on for `engine` instead, Winch's
+    /// when `baseline`.
+    pub fn set_engine(&mut self, engine: Engine, baseline: bool) {
+        self.engine = engine;
+        self.baseline = baseline;
+    }
+
+    /// Whether the engine is Winch's, which has no tail calls.
+    pub fn baseline(&self) -> bool {
+        self.baseline
+    }
+
+    /// The files of the libraries compiled so far.
+    pub fn library_paths(&self) -> Vec<PathBuf> {
+        let libs = self.libs.lock().unwrap_or_else(PoisonError::into_inner);
+        libs.keys().cloned().collect()
     }
 
     /// The engine the modules are compiled for; every store of the program

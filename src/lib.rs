@@ -28,6 +28,7 @@ pub mod cache;
 pub(crate) mod compiled;
 pub mod dlfcn;
 pub mod dylink;
+pub mod engine;
 pub(crate) mod finalize;
 pub(crate) mod freelist;
 pub mod inspect;
@@ -83,6 +84,8 @@ pub struct RunConfig {
     pub dirs: Vec<vfs::Preopen>,
     /// Resource limits beyond memory.
     pub limits: Limits,
+    /// Which compiler makes code the cache does not hold.
+    pub tier: engine::Tier,
 }
 
 /// How much a program may take; each limit, when hit, ends the load or the

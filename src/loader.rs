@@ -677,13 +677,18 @@ fn instantiate(
     if cx.data().trace.libs {
         let l = &cx.data().libs[lib];
         crate::note!(
-            "dlrun: loaded {} ({}) memory_base={:#x} size={} table_base={} slots={}",
+            "dlrun: loaded {} ({}) memory_base={:#x} size={} table_base={} slots={} code={}",
             l.name,
             l.path.display(),
             l.memory_base,
             l.info.dylink.mem_size,
             l.table_base,
-            l.info.dylink.table_size
+            l.info.dylink.table_size,
+            if cx.data().modules.baseline() {
+                "winch"
+            } else {
+                "cranelift"
+            }
         );
     }
     if cx.data().memory.is_none() {

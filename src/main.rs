@@ -40,6 +40,9 @@ enum Command {
     Inspect(InspectArgs),
     /// Show how a module's NEEDED libraries resolve.
     Ldd(LddArgs),
+    /// Compile a program's modules into the cache ahead of a run.
+    #[command(after_help = COMPILE_HELP)]
+    Compile(CompileArgs),
     /// Show or clean up the compiled-module cache.
     #[command(after_help = CACHE_HELP)]
     Cache(CacheArgs),
@@ -95,6 +98,9 @@ struct RunArgs {
     /// Report on stderr: libs, symbols or bindings, dl, or all, comma-separated (also DLRUN_DEBUG).
     #[arg(long = "trace", value_name = "WHAT")]
     trace: Option<String>,
+    /// Which compiler makes code the cache does not hold: auto (Winch, and the optimized code is made in the background for later runs; the default, or DLRUN_COMPILER), cranelift or winch.
+    #[arg(long = "compiler", value_name = "WHICH", value_parser = parse_compiler)]
+    compiler: Option<dlrun::engine::Tier>,
     /// Call exported function FUNC (after constructors, instead of main) with ARGS; print its results.
     #[arg(long = "invoke", value_name = "FUNC")]
     invoke: Option<String>,
@@ -125,6 +131,118 @@ fn completions(shell: clap_complete::Shell) -> ExitCode {
     clap_complete::generate(shell, &mut Cli::command(), "dlrun", &mut script);
     emit(&String::from_utf8_lossy(&script));
     ExitCode::SUCCESS
+}
+
+const COMPILE_HELP: &str = "\
+Compiles MAIN, the libraries it needs (as `dlrun ldd` resolves them) and each
+LIB with the optimizing compiler into the cache, so that a later run starts
+warm. Code is compiled for runs with or without --timeout and --fuel as given
+here (their values do not matter). After a run that found no optimized code
+for its main, dlrun runs this itself in the background.";
+
+#[derive(Args, Debug)]
+struct CompileArgs {
+    /// The cache directory (default: $XDG_CACHE_HOME/dlrun or ~/.cache/dlrun).
+    #[arg(long = "cache-dir", value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Add a directory to the library search path.
+    #[arg(short = 'L', value_name = "DIR")]
+    lib_dirs: Vec<PathBuf>,
+    /// Compile for runs with --timeout.
+    #[arg(long = "timeout", value_name = "DURATION", value_parser = parse_duration)]
+    timeout: Option<std::time::Duration>,
+    /// Compile for runs with --fuel.
+    #[arg(long = "fuel", value_name = "N")]
+    fuel: Option<u64>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+    /// The main module.
+    main: PathBuf,
+    /// More libraries to compile (ones the program dlopens, say).
+    libs: Vec<PathBuf>,
+}
+
+fn parse_compiler(s: &str) -> Result<dlrun::engine::Tier, String> {
+    match s {
+        "auto" => Ok(dlrun::engine::Tier::Auto),
+        "cranelift" => Ok(dlrun::engine::Tier::Optimized),
+        "winch" => Ok(dlrun::engine::Tier::Baseline),
+        _ => Err(format!("'{s}': expected auto, cranelift or winch")),
+    }
+}
+
+/// `dlrun compile`: main, its NEEDED libraries and the given ones, into
+/// the cache with the optimizing compiler.
+fn compile(args: CompileArgs) -> ExitCode {
+    let cache = match cache_in(args.cache_dir) {
+        Ok(c) => c,
+        Err(e) => {
+            note!("dlrun: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let config = dlrun::RunConfig {
+        main: args.main,
+        lib_dirs: args.lib_dirs,
+        cache,
+        limits: dlrun::Limits {
+            timeout: args.timeout,
+            fuel: args.fuel,
+            ..dlrun::Limits::default()
+        },
+        ..dlrun::RunConfig::default()
+    };
+    let started = std::time::Instant::now();
+    let compiled = dlrun::Program::new(&config).and_then(|p| p.compile_libraries(&args.libs));
+    match compiled {
+        Ok(libs) => {
+            if !args.quiet {
+                emit(&format!(
+                    "compiled {} and {} librar{} in {:.2} s\n",
+                    config.main.display(),
+                    libs.len(),
+                    if libs.len() == 1 { "y" } else { "ies" },
+                    started.elapsed().as_secs_f64()
+                ));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => report(e),
+    }
+}
+
+/// Starts `dlrun compile` of a run's modules in a process of its own that
+/// outlives this one: the run that took Winch's code does not wait for the
+/// optimized code, and the next one finds it in the cache.
+fn compile_later(program: &dlrun::Program, config: &dlrun::RunConfig) {
+    use std::os::unix::process::CommandExt;
+    let (Ok(exe), Some(dir)) = (std::env::current_exe(), config.cache.dir()) else {
+        return;
+    };
+    let mut cmd = std::process::Command::new(exe);
+    cmd.arg("compile")
+        .arg("--quiet")
+        .arg("--cache-dir")
+        .arg(dir);
+    if config.limits.timeout.is_some() {
+        cmd.args(["--timeout", "1"]);
+    }
+    if config.limits.fuel.is_some() {
+        cmd.args(["--fuel", "1"]);
+    }
+    for d in &config.lib_dirs {
+        cmd.arg("-L").arg(d);
+    }
+    cmd.args(program.module_paths());
+    // A process group of its own: the terminal's Ctrl-C, meant for the
+    // run, does not end it.
+    cmd.stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .process_group(0);
+    // Not starting it only leaves the next run to take Winch's code again.
+    let _ = cmd.spawn();
 }
 
 #[derive(Args, Debug)]
@@ -431,6 +549,7 @@ fn main() -> ExitCode {
         (Some(Command::Inspect(args)), _) => inspect(args),
         (Some(Command::Ldd(args)), _) => ldd(args),
         (Some(Command::Cache(args)), _) => cache(args),
+        (Some(Command::Compile(args)), _) => compile(args),
         (Some(Command::Completions { shell }), _) => completions(shell),
         (Some(Command::Run(args)), _) => run(*args),
         (None, Some(args)) => run(args),
@@ -475,6 +594,19 @@ fn run(cli: RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let tier = match cli.compiler {
+        Some(tier) => tier,
+        None => match std::env::var("DLRUN_COMPILER") {
+            Ok(v) => match parse_compiler(&v) {
+                Ok(tier) => tier,
+                Err(e) => {
+                    note!("dlrun: DLRUN_COMPILER: {e}");
+                    return ExitCode::from(2);
+                }
+            },
+            Err(_) => dlrun::engine::Tier::Auto,
+        },
+    };
     let cache = match (cli.no_cache, cache_in(cli.cache_dir)) {
         (true, _) => Cache::disabled(),
         (false, Ok(c)) => c,
@@ -511,11 +643,20 @@ fn run(cli: RunArgs) -> ExitCode {
             threads: cli.max_threads,
             exit_process: true,
         },
+        tier,
     };
     if let Some(func) = &cli.invoke {
         return invoke(&config, func);
     }
-    match dlrun::run(&config) {
+    let program = match dlrun::Program::new(&config) {
+        Ok(p) => p,
+        Err(e) => return report(e),
+    };
+    let result = program.run();
+    if program.tiered() {
+        compile_later(&program, &config);
+    }
+    match result {
         Ok(status) => ExitCode::from(status as u8),
         Err(e) => report(e),
     }

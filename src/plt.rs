@@ -25,8 +25,14 @@ fn wat_type(t: &wasmparser::ValType) -> &'static str {
 }
 
 /// The text of a module exporting `f0..fN`, function k calling through
-/// slot k of the exported table `slots`.
-pub fn module_text(sigs: &[Sig]) -> String {
+/// slot k of the exported table `slots`: a tail call unless `plain` (Winch
+/// has no tail calls).
+pub fn module_text(sigs: &[Sig], plain: bool) -> String {
+    let call = if plain {
+        "call_indirect"
+    } else {
+        "return_call_indirect"
+    };
     let mut text = format!(
         "(module (table $slots (export \"slots\") {} funcref)\n",
         sigs.len()
@@ -44,10 +50,7 @@ pub fn module_text(sigs: &[Sig]) -> String {
         for i in 0..params.len() {
             let _ = write!(text, " local.get {i}");
         }
-        let _ = writeln!(
-            text,
-            " i32.const {k} return_call_indirect $slots (type $t{k}))"
-        );
+        let _ = writeln!(text, " i32.const {k} {call} $slots (type $t{k}))");
     }
     text.push(')');
     text
@@ -59,7 +62,7 @@ pub fn stand_ins(
     cx: &mut StoreContextMut<'_, Process>,
     sigs: &[Sig],
 ) -> wasmtime::Result<(Vec<Func>, Table)> {
-    let text = module_text(sigs);
+    let text = module_text(sigs, cx.data().modules.baseline());
     let module = cx.data().modules.stand_in(&text)?;
     let instance = Instance::new(&mut *cx, &module, &[])?;
     let table = instance
@@ -122,10 +125,13 @@ mod tests {
             params: vec![ValType::I32, ValType::I64],
             results: vec![ValType::F64],
         };
-        let text = module_text(&[sig.clone(), sig]);
+        let text = module_text(&[sig.clone(), sig.clone()], false);
         assert!(text.contains("(param i32 i64) (result f64)"));
         assert!(text.contains("local.get 0 local.get 1 i32.const 1 return_call_indirect $slots"));
         wat::parse_str(&text).unwrap();
+        let plain = module_text(&[sig.clone(), sig], true);
+        assert!(plain.contains("local.get 0 local.get 1 i32.const 1 call_indirect $slots"));
+        wat::parse_str(&plain).unwrap();
     }
 
     #[test]

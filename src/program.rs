@@ -6,10 +6,13 @@
 
 use std::sync::Arc;
 
-use wasmtime::{AsContextMut, Engine, Store};
+use wasmtime::{AsContextMut, Store};
+
+use std::path::PathBuf;
 
 use crate::abi::{self, Flavour};
 use crate::compiled::Modules;
+use crate::engine::{self, Tier};
 use crate::loader::{self, Candidate, Mode, Parsed, Root};
 use crate::process::{Guest, Process};
 use crate::search::{self, Found, SearchPath};
@@ -53,6 +56,8 @@ pub struct Program {
     /// Whether main imports Emscripten's JS library functions.
     js_library: bool,
     search: SearchPath,
+    /// Whether the engine is Winch's for want of optimized code in the cache.
+    tiered: bool,
 }
 
 impl Program {
@@ -91,20 +96,8 @@ impl Program {
         };
         let main = Parsed::main(&name, found).map_err(|e| Error::Load(format!("{e:#}")))?;
         let threads = main.info.uses_threads();
-        let mut engine_config = wasmtime::Config::new();
-        engine_config.wasm_threads(threads);
-        engine_config.shared_memory(threads);
-        // Threads catch up with libraries other threads load at their
-        // epoch checks (`threads`), as well as ending at a deadline.
-        engine_config.epoch_interruption(config.limits.timeout.is_some() || threads);
-        engine_config.consume_fuel(config.limits.fuel.is_some());
-        // Wasmtime 48 gives every import of a shared memory an instance of
-        // its own that defines it, and a fault then matches several of a
-        // store's instances, which it asserts cannot happen: an
-        // out-of-bounds access would panic instead of trapping. Explicit
-        // bounds checks make it an ordinary trap.
-        engine_config.signals_based_traps(!threads);
-        let engine = Engine::new(&engine_config).map_err(|e| Error::Load(format!("{e:#}")))?;
+        let load_error = |e: wasmtime::Error| Error::Load(format!("{e:#}"));
+        let engine = engine::build(threads, &config.limits, false).map_err(load_error)?;
         let mut modules = Modules::new(engine, config.cache.clone());
         if for_template {
             modules.export_globals();
@@ -115,10 +108,27 @@ impl Program {
             // (see `abi::emscripten::pthread::init_block`).
             modules.export_globals();
         }
+        // Without optimized code for main in the cache, a first run takes
+        // Winch's, which it makes several times faster. Winch needs
+        // signals-based traps, which programs with threads run without.
+        let mut main = main;
+        let baseline = match config.tier {
+            _ if threads => false,
+            Tier::Optimized => false,
+            Tier::Baseline => true,
+            Tier::Auto if config.cache.dir().is_none() => false,
+            Tier::Auto => {
+                main.module = main.cached(&modules);
+                main.module.is_none()
+            }
+        };
+        if baseline {
+            let engine = engine::build(threads, &config.limits, true).map_err(load_error)?;
+            modules.set_engine(engine, true);
+        }
+        let tiered = baseline && config.tier == Tier::Auto;
         let modules = Arc::new(modules);
-        let main = main
-            .compile(&modules)
-            .map_err(|e| Error::Load(format!("{e:#}")))?;
+        let main = main.compile(&modules).map_err(load_error)?;
         let flavour = abi::flavour_of(&main.info, &main.path).map_err(Error::Load)?;
         Ok(Program {
             config: config.clone(),
@@ -127,7 +137,54 @@ impl Program {
             main,
             flavour,
             search,
+            tiered,
         })
+    }
+
+    /// Whether this program's code is Winch's because the cache held no
+    /// optimized code for its main ([`Tier::Auto`]): `dlrun compile` of
+    /// [`Program::module_paths`] would make it.
+    pub fn tiered(&self) -> bool {
+        self.tiered
+    }
+
+    /// Compiles, into the cache, the libraries a start-up load of this
+    /// program would load (its NEEDED ones, as `dlrun ldd` resolves them)
+    /// and `extra` ones, as libraries; those it cannot find or compile are
+    /// left out. Returns the files compiled (main's code is compiled with
+    /// the program).
+    pub fn compile_libraries(&self, extra: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+        let needed = crate::inspect::ldd(&self.main.path, &self.main.info, &self.search);
+        let mut paths: Vec<PathBuf> = needed.into_iter().filter_map(|n| n.path).collect();
+        for path in extra {
+            let path = std::fs::canonicalize(path)
+                .map_err(|e| Error::Load(format!("{}: {e}", path.display())))?;
+            if path != self.main.path && !paths.contains(&path) {
+                paths.push(path);
+            }
+        }
+        for path in &paths {
+            let bytes =
+                search::read_module_file(path).map_err(|e| Error::Load(format!("{e:#}")))?;
+            let name = path.display().to_string();
+            let found = Found {
+                path: path.clone(),
+                guest: name.clone(),
+                bytes,
+            };
+            Parsed::library(&name, found)
+                .and_then(|p| p.compile(&self.modules))
+                .map_err(|e| Error::Load(format!("{e:#}")))?;
+        }
+        Ok(paths)
+    }
+
+    /// The files of the modules compiled so far: main first, then every
+    /// library loaded from a file.
+    pub fn module_paths(&self) -> Vec<PathBuf> {
+        let mut paths = vec![self.main.path.clone()];
+        paths.extend(self.modules.library_paths());
+        paths
     }
 
     /// Loads the program and its libraries, runs `main` with the

@@ -23,6 +23,7 @@ fn dlrun_bounded(dir: &Path, max: &str, args: &[&str]) -> (i32, String, String) 
         .current_dir(dir)
         .env("XDG_CACHE_HOME", dir.join(".cache"))
         .env("DLRUN_CACHE_MAX_SIZE", max)
+        .env("DLRUN_COMPILER", "cranelift")
         .output()
         .unwrap();
     (
@@ -160,4 +161,61 @@ fn without_a_cache_directory_cache_says_why() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--cache-dir"), "{err}");
+}
+
+/// Which compiler's code `--trace libs` says main ran with.
+fn code_of_main(dir: &Path, compiler: &str) -> String {
+    let (status, _, err) = dlrun(
+        dir,
+        &[
+            "--compiler",
+            compiler,
+            "--trace",
+            "libs",
+            "--cache-dir",
+            "c",
+            "main.wasm",
+        ],
+    );
+    assert_eq!(status, 7, "{err}");
+    let line = err
+        .lines()
+        .find(|l| l.contains("loaded main.wasm"))
+        .unwrap_or_else(|| panic!("no main in {err}"));
+    line.rsplit("code=").next().unwrap().trim().to_string()
+}
+
+#[test]
+fn a_first_run_takes_winch_and_later_runs_the_optimized_code_made_after_it() {
+    let dir = workdir("cache-tier");
+    programs(&dir);
+    assert_eq!(code_of_main(&dir, "auto"), "winch");
+    // The run left `dlrun compile` making Cranelift's code of main and its
+    // library in the background; a run takes it once it is there.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while code_of_main(&dir, "auto") != "cranelift" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no optimized code came"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(code_of_main(&dir, "winch"), "winch");
+}
+
+#[test]
+fn compile_fills_the_cache_ahead_of_a_run() {
+    let dir = workdir("cache-compile");
+    programs(&dir);
+    let (status, out, err) = dlrun(&dir, &["compile", "--cache-dir", "c", "main.wasm"]);
+    assert_eq!(status, 0, "{err}");
+    assert!(out.contains("and 1 library"), "libseven.so, NEEDED: {out}");
+    assert_eq!(code_of_main(&dir, "auto"), "cranelift");
+
+    let (status, _, err) = dlrun(
+        &dir,
+        &["compile", "--cache-dir", "c", "main.wasm", "missing.so"],
+    );
+    assert_eq!(status, 1);
+    assert!(err.contains("missing.so"), "{err}");
 }

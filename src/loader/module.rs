@@ -57,6 +57,12 @@ impl Parsed {
         }
     }
 
+    /// The module's code, if the cache holds it for `modules`' engine.
+    pub fn cached(&self, modules: &Modules) -> Option<Module> {
+        let bytes = modules.prepare(&self.bytes).ok()?;
+        modules.cache().cached(modules.engine(), &bytes)
+    }
+
     /// Compiles the module (or takes it from memory or the cache).
     pub fn compile(self, modules: &Modules) -> wasmtime::Result<Candidate> {
         let module = match self.module {

@@ -50,6 +50,9 @@ pub fn dlrun(dir: &Path, args: &[&str]) -> (i32, String, String) {
         .args(args)
         .current_dir(dir)
         .env("XDG_CACHE_HOME", dir.join(".cache"))
+        // No `dlrun compile` left running in the background to change the
+        // cache under a test (tests of that say --compiler auto).
+        .env("DLRUN_COMPILER", "cranelift")
         .output()
         .unwrap();
     (
