@@ -16,9 +16,10 @@ import statistics
 import subprocess
 import sys
 
-RUNNERS = ["dlrun-cold", "dlrun-warm", "node", "native"]
+RUNNERS = ["dlrun-cold", "dlrun-cold-cranelift", "dlrun-warm", "node", "native"]
 LABEL = {
     "dlrun-cold": "dlrun, cold cache",
+    "dlrun-cold-cranelift": "dlrun, cold cache, Cranelift only",
     "dlrun-warm": "dlrun, warm cache",
     "node": "node",
     "native": "native (gcc)",
@@ -355,8 +356,23 @@ def main():
                   f"| {BEFORE_DLOPEN}× | {ms(d_warm)} vs {ms(d_node)}: {r:.3f}× "
                   f"| {verdict(r <= TARGET_DLOPEN_ISSUE)} |")
         issue += 1
+    # Cold start: the first tier (issue "The first run as fast as node").
+    cold_rows = 0
+    for w, what in (("startup", "a MAIN_MODULE=1 program with one library (`startup`)"),
+                    ("big", "a program with a multi-MB library (`big`)")):
+        c, cc, n = (median_of(R, w, "dlrun-cold"), median_of(R, w, "dlrun-cold-cranelift"),
+                    median_of(R, w, "node"))
+        if c and cc and n:
+            st.append(f"| empty cache: {what} ≤ 1.0× node | {ms(cc)} vs {ms(n)}: {cc / n:.2f}× "
+                      f"(Cranelift) | {ms(c)}: {c / n:.2f}× (Winch first) | {verdict(c / n <= 1.0)} |")
+            cold_rows += 1
     o.append("## Where we stand\n")
     o.append("\n".join(st) + "\n")
+    if cold_rows:
+        o.append("The empty-cache rows compare a run that compiles everything with Cranelift (\"before\": "
+                 "what every cold run did until the first tier) with the default, which compiles with "
+                 "Winch when the cache has no optimized code for main and leaves Cranelift's code to a "
+                 "`dlrun compile` in the background (stopped before the next measured run).\n")
     if issue:
         o.append(f"The first rows are the project's earlier targets; the last {issue} are those of the issue "
                  "\"Link once, realize many times\", whose \"before\" figures come from the issue (the "
