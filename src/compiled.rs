@@ -21,7 +21,7 @@ use crate::modinfo::{ModuleInfo, Sig};
 use crate::symbols::{LibId, Symbols, exported_symbols};
 
 /// The first definition of every name in a global scope.
-pub type FirstDefinitions = Arc<HashMap<String, LibId>>;
+pub type FirstDefinitions = Arc<foldhash::HashMap<String, LibId>>;
 
 /// A start-up load's libraries (path, id) and the first definitions they
 /// give the global scope.

@@ -146,7 +146,7 @@ pub struct ModuleInfo {
     pub exports: Vec<(String, ExportKind)>,
     /// The same exports by name (filled by `parse`; a hand-built value
     /// without it is searched in order).
-    pub export_index: HashMap<String, ExportKind>,
+    pub export_index: foldhash::HashMap<String, ExportKind>,
     /// Plain names of the functions exported as `orig$NAME` (the i64
     /// twins of legalized exports), filled by `parse` with the index:
     /// resolution asks for plain names, and building `orig$NAME` for every

@@ -1,7 +1,7 @@
 //! Symbols: what each library defines (known before it is instantiated) and
 //! the one resolver that decides which definition a name binds to.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use crate::modinfo::{ConstAddr, ExportKind, ModuleInfo, Sig};
 
