@@ -177,10 +177,7 @@ fn parse_compiler(s: &str) -> Result<dlrun::engine::Tier, String> {
 fn compile(args: CompileArgs) -> ExitCode {
     let cache = match cache_in(args.cache_dir) {
         Ok(c) => c,
-        Err(e) => {
-            note!("dlrun: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return bad_usage(format!("dlrun: {e}")),
     };
     let config = dlrun::RunConfig {
         main: args.main,
@@ -322,10 +319,7 @@ fn cache_in(dir: Option<PathBuf>) -> Result<Cache, String> {
 fn cache(cli: CacheArgs) -> ExitCode {
     let cache = match cache_in(cli.cache_dir) {
         Ok(c) => c,
-        Err(e) => {
-            note!("dlrun: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return bad_usage(format!("dlrun: {e}")),
     };
     let Some(dir) = cache.dir() else {
         note!(
@@ -393,6 +387,12 @@ fn human_size(bytes: u64) -> String {
         0 => format!("{}{unit}", tenths / 10),
         d => format!("{}.{d}{unit}", tenths / 10),
     }
+}
+
+/// Says what was wrong with the command line; exit status 2.
+fn bad_usage(what: String) -> ExitCode {
+    note!("{what}");
+    ExitCode::from(2)
 }
 
 /// Parses `64M`-style sizes.
@@ -563,8 +563,7 @@ fn run(cli: RunArgs) -> ExitCode {
     let mut env = Vec::new();
     for e in &cli.env {
         if e.is_empty() || e.starts_with('=') {
-            note!("dlrun: --env '{e}': expected KEY=VALUE or KEY");
-            return ExitCode::from(2);
+            return bad_usage(format!("dlrun: --env '{e}': expected KEY=VALUE or KEY"));
         }
         if e.contains('=') {
             env.push(e.clone());
@@ -576,10 +575,7 @@ fn run(cli: RunArgs) -> ExitCode {
     for d in &cli.dirs {
         match dlrun::vfs::Preopen::parse(d) {
             Ok(p) => dirs.push(p),
-            Err(e) => {
-                note!("dlrun: {e}");
-                return ExitCode::from(2);
-            }
+            Err(e) => return bad_usage(format!("dlrun: {e}")),
         }
     }
     let trace_spec = cli
@@ -590,8 +586,7 @@ fn run(cli: RunArgs) -> ExitCode {
     let trace = match dlrun::trace::Trace::parse(&trace_spec) {
         Ok(t) => t,
         Err(e) => {
-            note!("dlrun: --trace: {e}");
-            return ExitCode::from(2);
+            return bad_usage(format!("dlrun: --trace: {e}"));
         }
     };
     let tier = match cli.compiler {
@@ -600,8 +595,7 @@ fn run(cli: RunArgs) -> ExitCode {
             Ok(v) => match parse_compiler(&v) {
                 Ok(tier) => tier,
                 Err(e) => {
-                    note!("dlrun: DLRUN_COMPILER: {e}");
-                    return ExitCode::from(2);
+                    return bad_usage(format!("dlrun: DLRUN_COMPILER: {e}"));
                 }
             },
             Err(_) => dlrun::engine::Tier::Auto,
@@ -611,8 +605,7 @@ fn run(cli: RunArgs) -> ExitCode {
         (true, _) => Cache::disabled(),
         (false, Ok(c)) => c,
         (false, Err(e)) => {
-            note!("dlrun: {e}");
-            return ExitCode::from(2);
+            return bad_usage(format!("dlrun: {e}"));
         }
     };
     let config = dlrun::RunConfig {
