@@ -45,6 +45,8 @@ pub struct Threads {
     members: Mutex<Members>,
     /// Signalled when a member catches up or parks.
     caught_up: Condvar,
+    /// Signalled when calls are queued for a thread, or a signal sent.
+    mail: Condvar,
     /// Whether some member has signals to deliver: read without the lock
     /// by every epoch check and every wait.
     signalled: AtomicBool,
@@ -54,6 +56,10 @@ pub struct Threads {
 struct Members {
     next: u64,
     states: HashMap<u64, Member>,
+    /// Threads (by `struct pthread`) told to look at what other threads
+    /// left them in memory (queued calls, a cancellation) since they last
+    /// looked.
+    posted: std::collections::HashSet<u32>,
 }
 
 struct Member {
@@ -93,6 +99,20 @@ impl std::fmt::Display for ThreadEnd {
 }
 
 impl std::error::Error for ThreadEnd {}
+
+/// Why a thread left its start routine and stays: it went back to its event
+/// loop with the runtime kept alive (`emscripten_exit_with_live_runtime`),
+/// to run the calls other threads queue for it.
+#[derive(Debug)]
+pub struct LiveRuntime;
+
+impl std::fmt::Display for LiveRuntime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the thread went back to its event loop (emscripten_exit_with_live_runtime)")
+    }
+}
+
+impl std::error::Error for LiveRuntime {}
 
 /// What a new thread's process takes from the one that creates it: the
 /// parts every thread shares, and the heap's start.
@@ -134,6 +154,8 @@ impl Inherited {
 pub struct Tls {
     /// This thread's `struct pthread` (0 until the thread is set up).
     pub pthread: u32,
+    /// Whether this is the program's first thread.
+    pub main: bool,
     /// Its store's token among the program's threads.
     pub token: u64,
     /// TLS blocks another thread made for this one, by library, used
@@ -178,6 +200,7 @@ impl Threads {
             link_free: Condvar::new(),
             members: Mutex::new(Members::default()),
             caught_up: Condvar::new(),
+            mail: Condvar::new(),
             signalled: AtomicBool::new(false),
         }
     }
@@ -283,12 +306,18 @@ impl Threads {
         let Some(state) = m.states.values_mut().find(|s| s.pthread == pthread) else {
             return false;
         };
-        if let Some(sig) = sig {
-            state.signals |= 1 << (sig - 1);
-            self.signalled.store(true, Ordering::SeqCst);
-        }
         let at = state.waiting_at;
+        match sig {
+            Some(sig) => {
+                state.signals |= 1 << (sig - 1);
+                self.signalled.store(true, Ordering::SeqCst);
+            }
+            None => {
+                m.posted.insert(pthread);
+            }
+        }
         drop(m);
+        self.mail.notify_all();
         if let Some(at) = at {
             // Only an address beyond the memory fails, which the wait itself
             // would have refused.
@@ -296,6 +325,54 @@ impl Threads {
         }
         self.program.modules().engine().increment_epoch();
         true
+    }
+
+    /// Tells the thread of `pthread` that calls were queued for it (libc's
+    /// call queue): it runs them when it next looks, in its event loop
+    /// ([`Threads::await_mail`]); woken at once if it waits.
+    pub fn post_calls(&self, pthread: u32, memory: &wasmtime::SharedMemory) {
+        let mut m = self.members.lock().unwrap_or_else(|e| e.into_inner());
+        m.posted.insert(pthread);
+        let at = m
+            .states
+            .values()
+            .find(|s| s.pthread == pthread)
+            .and_then(|s| s.waiting_at);
+        drop(m);
+        self.mail.notify_all();
+        if let Some(at) = at {
+            let _ = memory.atomic_notify(at, u32::MAX);
+        }
+    }
+
+    /// Parks a thread in its event loop until calls are queued for it, a
+    /// signal is sent to it, or the program ends or its time is up; true
+    /// when calls were queued.
+    pub fn await_mail(&self, token: u64, pthread: u32) -> bool {
+        let mut m = self.members.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(state) = m.states.get_mut(&token) {
+            state.parked = true;
+        }
+        self.caught_up.notify_all();
+        let calls = loop {
+            if m.posted.remove(&pthread) {
+                break true;
+            }
+            let signalled = m.states.get(&token).is_some_and(|s| s.signals != 0);
+            let over = self.ended().is_some() || self.expires.is_some_and(|t| Instant::now() >= t);
+            if signalled || over {
+                break false;
+            }
+            m = self
+                .mail
+                .wait_timeout(m, WAIT_SLICE)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        };
+        if let Some(state) = m.states.get_mut(&token) {
+            state.parked = false;
+        }
+        calls
     }
 
     /// Whether a store's thread has signals to deliver.
@@ -416,7 +493,7 @@ pub fn at_epoch(mut cx: StoreContextMut<'_, Process>) -> wasmtime::Result<Update
 
 /// Runs the handlers of the signals other threads sent this one, lowest
 /// first, as the kernel would on its way back to user code.
-fn deliver_signals(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()> {
+pub fn deliver_signals(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()> {
     let Some(threads) = cx.data().threads.clone() else {
         return Ok(());
     };

@@ -14,7 +14,7 @@ use crate::abi::table::{Build::Fixed, FuncTable};
 use crate::mem;
 use crate::process::Process;
 use crate::symbols::Sym;
-use crate::threads::{self, Inherited, ThreadEnd, Threads};
+use crate::threads::{self, Inherited, LiveRuntime, ThreadEnd, Threads};
 use crate::unwind::Abort;
 
 /// Emscripten's errno values `pthread_create` and `pthread_kill` return.
@@ -45,13 +45,37 @@ pub static FUNCS: FuncTable = FuncTable::new(&[
         }),
     ),
     ("__emscripten_thread_cleanup", Fixed(cleanup)),
-    // There is no event loop to wake. libc itself runs a thread's call
-    // queue whenever the thread sleeps, and the main thread's whenever it
-    // waits; a proxying queue (emscripten_proxy_*), which 3.1.6 runs only
-    // from a worker's event loop, is left to the program to run.
+    // libc itself runs a thread's call queue whenever the thread sleeps,
+    // and the main thread's whenever it waits; a worker back in its event
+    // loop (`emscripten_exit_with_live_runtime`) runs it when told here. A
+    // proxying queue (emscripten_proxy_*, not public in 3.1.6) is left to
+    // the program to run.
     (
         "_emscripten_notify_thread_queue",
-        Fixed(|cx| Func::wrap(cx, |_target: i32, _main: i32| 1i32)),
+        Fixed(|cx| {
+            Func::wrap(cx, |c: Caller<'_, Process>, target: i32, _main: i32| {
+                if let (Some(threads), Some(shared)) = (&c.data().threads, &c.data().shared_memory)
+                {
+                    threads.post_calls(target as u32, shared);
+                }
+                1i32
+            })
+        }),
+    ),
+    (
+        "emscripten_exit_with_live_runtime",
+        Fixed(|cx| {
+            Func::wrap(cx, |c: Caller<'_, Process>| -> wasmtime::Result<()> {
+                if c.data().threads.is_some() && !c.data().tls.main {
+                    return Err(wasmtime::Error::new(LiveRuntime));
+                }
+                Err(wasmtime::Error::new(Abort(
+                    "emscripten_exit_with_live_runtime on the main thread: dlrun has no event loop \
+                     to return to (return from main, or call exit)"
+                        .into(),
+                )))
+            })
+        }),
     ),
     (
         "_emscripten_notify_proxying_queue",
@@ -220,14 +244,18 @@ fn enter(cx: &mut StoreContextMut<'_, Process>, start: Start) -> wasmtime::Resul
     init_tls(cx)?;
     let entry = Process::func_at(&mut *cx, routine, "the thread's start routine")?;
     let mut out = [Val::I32(0)];
-    match entry.call(&mut *cx, &[Val::I32(arg as i32)], &mut out) {
-        Ok(()) => {
-            if let Some(exit) = Process::global_func(cx, "_emscripten_thread_exit") {
-                exit.call(&mut *cx, &[out[0]], &mut [])?;
-            }
-        }
+    let ran = match entry.call(&mut *cx, &[Val::I32(arg as i32)], &mut out) {
+        Err(e) if e.is::<LiveRuntime>() => serve(cx),
+        other => other.and_then(
+            |()| match Process::global_func(cx, "_emscripten_thread_exit") {
+                Some(exit) => exit.call(&mut *cx, &[out[0]], &mut []),
+                None => Ok(()),
+            },
+        ),
+    };
+    match ran {
         Err(e) if e.is::<ThreadEnd>() => {}
-        Err(e) => return Err(e),
+        other => other?,
     }
     if cx.data().tls.free_at_end
         && let Some(free) = Process::global_func(cx, "_emscripten_thread_free_data")
@@ -235,6 +263,40 @@ fn enter(cx: &mut StoreContextMut<'_, Process>, start: Start) -> wasmtime::Resul
         free.call(&mut *cx, &[Val::I32(pthread as i32)], &mut [])?;
     }
     Ok(())
+}
+
+/// A worker back in its event loop: runs the calls other threads queue
+/// for it, and the handlers of signals sent to it, until one of them ends
+/// it (`pthread_exit`, cancellation), or the program ends.
+fn serve(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()> {
+    let Some(threads) = cx.data().threads.clone() else {
+        return Ok(());
+    };
+    let (token, pthread) = (cx.data().tls.token, cx.data().tls.pthread);
+    loop {
+        let calls = threads.await_mail(token, pthread);
+        if let Some(status) = threads.ended() {
+            return Err(wasmtime::Error::new(crate::unwind::Exit(status)));
+        }
+        if threads
+            .expires
+            .is_some_and(|t| std::time::Instant::now() >= t)
+        {
+            return Err(wasmtime::Trap::Interrupt.into());
+        }
+        crate::loader::journal::catch_up(cx)?;
+        threads::deliver_signals(cx)?;
+        // A cancelled thread ends here, as at any cancellation point.
+        if let Some(test) = Process::global_func(cx, "pthread_testcancel") {
+            test.call(&mut *cx, &[], &mut [])?;
+        }
+        if calls
+            && let Some(run) =
+                Process::global_func(cx, "emscripten_current_thread_process_queued_calls")
+        {
+            run.call(&mut *cx, &[], &mut [])?;
+        }
+    }
 }
 
 /// `_emscripten_thread_init`: libc's per-thread state (its arity changed
@@ -245,6 +307,7 @@ fn thread_init(
     main: bool,
 ) -> wasmtime::Result<()> {
     cx.data_mut().tls.pthread = pthread;
+    cx.data_mut().tls.main = main;
     if let Some(threads) = cx.data().threads.clone() {
         threads.name(cx.data().tls.token, pthread);
     }
