@@ -157,6 +157,10 @@ struct CompileArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+    /// Do nothing if another `dlrun compile --if-idle` is compiling into the same cache, and
+    /// compile at a low priority (what a run starts in the background).
+    #[arg(long = "if-idle")]
+    if_idle: bool,
     /// The main module.
     main: PathBuf,
     /// More libraries to compile (ones the program dlopens, say).
@@ -190,6 +194,23 @@ fn compile(args: CompileArgs) -> ExitCode {
         },
         ..dlrun::RunConfig::default()
     };
+    // One background compile per cache at a time, behind foreground work:
+    // a burst of first runs (a test suite) must not start one compiler
+    // each. The lock goes with the process.
+    let _lock = if args.if_idle {
+        match config.cache.dir().map(compile_lock) {
+            Some(Some(lock)) => {
+                // SAFETY: nice only lowers this process's priority.
+                unsafe {
+                    libc::nice(10);
+                }
+                Some(lock)
+            }
+            _ => return ExitCode::SUCCESS,
+        }
+    } else {
+        None
+    };
     let started = std::time::Instant::now();
     let compiled = dlrun::Program::new(&config).and_then(|p| p.compile_libraries(&args.libs));
     match compiled {
@@ -209,6 +230,21 @@ fn compile(args: CompileArgs) -> ExitCode {
     }
 }
 
+/// The cache's background-compile lock, if no other process holds it.
+fn compile_lock(dir: &std::path::Path) -> Option<std::fs::File> {
+    use std::os::fd::AsRawFd;
+    std::fs::create_dir_all(dir).ok()?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("compile.lock"))
+        .ok()?;
+    // SAFETY: flock on a descriptor this function owns.
+    let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
+    locked.then_some(file)
+}
+
 /// Starts `dlrun compile` of a run's modules in a process of its own that
 /// outlives this one: the run that took Winch's code does not wait for the
 /// optimized code, and the next one finds it in the cache.
@@ -219,8 +255,7 @@ fn compile_later(program: &dlrun::Program, config: &dlrun::RunConfig) {
     };
     let mut cmd = std::process::Command::new(exe);
     cmd.arg("compile")
-        .arg("--quiet")
-        .arg("--cache-dir")
+        .args(["--quiet", "--if-idle", "--cache-dir"])
         .arg(dir);
     if config.limits.timeout.is_some() {
         cmd.args(["--timeout", "1"]);

@@ -219,3 +219,23 @@ fn compile_fills_the_cache_ahead_of_a_run() {
     assert_eq!(status, 1);
     assert!(err.contains("missing.so"), "{err}");
 }
+
+#[test]
+fn a_background_compile_gives_way_to_one_already_running() {
+    use std::os::fd::AsRawFd;
+    let dir = workdir("cache-idle");
+    programs(&dir);
+    std::fs::create_dir_all(dir.join("c")).unwrap();
+    let lock = std::fs::File::create(dir.join("c/compile.lock")).unwrap();
+    // SAFETY: flock on a file this test owns.
+    assert_eq!(unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) }, 0);
+    let args = ["compile", "--if-idle", "--cache-dir", "c", "main.wasm"];
+    let (status, out, err) = dlrun(&dir, &args);
+    assert_eq!((status, out.as_str()), (0, ""), "{err}");
+    assert!(listed(&dir, &["cache", "list", "--cache-dir", "c"]).is_empty());
+    drop(lock);
+    let (status, out, err) = dlrun(&dir, &args);
+    assert_eq!(status, 0, "{err}");
+    assert!(out.contains("compiled main.wasm"), "{out}");
+    assert!(!listed(&dir, &["cache", "list", "--cache-dir", "c"]).is_empty());
+}
