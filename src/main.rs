@@ -120,6 +120,7 @@ Examples:
   dlrun --timeout 10s --max-memory 256M main.wasm
   dlrun ldd --json main.wasm                its NEEDED libraries as they would resolve
   dlrun ldd --bindings main.wasm            where each import binds
+  dlrun compile main.wasm plugin.so         compile ahead of a run, into the cache
   dlrun cache info                          where compiled modules are kept, how much
 
 Exit status: the program's own; 1 if it cannot be loaded; 127 on a symbol lookup
