@@ -532,8 +532,12 @@ fn ldd(cli: LddArgs) -> ExitCode {
 /// types, then ends the program as `exit(0)` would, so that its output is
 /// written before the results are printed.
 fn invoke(config: &dlrun::RunConfig, func: &str) -> ExitCode {
+    let program = match dlrun::Program::new(config) {
+        Ok(p) => p,
+        Err(e) => return report(e),
+    };
     let called = || -> Result<(Vec<dlrun::Val>, i32), dlrun::Error> {
-        let mut session = dlrun::Program::new(config)?.load()?;
+        let mut session = program.load()?;
         let args = session
             .signature(func)?
             .parse_args(func, &config.args)
@@ -541,7 +545,11 @@ fn invoke(config: &dlrun::RunConfig, func: &str) -> ExitCode {
         let results = session.call(func, &args)?;
         Ok((results, session.finish()?))
     };
-    match called() {
+    let called = called();
+    if program.tiered() {
+        compile_later(&program, config);
+    }
+    match called {
         Ok((results, status)) => {
             for r in results {
                 emit(&format!("{r}\n"));
