@@ -658,6 +658,51 @@ mod tests {
         assert_eq!(ConstAddr::Absolute(-1).slot(0), u32::MAX);
     }
 
+    /// A `-pthread` side module as LLVM 14 lays out its TLS set-up: its one
+    /// mutable global is `__tls_base`, and `emscripten_tls_init` reads
+    /// `__tls_size` first.
+    fn threaded_side(tls_size: u32) -> Vec<u8> {
+        wat::parse_str(format!(
+            r#"(module
+              (@dylink.0 (mem-info (memory 4 2)))
+              (import "env" "memory" (memory 1 1 shared))
+              (import "env" "__memory_base" (global $mb i32))
+              (import "env" "__stack_pointer" (global $sp (mut i32)))
+              (import "env" "emscripten_builtin_memalign" (func $memalign (param i32 i32) (result i32)))
+              (global $tls_base (mut i32) (i32.const 0))
+              (global $tls_size i32 (i32.const {tls_size}))
+              (global $tls_align i32 (i32.const 4))
+              (func $init_tls (param i32) local.get 0 global.set $tls_base)
+              (func (export "emscripten_tls_init") (result i32)
+                (local i32)
+                block
+                  global.get $tls_size
+                  local.tee 0
+                  br_if 0
+                  i32.const 0
+                  return
+                end
+                global.get $tls_align
+                local.get 0
+                call $memalign
+                local.tee 0
+                call $init_tls
+                local.get 0))"#
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn finds_the_tls_base_of_a_threaded_side_module_and_whether_it_has_thread_locals() {
+        let info = ModuleInfo::parse(&threaded_side(0)).unwrap();
+        assert_eq!(info.tls_base, Some(2));
+        assert!(!info.own_thread_locals);
+        let info = ModuleInfo::parse(&threaded_side(8)).unwrap();
+        assert!(info.own_thread_locals);
+        let plain = ModuleInfo::parse(&wat::parse_str(SIDE).unwrap()).unwrap();
+        assert_eq!(plain.tls_base, None, "no emscripten_tls_init");
+    }
+
     #[test]
     fn a_module_without_dylink_is_refused() {
         let bytes = wat::parse_str("(module)").unwrap();
