@@ -270,7 +270,9 @@ impl Threads {
     /// Forgets a thread's store (its thread ended).
     pub fn part(&self, token: u64) {
         let mut m = self.members.lock().unwrap_or_else(|e| e.into_inner());
-        m.states.remove(&token);
+        if let Some(state) = m.states.remove(&token) {
+            m.posted.remove(&state.pthread);
+        }
         self.caught_up.notify_all();
     }
 
@@ -296,43 +298,38 @@ impl Threads {
         }
     }
 
-    /// Sends signal `sig` (1 to 64) to the thread of `pthread`, or with
-    /// None only wakes it from a wait (to look at a flag it was sent in
-    /// memory, as pthread_cancel's); false when no thread has it. The
-    /// thread runs the handler at its next epoch check, or at once if it
-    /// waits (`memory` wakes it: futex users take a wake for a spurious one).
-    pub fn signal(&self, pthread: u32, sig: Option<u32>, memory: &wasmtime::SharedMemory) -> bool {
+    /// Sends signal `sig` (1 to 64) to the thread of `pthread`; false when
+    /// no thread has it. The thread runs the handler at its next epoch
+    /// check, or at once if it waits.
+    pub fn signal(&self, pthread: u32, sig: u32, memory: &wasmtime::SharedMemory) -> bool {
         let mut m = self.members.lock().unwrap_or_else(|e| e.into_inner());
         let Some(state) = m.states.values_mut().find(|s| s.pthread == pthread) else {
             return false;
         };
-        let at = state.waiting_at;
-        match sig {
-            Some(sig) => {
-                state.signals |= 1 << (sig - 1);
-                self.signalled.store(true, Ordering::SeqCst);
-            }
-            None => {
-                m.posted.insert(pthread);
-            }
-        }
-        drop(m);
-        self.mail.notify_all();
-        if let Some(at) = at {
-            // Only an address beyond the memory fails, which the wait itself
-            // would have refused.
-            let _ = memory.atomic_notify(at, u32::MAX);
-        }
+        state.signals |= 1 << (sig - 1);
+        self.signalled.store(true, Ordering::SeqCst);
+        self.wake(m, pthread, memory);
         self.program.modules().engine().increment_epoch();
         true
     }
 
-    /// Tells the thread of `pthread` that calls were queued for it (libc's
-    /// call queue): it runs them when it next looks, in its event loop
-    /// ([`Threads::await_mail`]); woken at once if it waits.
-    pub fn post_calls(&self, pthread: u32, memory: &wasmtime::SharedMemory) {
+    /// Tells the thread of `pthread` to look at what another thread left it
+    /// in memory (calls queued for it, pthread_cancel's flag): it looks when
+    /// its wait or its event loop ([`Threads::await_mail`]) wakes, at once.
+    pub fn post(&self, pthread: u32, memory: &wasmtime::SharedMemory) {
         let mut m = self.members.lock().unwrap_or_else(|e| e.into_inner());
         m.posted.insert(pthread);
+        self.wake(m, pthread, memory);
+    }
+
+    /// Wakes the thread of `pthread` from its event loop or its wait
+    /// (futex users take the wake for a spurious one).
+    fn wake(
+        &self,
+        m: std::sync::MutexGuard<'_, Members>,
+        pthread: u32,
+        memory: &wasmtime::SharedMemory,
+    ) {
         let at = m
             .states
             .values()
@@ -341,6 +338,8 @@ impl Threads {
         drop(m);
         self.mail.notify_all();
         if let Some(at) = at {
+            // Only an address beyond the memory fails, which the wait itself
+            // would have refused.
             let _ = memory.atomic_notify(at, u32::MAX);
         }
     }
@@ -359,8 +358,7 @@ impl Threads {
                 break true;
             }
             let signalled = m.states.get(&token).is_some_and(|s| s.signals != 0);
-            let over = self.ended().is_some() || self.expires.is_some_and(|t| Instant::now() >= t);
-            if signalled || over {
+            if signalled || self.stop().is_some() {
                 break false;
             }
             m = self
@@ -460,6 +458,18 @@ impl Threads {
         self.program.modules().engine().increment_epoch();
     }
 
+    /// Why a thread must stop running guest code now: the program ended on
+    /// another thread (its status), or its time is up (`--timeout`).
+    pub fn stop(&self) -> Option<wasmtime::Error> {
+        if let Some(status) = self.ended() {
+            return Some(wasmtime::Error::new(crate::unwind::Exit(status)));
+        }
+        if self.expires.is_some_and(|t| Instant::now() >= t) {
+            return Some(wasmtime::Trap::Interrupt.into());
+        }
+        None
+    }
+
     /// The status the program ended with, if a thread ended it.
     pub fn ended(&self) -> Option<i32> {
         if !self.ended.load(Ordering::SeqCst) {
@@ -473,13 +483,8 @@ impl Threads {
 /// the program ended on another thread or its time is up, else realize
 /// the link operations other threads performed, and go on.
 pub fn at_epoch(mut cx: StoreContextMut<'_, Process>) -> wasmtime::Result<UpdateDeadline> {
-    if let Some(threads) = &cx.data().threads {
-        if let Some(status) = threads.ended() {
-            return Err(wasmtime::Error::new(crate::unwind::Exit(status)));
-        }
-        if threads.expires.is_some_and(|t| Instant::now() >= t) {
-            return Err(wasmtime::Trap::Interrupt.into());
-        }
+    if let Some(stop) = cx.data().threads.as_ref().and_then(|t| t.stop()) {
+        return Err(stop);
     }
     // Catching up runs guest code (start functions, TLS set-up), which
     // meets epoch checks of its own while this callback is not there to
@@ -596,15 +601,8 @@ fn wait(
         t.park(token, true, Some(at));
     }
     let result = loop {
-        if let Some(status) = threads.as_ref().and_then(|t| t.ended()) {
-            break Err(wasmtime::Error::new(crate::unwind::Exit(status)));
-        }
-        if threads
-            .as_ref()
-            .and_then(|t| t.expires)
-            .is_some_and(|t| Instant::now() >= t)
-        {
-            break Err(wasmtime::Trap::Interrupt.into());
+        if let Some(stop) = threads.as_ref().and_then(|t| t.stop()) {
+            break Err(stop);
         }
         let slice = match until {
             Some(until) => until

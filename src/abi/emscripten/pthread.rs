@@ -56,7 +56,7 @@ pub static FUNCS: FuncTable = FuncTable::new(&[
             Func::wrap(cx, |c: Caller<'_, Process>, target: i32, _main: i32| {
                 if let (Some(threads), Some(shared)) = (&c.data().threads, &c.data().shared_memory)
                 {
-                    threads.post_calls(target as u32, shared);
+                    threads.post(target as u32, shared);
                 }
                 1i32
             })
@@ -275,14 +275,8 @@ fn serve(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()> {
     let (token, pthread) = (cx.data().tls.token, cx.data().tls.pthread);
     loop {
         let calls = threads.await_mail(token, pthread);
-        if let Some(status) = threads.ended() {
-            return Err(wasmtime::Error::new(crate::unwind::Exit(status)));
-        }
-        if threads
-            .expires
-            .is_some_and(|t| std::time::Instant::now() >= t)
-        {
-            return Err(wasmtime::Trap::Interrupt.into());
+        if let Some(stop) = threads.stop() {
+            return Err(stop);
         }
         crate::loader::journal::catch_up(cx)?;
         threads::deliver_signals(cx)?;
@@ -531,8 +525,15 @@ fn kill(cx: &mut StoreContextMut<'_, Process>) -> Func {
             else {
                 return Ok(ESRCH);
             };
-            let sent = threads.signal(thread as u32, (sig != SIGCANCEL).then_some(sig), &shared);
-            Ok(if sent { 0 } else { ESRCH })
+            if sig == SIGCANCEL {
+                threads.post(thread as u32, &shared);
+                return Ok(0);
+            }
+            Ok(if threads.signal(thread as u32, sig, &shared) {
+                0
+            } else {
+                ESRCH
+            })
         },
     )
 }
