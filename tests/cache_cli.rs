@@ -239,3 +239,33 @@ fn a_background_compile_gives_way_to_one_already_running() {
     assert!(out.contains("compiled main.wasm"), "{out}");
     assert!(!listed(&dir, &["cache", "list", "--cache-dir", "c"]).is_empty());
 }
+
+#[test]
+fn an_invoke_run_leaves_the_optimized_code_to_be_made_too() {
+    let dir = workdir("cache-invoke");
+    programs(&dir);
+    let invoke = |compiler: &str, cache: &str| {
+        let args = [
+            "--compiler",
+            compiler,
+            "--cache-dir",
+            cache,
+            "--invoke",
+            "main",
+        ];
+        let (status, out, err) = dlrun(&dir, &[&args[..], &["main.wasm", "0", "0"]].concat());
+        assert_eq!((status, out.trim()), (0, "7"), "{err}");
+    };
+    // Winch's code alone, as the first run makes it, with nothing after it.
+    invoke("winch", "w");
+    let winch_only = listed(&dir, &["cache", "list", "--cache-dir", "w"]).len();
+    invoke("auto", "a");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while listed(&dir, &["cache", "list", "--cache-dir", "a"]).len() <= winch_only {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no optimized code came"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
