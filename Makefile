@@ -1,5 +1,5 @@
 # dlrun: `make setup` once on a fresh Debian machine, then `make test`.
-.PHONY: setup build test test-rust test-readme test-c check-node bench fuzz clean
+.PHONY: setup build test test-rust test-readme test-c check-node python test-python bench fuzz clean
 
 setup:
 	toolchain/setup
@@ -27,6 +27,18 @@ test-c: build
 # the expected outputs are what node prints (tests marked glibc are skipped).
 check-node:
 	c-tests/run --node
+
+# CPython 3.11 from Debian's source package, with emcc (stdlib extension
+# modules as side modules) and natively with gcc, into build/python/
+# (cpython/build; ~15 minutes the first time, then only what changed).
+python:
+	cpython/build
+
+# CPython's behaviour under dlrun: imports through dlopen, import errors,
+# exceptions out of C, exit statuses, networking in a sandbox. Not part of
+# `make test`: building CPython would double CI's time.
+test-python: build python
+	cpython/test
 
 # Builds dlrun and examples/reload in release mode and the bench fixtures
 # (into build/bench/), runs the dlopen/dlclose soak test and the thread
