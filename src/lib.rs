@@ -43,6 +43,7 @@ pub(crate) mod program;
 pub(crate) mod relocs_first;
 pub mod search;
 pub(crate) mod session;
+pub(crate) mod stack;
 pub(crate) mod symbols;
 pub(crate) mod template;
 pub(crate) mod threads;

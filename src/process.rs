@@ -150,8 +150,8 @@ pub struct Process {
     pub shared_memory: Option<SharedMemory>,
     /// The shared function table (`env.__indirect_function_table`), once created.
     pub table: Option<Table>,
-    /// The shared `__stack_pointer` global, once created.
-    pub stack_pointer: Option<Global>,
+    /// The stack pointer, once made or found.
+    pub stack_pointer: Option<crate::stack::StackPointer>,
     /// The stack's (low, high) bounds.
     pub stack: (u32, u32),
     /// Top of static allocations before `malloc` takes over (emcc's

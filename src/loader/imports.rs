@@ -385,7 +385,8 @@ pub(super) fn env_global(
             return cx
                 .data()
                 .stack_pointer
-                .ok_or_else(|| wasmtime::format_err!("no stack pointer"));
+                .and_then(crate::stack::StackPointer::global)
+                .ok_or_else(|| wasmtime::format_err!("the main module shares no stack pointer"));
         }
         "__memory_base" => memory_base,
         "__table_base" => table_base,

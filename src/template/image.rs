@@ -89,7 +89,7 @@ impl Image {
             .made_globals
             .iter()
             .copied()
-            .chain(d.stack_pointer)
+            .chain(d.stack_pointer.and_then(crate::stack::StackPointer::global))
             .chain(d.heap_base)
             .collect();
         let instances: Vec<_> = store

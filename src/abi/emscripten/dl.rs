@@ -184,7 +184,7 @@ fn set_error(c: &mut Caller<'_, Process>, msg: &str) -> wasmtime::Result<()> {
         return Ok(());
     };
     let sp = cx.data().stack_pointer;
-    let saved = sp.map(|g| g.get(&mut cx));
+    let saved = sp.map(|s| s.get(&mut cx)).transpose()?;
     let mut text = msg.as_bytes().to_vec();
     text.push(0);
     let msg_ptr = super::stack_push(&mut cx, &text)?;
@@ -195,8 +195,8 @@ fn set_error(c: &mut Caller<'_, Process>, msg: &str) -> wasmtime::Result<()> {
         &[Val::I32(fmt as i32), Val::I32(args as i32)],
         &mut [],
     );
-    if let (Some(g), Some(v)) = (sp, saved) {
-        g.set(&mut cx, v)?;
+    if let (Some(s), Some(v)) = (sp, saved) {
+        s.set(&mut cx, v)?;
     }
     result
 }

@@ -377,7 +377,7 @@ pub fn describe_uncaught(cx: &mut StoreContextMut<'_, Process>, exc: u32) -> Str
         mem::read_cstr(&*cx, m, p, "typeinfo name").ok()
     });
     let name = mangled
-        .map(|m| demangle(cx, &m).unwrap_or(m))
+        .map(|m| demangle(&m).unwrap_or(m))
         .unwrap_or_else(|| "unknown".into());
     let mut text = format!("terminate called after throwing an instance of '{name}'");
     if let Some(what) = what(cx, exc, ty) {
@@ -386,30 +386,17 @@ pub fn describe_uncaught(cx: &mut StoreContextMut<'_, Process>, exc: u32) -> Str
     text
 }
 
-fn demangle(cx: Cx, mangled: &str) -> Option<String> {
-    let mut bytes = b"_Z".to_vec();
-    bytes.extend_from_slice(mangled.as_bytes());
-    bytes.push(0);
-    let saved = cx.data().stack_pointer.map(|g| g.get(&mut *cx));
-    let out = (|| {
-        let s = super::stack_push(cx, &bytes).ok()?;
-        let r = call(
-            cx,
-            "__cxa_demangle",
-            &[Val::I32(s as i32), Val::I32(0), Val::I32(0), Val::I32(0)],
-            1,
-        )
-        .ok()?;
-        if r == 0 {
-            return None;
-        }
-        let m = cx.data().memory().ok()?;
-        mem::read_cstr(&*cx, m, r as u32, "demangled name").ok()
-    })();
-    if let (Some(g), Some(v)) = (cx.data().stack_pointer, saved) {
-        let _ = g.set(&mut *cx, v);
-    }
-    out
+/// The C++ name of the type whose mangled name (a type_info's) is `mangled`,
+/// as libc++abi's `__cxa_demangle` gives it; demangled here, since a
+/// program linked without `-sMAIN_MODULE` exports no `__cxa_demangle`.
+fn demangle(mangled: &str) -> Option<String> {
+    let name = format!("_ZTS{mangled}");
+    let symbol = cpp_demangle::Symbol::new(name.as_bytes()).ok()?;
+    symbol
+        .demangle()
+        .ok()?
+        .strip_prefix("typeinfo name for ")
+        .map(str::to_string)
 }
 
 /// `e.what()` if the object derives from std::exception.
@@ -421,7 +408,8 @@ fn what(cx: Cx, exc: u32, ty: u32) -> Option<String> {
         },
         None => return None,
     };
-    let saved = cx.data().stack_pointer.map(|g| g.get(&mut *cx));
+    let sp = cx.data().stack_pointer;
+    let saved = sp.and_then(|s| s.get(&mut *cx).ok());
     let out = (|| {
         let slot = super::stack_push(cx, &exc.to_le_bytes()).ok()?;
         let ok = call(
@@ -447,8 +435,8 @@ fn what(cx: Cx, exc: u32, ty: u32) -> Option<String> {
         let m = cx.data().memory().ok()?;
         mem::read_cstr(&*cx, m, out[0].i32()? as u32, "what()").ok()
     })();
-    if let (Some(g), Some(v)) = (cx.data().stack_pointer, saved) {
-        let _ = g.set(&mut *cx, v);
+    if let (Some(s), Some(v)) = (sp, saved) {
+        let _ = s.set(&mut *cx, v);
     }
     out
 }

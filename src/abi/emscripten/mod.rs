@@ -106,7 +106,7 @@ pub fn prepare(
     let data = cx.data_mut();
     data.memory = Some(memory);
     data.table = Some(table);
-    data.stack_pointer = Some(sp);
+    data.stack_pointer = Some(crate::stack::StackPointer::Global(sp));
     data.heap_base = Some(heap);
     data.stack = (stack_low, stack_high);
     Ok((memory_base, table_base))
@@ -366,8 +366,10 @@ pub fn stack_push(cx: &mut StoreContextMut<'_, Process>, bytes: &[u8]) -> wasmti
     let sp = cx
         .data()
         .stack_pointer
-        .ok_or_else(|| wasmtime::format_err!("no stack pointer"))?;
-    let cur = crate::abi::as_i32(&sp.get(&mut *cx), "__stack_pointer")? as u32;
+        .ok_or_else(|| {
+            wasmtime::format_err!("the program exports neither __stack_pointer nor stackSave/stackRestore")
+        })?;
+    let cur = sp.get(&mut *cx)?;
     let addr = cur
         .checked_sub(bytes.len() as u32)
         .map(|a| a & !15)
@@ -375,7 +377,7 @@ pub fn stack_push(cx: &mut StoreContextMut<'_, Process>, bytes: &[u8]) -> wasmti
         .ok_or_else(|| wasmtime::format_err!("stack overflow"))?;
     let memory = cx.data().memory()?;
     crate::mem::write(&mut *cx, memory, addr, bytes, "stack")?;
-    sp.set(&mut *cx, Val::I32(addr as i32))?;
+    sp.set(&mut *cx, addr)?;
     Ok(addr)
 }
 

@@ -231,7 +231,7 @@ fn enter(cx: &mut StoreContextMut<'_, Process>, start: Start) -> wasmtime::Resul
     let top = mem::read_u32(&*cx, memory, pthread + STACK_TOP, "the thread's stack")?;
     let size = mem::read_u32(&*cx, memory, pthread + STACK_SIZE, "the thread's stack")?;
     if let Some(sp) = cx.data().stack_pointer {
-        sp.set(&mut *cx, Val::I32(top as i32))?;
+        sp.set(&mut *cx, top)?;
     }
     if let Some(limits) = Process::global_func(cx, "emscripten_stack_set_limits") {
         let args = [

@@ -150,7 +150,7 @@ pub fn build_invoke(
         ty,
         move |mut c, params, results| {
             let sp = c.data().stack_pointer;
-            let saved = sp.map(|g| g.get(&mut c));
+            let saved = sp.map(|s| s.get(&mut c)).transpose()?;
             let fp = crate::abi::as_i32(&params[0], &name)? as u32;
             let target = Process::func_at(&mut c, fp, &name)?;
             let called = match &shape {
@@ -175,8 +175,8 @@ pub fn build_invoke(
             match called {
                 Ok(()) => Ok(()),
                 Err(e) if e.is::<Longjmp>() || e.is::<CxxException>() => {
-                    if let (Some(g), Some(v)) = (sp, saved) {
-                        g.set(&mut c, v)?;
+                    if let (Some(s), Some(v)) = (sp, saved) {
+                        s.set(&mut c, v)?;
                     }
                     let mut cx = wasmtime::AsContextMut::as_context_mut(&mut c);
                     let set_threw = Process::global_func(&mut cx, "setThrew").ok_or_else(|| {

@@ -8,6 +8,7 @@ pub mod p1;
 use wasmtime::StoreContextMut;
 
 use crate::process::Process;
+use crate::stack::StackPointer;
 
 /// Takes the memory, table and stack pointer the main module defines as the
 /// process's own, right after it is instantiated.
@@ -21,7 +22,13 @@ pub fn adopt(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()> {
     // A plain WASI command keeps its table to itself: it runs, but cannot
     // share function pointers with libraries (Process::table says so).
     let table = instance.get_table(&mut *cx, "__indirect_function_table");
-    let sp = instance.get_global(&mut *cx, "__stack_pointer");
+    let sp = match instance.get_global(&mut *cx, "__stack_pointer") {
+        Some(g) => Some(StackPointer::Global(g)),
+        None => instance
+            .get_func(&mut *cx, "stackSave")
+            .zip(instance.get_func(&mut *cx, "stackRestore"))
+            .map(|(save, restore)| StackPointer::Funcs { save, restore }),
+    };
     let mut value = |name: &str| {
         instance
             .get_global(&mut *cx, name)
@@ -30,7 +37,7 @@ pub fn adopt(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()> {
     };
     let data_end = value("__data_end");
     let heap_base = value("__heap_base");
-    let top = sp.map(|g| g.get(&mut *cx).i32().unwrap_or(0) as u32);
+    let top = sp.and_then(|s| s.get(&mut *cx).ok());
     let data = cx.data_mut();
     data.memory = Some(crate::mem::Mem::Own(memory));
     data.table = table;
