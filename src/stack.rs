@@ -29,7 +29,7 @@ impl StackPointer {
             StackPointer::Funcs { save, .. } => {
                 let mut out = [Val::I32(0)];
                 save.call(&mut cx, &[], &mut out)?;
-                out[0].clone()
+                out[0]
             }
         };
         Ok(crate::abi::as_i32(&value, "__stack_pointer")? as u32)

@@ -363,12 +363,11 @@ fn ensure_memory(cx: &mut StoreContextMut<'_, Process>, end: u32) -> wasmtime::R
 
 /// Pushes `bytes` onto the guest stack; returns their address.
 pub fn stack_push(cx: &mut StoreContextMut<'_, Process>, bytes: &[u8]) -> wasmtime::Result<u32> {
-    let sp = cx
-        .data()
-        .stack_pointer
-        .ok_or_else(|| {
-            wasmtime::format_err!("the program exports neither __stack_pointer nor stackSave/stackRestore")
-        })?;
+    let sp = cx.data().stack_pointer.ok_or_else(|| {
+        wasmtime::format_err!(
+            "the program exports neither __stack_pointer nor stackSave/stackRestore"
+        )
+    })?;
     let cur = sp.get(&mut *cx)?;
     let addr = cur
         .checked_sub(bytes.len() as u32)
