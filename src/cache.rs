@@ -134,25 +134,26 @@ impl Cache {
     /// The module for `bytes`: from the cache when a sound entry exists,
     /// else compiled (and stored).
     pub fn module(&self, engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Module> {
-        self.module_from(engine, bytes, || Ok(bytes.to_vec()))
+        self.module_from(engine, &[bytes], || Ok(bytes.to_vec()))
     }
 
-    /// The module for `bytes` if the cache holds a sound entry for it; it
-    /// compiles nothing.
-    pub fn cached(&self, engine: &Engine, bytes: &[u8]) -> Option<Module> {
+    /// The module whose source is the concatenation of `source` if the cache
+    /// holds a sound entry for it; it compiles nothing.
+    pub fn cached(&self, engine: &Engine, source: &[&[u8]]) -> Option<Module> {
         let (Some(dir), Some(key)) = (&self.dir, self.key()) else {
             return None;
         };
-        entry::load(engine, &key, dir, &entry_name(engine, bytes))
+        entry::load(engine, &key, dir, &entry_name(engine, source))
     }
 
-    /// The module whose source `source` determines, built by `wasm` only
-    /// when it must be compiled (generated modules: hashing their source
-    /// spares producing the binary on a warm start).
+    /// The module whose source (the concatenation of `source`) determines
+    /// it, built by `wasm` only when it must be compiled (generated or
+    /// rewritten modules: hashing their source spares producing the binary
+    /// on a warm start).
     pub fn module_from(
         &self,
         engine: &Engine,
-        source: &[u8],
+        source: &[&[u8]],
         wasm: impl FnOnce() -> wasmtime::Result<Vec<u8>>,
     ) -> wasmtime::Result<Module> {
         let (Some(dir), Some(key)) = (&self.dir, self.key()) else {
@@ -181,14 +182,16 @@ impl Cache {
     }
 }
 
-/// Content hash of the module and of the engine's compatibility.
-fn entry_name(engine: &Engine, bytes: &[u8]) -> String {
+/// Content hash of the module's source and of the engine's compatibility.
+fn entry_name(engine: &Engine, source: &[&[u8]]) -> String {
     let mut engine_hash = std::collections::hash_map::DefaultHasher::new();
     engine
         .precompile_compatibility_hash()
         .hash(&mut engine_hash);
     let mut h = Sha256::new();
     h.update(engine_hash.finish().to_le_bytes());
-    h.update(bytes);
+    for part in source {
+        h.update(part);
+    }
     format!("{:x}", h.finalize())
 }

@@ -38,6 +38,7 @@ pub mod modinfo;
 pub(crate) mod naming;
 pub(crate) mod plan;
 pub(crate) mod plt;
+pub(crate) mod prelink;
 pub(crate) mod process;
 pub(crate) mod program;
 pub(crate) mod relocs_first;

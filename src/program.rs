@@ -94,7 +94,11 @@ impl Program {
             guest: name.clone(),
             bytes,
         };
-        let main = Parsed::main(&name, found).map_err(|e| Error::Load(format!("{e:#}")))?;
+        let mut main = Parsed::main(&name, found).map_err(|e| Error::Load(format!("{e:#}")))?;
+        let flavour = abi::flavour_of(&main.info, &main.path).map_err(Error::Load)?;
+        if flavour == abi::Flavour::Emscripten {
+            main.bases = Some(abi::emscripten::main_bases(&main.info));
+        }
         let threads = main.info.uses_threads();
         let load_error = |e: wasmtime::Error| Error::Load(format!("{e:#}"));
         let engine = engine::build(threads, &config.limits, false).map_err(load_error)?;
@@ -111,7 +115,6 @@ impl Program {
         // Without optimized code for main in the cache, a first run takes
         // Winch's, which it makes several times faster. Winch needs
         // signals-based traps, which programs with threads run without.
-        let mut main = main;
         let baseline = match config.tier {
             _ if threads => false,
             Tier::Optimized => false,
@@ -129,7 +132,6 @@ impl Program {
         let tiered = baseline && config.tier == Tier::Auto;
         let modules = Arc::new(modules);
         let main = main.compile(&modules).map_err(load_error)?;
-        let flavour = abi::flavour_of(&main.info, &main.path).map_err(Error::Load)?;
         Ok(Program {
             config: config.clone(),
             js_library: abi::has_emscripten_imports(&main.info),

@@ -71,7 +71,7 @@ fn until_clock_passes(dir: &Path, path: &Path) {
 fn stamped(engine: &Engine, cache: &Cache, bytes: &[u8]) -> (String, PathBuf) {
     let dir = cache.dir().unwrap();
     cache.module(engine, bytes).unwrap();
-    let name = entry_name(engine, bytes);
+    let name = entry_name(engine, &[bytes]);
     let path = entry::path(dir, &name);
     until_clock_passes(dir, &path);
     assert!(entry::load(engine, &cache.key().unwrap(), dir, &name).is_some());
@@ -93,7 +93,7 @@ fn second_load_comes_from_the_cache_and_corrupt_entries_are_replaced() {
     assert_eq!(entries.len(), 1);
     let entry = entries[0].clone();
     let key = cache.key().unwrap();
-    let name = entry_name(&engine, &bytes);
+    let name = entry_name(&engine, &[&bytes]);
     assert!(entry::load(&engine, &key, &dir, &name).is_some());
 
     let mut data = std::fs::read(&entry).unwrap();
@@ -139,7 +139,7 @@ fn entries_anyone_could_have_made_are_recompiled() {
     let (a, b) = (module(1), module(2));
     cache.module(&engine, &a).unwrap();
     cache.module(&engine, &b).unwrap();
-    let (name_a, name_b) = (entry_name(&engine, &a), entry_name(&engine, &b));
+    let (name_a, name_b) = (entry_name(&engine, &[&a]), entry_name(&engine, &[&b]));
     let (path_a, path_b) = (entry::path(&dir, &name_a), entry::path(&dir, &name_b));
     let key = cache.key().unwrap();
     std::fs::copy(&path_b, &path_a).unwrap();
@@ -163,14 +163,14 @@ fn entries_anyone_could_have_made_are_recompiled() {
 #[test]
 fn different_modules_get_different_names() {
     let engine = Engine::default();
-    assert_ne!(entry_name(&engine, b"a"), entry_name(&engine, b"b"));
-    assert_eq!(entry_name(&engine, b"a"), entry_name(&engine, b"a"));
+    assert_ne!(entry_name(&engine, &[b"a"]), entry_name(&engine, &[b"b"]));
+    assert_eq!(entry_name(&engine, &[b"a"]), entry_name(&engine, &[b"a"]));
 }
 
 /// Names are the SHA-256 in lowercase hex, so existing caches stay valid.
 #[test]
 fn names_are_the_hash_in_lowercase_hex() {
-    let name = entry_name(&Engine::default(), b"a");
+    let name = entry_name(&Engine::default(), &[b"a"]);
     assert_eq!(name.len(), 64, "{name}");
     assert!(
         name.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')),
@@ -260,7 +260,7 @@ fn stamps_made_elsewhere_or_without_the_key_vouch_for_nothing() {
     let cache = Cache::at(dir.clone());
     let key = cache.key().unwrap();
     let (name_a, path_a) = stamped(&engine, &cache, &module(1));
-    let name_b = entry_name(&engine, &module(2));
+    let name_b = entry_name(&engine, &[&module(2)]);
     std::fs::copy(stamp::path(&dir, &name_a), stamp::path(&dir, &name_b)).unwrap();
     assert!(!stamp::vouches(&key, &dir, &name_b, &id(&path_a)));
     assert!(!stamp::vouches(&[7; 32], &dir, &name_a, &id(&path_a)));
@@ -321,7 +321,7 @@ fn storing_past_the_bound_evicts_the_least_recently_used() {
     let cache = Cache::at(dir.clone());
     for (n, age) in [(1, 5), (2, 9), (3, 2)] {
         cache.module(&engine, &module(n)).unwrap();
-        used_at(&dir, &entry_name(&engine, &module(n)), days_ago(age));
+        used_at(&dir, &entry_name(&engine, &[&module(n)]), days_ago(age));
     }
     let sizes: Vec<u64> = cache.entries().unwrap().iter().map(|e| e.size).collect();
     let names =
@@ -333,7 +333,7 @@ fn storing_past_the_bound_evicts_the_least_recently_used() {
     let left = names(&bounded);
     assert_eq!(
         left,
-        [3, 4].map(|n| entry_name(&engine, &module(n))),
+        [3, 4].map(|n| entry_name(&engine, &[&module(n)])),
         "{left:?}"
     );
     assert!(dir.join(KEY_FILE).exists());
@@ -341,7 +341,7 @@ fn storing_past_the_bound_evicts_the_least_recently_used() {
     // The entry just stored stays, even alone past the bound.
     let tiny = Cache::at(dir.clone()).with_max_size(1);
     tiny.module(&engine, &module(5)).unwrap();
-    assert_eq!(names(&tiny), [entry_name(&engine, &module(5))]);
+    assert_eq!(names(&tiny), [entry_name(&engine, &[&module(5)])]);
 }
 
 #[test]

@@ -17,6 +17,9 @@ pub struct Parsed {
     pub info: Arc<ModuleInfo>,
     /// Its code, when an earlier load of the program compiled it.
     pub module: Option<Module>,
+    /// Where it will be placed, when that is known before it is compiled
+    /// (an Emscripten main's bases), so that they are compiled in.
+    pub bases: Option<crate::prelink::Bases>,
 }
 
 impl Parsed {
@@ -41,6 +44,7 @@ impl Parsed {
             bytes: found.bytes,
             info: Arc::new(info),
             module: None,
+            bases: None,
         })
     }
 
@@ -54,26 +58,23 @@ impl Parsed {
             bytes: Vec::new(),
             info: compiled.info,
             module: Some(compiled.module),
+            bases: None,
         }
     }
 
     /// The module's code, if the cache holds it for `modules`' engine.
     pub fn cached(&self, modules: &Modules) -> Option<Module> {
-        let bytes = modules.prepare(&self.bytes).ok()?;
-        modules.cache().cached(modules.engine(), &bytes)
+        modules.cached(&self.bytes, self.bases)
     }
 
     /// Compiles the module (or takes it from memory or the cache).
     pub fn compile(self, modules: &Modules) -> wasmtime::Result<Candidate> {
         let module = match self.module {
             Some(m) => m,
-            None => modules
-                .prepare(&self.bytes)
-                .and_then(|bytes| modules.cache().module(modules.engine(), &bytes))
-                .map_err(|e| {
-                    let names = ModuleName::new(&self.path, &self.guest);
-                    e.context(About::new(&names, "invalid module"))
-                })?,
+            None => modules.module(&self.bytes, self.bases).map_err(|e| {
+                let names = ModuleName::new(&self.path, &self.guest);
+                e.context(About::new(&names, "invalid module"))
+            })?,
         };
         Ok(Candidate {
             name: self.name,

@@ -29,6 +29,16 @@ pub const GLOBAL_BASE: u32 = 1024;
 pub const STACK_SIZE: u32 = 5 * 1024 * 1024;
 const PAGE: u64 = 65536;
 
+/// Where a relocatable main module `info` is placed, as emcc's JS glue
+/// places it: every run of it, so its code may have them compiled in
+/// ([`crate::prelink`]).
+pub fn main_bases(info: &ModuleInfo) -> crate::prelink::Bases {
+    crate::prelink::Bases {
+        memory: GLOBAL_BASE.next_multiple_of(1 << info.dylink.mem_align.min(16)),
+        table: 1,
+    }
+}
+
 /// Creates memory, table, stack and heap as emcc's JS glue would for the
 /// main module `info` read from `path`; returns its (memory, table) bases.
 pub fn prepare(
@@ -37,8 +47,10 @@ pub fn prepare(
     path: &std::path::Path,
 ) -> wasmtime::Result<(u32, u32)> {
     let d = &info.dylink;
-    let memory_base = GLOBAL_BASE.next_multiple_of(1 << d.mem_align.min(16));
-    let table_base = 1u32;
+    let crate::prelink::Bases {
+        memory: memory_base,
+        table: table_base,
+    } = main_bases(info);
     let (stack_low, stack_high) = memory_base
         .checked_add(d.mem_size)
         .and_then(|end| end.checked_next_multiple_of(16))
