@@ -537,11 +537,14 @@ def main():
         o.append("## 7. CPython\n")
         o.append("CPython 3.11 from Debian's python3.11 source package, built by `cpython/build` (`make python`): "
                  "with emcc as a MAIN_MODULE whose stdlib extension modules (`_json`, `math`, `_sqlite3` with "
-                 "SQLite inside, ...) are side modules loaded by dlopen, and natively with gcc from the same "
-                 "source and module list. dlrun runs `--dir .::/ build/python/wasm/python.wasm` from the "
-                 "repository root, node the `python.js` of the same build. *Start*: `-c pass` (the interpreter's "
-                 "start-up: `site`, encodings, no extension module). *Work*: `cpython/bench.py` (JSON, SQLite, "
-                 "struct/array/math and plain bytecode; most of the time in side modules).\n")
+                 "SQLite inside, ...) are side modules loaded by dlopen; natively with gcc from the same "
+                 "source (its extension modules shared, as on Linux); and with emcc again linked into one "
+                 "static module (`cpython/build static`: no dynamic linking, every extension module inside), "
+                 "the floor for wasm code on this engine. Both emcc builds use pymalloc, as the native one does. "
+                 "dlrun runs `--dir . build/python/wasm/python.wasm` from the repository root, node the "
+                 "`python.js` of the same build. *Start*: `-c pass` (the interpreter's start-up: `site`, "
+                 "encodings, no extension module). *Work*: `cpython/bench.py 3` (JSON, SQLite, "
+                 "struct/array/math and plain bytecode).\n")
         o.append("### Start\n")
         o.append(table(R, "python-start") + "\n")
         if R.has("python-work"):

@@ -182,16 +182,8 @@ fn check_alignments(info: &DylinkInfo) -> Result<(), DylinkError> {
 mod tests {
     use super::*;
 
-    fn leb(mut v: u32, out: &mut Vec<u8>) {
-        loop {
-            let byte = (v & 0x7f) as u8;
-            v >>= 7;
-            if v == 0 {
-                out.push(byte);
-                break;
-            }
-            out.push(byte | 0x80);
-        }
+    fn leb(v: u32, out: &mut Vec<u8>) {
+        wasm_encoder::Encode::encode(&v, out);
     }
 
     fn string(s: &str, out: &mut Vec<u8>) {

@@ -14,6 +14,7 @@
 
 use std::collections::HashMap;
 
+use wasm_encoder::Encode as _;
 use wasmparser::{Operator, Parser, Payload, TypeRef};
 
 /// Where a main module is placed: its `__memory_base` and `__table_base`.
@@ -69,7 +70,7 @@ pub fn constant_bases(wasm: &[u8], bases: Bases) -> Result<Option<Vec<u8>>, Stri
     values.extend(set_once(&bodies, &base_of, imported_globals)?);
 
     let mut section = Vec::with_capacity(code.len());
-    leb(&mut section, bodies.len() as u32);
+    (bodies.len() as u32).encode(&mut section);
     let mut changed = false;
     let mut body = Vec::new();
     for b in &bodies {
@@ -85,13 +86,13 @@ pub fn constant_bases(wasm: &[u8], bases: Bases) -> Result<Option<Vec<u8>>, Stri
             {
                 body.extend_from_slice(&wasm[copied..at]);
                 body.push(0x41);
-                sleb(&mut body, v as i32);
+                (v as i32).encode(&mut body);
                 copied = ops.original_position();
                 changed = true;
             }
         }
         body.extend_from_slice(&wasm[copied..range.end]);
-        leb(&mut section, body.len() as u32);
+        (body.len() as u32).encode(&mut section);
         section.extend_from_slice(&body);
     }
     if !changed {
@@ -103,7 +104,7 @@ pub fn constant_bases(wasm: &[u8], bases: Bases) -> Result<Option<Vec<u8>>, Stri
     let mut out = Vec::with_capacity(wasm.len());
     out.extend_from_slice(&wasm[..header_start]);
     out.push(10);
-    leb(&mut out, section.len() as u32);
+    (section.len() as u32).encode(&mut out);
     out.extend_from_slice(&section);
     out.extend_from_slice(&wasm[code.end..]);
     Ok(Some(out))
@@ -179,30 +180,6 @@ fn read_leb(bytes: &[u8]) -> Option<u32> {
     )
 }
 
-fn leb(out: &mut Vec<u8>, mut v: u32) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-fn sleb(out: &mut Vec<u8>, mut v: i32) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        let done = (v == 0 && byte & 0x40 == 0) || (v == -1 && byte & 0x40 != 0);
-        out.push(if done { byte } else { byte | 0x80 });
-        if done {
-            return;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,7 +248,7 @@ mod tests {
     fn leb_round_trips_and_signed_constants_encode() {
         for v in [0u32, 127, 128, 1 << 20, u32::MAX] {
             let mut out = Vec::new();
-            leb(&mut out, v);
+            v.encode(&mut out);
             assert_eq!(read_leb(&out), Some(v));
         }
         let wasm = wat::parse_str(
