@@ -236,6 +236,19 @@ mod tests {
     }
 
     #[test]
+    fn damaged_modules_are_errors_not_panics() {
+        let wasm = wat::parse_str(MAIN).unwrap();
+        for at in 0..wasm.len() {
+            for value in [0x00, 0x0a, 0x23, 0x41, 0x7f, 0x80, 0xff] {
+                let mut bad = wasm.clone();
+                bad[at] = value;
+                let _ = constant_bases(&bad, BASES);
+            }
+            let _ = constant_bases(&wasm[..at], BASES);
+        }
+    }
+
+    #[test]
     fn modules_without_bases_are_left_alone() {
         let wasm = wat::parse_str(
             "(module (global (mut i32) (i32.const 0)) (func (drop (global.get 0))))",
