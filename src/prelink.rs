@@ -37,21 +37,19 @@ pub fn constant_bases(wasm: &[u8], bases: Bases) -> Result<Option<Vec<u8>>, Stri
     for payload in Parser::new(0).parse_all(wasm) {
         match payload.map_err(err)? {
             Payload::ImportSection(s) => {
-                for imports in s {
-                    for import in imports.map_err(err)? {
-                        let (_, import) = import.map_err(err)?;
-                        if let TypeRef::Global(_) = import.ty {
-                            match (import.module, import.name) {
-                                ("env", "__memory_base") => {
-                                    base_of.insert(imported_globals, bases.memory);
-                                }
-                                ("env", "__table_base") => {
-                                    base_of.insert(imported_globals, bases.table);
-                                }
-                                _ => {}
+                for import in s.into_imports() {
+                    let import = import.map_err(err)?;
+                    if let TypeRef::Global(_) = import.ty {
+                        match (import.module, import.name) {
+                            ("env", "__memory_base") => {
+                                base_of.insert(imported_globals, bases.memory);
                             }
-                            imported_globals += 1;
+                            ("env", "__table_base") => {
+                                base_of.insert(imported_globals, bases.table);
+                            }
+                            _ => {}
                         }
+                        imported_globals += 1;
                     }
                 }
             }

@@ -29,12 +29,9 @@ pub fn apply(wasm: &[u8]) -> Result<Cow<'_, [u8]>, String> {
     for payload in Parser::new(0).parse_all(wasm) {
         match payload.map_err(err)? {
             Payload::ImportSection(s) => {
-                for imports in s {
-                    for import in imports.map_err(err)? {
-                        let (_, import) = import.map_err(err)?;
-                        if matches!(import.ty, wasmparser::TypeRef::Func(_)) {
-                            imported += 1;
-                        }
+                for import in s.into_imports() {
+                    if matches!(import.map_err(err)?.ty, wasmparser::TypeRef::Func(_)) {
+                        imported += 1;
                     }
                 }
             }

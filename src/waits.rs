@@ -38,12 +38,10 @@ pub fn route(wasm: &[u8]) -> Result<Cow<'_, [u8]>, String> {
                 }
             }
             Payload::ImportSection(s) => {
-                for imports in s.clone() {
-                    for import in imports.map_err(|e| e.to_string())? {
-                        let (_, import) = import.map_err(|e| e.to_string())?;
-                        if matches!(import.ty, wasmparser::TypeRef::Table(_)) {
-                            found.tables += 1;
-                        }
+                for import in s.clone().into_imports() {
+                    let import = import.map_err(|e| e.to_string())?;
+                    if matches!(import.ty, wasmparser::TypeRef::Table(_)) {
+                        found.tables += 1;
                     }
                 }
             }

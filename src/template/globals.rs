@@ -31,13 +31,10 @@ pub fn export_mutable(wasm: &[u8]) -> Result<Vec<u8>, String> {
         let whole = payload.as_section().map(|(id, range)| (id, end..range.end));
         match payload {
             Payload::ImportSection(s) => {
-                for imports in s {
-                    let imports = imports.map_err(|e| e.to_string())?;
-                    for import in imports {
-                        let (_, import) = import.map_err(|e| e.to_string())?;
-                        if matches!(import.ty, wasmparser::TypeRef::Global(_)) {
-                            imported += 1;
-                        }
+                for import in s.into_imports() {
+                    let import = import.map_err(|e| e.to_string())?;
+                    if matches!(import.ty, wasmparser::TypeRef::Global(_)) {
+                        imported += 1;
                     }
                 }
             }
