@@ -19,6 +19,11 @@ use crate::cache::Cache;
 use crate::loader::Group;
 use crate::modinfo::{ModuleInfo, Sig};
 use crate::prelink::Bases;
+
+/// The version of what [`Modules::prepare`] does to modules: raise it when a
+/// rewrite changes its output, or the cache would serve code made by the
+/// old one.
+const PREPARE_VERSION: u32 = 1;
 use crate::symbols::{LibId, Symbols, exported_symbols};
 
 /// The first definition of every name in a global scope.
@@ -129,10 +134,11 @@ impl Modules {
     }
 
     /// What [`Modules::prepare`] does to a module, for the cache key: the
-    /// bytes compiled are a function of the module's and of these.
+    /// bytes compiled are a function of the module's, of these and of the
+    /// rewriting code itself, whose version [`PREPARE_VERSION`] names.
     fn how(&self, bases: Option<Bases>) -> String {
         format!(
-            "\0dlrun prepare: waits {}, globals {}, bases {:?}",
+            "\0dlrun prepare {PREPARE_VERSION}: waits {}, globals {}, bases {:?}",
             self.route_waits, self.export_globals, bases
         )
     }
