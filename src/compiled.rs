@@ -19,12 +19,12 @@ use crate::cache::Cache;
 use crate::loader::Group;
 use crate::modinfo::{ModuleInfo, Sig};
 use crate::prelink::Bases;
+use crate::symbols::{LibId, Symbols, exported_symbols};
 
 /// The version of what [`Modules::prepare`] does to modules: raise it when a
 /// rewrite changes its output, or the cache would serve code made by the
 /// old one.
 const PREPARE_VERSION: u32 = 1;
-use crate::symbols::{LibId, Symbols, exported_symbols};
 
 /// The first definition of every name in a global scope.
 pub type FirstDefinitions = Arc<foldhash::HashMap<String, LibId>>;
@@ -341,5 +341,60 @@ impl Default for Modules {
     /// A default engine with no on-disk cache.
     fn default() -> Modules {
         Modules::new(Engine::default(), Cache::disabled())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASES: Bases = Bases {
+        memory: 1024,
+        table: 1,
+    };
+
+    fn main_module() -> Vec<u8> {
+        wat::parse_str(
+            r#"(module
+                (import "env" "__memory_base" (global $mb i32))
+                (func (export "data") (result i32) (i32.add (global.get $mb) (i32.const 8))))"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn cranelift_code_has_the_bases_compiled_in_and_winch_code_not() {
+        let wasm = main_module();
+        let mut modules = Modules::new(Engine::default(), Cache::disabled());
+        let bases = modules.compiled_in(Some(BASES));
+        assert_eq!(bases, Some(BASES));
+        assert_ne!(modules.prepare(&wasm, bases).unwrap(), wasm);
+        assert_ne!(
+            modules.how(bases),
+            modules.how(None),
+            "the cache key names the rewrite"
+        );
+        modules.set_engine(Engine::default(), true);
+        let bases = modules.compiled_in(Some(BASES));
+        assert_eq!(bases, None);
+        assert_eq!(modules.prepare(&wasm, bases).unwrap(), wasm);
+    }
+
+    #[test]
+    fn code_with_the_bases_compiled_in_computes_what_the_module_did() {
+        let modules = Modules::new(Engine::default(), Cache::disabled());
+        let module = modules.module(&main_module(), Some(BASES)).unwrap();
+        let mut store = wasmtime::Store::new(modules.engine(), ());
+        let base = wasmtime::Global::new(
+            &mut store,
+            wasmtime::GlobalType::new(wasmtime::ValType::I32, wasmtime::Mutability::Const),
+            wasmtime::Val::I32(BASES.memory as i32),
+        )
+        .unwrap();
+        let instance = wasmtime::Instance::new(&mut store, &module, &[base.into()]).unwrap();
+        let data = instance
+            .get_typed_func::<(), i32>(&mut store, "data")
+            .unwrap();
+        assert_eq!(data.call(&mut store, ()).unwrap(), 1032);
     }
 }

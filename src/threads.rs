@@ -87,33 +87,6 @@ impl Drop for LinkGuard {
     }
 }
 
-/// Why a thread stopped running guest code without ending the program:
-/// `pthread_exit` (Emscripten unwinds the thread's stack to its event loop).
-#[derive(Debug)]
-pub struct ThreadEnd;
-
-impl std::fmt::Display for ThreadEnd {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the thread ended (pthread_exit)")
-    }
-}
-
-impl std::error::Error for ThreadEnd {}
-
-/// Why a thread left its start routine and stays: it went back to its event
-/// loop with the runtime kept alive (`emscripten_exit_with_live_runtime`),
-/// to run the calls other threads queue for it.
-#[derive(Debug)]
-pub struct LiveRuntime;
-
-impl std::fmt::Display for LiveRuntime {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the thread went back to its event loop (emscripten_exit_with_live_runtime)")
-    }
-}
-
-impl std::error::Error for LiveRuntime {}
-
 /// What a new thread's process takes from the one that creates it: the
 /// parts every thread shares, and the heap's start.
 pub struct Inherited {

@@ -18,6 +18,19 @@ pub struct Longjmp;
 #[error("C++ exception {0:#x}")]
 pub struct CxxException(pub u32);
 
+/// A thread stopped running guest code without ending the program:
+/// `pthread_exit` (Emscripten unwinds the thread's stack to its event loop).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the thread ended (pthread_exit)")]
+pub struct ThreadEnd;
+
+/// A thread left its start routine and stays: it went back to its event
+/// loop with the runtime kept alive (`emscripten_exit_with_live_runtime`),
+/// to run the calls other threads queue for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the thread went back to its event loop (emscripten_exit_with_live_runtime)")]
+pub struct LiveRuntime;
+
 /// The program aborted (`abort()`, a failed assertion, with its message).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}Aborted", if .0.is_empty() { String::new() } else { format!("{}\n", .0) })]

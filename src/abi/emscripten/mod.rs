@@ -377,7 +377,7 @@ fn ensure_memory(cx: &mut StoreContextMut<'_, Process>, end: u32) -> wasmtime::R
 pub fn stack_push(cx: &mut StoreContextMut<'_, Process>, bytes: &[u8]) -> wasmtime::Result<u32> {
     let sp = cx.data().stack_pointer.ok_or_else(|| {
         wasmtime::format_err!(
-            "the program exports neither __stack_pointer nor stackSave/stackRestore"
+            "the main module exports neither __stack_pointer nor stackSave/stackRestore"
         )
     })?;
     let cur = sp.get(&mut *cx)?;

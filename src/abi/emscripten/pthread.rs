@@ -14,8 +14,8 @@ use crate::abi::table::{Build::Fixed, FuncTable};
 use crate::mem;
 use crate::process::Process;
 use crate::symbols::Sym;
-use crate::threads::{self, Inherited, LiveRuntime, ThreadEnd, Threads};
-use crate::unwind::Abort;
+use crate::threads::{self, Inherited, Threads};
+use crate::unwind::{Abort, LiveRuntime, ThreadEnd};
 
 /// Emscripten's errno values `pthread_create` and `pthread_kill` return.
 const EAGAIN: i32 = 6;
