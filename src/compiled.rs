@@ -36,6 +36,16 @@ type StartupGlobal = (Vec<(PathBuf, LibId)>, FirstDefinitions);
 /// A fact derived from a module, of the type its kind says.
 type Derived = Arc<dyn std::any::Any + Send + Sync>;
 
+/// What is done to one module before it is compiled, besides what the
+/// program needs of every module.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Rewrites {
+    /// The bases compiled in ([`crate::prelink`]).
+    bases: Option<Bases>,
+    /// Function exports trimmed ([`crate::trim`]).
+    trim: bool,
+}
+
 /// A library as a later run takes it: metadata and compiled code.
 #[derive(Clone)]
 pub struct Compiled {
@@ -63,7 +73,8 @@ pub struct Modules {
     /// The start-up load as the first run decided it: later runs realize
     /// it without searching, reading or resolving anything.
     startup_group: Mutex<Option<Arc<Group>>>,
-    stand_ins: Mutex<HashMap<String, Module>>,
+    /// Generated modules (stand-ins, thunks) by their bytes or text.
+    generated: Mutex<HashMap<Vec<u8>, Module>>,
     /// What the host ABI derived once from a module, by kind and path.
     derived: Mutex<HashMap<(&'static str, PathBuf), Derived>>,
     /// Modules are compiled with their mutable globals exported (see
@@ -88,7 +99,7 @@ impl Modules {
             startup_global: Mutex::default(),
             func_types: Mutex::default(),
             startup_group: Mutex::default(),
-            stand_ins: Mutex::default(),
+            generated: Mutex::default(),
             derived: Mutex::default(),
             export_globals: false,
             route_waits: false,
@@ -112,41 +123,55 @@ impl Modules {
     /// The code of module `wasm` (placed at `bases` when it is a main whose
     /// bases are known), from the cache or compiled.
     pub fn module(&self, wasm: &[u8], bases: Option<Bases>) -> wasmtime::Result<Module> {
-        let bases = self.compiled_in(bases);
-        let how = self.how(bases);
+        let rewrites = self.rewrites(bases);
+        let how = self.how(rewrites);
         self.cache
             .module_from(&self.engine, &[wasm, how.as_bytes()], || {
-                self.prepare(wasm, bases)
+                self.prepare(wasm, rewrites)
             })
     }
 
     /// The code of module `wasm` if the cache holds it; compiles nothing.
     pub fn cached(&self, wasm: &[u8], bases: Option<Bases>) -> Option<Module> {
-        let how = self.how(self.compiled_in(bases));
+        let how = self.how(self.rewrites(bases));
         self.cache.cached(&self.engine, &[wasm, how.as_bytes()])
     }
 
-    /// The bases to compile in: none for Winch, whose first run is about
-    /// starting soon (rewriting CPython's main costs a tenth of its first
-    /// start, and saves 3% of its running time with Cranelift's code).
-    fn compiled_in(&self, bases: Option<Bases>) -> Option<Bases> {
-        bases.filter(|_| !self.baseline)
+    /// What to do to a module (an Emscripten main when `bases` are known)
+    /// besides what the program needs of every module. Cranelift's code
+    /// has the bases compiled in (3% of CPython's running time); Winch's
+    /// first run is about starting soon, so its main is trimmed of its
+    /// function exports instead ([`crate::trim`]) and its bases are left
+    /// alone (rewriting CPython's main costs a tenth of its first start).
+    fn rewrites(&self, bases: Option<Bases>) -> Rewrites {
+        Rewrites {
+            bases: bases.filter(|_| !self.baseline),
+            trim: bases.is_some() && self.baseline,
+        }
     }
 
     /// What [`Modules::prepare`] does to a module, for the cache key: the
     /// bytes compiled are a function of the module's, of these and of the
     /// rewriting code itself, whose version [`PREPARE_VERSION`] names.
-    fn how(&self, bases: Option<Bases>) -> String {
+    fn how(&self, rewrites: Rewrites) -> String {
+        // A trimmed module's layout follows from the exports it keeps: code
+        // trimmed with another list would be called at the wrong places.
+        let kept = if rewrites.trim {
+            crate::trim::KEPT.join(",")
+        } else {
+            String::new()
+        };
         format!(
-            "\0dlrun prepare {PREPARE_VERSION}: waits {}, globals {}, bases {:?}",
-            self.route_waits, self.export_globals, bases
+            "\0dlrun prepare {PREPARE_VERSION}: waits {}, globals {}, {rewrites:?} {kept}",
+            self.route_waits, self.export_globals
         )
     }
 
     /// The bytes to compile for module `wasm`: with the waits routed and
-    /// the relocations ordered, the bases made constants, the mutable
-    /// globals exported, as the program needs.
-    fn prepare(&self, wasm: &[u8], bases: Option<Bases>) -> wasmtime::Result<Vec<u8>> {
+    /// the relocations ordered, the bases made constants or the exports
+    /// trimmed, the mutable globals exported, as the program needs.
+    fn prepare(&self, wasm: &[u8], rewrites: Rewrites) -> wasmtime::Result<Vec<u8>> {
+        let Rewrites { bases, trim } = rewrites;
         let mut wasm = std::borrow::Cow::Borrowed(wasm);
         if self.route_waits {
             let fixed = crate::relocs_first::apply(&wasm)
@@ -161,6 +186,12 @@ impl Modules {
                 .map_err(|e| wasmtime::format_err!("making its bases constants: {e}"))?
         {
             wasm = std::borrow::Cow::Owned(constant);
+        }
+        if trim
+            && let Some(trimmed) = crate::trim::trim(&wasm)
+                .map_err(|e| wasmtime::format_err!("trimming its exports: {e}"))?
+        {
+            wasm = std::borrow::Cow::Owned(trimmed);
         }
         if self.export_globals {
             return crate::template::globals::export_mutable(&wasm)
@@ -316,23 +347,33 @@ impl Modules {
 
     /// The stand-in module whose text is `text`, compiled on first use.
     pub fn stand_in(&self, text: &str) -> wasmtime::Result<Module> {
+        self.generated_from(text.as_bytes(), || Ok(wat::parse_str(text)?))
+    }
+
+    /// The generated module `wasm`, compiled on first use.
+    pub fn generated(&self, wasm: &[u8]) -> wasmtime::Result<Module> {
+        self.generated_from(wasm, || Ok(wasm.to_vec()))
+    }
+
+    /// The module `make` generates from `source`, compiled once.
+    fn generated_from(
+        &self,
+        source: &[u8],
+        make: impl FnOnce() -> wasmtime::Result<Vec<u8>>,
+    ) -> wasmtime::Result<Module> {
         if let Some(m) = self
-            .stand_ins
+            .generated
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .get(text)
+            .get(source)
         {
             return Ok(m.clone());
         }
-        let module = self
-            .cache
-            .module_from(&self.engine, &[text.as_bytes()], || {
-                Ok(wat::parse_str(text)?)
-            })?;
-        self.stand_ins
+        let module = self.cache.module_from(&self.engine, &[source], make)?;
+        self.generated
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(text.to_string(), module.clone());
+            .insert(source.to_vec(), module.clone());
         Ok(module)
     }
 }
@@ -363,21 +404,40 @@ mod tests {
     }
 
     #[test]
-    fn cranelift_code_has_the_bases_compiled_in_and_winch_code_not() {
+    fn cranelift_code_has_the_bases_compiled_in_and_winch_code_is_trimmed() {
         let wasm = main_module();
         let mut modules = Modules::new(Engine::default(), Cache::disabled());
-        let bases = modules.compiled_in(Some(BASES));
-        assert_eq!(bases, Some(BASES));
-        assert_ne!(modules.prepare(&wasm, bases).unwrap(), wasm);
-        assert_ne!(
-            modules.how(bases),
-            modules.how(None),
-            "the cache key names the rewrite"
+        let cranelift = modules.rewrites(Some(BASES));
+        assert_eq!(
+            cranelift,
+            Rewrites {
+                bases: Some(BASES),
+                trim: false
+            }
         );
+        assert_ne!(modules.prepare(&wasm, cranelift).unwrap(), wasm);
+        assert_eq!(modules.rewrites(None), Rewrites::default());
         modules.set_engine(Engine::default(), true);
-        let bases = modules.compiled_in(Some(BASES));
-        assert_eq!(bases, None);
-        assert_eq!(modules.prepare(&wasm, bases).unwrap(), wasm);
+        let winch = modules.rewrites(Some(BASES));
+        assert_eq!(
+            winch,
+            Rewrites {
+                bases: None,
+                trim: true
+            }
+        );
+        let trimmed = modules.prepare(&wasm, winch).unwrap();
+        let info = ModuleInfo::parse_with(&trimmed, false).unwrap();
+        assert!(info.export("data").is_none());
+        assert!(
+            info.export(&format!("{}0", crate::trim::DISPATCH))
+                .is_some()
+        );
+        let keys = [cranelift, winch, Rewrites::default()].map(|r| modules.how(r));
+        assert!(
+            keys[0] != keys[1] && keys[1] != keys[2] && keys[0] != keys[2],
+            "the cache key names the rewrites"
+        );
     }
 
     #[test]

@@ -50,6 +50,7 @@ pub(crate) mod template;
 pub(crate) mod threads;
 pub(crate) mod timer;
 pub mod trace;
+pub(crate) mod trim;
 pub mod unwind;
 pub mod value;
 pub mod vfs;

@@ -171,6 +171,9 @@ pub struct Process {
     pub slots: rustc_hash::FxHashMap<usize, u32>,
     /// Slots reserved for functions of libraries not yet instantiated.
     pub reserved: HashMap<(LibId, u32), u32>,
+    /// Functions of trimmed libraries reached so far, by (library,
+    /// function index): one per function, so that pointers compare equal.
+    pub reached: HashMap<(LibId, u32), Func>,
     /// Slots handed out for names nothing defines yet.
     pub unresolved_slots: HashMap<String, u32>,
     /// Table entries waiting for their function.
@@ -258,6 +261,7 @@ impl Process {
             by_path: HashMap::new(),
             slots: Default::default(),
             reserved: HashMap::new(),
+            reached: HashMap::new(),
             waiting: Vec::new(),
             unresolved_slots: HashMap::new(),
             search,
@@ -519,8 +523,22 @@ impl Process {
         Ok(())
     }
 
-    /// An exported function of an instantiated library.
+    /// An exported function of an instantiated library (reached through
+    /// a thunk when the library was trimmed of it, see [`crate::trim`]).
     pub fn export_func(
+        cx: &mut StoreContextMut<'_, Process>,
+        lib: LibId,
+        name: &str,
+    ) -> Option<Func> {
+        if let Some(f) = Process::own_export(cx, lib, name) {
+            return Some(f);
+        }
+        let index = crate::trim::trimmed(cx, lib, name)?;
+        crate::trim::reach(cx, lib, &[index]).ok()?.pop()
+    }
+
+    /// A function the instance of `lib` itself exports as `name`.
+    pub fn own_export(
         cx: &mut StoreContextMut<'_, Process>,
         lib: LibId,
         name: &str,

@@ -15,6 +15,8 @@ pub(super) fn bind(
     let mut out: Vec<Option<Extern>> = Vec::with_capacity(info.imports.len());
     let mut late = Vec::new();
     let mut later: Vec<(usize, Sig, LibId, String)> = Vec::new();
+    let mut trimmed: Vec<(usize, LibId, u32, String)> = Vec::new();
+    reach_pointers(cx, &info, &planned)?;
     for (k, import) in info.imports.iter().enumerate() {
         let name = import.name.as_str();
         let planned = planned.get(k).copied().unwrap_or(bind::Binding::Undefined);
@@ -108,6 +110,11 @@ pub(super) fn bind(
                         out.push(None);
                         continue;
                     }
+                    Binding::Trimmed { lib: d, index } => {
+                        trimmed.push((out.len(), d, index, name.to_string()));
+                        out.push(None);
+                        continue;
+                    }
                 }
             }
             (ImportKind::Tag, module) => wasmtime::bail!(About::new(
@@ -117,6 +124,7 @@ pub(super) fn bind(
         };
         out.push(Some(ext));
     }
+    reach_trimmed(cx, lib, &me, trimmed, &mut out)?;
     if !later.is_empty() {
         let sigs: Vec<Sig> = later.iter().map(|(_, sig, _, _)| sig.clone()).collect();
         let (funcs, table) = plt::stand_ins(cx, &sigs)
@@ -144,6 +152,76 @@ pub(super) fn bind(
         out.push(crate::threads::waits_table(cx)?.into());
     }
     Ok((out, late))
+}
+
+/// Reaches at once the functions of trimmed libraries whose pointers the
+/// `GOT.func` imports of a library described by `info` (bound as
+/// `planned`) hold, rather than one thunk module each.
+fn reach_pointers(
+    cx: &mut StoreContextMut<'_, Process>,
+    info: &ModuleInfo,
+    planned: &[bind::Binding],
+) -> wasmtime::Result<()> {
+    let mut wanted: Vec<(LibId, u32)> = Vec::new();
+    for (import, planned) in info.imports.iter().zip(planned) {
+        let bind::Binding::Lib(plan::LibRef::Loaded(owner)) = *planned else {
+            continue;
+        };
+        if import.module != "GOT.func" {
+            continue;
+        }
+        let Some(Sym::Func {
+            lib: d, pointer, ..
+        }) = cx.data().libs[owner].syms.get(&import.name)
+        else {
+            continue;
+        };
+        let (d, pointer) = (*d, pointer.clone());
+        if let Some(index) = crate::trim::trimmed(cx, d, &pointer)
+            && !cx.data().libs[d].info.table_positions.contains_key(&index)
+            && !cx.data().reached.contains_key(&(d, index))
+        {
+            wanted.push((d, index));
+        }
+    }
+    wanted.sort_unstable();
+    wanted.dedup();
+    for group in wanted.chunk_by(|a, b| a.0 == b.0) {
+        let indices: Vec<u32> = group.iter().map(|&(_, index)| index).collect();
+        crate::trim::reach(cx, group[0].0, &indices)?;
+    }
+    Ok(())
+}
+
+/// Binds the imports `trimmed` (position, defining library, function
+/// index, name) of `lib`, each library's at once.
+fn reach_trimmed(
+    cx: &mut StoreContextMut<'_, Process>,
+    lib: LibId,
+    me: &ModuleName,
+    mut trimmed: Vec<(usize, LibId, u32, String)>,
+    out: &mut [Option<Extern>],
+) -> wasmtime::Result<()> {
+    trimmed.sort_by_key(|&(_, d, _, _)| d);
+    for group in trimmed.chunk_by(|a, b| a.1 == b.1) {
+        let d = group[0].1;
+        let indices: Vec<u32> = group.iter().map(|&(_, _, index, _)| index).collect();
+        let funcs = crate::trim::reach(cx, d, &indices).map_err(|e| {
+            e.context(About::new(
+                &cx.data().libs[d].names(),
+                format!("reaching the functions {} imports", me.host.display()),
+            ))
+        })?;
+        for ((at, _, _, name), f) in group.iter().zip(funcs) {
+            let f = if lib != 0 {
+                finalize::hook(cx, lib, name, f)?.unwrap_or(f)
+            } else {
+                f
+            };
+            out[*at] = Some(f.into());
+        }
+    }
+    Ok(())
 }
 
 /// A GOT entry bound before the memory and table it points into existed.
@@ -216,6 +294,9 @@ pub(super) enum Binding {
     Now(Func),
     /// By an export of a library instantiated later in this load.
     Later { lib: LibId, export: String },
+    /// By function `index` of library `lib`, instantiated trimmed of its
+    /// export (reached with the others of the same library at once).
+    Trimmed { lib: LibId, index: u32 },
 }
 
 /// A GOT entry holding `value`.
@@ -457,8 +538,11 @@ pub(super) fn func_import(
                 )
             ));
         };
-        if let Some(func) = Process::export_func(cx, d, &export) {
+        if let Some(func) = Process::own_export(cx, d, &export) {
             return Ok(Binding::Now(func));
+        }
+        if let Some(index) = crate::trim::trimmed(cx, d, &export) {
+            return Ok(Binding::Trimmed { lib: d, index });
         }
         return Ok(Binding::Later { lib: d, export });
     }
@@ -493,10 +577,9 @@ fn late_bound(
                     pointer,
                     ..
                 }) = resolve_for(&mut caller.as_context_mut(), lib, &name)
-                    && let Some(inst) = caller.data().libs[d].instance
                 {
                     for e in [export, pointer] {
-                        if let Some(f) = inst.get_func(&mut caller, &e)
+                        if let Some(f) = Process::export_func(&mut caller.as_context_mut(), d, &e)
                             && FuncType::eq(&f.ty(&caller), &sig_ty)
                         {
                             found = Some(f);

@@ -1,0 +1,562 @@
+//! A main module with its function exports trimmed, for a first run.
+//! Wasmtime compiles an entry trampoline for every function that escapes
+//! its module, and an Emscripten `-sMAIN_MODULE` main exports its whole
+//! libc: 6000 exports of 4700 functions for a hello world, whose
+//! trampolines are two thirds of compiling it with Winch. A run reaches few
+//! of them from outside. The trimmed main exports instead one dispatcher per
+//! function type, which calls any of the removed functions by its position
+//! (a `br_table`, so the functions do not escape); a function a library
+//! imports or the host asks for is reached through a thunk, one small
+//! module per batch, made when asked for ([`reach`]).
+//!
+//! Nothing else in the module changes: the dispatchers' types and functions
+//! come after all others, so no index moves and the module's metadata, read
+//! from the original bytes, still holds. Function pointers keep their
+//! identity: a function the main's table holds is reached as that table
+//! entry, and every other one through one thunk per process.
+
+use std::collections::HashMap;
+
+use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
+use wasm_encoder::{Encode as _, Instruction};
+use wasmparser::{BinaryReader, Parser, Payload};
+use wasmtime::{Func, Instance, StoreContextMut};
+
+use crate::modinfo::{ExportKind, ModuleInfo, Sig};
+use crate::process::Process;
+use crate::symbols::LibId;
+
+/// What a trimmed module's dispatchers are called: the prefix, then the
+/// dispatcher's number.
+pub const DISPATCH: &str = "dlrun.dispatch.";
+
+/// Exports a trimmed main keeps: the functions the loader calls itself (a
+/// thunk each would cost more than the trampoline, and the host looks some
+/// up on the instance directly).
+pub const KEPT: &[&str] = &[
+    "__wasm_call_ctors",
+    "__wasm_apply_data_relocs",
+    "__wasm_call_dtors",
+    "_start",
+    "main",
+    "__main_argc_argv",
+    "stackSave",
+    "stackRestore",
+    "malloc",
+    "free",
+    "emscripten_builtin_malloc",
+    "emscripten_builtin_memalign",
+    "emscripten_stack_init",
+    "emscripten_stack_set_limits",
+    "setThrew",
+    "__cxa_can_catch",
+    "__cxa_is_pointer_type",
+    "__cxa_atexit",
+    "__errno_location",
+    "fflush",
+    "exit",
+    "raise",
+    "dlerror",
+    "__dl_seterr",
+    "__stdio_exit",
+    "__funcs_on_exit",
+];
+
+/// How a trimmed module reaches the functions it no longer exports.
+#[derive(Debug, Default)]
+pub struct Layout {
+    /// One dispatcher per signature, in order: the functions it calls, by
+    /// position.
+    dispatchers: Vec<(Sig, Vec<u32>)>,
+    /// Function index -> (dispatcher, position).
+    routes: HashMap<u32, (u32, u32)>,
+    /// Function index -> a name the trimmed module still exports it as.
+    kept: HashMap<u32, String>,
+}
+
+/// How function `index` of a trimmed module is reached from outside.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Route<'a> {
+    /// Through the export of that name, which it kept.
+    Export(&'a str),
+    /// Through dispatcher `dispatcher`, at `position`.
+    Dispatch { dispatcher: u32, position: u32 },
+}
+
+impl Layout {
+    /// The layout trimming gives a module described by `info`.
+    pub fn of(info: &ModuleInfo) -> Layout {
+        let mut layout = Layout::default();
+        for (name, kind) in &info.exports {
+            if let ExportKind::Func(index) = kind
+                && KEPT.contains(&name.as_str())
+            {
+                layout.kept.entry(*index).or_insert_with(|| name.clone());
+            }
+        }
+        let mut by_sig: HashMap<&Sig, u32> = HashMap::new();
+        for (_, kind) in &info.exports {
+            let ExportKind::Func(index) = *kind else {
+                continue;
+            };
+            if layout.kept.contains_key(&index) || layout.routes.contains_key(&index) {
+                continue;
+            }
+            let Some(sig) = info.func_sig(index) else {
+                continue;
+            };
+            let dispatcher = *by_sig.entry(sig).or_insert_with(|| {
+                layout.dispatchers.push((sig.clone(), Vec::new()));
+                layout.dispatchers.len() as u32 - 1
+            });
+            let funcs = &mut layout.dispatchers[dispatcher as usize].1;
+            layout
+                .routes
+                .insert(index, (dispatcher, funcs.len() as u32));
+            funcs.push(index);
+        }
+        layout
+    }
+
+    /// How function `index` is reached, if the module exported it.
+    pub fn route(&self, index: u32) -> Option<Route<'_>> {
+        if let Some(name) = self.kept.get(&index) {
+            return Some(Route::Export(name));
+        }
+        let &(dispatcher, position) = self.routes.get(&index)?;
+        Some(Route::Dispatch {
+            dispatcher,
+            position,
+        })
+    }
+
+    /// Whether trimming removes any export.
+    pub fn trims(&self) -> bool {
+        !self.routes.is_empty()
+    }
+}
+
+/// `wasm` with its function exports trimmed (but for [`KEPT`]) and a
+/// dispatcher exported per signature; `None` when it has nothing to trim.
+pub fn trim(wasm: &[u8]) -> Result<Option<Vec<u8>>, String> {
+    let info = ModuleInfo::parse_with(wasm, false).map_err(|e| e.to_string())?;
+    let layout = Layout::of(&info);
+    if !layout.trims() {
+        return Ok(None);
+    }
+    let err = |e: wasmparser::BinaryReaderError| e.to_string();
+    let types = count_of(wasm, 1)?;
+    let funcs = info.func_sigs.len() as u32;
+    let mut out = Vec::with_capacity(wasm.len());
+    let mut end = 8;
+    out.extend_from_slice(&wasm[..8]);
+    for payload in Parser::new(0).parse_all(wasm) {
+        let payload = payload.map_err(err)?;
+        let Some((id, range)) = payload.as_section() else {
+            continue;
+        };
+        let whole = end..range.end;
+        end = range.end;
+        let contents = &wasm[range.clone()];
+        let added: Option<(u32, Vec<u8>)> = match &payload {
+            Payload::TypeSection(_) => Some(dispatcher_types(&layout)),
+            Payload::FunctionSection(_) => {
+                let mut bytes = Vec::new();
+                for n in 0..layout.dispatchers.len() as u32 {
+                    (types + n).encode(&mut bytes);
+                }
+                Some((layout.dispatchers.len() as u32, bytes))
+            }
+            Payload::CodeSectionStart { .. } => Some(dispatcher_bodies(&layout)),
+            Payload::ExportSection(s) => {
+                let mut section = wasm_encoder::ExportSection::new();
+                for export in s.clone() {
+                    let export = export.map_err(err)?;
+                    if export.kind != wasmparser::ExternalKind::Func || KEPT.contains(&export.name)
+                    {
+                        let kind = RoundtripReencoder
+                            .export_kind(export.kind)
+                            .map_err(|e| e.to_string())?;
+                        section.export(export.name, kind, export.index);
+                    }
+                }
+                for n in 0..layout.dispatchers.len() as u32 {
+                    section.export(
+                        &format!("{DISPATCH}{n}"),
+                        wasm_encoder::ExportKind::Func,
+                        funcs + n,
+                    );
+                }
+                wasm_encoder::Section::append_to(&section, &mut out);
+                continue;
+            }
+            _ => None,
+        };
+        match added {
+            Some((count, bytes)) => {
+                let mut reader = BinaryReader::new(contents, 0);
+                let old = reader.read_var_u32().map_err(err)?;
+                let entries = &contents[reader.original_position()..];
+                let mut body = Vec::with_capacity(entries.len() + bytes.len() + 5);
+                (old + count).encode(&mut body);
+                body.extend_from_slice(entries);
+                body.extend_from_slice(&bytes);
+                out.push(id);
+                body.encode(&mut out);
+            }
+            None => out.extend_from_slice(&wasm[whole]),
+        }
+    }
+    Ok(Some(out))
+}
+
+/// The number of entries in the section with `id` (0 when it is absent).
+fn count_of(wasm: &[u8], id: u8) -> Result<u32, String> {
+    for payload in Parser::new(0).parse_all(wasm) {
+        let payload = payload.map_err(|e| e.to_string())?;
+        if let Some((found, range)) = payload.as_section()
+            && found == id
+        {
+            return BinaryReader::new(&wasm[range], 0)
+                .read_var_u32()
+                .map_err(|e| e.to_string());
+        }
+    }
+    Ok(0)
+}
+
+/// The wasm-encoder value types of `types`.
+fn encoded(types: &[wasmparser::ValType]) -> Vec<wasm_encoder::ValType> {
+    types
+        .iter()
+        .map(|&t| RoundtripReencoder.val_type(t).expect("a core value type"))
+        .collect()
+}
+
+/// The dispatchers' types: each takes the position first, then the
+/// parameters of its signature.
+fn dispatcher_types(layout: &Layout) -> (u32, Vec<u8>) {
+    let mut section = wasm_encoder::TypeSection::new();
+    for (sig, _) in &layout.dispatchers {
+        let mut params = vec![wasm_encoder::ValType::I32];
+        params.extend(encoded(&sig.params));
+        section.ty().function(params, encoded(&sig.results));
+    }
+    entries_of(&section, section.len())
+}
+
+/// The dispatchers' bodies: a `br_table` on the position, each target a
+/// direct call of one function.
+fn dispatcher_bodies(layout: &Layout) -> (u32, Vec<u8>) {
+    let mut section = wasm_encoder::CodeSection::new();
+    for (sig, funcs) in &layout.dispatchers {
+        let mut body = wasm_encoder::Function::new([]);
+        let empty = wasm_encoder::BlockType::Empty;
+        for _ in 0..=funcs.len() {
+            body.instruction(&Instruction::Block(empty));
+        }
+        body.instruction(&Instruction::LocalGet(0));
+        let targets: Vec<u32> = (0..funcs.len() as u32).collect();
+        body.instruction(&Instruction::BrTable(targets.into(), funcs.len() as u32));
+        for &func in funcs {
+            body.instruction(&Instruction::End);
+            for k in 0..sig.params.len() as u32 {
+                body.instruction(&Instruction::LocalGet(k + 1));
+            }
+            body.instruction(&Instruction::Call(func));
+            body.instruction(&Instruction::Return);
+        }
+        body.instruction(&Instruction::End);
+        body.instruction(&Instruction::Unreachable);
+        body.instruction(&Instruction::End);
+        section.function(&body);
+    }
+    entries_of(&section, section.len())
+}
+
+/// The entries of an encoded section (its contents without the count).
+fn entries_of(section: &impl wasm_encoder::Section, count: u32) -> (u32, Vec<u8>) {
+    let mut contents = Vec::new();
+    section.encode(&mut contents);
+    let mut reader = BinaryReader::new(&contents, 0);
+    let size = reader.read_var_u32().expect("an encoded section size") as usize;
+    let at = reader.original_position();
+    let mut reader = BinaryReader::new(&contents[at..at + size], 0);
+    reader.read_var_u32().expect("an encoded count");
+    let start = at + reader.original_position();
+    (count, contents[start..at + size].to_vec())
+}
+
+/// A module exporting, as `0`, `1`, ..., a function calling each of
+/// `wanted` (dispatcher, position) through its dispatcher, which it
+/// imports from module `d` by number.
+fn thunks(layout: &Layout, wanted: &[(u32, u32)]) -> (Vec<u8>, Vec<u32>) {
+    let mut used: Vec<u32> = wanted.iter().map(|&(d, _)| d).collect();
+    used.sort_unstable();
+    used.dedup();
+    let mut types = wasm_encoder::TypeSection::new();
+    let mut imports = wasm_encoder::ImportSection::new();
+    for (k, &d) in used.iter().enumerate() {
+        let sig = &layout.dispatchers[d as usize].0;
+        let mut params = vec![wasm_encoder::ValType::I32];
+        params.extend(encoded(&sig.params));
+        types.ty().function(params, encoded(&sig.results));
+        imports.import(
+            "d",
+            &d.to_string(),
+            wasm_encoder::EntityType::Function(2 * k as u32),
+        );
+        types
+            .ty()
+            .function(encoded(&sig.params), encoded(&sig.results));
+    }
+    let mut functions = wasm_encoder::FunctionSection::new();
+    let mut exports = wasm_encoder::ExportSection::new();
+    let mut code = wasm_encoder::CodeSection::new();
+    for (n, &(d, position)) in wanted.iter().enumerate() {
+        let k = used.binary_search(&d).expect("a dispatcher imported") as u32;
+        functions.function(2 * k + 1);
+        exports.export(
+            &n.to_string(),
+            wasm_encoder::ExportKind::Func,
+            used.len() as u32 + n as u32,
+        );
+        let mut body = wasm_encoder::Function::new([]);
+        body.instruction(&Instruction::I32Const(position as i32));
+        for p in 0..layout.dispatchers[d as usize].0.params.len() as u32 {
+            body.instruction(&Instruction::LocalGet(p));
+        }
+        body.instruction(&Instruction::Call(k));
+        body.instruction(&Instruction::End);
+        code.function(&body);
+    }
+    let mut module = wasm_encoder::Module::new();
+    module
+        .section(&types)
+        .section(&imports)
+        .section(&functions)
+        .section(&exports)
+        .section(&code);
+    (module.finish(), used)
+}
+
+/// The index of function export `name` of library `lib` when the library is
+/// instantiated trimmed of it: to be reached with [`reach`].
+pub fn trimmed(cx: &mut StoreContextMut<'_, Process>, lib: LibId, name: &str) -> Option<u32> {
+    let l = cx.data().libs.get(lib)?;
+    let instance = l.instance?;
+    let Some(ExportKind::Func(index)) = l.info.export(name) else {
+        return None;
+    };
+    instance
+        .get_export(&mut *cx, &format!("{DISPATCH}0"))
+        .map(|_| index)
+}
+
+/// Functions `indices` of library `lib`, instantiated trimmed: each the
+/// entry its table holds, the export it kept, or a thunk (one module for
+/// all those not reached before), each made once per process.
+pub fn reach(
+    cx: &mut StoreContextMut<'_, Process>,
+    lib: LibId,
+    indices: &[u32],
+) -> wasmtime::Result<Vec<Func>> {
+    let l = &cx.data().libs[lib];
+    let instance = l
+        .instance
+        .ok_or_else(|| wasmtime::format_err!("not instantiated"))?;
+    let info = l.info.clone();
+    let path = l.path.clone();
+    let table_base = l.table_base;
+    let layout = cx
+        .data()
+        .modules
+        .clone()
+        .derived("trimmed exports", &path, || Ok(Layout::of(&info)))?;
+    let mut out: Vec<Option<Func>> = Vec::with_capacity(indices.len());
+    let mut wanted: Vec<(usize, (u32, u32))> = Vec::new();
+    for (k, &index) in indices.iter().enumerate() {
+        if let Some(&f) = cx.data().reached.get(&(lib, index)) {
+            out.push(Some(f));
+            continue;
+        }
+        let func = if let Some(pos) = info.table_positions.get(&index) {
+            let table = cx.data().table()?;
+            table
+                .get(&mut *cx, u64::from(pos.slot(table_base)))
+                .and_then(|r| r.as_func().flatten().copied())
+        } else {
+            match layout.route(index) {
+                Some(Route::Export(name)) => instance.get_func(&mut *cx, name),
+                Some(Route::Dispatch {
+                    dispatcher,
+                    position,
+                }) => {
+                    wanted.push((k, (dispatcher, position)));
+                    None
+                }
+                None => wasmtime::bail!("function {index} is not one it exported"),
+            }
+        };
+        if let Some(f) = func {
+            cx.data_mut().reached.insert((lib, index), f);
+        }
+        out.push(func);
+    }
+    if !wanted.is_empty() {
+        let routes: Vec<(u32, u32)> = wanted.iter().map(|&(_, r)| r).collect();
+        let (wasm, used) = thunks(&layout, &routes);
+        let module = cx.data().modules.generated(&wasm)?;
+        let mut imports = Vec::with_capacity(used.len());
+        for d in used {
+            let name = format!("{DISPATCH}{d}");
+            let f = instance
+                .get_func(&mut *cx, &name)
+                .ok_or_else(|| wasmtime::format_err!("it does not export {name}"))?;
+            imports.push(f.into());
+        }
+        let thunks = Instance::new(&mut *cx, &module, &imports)?;
+        for (n, (k, _)) in wanted.into_iter().enumerate() {
+            let f = thunks
+                .get_func(&mut *cx, &n.to_string())
+                .ok_or_else(|| wasmtime::format_err!("thunk {n} is missing"))?;
+            cx.data_mut().reached.insert((lib, indices[k]), f);
+            out[k] = Some(f);
+        }
+    }
+    out.into_iter()
+        .zip(indices)
+        .map(|(f, index)| f.ok_or_else(|| wasmtime::format_err!("function {index} is unreachable")))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasmtime::{Engine, Store, Val};
+
+    const MODULE: &str = r#"(module
+        (memory (export "memory") 1)
+        (global (export "g") i32 (i32.const 5))
+        (func $twice (export "twice") (export "twice_alias") (param i32) (result i32)
+            (i32.mul (local.get 0) (i32.const 2)))
+        (func $inc (export "inc") (param i32) (result i32)
+            (i32.add (local.get 0) (i32.const 1)))
+        (func $mix (export "mix") (param i64 f64) (result f64)
+            (f64.add (f64.convert_i64_s (local.get 0)) (local.get 1)))
+        (func $malloc (export "malloc") (param i32) (result i32) (local.get 0))
+        (func (export "main_alias_of_malloc") (param i32) (result i32) (call $malloc (local.get 0))))"#;
+
+    fn exports(wasm: &[u8]) -> Vec<String> {
+        let info = ModuleInfo::parse_with(wasm, false).unwrap();
+        info.exports.iter().map(|(n, _)| n.clone()).collect()
+    }
+
+    fn dispatch(store: &mut Store<()>, instance: &Instance, route: Route, args: &[Val]) -> Val {
+        let Route::Dispatch {
+            dispatcher,
+            position,
+        } = route
+        else {
+            panic!("{route:?} is not dispatched")
+        };
+        let f = instance
+            .get_func(&mut *store, &format!("{DISPATCH}{dispatcher}"))
+            .unwrap();
+        let mut all = vec![Val::I32(position as i32)];
+        all.extend_from_slice(args);
+        let mut out = [Val::I32(0)];
+        f.call(&mut *store, &all, &mut out).unwrap();
+        out[0]
+    }
+
+    #[test]
+    fn trimming_keeps_other_exports_and_dispatches_to_every_function() {
+        let wasm = wat::parse_str(MODULE).unwrap();
+        let info = ModuleInfo::parse_with(&wasm, false).unwrap();
+        let layout = Layout::of(&info);
+        let trimmed = trim(&wasm).unwrap().unwrap();
+        wasmparser::validate(&trimmed).unwrap();
+        assert_eq!(
+            exports(&trimmed),
+            [
+                "memory",
+                "g",
+                "malloc",
+                "dlrun.dispatch.0",
+                "dlrun.dispatch.1"
+            ]
+        );
+        assert_eq!(layout.route(3), Some(Route::Export("malloc")));
+        let engine = Engine::default();
+        let module = wasmtime::Module::new(&engine, &trimmed).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let (twice, inc, mix, other) = (0, 1, 2, 4);
+        let call = |store: &mut Store<()>, f: u32, args: &[Val]| {
+            dispatch(store, &instance, layout.route(f).unwrap(), args)
+        };
+        assert_eq!(call(&mut store, twice, &[Val::I32(21)]).unwrap_i32(), 42);
+        assert_eq!(call(&mut store, inc, &[Val::I32(41)]).unwrap_i32(), 42);
+        assert_eq!(call(&mut store, other, &[Val::I32(7)]).unwrap_i32(), 7);
+        let mixed = call(&mut store, mix, &[Val::I64(40), Val::F64(2.5f64.to_bits())]);
+        assert_eq!(mixed.unwrap_f64(), 42.5);
+    }
+
+    #[test]
+    fn thunks_call_through_the_dispatchers() {
+        let wasm = wat::parse_str(MODULE).unwrap();
+        let layout = Layout::of(&ModuleInfo::parse_with(&wasm, false).unwrap());
+        let engine = Engine::default();
+        let main = wasmtime::Module::new(&engine, trim(&wasm).unwrap().unwrap()).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &main, &[]).unwrap();
+        let routes: Vec<(u32, u32)> = [2, 1]
+            .iter()
+            .map(|&f| match layout.route(f).unwrap() {
+                Route::Dispatch {
+                    dispatcher,
+                    position,
+                } => (dispatcher, position),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let (thunk_wasm, used) = thunks(&layout, &routes);
+        wasmparser::validate(&thunk_wasm).unwrap();
+        let imports: Vec<wasmtime::Extern> = used
+            .iter()
+            .map(|d| {
+                instance
+                    .get_func(&mut store, &format!("{DISPATCH}{d}"))
+                    .unwrap()
+                    .into()
+            })
+            .collect();
+        let module = wasmtime::Module::new(&engine, &thunk_wasm).unwrap();
+        let thunks = Instance::new(&mut store, &module, &imports).unwrap();
+        let mix = thunks
+            .get_typed_func::<(i64, f64), f64>(&mut store, "0")
+            .unwrap();
+        assert_eq!(mix.call(&mut store, (1, 0.5)).unwrap(), 1.5);
+        let inc = thunks.get_typed_func::<i32, i32>(&mut store, "1").unwrap();
+        assert_eq!(inc.call(&mut store, 9).unwrap(), 10);
+    }
+
+    #[test]
+    fn modules_exporting_no_other_functions_are_left_alone() {
+        let wasm = wat::parse_str(
+            r#"(module (memory (export "memory") 1)
+                (func (export "malloc") (param i32) (result i32) (local.get 0)))"#,
+        )
+        .unwrap();
+        assert_eq!(trim(&wasm).unwrap(), None);
+    }
+
+    #[test]
+    fn damaged_modules_are_errors_not_panics() {
+        let wasm = wat::parse_str(MODULE).unwrap();
+        for cut in [9, 20, wasm.len() / 2, wasm.len() - 1] {
+            assert!(trim(&wasm[..cut]).is_err(), "cut at {cut}");
+        }
+    }
+}
