@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use wasmtime::{Engine, FuncType, Module};
 
 use crate::cache::Cache;
+use crate::engine::Compiler;
 use crate::loader::Group;
 use crate::modinfo::{ModuleInfo, Sig};
 use crate::prelink::Bases;
@@ -84,14 +85,14 @@ pub struct Modules {
     /// program with threads, see [`crate::waits`]) and their data
     /// relocated after their globals ([`crate::relocs_first`]).
     route_waits: bool,
-    /// The engine is Winch's ([`Modules::set_engine`]).
-    baseline: bool,
+    /// The engine's compiler ([`Modules::new`], [`Modules::set_engine`]).
+    compiler: Compiler,
 }
 
 impl Modules {
-    /// Nothing compiled yet; modules not yet in memory come from (and go
-    /// to) `cache`.
-    pub fn new(engine: Engine, cache: Cache) -> Modules {
+    /// Nothing compiled yet for `engine`, which compiles with `compiler`;
+    /// modules not yet in memory come from (and go to) `cache`.
+    pub fn new(engine: Engine, compiler: Compiler, cache: Cache) -> Modules {
         Modules {
             cache,
             libs: Mutex::default(),
@@ -103,7 +104,7 @@ impl Modules {
             derived: Mutex::default(),
             export_globals: false,
             route_waits: false,
-            baseline: false,
+            compiler,
             engine,
         }
     }
@@ -145,8 +146,8 @@ impl Modules {
     /// alone (rewriting CPython's main costs a tenth of its first start).
     fn rewrites(&self, bases: Option<Bases>) -> Rewrites {
         Rewrites {
-            bases: bases.filter(|_| !self.baseline),
-            trim: bases.is_some() && self.baseline,
+            bases: bases.filter(|_| !self.baseline()),
+            trim: bases.is_some() && self.baseline(),
         }
     }
 
@@ -200,16 +201,21 @@ impl Modules {
         Ok(wasm.into_owned())
     }
 
-    /// Compiles every module from now on for `engine` instead, Winch's
-    /// when `baseline`.
-    pub fn set_engine(&mut self, engine: Engine, baseline: bool) {
+    /// Compiles every module from now on for `engine` instead, which
+    /// compiles with `compiler`.
+    pub fn set_engine(&mut self, engine: Engine, compiler: Compiler) {
         self.engine = engine;
-        self.baseline = baseline;
+        self.compiler = compiler;
     }
 
     /// Whether the engine is Winch's, which has no tail calls.
     pub fn baseline(&self) -> bool {
-        self.baseline
+        self.compiler == Compiler::Winch
+    }
+
+    /// The compiler of the engine.
+    pub fn compiler(&self) -> Compiler {
+        self.compiler
     }
 
     /// The files of the libraries compiled so far.
@@ -381,7 +387,7 @@ impl Modules {
 impl Default for Modules {
     /// A default engine with no on-disk cache.
     fn default() -> Modules {
-        Modules::new(Engine::default(), Cache::disabled())
+        Modules::new(Engine::default(), Compiler::Cranelift, Cache::disabled())
     }
 }
 
@@ -406,7 +412,7 @@ mod tests {
     #[test]
     fn cranelift_code_has_the_bases_compiled_in_and_winch_code_is_trimmed() {
         let wasm = main_module();
-        let mut modules = Modules::new(Engine::default(), Cache::disabled());
+        let mut modules = Modules::new(Engine::default(), Compiler::Cranelift, Cache::disabled());
         let cranelift = modules.rewrites(Some(BASES));
         assert_eq!(
             cranelift,
@@ -417,7 +423,7 @@ mod tests {
         );
         assert_ne!(modules.prepare(&wasm, cranelift).unwrap(), wasm);
         assert_eq!(modules.rewrites(None), Rewrites::default());
-        modules.set_engine(Engine::default(), true);
+        modules.set_engine(Engine::default(), Compiler::Winch);
         let winch = modules.rewrites(Some(BASES));
         assert_eq!(
             winch,
@@ -442,7 +448,7 @@ mod tests {
 
     #[test]
     fn code_with_the_bases_compiled_in_computes_what_the_module_did() {
-        let modules = Modules::new(Engine::default(), Cache::disabled());
+        let modules = Modules::new(Engine::default(), Compiler::Cranelift, Cache::disabled());
         let module = modules.module(&main_module(), Some(BASES)).unwrap();
         let mut store = wasmtime::Store::new(modules.engine(), ());
         let base = wasmtime::Global::new(

@@ -684,11 +684,7 @@ fn instantiate(
             l.info.dylink.mem_size,
             l.table_base,
             l.info.dylink.table_size,
-            if cx.data().modules.baseline() {
-                "winch"
-            } else {
-                "cranelift"
-            }
+            cx.data().modules.compiler().name()
         );
     }
     if cx.data().memory.is_none() {

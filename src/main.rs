@@ -193,6 +193,7 @@ fn compile(args: CompileArgs) -> ExitCode {
             fuel: args.fuel,
             ..dlrun::Limits::default()
         },
+        tier: dlrun::engine::Tier::Ahead,
         ..dlrun::RunConfig::default()
     };
     // One background compile per cache at a time, behind foreground work:

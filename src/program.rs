@@ -101,8 +101,10 @@ impl Program {
         }
         let threads = main.info.uses_threads();
         let load_error = |e: wasmtime::Error| Error::Load(format!("{e:#}"));
-        let engine = engine::build(threads, &config.limits, false).map_err(load_error)?;
-        let mut modules = Modules::new(engine, config.cache.clone());
+        let optimizing =
+            engine::Compiler::optimizing(config.tier, threads, config.cache.dir().is_some());
+        let engine = engine::build(threads, &config.limits, optimizing).map_err(load_error)?;
+        let mut modules = Modules::new(engine, optimizing, config.cache.clone());
         if for_template {
             modules.export_globals();
         }
@@ -117,7 +119,7 @@ impl Program {
         // signals-based traps, which programs with threads run without.
         let baseline = match config.tier {
             _ if threads => false,
-            Tier::Optimized => false,
+            Tier::Optimized | Tier::Ahead => false,
             Tier::Baseline => true,
             Tier::Auto if config.cache.dir().is_none() => false,
             Tier::Auto => {
@@ -126,8 +128,9 @@ impl Program {
             }
         };
         if baseline {
-            let engine = engine::build(threads, &config.limits, true).map_err(load_error)?;
-            modules.set_engine(engine, true);
+            let engine = engine::build(threads, &config.limits, engine::Compiler::Winch)
+                .map_err(load_error)?;
+            modules.set_engine(engine, engine::Compiler::Winch);
         }
         let tiered = baseline && config.tier == Tier::Auto;
         let modules = Arc::new(modules);
