@@ -28,7 +28,7 @@ use crate::symbols::{LibId, Symbols, exported_symbols};
 const PREPARE_VERSION: u32 = 1;
 
 /// The first definition of every name in a global scope.
-pub type FirstDefinitions = Arc<foldhash::HashMap<String, LibId>>;
+pub type FirstDefinitions = Arc<foldhash::HashMap<crate::symbols::Name, LibId>>;
 
 /// A start-up load's libraries (path, id) and the first definitions they
 /// give the global scope.

@@ -244,7 +244,7 @@ fn sym_untraced(
                 journal::end(cx, |taken| {
                     taken.took_slots().then(|| Op::Slot {
                         lib,
-                        export: pointer.clone(),
+                        export: pointer.to_string(),
                         index,
                         taken,
                     })

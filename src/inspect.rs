@@ -125,7 +125,7 @@ pub fn inspect(info: &ModuleInfo) -> Report {
             .iter()
             .filter(|(_, k)| matches!(k, ExportKind::Func(_)) == want_func)
             .filter(|(_, k)| want_func || matches!(k, ExportKind::Global(_)))
-            .map(|(n, _)| n.clone())
+            .map(|(n, _)| n.to_string())
             .collect()
     };
     Report {

@@ -711,7 +711,7 @@ pub fn promote(data: &mut Process, root: LibId) {
     });
     for id in scope {
         if data.libs[id].alive && !data.global.contains(id) {
-            let names: Vec<String> = data.libs[id].syms.keys().cloned().collect();
+            let names: Vec<symbols::Name> = data.libs[id].syms.keys().cloned().collect();
             data.global.push(id, names.iter());
         }
     }

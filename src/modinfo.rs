@@ -143,17 +143,17 @@ pub struct ModuleInfo {
     /// Imports, in declaration order.
     pub imports: Vec<Import>,
     /// Export name -> what it refers to, in declaration order.
-    pub exports: Vec<(String, ExportKind)>,
+    pub exports: Vec<(Arc<str>, ExportKind)>,
     /// The same exports by name (filled by `parse`; a hand-built value
     /// without it is searched in order).
-    pub export_index: foldhash::HashMap<String, ExportKind>,
+    pub export_index: foldhash::HashMap<Arc<str>, ExportKind>,
     /// Plain names of the functions exported as `orig$NAME` (the i64
     /// twins of legalized exports), filled by `parse` with the index:
     /// resolution asks for plain names, and building `orig$NAME` for every
     /// name a module does not define was most of planning a large main.
     pub orig_names: std::collections::HashSet<String>,
     /// Signature of every function, imported ones first.
-    pub func_sigs: Vec<Sig>,
+    pub func_sigs: Vec<Arc<Sig>>,
     /// Defined globals whose initializer is constant: global index -> value.
     pub global_inits: HashMap<u32, ConstAddr>,
     /// Function index -> its first position in the element segments.
@@ -282,7 +282,7 @@ impl ModuleInfo {
         let mut with_tls = false;
         let mut first_passive: Option<&[u8]> = None;
         let mut dylink = None;
-        let mut types: Vec<Sig> = Vec::new();
+        let mut types: Vec<Arc<Sig>> = Vec::new();
         let mut import_globals: Vec<(String, String)> = Vec::new();
         let mut imported_funcs = 0u32;
         let mut next_body = 0u32;
@@ -294,10 +294,10 @@ impl ModuleInfo {
                 Payload::TypeSection(reader) => {
                     for ty in reader.into_iter_err_on_gc_types() {
                         let ty = ty.map_err(malformed)?;
-                        types.push(Sig {
+                        types.push(Arc::new(Sig {
                             params: ty.params().to_vec(),
                             results: ty.results().to_vec(),
-                        });
+                        }));
                     }
                 }
                 Payload::ImportSection(reader) => {
@@ -308,7 +308,7 @@ impl ModuleInfo {
                                 imported_funcs += 1;
                                 let sig = sig_at(&types, t)?;
                                 info.func_sigs.push(sig.clone());
-                                ImportKind::Func(sig)
+                                ImportKind::Func(Sig::clone(&sig))
                             }
                             TypeRef::Global(g) => {
                                 if import.name == "__memory_base" {
@@ -375,15 +375,14 @@ impl ModuleInfo {
                             ExternalKind::Table => ExportKind::Table,
                             ExternalKind::Tag => ExportKind::Tag,
                         };
-                        info.export_index
-                            .entry(export.name.to_string())
-                            .or_insert(kind);
+                        let name: Arc<str> = Arc::from(export.name);
+                        info.export_index.entry(name.clone()).or_insert(kind);
                         if let (ExportKind::Func(_), Some(plain)) =
                             (kind, export.name.strip_prefix(ORIG_PREFIX))
                         {
                             info.orig_names.insert(plain.to_string());
                         }
-                        info.exports.push((export.name.to_string(), kind));
+                        info.exports.push((name, kind));
                     }
                 }
                 Payload::StartSection { func, .. } => info.start = Some(func),
@@ -490,7 +489,7 @@ impl ModuleInfo {
             return self
                 .exports
                 .iter()
-                .find(|(n, _)| n == name)
+                .find(|(n, _)| &**n == name)
                 .map(|(_, k)| *k);
         }
         self.export_index.get(name).copied()
@@ -498,7 +497,7 @@ impl ModuleInfo {
 
     /// Signature of function `index`.
     pub fn func_sig(&self, index: u32) -> Option<&Sig> {
-        self.func_sigs.get(index as usize)
+        self.func_sigs.get(index as usize).map(|s| &**s)
     }
 
     /// Whether the module imports its memory as shared (built with threads).
@@ -516,7 +515,7 @@ impl ModuleInfo {
     }
 }
 
-fn sig_at(types: &[Sig], index: u32) -> Result<Sig, DylinkError> {
+fn sig_at(types: &[Arc<Sig>], index: u32) -> Result<Arc<Sig>, DylinkError> {
     types
         .get(index as usize)
         .cloned()

@@ -627,7 +627,9 @@ pub mod slots {
             let syms = data.libs[lib].syms.clone();
             let (ready, rest) = data.waiting.drain(..).partition(|w| match &w.wants {
                 Wants::Export { lib: l, .. } => *l == lib,
-                Wants::Name(name) => global && matches!(syms.get(name), Some(Sym::Func { .. })),
+                Wants::Name(name) => {
+                    global && matches!(syms.get(name.as_str()), Some(Sym::Func { .. }))
+                }
             });
             data.waiting = rest;
             ready
@@ -637,8 +639,8 @@ pub mod slots {
                 Wants::Export {
                     export, pointer, ..
                 } => (export.clone(), *pointer),
-                Wants::Name(name) => match cx.data().libs[lib].syms.get(name) {
-                    Some(Sym::Func { pointer, .. }) => (pointer.clone(), true),
+                Wants::Name(name) => match cx.data().libs[lib].syms.get(name.as_str()) {
+                    Some(Sym::Func { pointer, .. }) => (pointer.to_string(), true),
                     _ => continue,
                 },
             };

@@ -244,7 +244,7 @@ impl Session {
                     .libs
                     .iter()
                     .filter(|l| l.alive)
-                    .flat_map(|l| l.syms.keys().map(String::as_str));
+                    .flat_map(|l| l.syms.keys().map(|n| &**n));
                 let hint = symbols::suggest(name, names)
                     .map(|s| format!(" (did you mean {s}?)"))
                     .unwrap_or_default();

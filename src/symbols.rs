@@ -8,6 +8,10 @@ use crate::modinfo::{ConstAddr, ExportKind, ModuleInfo, Sig};
 /// Index of a library in the process (the main module is 0).
 pub type LibId = usize;
 
+/// A symbol's name, shared by the module's metadata and every table
+/// holding it (a MAIN_MODULE=1 main has seven thousand).
+pub type Name = std::sync::Arc<str>;
+
 pub use crate::modinfo::ORIG_PREFIX;
 
 /// A definition, located before instantiation.
@@ -25,9 +29,9 @@ pub enum Sym {
         /// The library defining it.
         lib: LibId,
         /// The export name callers import it by.
-        export: String,
+        export: Name,
         /// The export name function pointers must refer to.
-        pointer: String,
+        pointer: Name,
         /// Its index in the module's function index space.
         index: u32,
     },
@@ -61,12 +65,12 @@ pub fn is_internal(name: &str) -> bool {
 }
 
 /// A library's symbol table, shared between runs that place it alike.
-pub type Symbols = std::sync::Arc<HashMap<String, Sym>>;
+pub type Symbols = std::sync::Arc<HashMap<Name, Sym>>;
 
 /// The symbols a library defines, with data addresses relocated by its
 /// `memory_base`. Legalized functions are keyed by their plain name, with
 /// `pointer` naming the `orig$` twin.
-pub fn exported_symbols(info: &ModuleInfo, lib: LibId, memory_base: u32) -> HashMap<String, Sym> {
+pub fn exported_symbols(info: &ModuleInfo, lib: LibId, memory_base: u32) -> HashMap<Name, Sym> {
     let mut syms = HashMap::with_capacity(info.exports.len());
     for (name, kind) in &info.exports {
         if is_internal(name) {
@@ -83,11 +87,12 @@ pub fn exported_symbols(info: &ModuleInfo, lib: LibId, memory_base: u32) -> Hash
                             *i = index;
                         }
                         _ => {
+                            let plain = Name::from(plain);
                             syms.insert(
-                                plain.to_string(),
+                                plain.clone(),
                                 Sym::Func {
                                     lib,
-                                    export: plain.to_string(),
+                                    export: plain,
                                     pointer: name.clone(),
                                     index,
                                 },
@@ -96,7 +101,7 @@ pub fn exported_symbols(info: &ModuleInfo, lib: LibId, memory_base: u32) -> Hash
                     }
                     continue;
                 }
-                match syms.get_mut(name) {
+                match syms.get_mut(&**name) {
                     Some(Sym::Func { export, .. }) => *export = name.clone(),
                     _ => {
                         syms.insert(
@@ -167,7 +172,7 @@ pub fn export_for_import<'a>(
     [export, pointer]
         .into_iter()
         .find(|name| sig_of(name).as_ref() == Some(want))
-        .map(|s| s.as_str())
+        .map(|s| &**s)
 }
 
 /// The defined name closest to `name` (edit distance at most 2, and less
@@ -192,9 +197,9 @@ pub struct GlobalScope {
     /// First definitions of the libraries a start-up load put here, shared
     /// by every run of the program (indexing a MAIN_MODULE=1 main's ten
     /// thousand names on every run was a large part of a warm load).
-    base: std::sync::Arc<HashMap<String, LibId>>,
+    base: std::sync::Arc<HashMap<Name, LibId>>,
     /// First definitions of libraries added since.
-    index: HashMap<String, LibId>,
+    index: HashMap<Name, LibId>,
 }
 
 impl GlobalScope {
@@ -203,7 +208,7 @@ impl GlobalScope {
     /// that was given the same libraries).
     pub fn with_first_definitions(
         libs: &[LibId],
-        index: std::sync::Arc<HashMap<String, LibId>>,
+        index: std::sync::Arc<HashMap<Name, LibId>>,
     ) -> GlobalScope {
         GlobalScope {
             order: libs.to_vec(),
@@ -215,7 +220,7 @@ impl GlobalScope {
 
     /// The first definition of every name, to start another run's scope
     /// from.
-    pub fn first_definitions(&self) -> std::sync::Arc<HashMap<String, LibId>> {
+    pub fn first_definitions(&self) -> std::sync::Arc<HashMap<Name, LibId>> {
         if self.index.is_empty() {
             return self.base.clone();
         }
@@ -227,7 +232,7 @@ impl GlobalScope {
     }
 
     /// Adds `lib` at the end of the search order.
-    pub fn push<'a>(&mut self, lib: LibId, names: impl Iterator<Item = &'a String>) {
+    pub fn push<'a>(&mut self, lib: LibId, names: impl Iterator<Item = &'a Name>) {
         if !self.members.insert(lib) {
             return;
         }
@@ -240,7 +245,7 @@ impl GlobalScope {
     }
 
     /// Removes `lib`; names it defined fall to the next library in order.
-    pub fn remove(&mut self, lib: LibId, exports_of: impl Fn(LibId) -> Vec<String>) {
+    pub fn remove(&mut self, lib: LibId, exports_of: impl Fn(LibId) -> Vec<Name>) {
         if self.base.values().any(|&l| l == lib) {
             self.index = (*self.first_definitions()).clone();
             self.base = std::sync::Arc::default();
@@ -277,10 +282,7 @@ impl GlobalScope {
 
     /// Every name the global scope defines.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.base
-            .keys()
-            .chain(self.index.keys())
-            .map(String::as_str)
+        self.base.keys().chain(self.index.keys()).map(|n| &**n)
     }
 }
 
@@ -292,7 +294,7 @@ mod tests {
 
     fn info_with(exports: &[(&str, ExportKind)], inits: &[(u32, ConstAddr)]) -> ModuleInfo {
         ModuleInfo {
-            exports: exports.iter().map(|(n, k)| (n.to_string(), *k)).collect(),
+            exports: exports.iter().map(|(n, k)| (Name::from(*n), *k)).collect(),
             global_inits: inits.iter().copied().collect(),
             ..Default::default()
         }
@@ -320,7 +322,7 @@ mod tests {
     /// they came from, and later pushes and removals behave the same.
     #[test]
     fn a_scope_from_kept_first_definitions_behaves_as_the_original() {
-        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let names = |v: &[&str]| v.iter().map(|s| Name::from(*s)).collect::<Vec<_>>();
         let mut first = GlobalScope::default();
         first.push(0, names(&["a", "b"]).iter());
         first.push(1, names(&["b", "c"]).iter());
@@ -406,7 +408,7 @@ mod tests {
                 index: 5
             }
         );
-        assert!(matches!(&syms["plain"], Sym::Func { pointer, .. } if pointer == "plain"));
+        assert!(matches!(&syms["plain"], Sym::Func { pointer, .. } if &**pointer == "plain"));
         assert!(!syms.contains_key("__wasm_call_ctors"));
         assert!(!syms.contains_key("orig$f64"));
     }
@@ -419,7 +421,7 @@ mod tests {
         );
         let syms = exported_symbols(&info, 1, 0);
         assert!(
-            matches!(&syms["g"], Sym::Func { export, pointer, index: 5, .. } if export == "g" && pointer == "orig$g")
+            matches!(&syms["g"], Sym::Func { export, pointer, index: 5, .. } if &**export == "g" && &**pointer == "orig$g")
         );
     }
 
@@ -462,8 +464,8 @@ mod tests {
     #[test]
     fn first_definition_wins_and_removal_uncovers_the_next() {
         let mut scope = GlobalScope::default();
-        let a = vec!["x".to_string(), "y".to_string()];
-        let b = vec!["x".to_string(), "z".to_string()];
+        let a: Vec<Name> = vec!["x".into(), "y".into()];
+        let b: Vec<Name> = vec!["x".into(), "z".into()];
         scope.push(0, a.iter());
         scope.push(1, b.iter());
         assert_eq!(scope.find("x"), Some(0));

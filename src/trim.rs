@@ -89,9 +89,12 @@ impl Layout {
         let mut layout = Layout::default();
         for (name, kind) in &info.exports {
             if let ExportKind::Func(index) = kind
-                && KEPT.contains(&name.as_str())
+                && KEPT.contains(&&**name)
             {
-                layout.kept.entry(*index).or_insert_with(|| name.clone());
+                layout
+                    .kept
+                    .entry(*index)
+                    .or_insert_with(|| name.to_string());
             }
         }
         let mut by_sig: HashMap<&Sig, u32> = HashMap::new();
@@ -449,7 +452,7 @@ mod tests {
 
     fn exports(wasm: &[u8]) -> Vec<String> {
         let info = ModuleInfo::parse_with(wasm, false).unwrap();
-        info.exports.iter().map(|(n, _)| n.clone()).collect()
+        info.exports.iter().map(|(n, _)| n.to_string()).collect()
     }
 
     fn dispatch(store: &mut Store<()>, instance: &Instance, route: Route, args: &[Val]) -> Val {

@@ -226,7 +226,7 @@ mod tests {
         assert!(text.contains("i32.const 8"), "{text}");
         assert!(text.contains("call_indirect 1"), "{text}");
         let info = crate::modinfo::ModuleInfo::parse_with(&out, false).unwrap();
-        let names: Vec<&str> = info.exports.iter().map(|(n, _)| n.as_str()).collect();
+        let names: Vec<&str> = info.exports.iter().map(|(n, _)| &**n).collect();
         assert_eq!(names, ["w32", "w64", "plain"]);
     }
 

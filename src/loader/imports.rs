@@ -172,7 +172,7 @@ fn reach_pointers(
         }
         let Some(Sym::Func {
             lib: d, pointer, ..
-        }) = cx.data().libs[owner].syms.get(&import.name)
+        }) = cx.data().libs[owner].syms.get(import.name.as_str())
         else {
             continue;
         };

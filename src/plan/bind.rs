@@ -125,7 +125,7 @@ impl<'a, S: Scope<Lib = LibId>, M: AsRef<ModuleInfo>> PlanScope<'a, S, M> {
                 let info = p.module.as_ref();
                 info.exports
                     .iter()
-                    .map(|(n, _)| n.as_str())
+                    .map(|(n, _)| &**n)
                     .filter(|n| symbols::defines(info, n))
             })
             .collect()
@@ -367,7 +367,7 @@ mod tests {
             exports: exports
                 .iter()
                 .enumerate()
-                .map(|(i, n)| (n.to_string(), ExportKind::Func(i as u32)))
+                .map(|(i, n)| (std::sync::Arc::from(*n), ExportKind::Func(i as u32)))
                 .collect(),
             imports,
             ..ModuleInfo::default()

@@ -101,7 +101,7 @@ mod tests {
         .unwrap();
         let out = export_mutable(&wasm).unwrap();
         let info = crate::modinfo::ModuleInfo::parse_with(&out, false).unwrap();
-        let names: Vec<&str> = info.exports.iter().map(|(n, _)| n.as_str()).collect();
+        let names: Vec<&str> = info.exports.iter().map(|(n, _)| &**n).collect();
         assert_eq!(names, ["f", "dlrun.global.1", "dlrun.global.3"]);
         wasmparser::Validator::new().validate_all(&out).unwrap();
     }

@@ -312,7 +312,7 @@ fn em_js_export(data: &Process, name: &str) -> Option<u32> {
     data.libs
         .iter()
         .filter(|l| l.alive)
-        .find_map(|l| match l.syms.get(&sym) {
+        .find_map(|l| match l.syms.get(sym.as_str()) {
             Some(Sym::Data(addr)) => Some(*addr),
             _ => None,
         })
