@@ -494,12 +494,13 @@ fn join_global(data: &mut Process, base: LibId, mode: Mode) {
         Vec::new()
     };
     if startup && let Some(index) = data.modules.startup_global(&key) {
-        data.global = symbols::GlobalScope::with_first_definitions(&ids, index);
+        let front = ids.first().map(|&id| data.libs[id].syms.clone());
+        data.global = symbols::GlobalScope::with_first_definitions(&ids, front, index);
         return;
     }
     for &id in &ids {
         let syms = data.libs[id].syms.clone();
-        data.global.push(id, syms.keys());
+        data.global.push_table(id, &syms);
     }
     if startup {
         let index = data.global.first_definitions();

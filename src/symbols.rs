@@ -194,6 +194,10 @@ pub struct GlobalScope {
     order: Vec<LibId>,
     /// The same libraries, to answer membership without a scan.
     members: HashSet<LibId>,
+    /// The first library's own symbol table, which holds its first
+    /// definitions as they are: a MAIN_MODULE=1 main's seven thousand
+    /// names, not indexed again.
+    front: Option<(LibId, Symbols)>,
     /// First definitions of the libraries a start-up load put here, shared
     /// by every run of the program (indexing a MAIN_MODULE=1 main's ten
     /// thousand names on every run was a large part of a warm load).
@@ -206,21 +210,25 @@ impl GlobalScope {
     /// A scope holding `libs`, in order, whose first definitions are
     /// `index` (taken from [`GlobalScope::first_definitions`] of a scope
     /// that was given the same libraries).
+    /// `front` is the first library's symbol table, as
+    /// [`GlobalScope::push_table`] took it.
     pub fn with_first_definitions(
         libs: &[LibId],
+        front: Option<Symbols>,
         index: std::sync::Arc<HashMap<Name, LibId>>,
     ) -> GlobalScope {
         GlobalScope {
             order: libs.to_vec(),
             members: libs.iter().copied().collect(),
+            front: libs.first().copied().zip(front),
             base: index,
             index: HashMap::new(),
         }
     }
 
-    /// The first definition of every name, to start another run's scope
-    /// from. The scope's own index becomes the shared part, rather than a
-    /// copy of it (a MAIN_MODULE=1 main's seven thousand names).
+    /// The first definition of every name but the first library's, to
+    /// start another run's scope from. The scope's own index becomes the
+    /// shared part, rather than a copy of it.
     pub fn first_definitions(&mut self) -> std::sync::Arc<HashMap<Name, LibId>> {
         if self.index.is_empty() {
             return self.base.clone();
@@ -238,6 +246,18 @@ impl GlobalScope {
         self.base.clone()
     }
 
+    /// Adds `lib`, which defines `syms`, at the end of the search order.
+    /// The first library's table is used as it is.
+    pub fn push_table(&mut self, lib: LibId, syms: &Symbols) {
+        if self.order.is_empty() && self.front.is_none() {
+            self.front = Some((lib, syms.clone()));
+            self.members.insert(lib);
+            self.order.push(lib);
+            return;
+        }
+        self.push(lib, syms.keys());
+    }
+
     /// Adds `lib` at the end of the search order.
     pub fn push<'a>(&mut self, lib: LibId, names: impl Iterator<Item = &'a Name>) {
         if !self.members.insert(lib) {
@@ -245,14 +265,28 @@ impl GlobalScope {
         }
         self.order.push(lib);
         for name in names {
-            if !self.base.contains_key(name) {
+            if !self.defined_before(name) {
                 self.index.entry(name.clone()).or_insert(lib);
             }
         }
     }
 
+    /// Whether the first library or the shared first definitions define
+    /// `name` (the index is searched by its own insertions).
+    fn defined_before(&self, name: &str) -> bool {
+        self.front
+            .as_ref()
+            .is_some_and(|(_, s)| s.contains_key(name))
+            || self.base.contains_key(name)
+    }
+
     /// Removes `lib`; names it defined fall to the next library in order.
     pub fn remove(&mut self, lib: LibId, exports_of: impl Fn(LibId) -> Vec<Name>) {
+        if let Some((front, syms)) = self.front.take_if(|(l, _)| *l == lib) {
+            for name in syms.keys() {
+                self.index.entry(name.clone()).or_insert(front);
+            }
+        }
         if self.base.values().any(|&l| l == lib) {
             let all = self.first_definitions();
             self.base = std::sync::Arc::default();
@@ -263,7 +297,7 @@ impl GlobalScope {
         self.index.retain(|_, l| *l != lib);
         for &other in &self.order {
             for name in exports_of(other) {
-                if !self.base.contains_key(&name) {
+                if !self.defined_before(&name) {
                     self.index.entry(name).or_insert(other);
                 }
             }
@@ -272,6 +306,11 @@ impl GlobalScope {
 
     /// The library defining `name` first in the global scope.
     pub fn find(&self, name: &str) -> Option<LibId> {
+        if let Some((lib, syms)) = &self.front
+            && syms.contains_key(name)
+        {
+            return Some(*lib);
+        }
         self.base
             .get(name)
             .or_else(|| self.index.get(name))
@@ -290,7 +329,12 @@ impl GlobalScope {
 
     /// Every name the global scope defines.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.base.keys().chain(self.index.keys()).map(|n| &**n)
+        self.front
+            .iter()
+            .flat_map(|(_, s)| s.keys())
+            .chain(self.base.keys())
+            .chain(self.index.keys())
+            .map(|n| &**n)
     }
 }
 
@@ -327,15 +371,30 @@ mod tests {
     }
 
     /// A scope started from kept first definitions answers as the scope
-    /// they came from, and later pushes and removals behave the same.
+    /// they came from, and later pushes and removals behave the same,
+    /// whether the first library's table is used as it is or indexed.
     #[test]
     fn a_scope_from_kept_first_definitions_behaves_as_the_original() {
         let names = |v: &[&str]| v.iter().map(|s| Name::from(*s)).collect::<Vec<_>>();
+        let table = |lib: LibId, v: &[&str]| -> Symbols {
+            let func = |n: &Name| Sym::Func {
+                lib,
+                export: n.clone(),
+                pointer: n.clone(),
+                index: 0,
+            };
+            std::sync::Arc::new(names(v).iter().map(|n| (n.clone(), func(n))).collect())
+        };
+        let (zero, one) = (table(0, &["a", "b"]), table(1, &["b", "c"]));
         let mut first = GlobalScope::default();
-        first.push(0, names(&["a", "b"]).iter());
-        first.push(1, names(&["b", "c"]).iter());
-        let mut again = GlobalScope::with_first_definitions(&[0, 1], first.first_definitions());
-        for scope in [&mut first, &mut again] {
+        first.push_table(0, &zero);
+        first.push_table(1, &one);
+        let mut again =
+            GlobalScope::with_first_definitions(&[0, 1], Some(zero), first.first_definitions());
+        let mut indexed = GlobalScope::default();
+        indexed.push(0, names(&["a", "b"]).iter());
+        indexed.push_table(1, &one);
+        for scope in [&mut first, &mut again, &mut indexed] {
             assert_eq!(scope.find("b"), Some(0));
             assert_eq!(scope.find("c"), Some(1));
             scope.push(2, names(&["c", "d"]).iter());
@@ -352,6 +411,14 @@ mod tests {
             let mut all: Vec<&str> = scope.names().collect();
             all.sort_unstable();
             assert_eq!(all, ["a", "b", "c", "d"]);
+            scope.remove(0, exports);
+            assert_eq!(
+                scope.find("a"),
+                None,
+                "the first library's names go with it"
+            );
+            assert_eq!(scope.find("b"), None);
+            assert_eq!(scope.find("c"), Some(2));
         }
     }
 
