@@ -2,7 +2,7 @@
 //! stack pointer, the loaded libraries, and the table slots that give every
 //! function exactly one pointer value.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 use std::path::PathBuf;
 use std::sync::Arc;
 
