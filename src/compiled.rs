@@ -25,7 +25,7 @@ use crate::symbols::{LibId, Symbols, exported_symbols};
 /// The version of what [`Modules::prepare`] does to modules: raise it when a
 /// rewrite changes its output, or the cache would serve code made by the
 /// old one.
-const PREPARE_VERSION: u32 = 1;
+const PREPARE_VERSION: u32 = 2;
 
 /// The first definition of every name in a global scope.
 pub type FirstDefinitions = Arc<foldhash::HashMap<crate::symbols::Name, LibId>>;
@@ -121,14 +121,20 @@ impl Modules {
         self.route_waits = true;
     }
 
-    /// The code of module `wasm` (placed at `bases` when it is a main whose
-    /// bases are known), from the cache or compiled.
-    pub fn module(&self, wasm: &[u8], bases: Option<Bases>) -> wasmtime::Result<Module> {
+    /// The code of module `wasm`, described by `info` (placed at `bases`
+    /// when it is a main whose bases are known), from the cache or
+    /// compiled.
+    pub fn module(
+        &self,
+        wasm: &[u8],
+        info: &ModuleInfo,
+        bases: Option<Bases>,
+    ) -> wasmtime::Result<Module> {
         let rewrites = self.rewrites(bases);
         let how = self.how(rewrites);
         self.cache
             .module_from(&self.engine, &[wasm, how.as_bytes()], || {
-                self.prepare(wasm, rewrites)
+                self.prepare(wasm, info, rewrites)
             })
     }
 
@@ -171,7 +177,12 @@ impl Modules {
     /// The bytes to compile for module `wasm`: with the waits routed and
     /// the relocations ordered, the bases made constants or the exports
     /// trimmed, the mutable globals exported, as the program needs.
-    fn prepare(&self, wasm: &[u8], rewrites: Rewrites) -> wasmtime::Result<Vec<u8>> {
+    fn prepare(
+        &self,
+        wasm: &[u8],
+        info: &ModuleInfo,
+        rewrites: Rewrites,
+    ) -> wasmtime::Result<Vec<u8>> {
         let Rewrites { bases, trim } = rewrites;
         let mut wasm = std::borrow::Cow::Borrowed(wasm);
         if self.route_waits {
@@ -189,7 +200,7 @@ impl Modules {
             wasm = std::borrow::Cow::Owned(constant);
         }
         if trim
-            && let Some(trimmed) = crate::trim::trim(&wasm)
+            && let Some(trimmed) = crate::trim::trim(&wasm, info)
                 .map_err(|e| wasmtime::format_err!("trimming its exports: {e}"))?
         {
             wasm = std::borrow::Cow::Owned(trimmed);
@@ -412,6 +423,7 @@ mod tests {
     #[test]
     fn cranelift_code_has_the_bases_compiled_in_and_winch_code_is_trimmed() {
         let wasm = main_module();
+        let info = ModuleInfo::parse_with(&wasm, false).unwrap();
         let mut modules = Modules::new(Engine::default(), Compiler::Cranelift, Cache::disabled());
         let cranelift = modules.rewrites(Some(BASES));
         assert_eq!(
@@ -421,7 +433,7 @@ mod tests {
                 trim: false
             }
         );
-        assert_ne!(modules.prepare(&wasm, cranelift).unwrap(), wasm);
+        assert_ne!(modules.prepare(&wasm, &info, cranelift).unwrap(), wasm);
         assert_eq!(modules.rewrites(None), Rewrites::default());
         modules.set_engine(Engine::default(), Compiler::Winch);
         let winch = modules.rewrites(Some(BASES));
@@ -432,7 +444,7 @@ mod tests {
                 trim: true
             }
         );
-        let trimmed = modules.prepare(&wasm, winch).unwrap();
+        let trimmed = modules.prepare(&wasm, &info, winch).unwrap();
         let info = ModuleInfo::parse_with(&trimmed, false).unwrap();
         assert!(info.export("data").is_none());
         assert!(
@@ -449,7 +461,9 @@ mod tests {
     #[test]
     fn code_with_the_bases_compiled_in_computes_what_the_module_did() {
         let modules = Modules::new(Engine::default(), Compiler::Cranelift, Cache::disabled());
-        let module = modules.module(&main_module(), Some(BASES)).unwrap();
+        let wasm = main_module();
+        let info = ModuleInfo::parse_with(&wasm, false).unwrap();
+        let module = modules.module(&wasm, &info, Some(BASES)).unwrap();
         let mut store = wasmtime::Store::new(modules.engine(), ());
         let base = wasmtime::Global::new(
             &mut store,

@@ -456,6 +456,7 @@ fn map(
             path: cand.path,
             guest: cand.guest,
             info: cand.info,
+            trimmed: crate::trim::is_trimmed(&cand.module),
             module: cand.module,
             instance: None,
             memory_base,
@@ -712,8 +713,8 @@ pub fn promote(data: &mut Process, root: LibId) {
     });
     for id in scope {
         if data.libs[id].alive && !data.global.contains(id) {
-            let names: Vec<symbols::Name> = data.libs[id].syms.keys().cloned().collect();
-            data.global.push(id, names.iter());
+            let syms = data.libs[id].syms.clone();
+            data.global.push_table(id, &syms);
         }
     }
 }

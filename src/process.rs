@@ -51,6 +51,9 @@ pub struct Library {
     pub info: Arc<ModuleInfo>,
     /// Its compiled code.
     pub module: Module,
+    /// The code was compiled trimmed of its function exports
+    /// ([`crate::trim`]).
+    pub trimmed: bool,
     /// `None` until instantiated.
     pub instance: Option<Instance>,
     /// Where its static data starts in linear memory (`__memory_base`).
@@ -533,7 +536,7 @@ impl Process {
         if let Some(f) = Process::own_export(cx, lib, name) {
             return Some(f);
         }
-        let index = crate::trim::trimmed(cx, lib, name)?;
+        let index = crate::trim::trimmed(cx.data(), lib, name)?;
         crate::trim::reach(cx, lib, &[index]).ok()?.pop()
     }
 

@@ -207,11 +207,10 @@ pub struct GlobalScope {
 }
 
 impl GlobalScope {
-    /// A scope holding `libs`, in order, whose first definitions are
-    /// `index` (taken from [`GlobalScope::first_definitions`] of a scope
-    /// that was given the same libraries).
-    /// `front` is the first library's symbol table, as
-    /// [`GlobalScope::push_table`] took it.
+    /// A scope holding `libs`, in order, whose first definitions are the
+    /// first library's symbol table `front` (as [`GlobalScope::push_table`]
+    /// takes it) and `index` (taken from [`GlobalScope::first_definitions`]
+    /// of a scope that was given the same libraries).
     pub fn with_first_definitions(
         libs: &[LibId],
         front: Option<Symbols>,
@@ -249,7 +248,7 @@ impl GlobalScope {
     /// Adds `lib`, which defines `syms`, at the end of the search order.
     /// The first library's table is used as it is.
     pub fn push_table(&mut self, lib: LibId, syms: &Symbols) {
-        if self.order.is_empty() && self.front.is_none() {
+        if self.order.is_empty() {
             self.front = Some((lib, syms.clone()));
             self.members.insert(lib);
             self.order.push(lib);

@@ -22,7 +22,8 @@ use wasm_encoder::{Encode as _, Instruction};
 use wasmparser::{BinaryReader, Parser, Payload};
 use wasmtime::{Func, Instance, StoreContextMut};
 
-use crate::modinfo::{ExportKind, ModuleInfo, Sig};
+use crate::modinfo::{ExportKind, ImportKind, ModuleInfo, Sig};
+use crate::naming::About;
 use crate::process::Process;
 use crate::symbols::LibId;
 
@@ -70,7 +71,9 @@ pub struct Layout {
     dispatchers: Vec<(Sig, Vec<u32>)>,
     /// Function index -> (dispatcher, position).
     routes: HashMap<u32, (u32, u32)>,
-    /// Function index -> a name the trimmed module still exports it as.
+    /// Function index -> a name the trimmed module still exports it as
+    /// (one of [`KEPT`], or an imported function it passes on: no
+    /// trampoline is compiled for those).
     kept: HashMap<u32, String>,
 }
 
@@ -87,14 +90,16 @@ impl Layout {
     /// The layout trimming gives a module described by `info`.
     pub fn of(info: &ModuleInfo) -> Layout {
         let mut layout = Layout::default();
+        let imported = info
+            .imports
+            .iter()
+            .filter(|i| matches!(i.kind, ImportKind::Func(_)))
+            .count() as u32;
         for (name, kind) in &info.exports {
-            if let ExportKind::Func(index) = kind
-                && KEPT.contains(&&**name)
+            if let ExportKind::Func(index) = *kind
+                && (index < imported || KEPT.contains(&&**name))
             {
-                layout
-                    .kept
-                    .entry(*index)
-                    .or_insert_with(|| name.to_string());
+                layout.kept.entry(index).or_insert_with(|| name.to_string());
             }
         }
         let mut by_sig: HashMap<&Sig, u32> = HashMap::new();
@@ -139,17 +144,19 @@ impl Layout {
     }
 }
 
-/// `wasm` with its function exports trimmed (but for [`KEPT`]) and a
-/// dispatcher exported per signature; `None` when it has nothing to trim.
-pub fn trim(wasm: &[u8]) -> Result<Option<Vec<u8>>, String> {
-    let info = ModuleInfo::parse_with(wasm, false).map_err(|e| e.to_string())?;
-    let layout = Layout::of(&info);
+/// `wasm`, described by `info`, with the function exports [`Layout::of`]
+/// routes removed and a dispatcher exported per signature; `None` when it
+/// has nothing to trim. A module that routes any export defines functions,
+/// so it has the type, function, code and export sections this extends.
+pub fn trim(wasm: &[u8], info: &ModuleInfo) -> Result<Option<Vec<u8>>, String> {
+    let layout = Layout::of(info);
     if !layout.trims() {
         return Ok(None);
     }
     let err = |e: wasmparser::BinaryReaderError| e.to_string();
-    let types = count_of(wasm, 1)?;
+    let added = layout.dispatchers.len() as u32;
     let funcs = info.func_sigs.len() as u32;
+    let mut types = 0;
     let mut out = Vec::with_capacity(wasm.len());
     let mut end = 8;
     out.extend_from_slice(&wasm[..8]);
@@ -160,30 +167,33 @@ pub fn trim(wasm: &[u8]) -> Result<Option<Vec<u8>>, String> {
         };
         let whole = end..range.end;
         end = range.end;
-        let contents = &wasm[range.clone()];
-        let added: Option<(u32, Vec<u8>)> = match &payload {
-            Payload::TypeSection(_) => Some(dispatcher_types(&layout)),
+        let entries = match &payload {
+            Payload::TypeSection(s) => {
+                types = s.count();
+                dispatcher_types(&layout)
+            }
             Payload::FunctionSection(_) => {
                 let mut bytes = Vec::new();
-                for n in 0..layout.dispatchers.len() as u32 {
+                for n in 0..added {
                     (types + n).encode(&mut bytes);
                 }
-                Some((layout.dispatchers.len() as u32, bytes))
+                bytes
             }
-            Payload::CodeSectionStart { .. } => Some(dispatcher_bodies(&layout)),
+            Payload::CodeSectionStart { .. } => dispatcher_bodies(&layout),
             Payload::ExportSection(s) => {
                 let mut section = wasm_encoder::ExportSection::new();
                 for export in s.clone() {
                     let export = export.map_err(err)?;
-                    if export.kind != wasmparser::ExternalKind::Func || KEPT.contains(&export.name)
-                    {
+                    let routed = export.kind == wasmparser::ExternalKind::Func
+                        && layout.routes.contains_key(&export.index);
+                    if !routed {
                         let kind = RoundtripReencoder
                             .export_kind(export.kind)
                             .map_err(|e| e.to_string())?;
                         section.export(export.name, kind, export.index);
                     }
                 }
-                for n in 0..layout.dispatchers.len() as u32 {
+                for n in 0..added {
                     section.export(
                         &format!("{DISPATCH}{n}"),
                         wasm_encoder::ExportKind::Func,
@@ -193,39 +203,23 @@ pub fn trim(wasm: &[u8]) -> Result<Option<Vec<u8>>, String> {
                 wasm_encoder::Section::append_to(&section, &mut out);
                 continue;
             }
-            _ => None,
-        };
-        match added {
-            Some((count, bytes)) => {
-                let mut reader = BinaryReader::new(contents, 0);
-                let old = reader.read_var_u32().map_err(err)?;
-                let entries = &contents[reader.original_position()..];
-                let mut body = Vec::with_capacity(entries.len() + bytes.len() + 5);
-                (old + count).encode(&mut body);
-                body.extend_from_slice(entries);
-                body.extend_from_slice(&bytes);
-                out.push(id);
-                body.encode(&mut out);
+            _ => {
+                out.extend_from_slice(&wasm[whole]);
+                continue;
             }
-            None => out.extend_from_slice(&wasm[whole]),
-        }
+        };
+        let contents = &wasm[range];
+        let mut reader = BinaryReader::new(contents, 0);
+        let old = reader.read_var_u32().map_err(err)?;
+        let kept = &contents[reader.original_position()..];
+        let mut body = Vec::with_capacity(kept.len() + entries.len() + 5);
+        (old + added).encode(&mut body);
+        body.extend_from_slice(kept);
+        body.extend_from_slice(&entries);
+        out.push(id);
+        body.encode(&mut out);
     }
     Ok(Some(out))
-}
-
-/// The number of entries in the section with `id` (0 when it is absent).
-fn count_of(wasm: &[u8], id: u8) -> Result<u32, String> {
-    for payload in Parser::new(0).parse_all(wasm) {
-        let payload = payload.map_err(|e| e.to_string())?;
-        if let Some((found, range)) = payload.as_section()
-            && found == id
-        {
-            return BinaryReader::new(&wasm[range], 0)
-                .read_var_u32()
-                .map_err(|e| e.to_string());
-        }
-    }
-    Ok(0)
 }
 
 /// The wasm-encoder value types of `types`.
@@ -236,21 +230,26 @@ fn encoded(types: &[wasmparser::ValType]) -> Vec<wasm_encoder::ValType> {
         .collect()
 }
 
-/// The dispatchers' types: each takes the position first, then the
-/// parameters of its signature.
-fn dispatcher_types(layout: &Layout) -> (u32, Vec<u8>) {
+/// The type of the dispatcher for `sig`: the position first, then the
+/// parameters of `sig`.
+fn dispatcher_type(types: &mut wasm_encoder::TypeSection, sig: &Sig) {
+    let mut params = vec![wasm_encoder::ValType::I32];
+    params.extend(encoded(&sig.params));
+    types.ty().function(params, encoded(&sig.results));
+}
+
+/// The dispatchers' types, as type-section entries.
+fn dispatcher_types(layout: &Layout) -> Vec<u8> {
     let mut section = wasm_encoder::TypeSection::new();
     for (sig, _) in &layout.dispatchers {
-        let mut params = vec![wasm_encoder::ValType::I32];
-        params.extend(encoded(&sig.params));
-        section.ty().function(params, encoded(&sig.results));
+        dispatcher_type(&mut section, sig);
     }
-    entries_of(&section, section.len())
+    entries_of(&section)
 }
 
 /// The dispatchers' bodies: a `br_table` on the position, each target a
 /// direct call of one function.
-fn dispatcher_bodies(layout: &Layout) -> (u32, Vec<u8>) {
+fn dispatcher_bodies(layout: &Layout) -> Vec<u8> {
     let mut section = wasm_encoder::CodeSection::new();
     for (sig, funcs) in &layout.dispatchers {
         let mut body = wasm_encoder::Function::new([]);
@@ -274,11 +273,11 @@ fn dispatcher_bodies(layout: &Layout) -> (u32, Vec<u8>) {
         body.instruction(&Instruction::End);
         section.function(&body);
     }
-    entries_of(&section, section.len())
+    entries_of(&section)
 }
 
 /// The entries of an encoded section (its contents without the count).
-fn entries_of(section: &impl wasm_encoder::Section, count: u32) -> (u32, Vec<u8>) {
+fn entries_of(section: &impl wasm_encoder::Section) -> Vec<u8> {
     let mut contents = Vec::new();
     section.encode(&mut contents);
     let mut reader = BinaryReader::new(&contents, 0);
@@ -287,7 +286,7 @@ fn entries_of(section: &impl wasm_encoder::Section, count: u32) -> (u32, Vec<u8>
     let mut reader = BinaryReader::new(&contents[at..at + size], 0);
     reader.read_var_u32().expect("an encoded count");
     let start = at + reader.original_position();
-    (count, contents[start..at + size].to_vec())
+    contents[start..at + size].to_vec()
 }
 
 /// A module exporting, as `0`, `1`, ..., a function calling each of
@@ -301,9 +300,7 @@ fn thunks(layout: &Layout, wanted: &[(u32, u32)]) -> (Vec<u8>, Vec<u32>) {
     let mut imports = wasm_encoder::ImportSection::new();
     for (k, &d) in used.iter().enumerate() {
         let sig = &layout.dispatchers[d as usize].0;
-        let mut params = vec![wasm_encoder::ValType::I32];
-        params.extend(encoded(&sig.params));
-        types.ty().function(params, encoded(&sig.results));
+        dispatcher_type(&mut types, sig);
         imports.import(
             "d",
             &d.to_string(),
@@ -343,23 +340,42 @@ fn thunks(layout: &Layout, wanted: &[(u32, u32)]) -> (Vec<u8>, Vec<u32>) {
     (module.finish(), used)
 }
 
+/// Whether `module` was compiled trimmed.
+pub fn is_trimmed(module: &wasmtime::Module) -> bool {
+    module.get_export_index(&format!("{DISPATCH}0")).is_some()
+}
+
 /// The index of function export `name` of library `lib` when the library is
-/// instantiated trimmed of it: to be reached with [`reach`].
-pub fn trimmed(cx: &mut StoreContextMut<'_, Process>, lib: LibId, name: &str) -> Option<u32> {
-    let l = cx.data().libs.get(lib)?;
-    let instance = l.instance?;
-    let Some(ExportKind::Func(index)) = l.info.export(name) else {
-        return None;
-    };
-    instance
-        .get_export(&mut *cx, &format!("{DISPATCH}0"))
-        .map(|_| index)
+/// instantiated trimmed: to be reached with [`reach`] (which also finds
+/// the ones it kept).
+pub fn trimmed(data: &Process, lib: LibId, name: &str) -> Option<u32> {
+    let l = data
+        .libs
+        .get(lib)
+        .filter(|l| l.trimmed && l.instance.is_some())?;
+    match l.info.export(name)? {
+        ExportKind::Func(index) => Some(index),
+        _ => None,
+    }
 }
 
 /// Functions `indices` of library `lib`, instantiated trimmed: each the
 /// entry its table holds, the export it kept, or a thunk (one module for
 /// all those not reached before), each made once per process.
 pub fn reach(
+    cx: &mut StoreContextMut<'_, Process>,
+    lib: LibId,
+    indices: &[u32],
+) -> wasmtime::Result<Vec<Func>> {
+    reach_in(cx, lib, indices).map_err(|e| {
+        e.context(About::new(
+            &cx.data().libs[lib].names(),
+            "reaching functions it was compiled without exporting",
+        ))
+    })
+}
+
+fn reach_in(
     cx: &mut StoreContextMut<'_, Process>,
     lib: LibId,
     indices: &[u32],
@@ -478,7 +494,7 @@ mod tests {
         let wasm = wat::parse_str(MODULE).unwrap();
         let info = ModuleInfo::parse_with(&wasm, false).unwrap();
         let layout = Layout::of(&info);
-        let trimmed = trim(&wasm).unwrap().unwrap();
+        let trimmed = trim(&wasm, &info).unwrap().unwrap();
         wasmparser::validate(&trimmed).unwrap();
         assert_eq!(
             exports(&trimmed),
@@ -509,9 +525,10 @@ mod tests {
     #[test]
     fn thunks_call_through_the_dispatchers() {
         let wasm = wat::parse_str(MODULE).unwrap();
-        let layout = Layout::of(&ModuleInfo::parse_with(&wasm, false).unwrap());
+        let info = ModuleInfo::parse_with(&wasm, false).unwrap();
+        let layout = Layout::of(&info);
         let engine = Engine::default();
-        let main = wasmtime::Module::new(&engine, trim(&wasm).unwrap().unwrap()).unwrap();
+        let main = wasmtime::Module::new(&engine, trim(&wasm, &info).unwrap().unwrap()).unwrap();
         let mut store = Store::new(&engine, ());
         let instance = Instance::new(&mut store, &main, &[]).unwrap();
         let routes: Vec<(u32, u32)> = [2, 1]
@@ -546,20 +563,40 @@ mod tests {
     }
 
     #[test]
+    fn imported_functions_passed_on_stay_exported() {
+        let wasm = wat::parse_str(
+            r#"(module
+                (import "env" "puts" (func $puts (param i32) (result i32)))
+                (export "puts" (func $puts))
+                (func (export "own") (param i32) (result i32) (local.get 0)))"#,
+        )
+        .unwrap();
+        let info = ModuleInfo::parse_with(&wasm, false).unwrap();
+        let layout = Layout::of(&info);
+        assert_eq!(layout.route(0), Some(Route::Export("puts")));
+        assert!(matches!(layout.route(1), Some(Route::Dispatch { .. })));
+        let trimmed = trim(&wasm, &info).unwrap().unwrap();
+        wasmparser::validate(&trimmed).unwrap();
+        assert_eq!(exports(&trimmed), ["puts", "dlrun.dispatch.0"]);
+    }
+
+    #[test]
     fn modules_exporting_no_other_functions_are_left_alone() {
         let wasm = wat::parse_str(
             r#"(module (memory (export "memory") 1)
                 (func (export "malloc") (param i32) (result i32) (local.get 0)))"#,
         )
         .unwrap();
-        assert_eq!(trim(&wasm).unwrap(), None);
+        let info = ModuleInfo::parse_with(&wasm, false).unwrap();
+        assert_eq!(trim(&wasm, &info).unwrap(), None);
     }
 
     #[test]
     fn damaged_modules_are_errors_not_panics() {
         let wasm = wat::parse_str(MODULE).unwrap();
+        let info = ModuleInfo::parse_with(&wasm, false).unwrap();
         for cut in [9, 20, wasm.len() / 2, wasm.len() - 1] {
-            assert!(trim(&wasm[..cut]).is_err(), "cut at {cut}");
+            assert!(trim(&wasm[..cut], &info).is_err(), "cut at {cut}");
         }
     }
 }

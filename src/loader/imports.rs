@@ -16,7 +16,7 @@ pub(super) fn bind(
     let mut late = Vec::new();
     let mut later: Vec<(usize, Sig, LibId, String)> = Vec::new();
     let mut trimmed: Vec<(usize, LibId, u32, String)> = Vec::new();
-    reach_pointers(cx, &info, &planned)?;
+    reach_pointers(cx, &me, &info, &planned)?;
     for (k, import) in info.imports.iter().enumerate() {
         let name = import.name.as_str();
         let planned = planned.get(k).copied().unwrap_or(bind::Binding::Undefined);
@@ -155,40 +155,32 @@ pub(super) fn bind(
 }
 
 /// Reaches at once the functions of trimmed libraries whose pointers the
-/// `GOT.func` imports of a library described by `info` (bound as
-/// `planned`) hold, rather than one thunk module each.
+/// `GOT.func` imports of library `me`, described by `info` (bound as
+/// `planned`), hold, rather than one thunk module each.
 fn reach_pointers(
     cx: &mut StoreContextMut<'_, Process>,
+    me: &ModuleName,
     info: &ModuleInfo,
     planned: &[bind::Binding],
 ) -> wasmtime::Result<()> {
+    let data = cx.data();
     let mut wanted: Vec<(LibId, u32)> = Vec::new();
-    for (import, planned) in info.imports.iter().zip(planned) {
-        let bind::Binding::Lib(plan::LibRef::Loaded(owner)) = *planned else {
-            continue;
-        };
+    for (import, &planned) in info.imports.iter().zip(planned) {
         if import.module != "GOT.func" {
             continue;
         }
-        let Some(Sym::Func {
-            lib: d, pointer, ..
-        }) = cx.data().libs[owner].syms.get(import.name.as_str())
-        else {
-            continue;
-        };
-        let (d, pointer) = (*d, pointer.clone());
-        if let Some(index) = crate::trim::trimmed(cx, d, &pointer)
-            && !cx.data().libs[d].info.table_positions.contains_key(&index)
-            && !cx.data().reached.contains_key(&(d, index))
+        if let Some(Sym::Func { lib, pointer, .. }) = planned_sym(data, planned, &import.name)
+            && let Some(index) = crate::trim::trimmed(data, *lib, pointer)
         {
-            wanted.push((d, index));
+            wanted.push((*lib, index));
         }
     }
     wanted.sort_unstable();
     wanted.dedup();
     for group in wanted.chunk_by(|a, b| a.0 == b.0) {
         let indices: Vec<u32> = group.iter().map(|&(_, index)| index).collect();
-        crate::trim::reach(cx, group[0].0, &indices)?;
+        crate::trim::reach(cx, group[0].0, &indices)
+            .map_err(|e| e.context(About::new(me, "binding its function pointers")))?;
     }
     Ok(())
 }
@@ -206,12 +198,8 @@ fn reach_trimmed(
     for group in trimmed.chunk_by(|a, b| a.1 == b.1) {
         let d = group[0].1;
         let indices: Vec<u32> = group.iter().map(|&(_, _, index, _)| index).collect();
-        let funcs = crate::trim::reach(cx, d, &indices).map_err(|e| {
-            e.context(About::new(
-                &cx.data().libs[d].names(),
-                format!("reaching the functions {} imports", me.host.display()),
-            ))
-        })?;
+        let funcs = crate::trim::reach(cx, d, &indices)
+            .map_err(|e| e.context(About::new(me, "binding its imports")))?;
         for ((at, _, _, name), f) in group.iter().zip(funcs) {
             let f = if lib != 0 {
                 finalize::hook(cx, lib, name, f)?.unwrap_or(f)
@@ -361,9 +349,18 @@ fn definition(
     let bind::Binding::Lib(plan::LibRef::Loaded(owner)) = planned else {
         return None;
     };
-    let sym = cx.data().libs[owner].syms.get(name)?.clone();
+    let sym = planned_sym(cx.data(), planned, name)?.clone();
     cx.data_mut().depend(lib, owner);
     Some(sym)
+}
+
+/// The definition of `name` an import was planned to bind to, if it is in
+/// a loaded library.
+fn planned_sym<'a>(data: &'a Process, planned: bind::Binding, name: &str) -> Option<&'a Sym> {
+    let bind::Binding::Lib(plan::LibRef::Loaded(owner)) = planned else {
+        return None;
+    };
+    data.libs[owner].syms.get(name)
 }
 
 /// The address a `GOT.mem` entry holds.
@@ -541,7 +538,7 @@ pub(super) fn func_import(
         if let Some(func) = Process::own_export(cx, d, &export) {
             return Ok(Binding::Now(func));
         }
-        if let Some(index) = crate::trim::trimmed(cx, d, &export) {
+        if let Some(index) = crate::trim::trimmed(cx.data(), d, &export) {
             return Ok(Binding::Trimmed { lib: d, index });
         }
         return Ok(Binding::Later { lib: d, export });

@@ -71,10 +71,12 @@ impl Parsed {
     pub fn compile(self, modules: &Modules) -> wasmtime::Result<Candidate> {
         let module = match self.module {
             Some(m) => m,
-            None => modules.module(&self.bytes, self.bases).map_err(|e| {
-                let names = ModuleName::new(&self.path, &self.guest);
-                e.context(About::new(&names, "invalid module"))
-            })?,
+            None => modules
+                .module(&self.bytes, &self.info, self.bases)
+                .map_err(|e| {
+                    let names = ModuleName::new(&self.path, &self.guest);
+                    e.context(About::new(&names, "invalid module"))
+                })?,
         };
         Ok(Candidate {
             name: self.name,
