@@ -10,7 +10,7 @@ use wasmparser::SymbolFlags;
 
 use crate::modinfo::{ExportKind, ImportKind, ModuleInfo};
 use crate::plan;
-use crate::search::SearchPath;
+use crate::search::{Located, SearchPath};
 
 /// What kind of module this is, from its imports and exports alone.
 pub fn kind(info: &ModuleInfo) -> &'static str {
@@ -403,7 +403,7 @@ struct Disk<'a> {
 impl plan::World for Disk<'_> {
     type Module = ModuleInfo;
     type Error = String;
-    type Located = PathBuf;
+    type Located = Located;
 
     fn by_name(&self, _: &str) -> Option<crate::symbols::LibId> {
         None
@@ -413,29 +413,31 @@ impl plan::World for Disk<'_> {
         None
     }
 
-    fn locate(&self, name: &str, origin: &Path, runtime_paths: &[String]) -> Option<PathBuf> {
+    fn locate(&self, name: &str, origin: &Path, runtime_paths: &[String]) -> Option<Located> {
         self.search
             .locate(name, origin, runtime_paths, &self.fs)
             .ok()
-            .map(|(path, _)| path)
     }
 
-    fn path_of(located: &PathBuf) -> &Path {
-        located
+    fn path_of(located: &Located) -> &Path {
+        &located.path
     }
 
     fn read(
         &mut self,
         name: &str,
         _: Option<&ModuleInfo>,
-        _: Option<PathBuf>,
+        located: Option<Located>,
         origin: &Path,
         runtime_paths: &[String],
     ) -> Result<(PathBuf, ModuleInfo), String> {
-        let found = self
-            .search
-            .find(name, origin, runtime_paths, &self.fs, None)
-            .map_err(|e| format!("{e:#}"))?;
+        let found = match located {
+            Some(located) => located.read(None),
+            None => self
+                .search
+                .find(name, origin, runtime_paths, &self.fs, None),
+        }
+        .map_err(|e| format!("{e:#}"))?;
         let info = ModuleInfo::parse(&found.bytes)
             .map_err(|e| format!("{}: {e}", found.path.display()))?;
         Ok((found.path, info))

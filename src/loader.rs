@@ -23,7 +23,7 @@ use crate::naming::{About, ModuleName};
 use crate::plan::{self, bind};
 use crate::plt;
 use crate::process::{Library, Process, Waiting, Wants, slots};
-use crate::search::Found;
+use crate::search::{Found, Located};
 use crate::symbols::{self, LibId, Sym, exported_symbols};
 
 mod check;
@@ -313,8 +313,7 @@ struct Loading<'a> {
 impl plan::World for Loading<'_> {
     type Module = Piece;
     type Error = wasmtime::Error;
-    /// The canonical path and the name the program knows the file by.
-    type Located = (PathBuf, String);
+    type Located = Located;
 
     fn by_name(&self, name: &str) -> Option<LibId> {
         self.data.by_name.get(name).copied()
@@ -329,45 +328,48 @@ impl plan::World for Loading<'_> {
         name: &str,
         origin: &std::path::Path,
         runtime_paths: &[String],
-    ) -> Option<(PathBuf, String)> {
+    ) -> Option<Located> {
         let data = self.data;
         data.search
             .locate(name, origin, runtime_paths, &data.vfs())
             .ok()
     }
 
-    fn path_of(located: &(PathBuf, String)) -> &std::path::Path {
-        &located.0
+    fn path_of(located: &Located) -> &std::path::Path {
+        &located.path
     }
 
     fn read(
         &mut self,
         name: &str,
         requester: Option<&Piece>,
-        located: Option<(PathBuf, String)>,
+        located: Option<Located>,
         origin: &std::path::Path,
         runtime_paths: &[String],
     ) -> wasmtime::Result<(PathBuf, Piece)> {
         let data = self.data;
-        // Compiled by an earlier run of the program: nothing to read.
-        if let Some((path, guest)) = located
-            && let Some(compiled) = data.modules.library(&path)
-        {
-            let known = Parsed::known(name, path.clone(), guest, compiled);
-            return Ok((path, Piece::Lib(known)));
-        }
         let deadline = data.deadline.as_ref().map(|t| t.expires());
-        let found = data
-            .search
-            .find(name, origin, runtime_paths, &data.vfs(), deadline)
-            .map_err(|mut e| {
-                if let (Some(missing), Some(r)) =
-                    (e.downcast_mut::<crate::search::NotFound>(), requester)
-                {
-                    missing.needed_by = Some(r.module_name());
-                }
-                e
-            })?;
+        let found = match located {
+            // Compiled by an earlier run of the program: nothing to read.
+            Some(located) if let Some(compiled) = data.modules.library(&located.path) => {
+                let path = located.path.clone();
+                let known = Parsed::known(name, located.path, located.guest, compiled);
+                return Ok((path, Piece::Lib(known)));
+            }
+            Some(located) => located.read(deadline)?,
+            // Searched again only for the error that names where.
+            None => data
+                .search
+                .find(name, origin, runtime_paths, &data.vfs(), deadline)
+                .map_err(|mut e| {
+                    if let (Some(missing), Some(r)) =
+                        (e.downcast_mut::<crate::search::NotFound>(), requester)
+                    {
+                        missing.needed_by = Some(r.module_name());
+                    }
+                    e
+                })?,
+        };
         let parsed = Parsed::library(name, found)?;
         Ok((parsed.path.clone(), Piece::Lib(parsed)))
     }
@@ -403,13 +405,13 @@ pub fn find_loaded(
         return Ok(Some(id));
     }
     let lib = &data.libs[requester];
-    let (found, _) = data.search.locate(
+    let found = data.search.locate(
         name,
         &lib.origin(),
         &lib.info.dylink.runtime_paths,
         &data.vfs(),
     )?;
-    Ok(data.by_path.get(&found).copied())
+    Ok(data.by_path.get(&found.path).copied())
 }
 
 /// Map: place each new library in memory and the table, compute its

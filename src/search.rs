@@ -156,9 +156,8 @@ impl SearchPath {
     /// Finds and reads library `name` for a module in `origin`. A name with a
     /// slash is a path in the program's file system `fs` (see
     /// `find_path`); a bare name is looked up in [`SearchPath::dirs`]. The
-    /// file is read as [`read_module`] does, so a read that passes
-    /// `deadline` ends the program (a `Trap::Interrupt` error); a name
-    /// that finds no file is a [`NotFound`] error.
+    /// file is read as [`Located::read`] does; a name that finds no file is
+    /// a [`NotFound`] error.
     pub fn find(
         &self,
         name: &str,
@@ -167,38 +166,21 @@ impl SearchPath {
         fs: &Vfs,
         deadline: Option<Instant>,
     ) -> wasmtime::Result<Found> {
-        let hit = self
-            .find_with(name, origin, runtime_paths, fs)
-            .map_err(wasmtime::Error::new)?;
-        let module = ModuleName::new(&hit.path, &hit.guest);
-        let bytes = read_module(hit.file, hit.size, &module, deadline)?;
-        Ok(Found {
-            path: hit.path,
-            guest: hit.guest,
-            bytes,
-        })
+        self.locate(name, origin, runtime_paths, fs)
+            .map_err(wasmtime::Error::new)?
+            .read(deadline)
     }
 
-    /// The canonical path `name` would load from, and what the program
-    /// calls that file, without reading it.
+    /// The file `name` finds, opened but not read: its canonical path
+    /// (which tells whether it is loaded already) and what the program
+    /// calls it.
     pub fn locate(
         &self,
         name: &str,
         origin: &Path,
         runtime_paths: &[String],
         fs: &Vfs,
-    ) -> Result<(PathBuf, String), NotFound> {
-        self.find_with(name, origin, runtime_paths, fs)
-            .map(|h| (h.path, h.guest))
-    }
-
-    fn find_with(
-        &self,
-        name: &str,
-        origin: &Path,
-        runtime_paths: &[String],
-        fs: &Vfs,
-    ) -> Result<Hit, NotFound> {
+    ) -> Result<Located, NotFound> {
         let not_found = |searched: String| NotFound {
             name: name.to_string(),
             searched,
@@ -208,31 +190,50 @@ impl SearchPath {
             return Err(not_found("nothing: empty name".into()));
         }
         let dirs = self.dirs(origin, runtime_paths, fs);
-        let searched = dirs
-            .iter()
-            .map(|d| d.display().to_string())
-            .collect::<Vec<_>>()
-            .join(":");
+        let searched = || {
+            dirs.iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(":")
+        };
         if name.contains('/') {
             return find_path(name, &dirs, fs).ok_or_else(|| {
                 not_found(format!(
-                    "the --dir grants, then beneath the library path {searched}"
+                    "the --dir grants, then beneath the library path {}",
+                    searched()
                 ))
             });
         }
         dirs.iter()
             .find_map(|dir| open_in(dir, Path::new(name), name))
-            .ok_or_else(|| not_found(searched))
+            .ok_or_else(|| not_found(searched()))
     }
 }
 
-/// A library file found: where it is, what the program calls it, and the
-/// file opened (what cannot be opened is not found), with its size.
-struct Hit {
-    path: PathBuf,
-    guest: String,
-    file: cap_std::fs::File,
+/// A library file found and opened (what cannot be opened is not found):
+/// where it is, what the program calls it, and its size.
+#[derive(Debug)]
+pub struct Located {
+    /// Canonical host path: the identity of the library.
+    pub path: PathBuf,
+    /// What the program calls it (its path as the program named it).
+    pub guest: String,
+    file: std::fs::File,
     size: u64,
+}
+
+impl Located {
+    /// Reads the file as [`read_module`] does, so a read that passes
+    /// `deadline` ends the program (a `Trap::Interrupt` error).
+    pub fn read(self, deadline: Option<Instant>) -> wasmtime::Result<Found> {
+        let module = ModuleName::new(&self.path, &self.guest);
+        let bytes = read_module(self.file, self.size, &module, deadline)?;
+        Ok(Found {
+            path: self.path,
+            guest: self.guest,
+            bytes,
+        })
+    }
 }
 
 /// Finds library path `name` (it has a slash): it names a file of the
@@ -243,7 +244,7 @@ struct Hit {
 /// The program knows the file by the path it gave, except an absolute path
 /// into a library directory (a host path, maybe the user's `--preload`),
 /// which it knows by its file name.
-fn find_path(name: &str, dirs: &[PathBuf], fs: &Vfs) -> Option<Hit> {
+fn find_path(name: &str, dirs: &[PathBuf], fs: &Vfs) -> Option<Located> {
     if let Some((dir, host, rel)) = fs.grant_of(name) {
         return open_beneath(dir, host, &rel, name);
     }
@@ -277,33 +278,55 @@ fn lexical(path: &Path) -> Option<PathBuf> {
 
 /// Opens `rel` (normal components only) inside host directory `dir`, for
 /// the program to know as `guest`.
-fn open_in(dir: &Path, rel: &Path, guest: &str) -> Option<Hit> {
+fn open_in(dir: &Path, rel: &Path, guest: &str) -> Option<Located> {
     let root = Dir::open_ambient_dir(dir, ambient_authority()).ok()?;
-    let host = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    open_beneath(&root, &host, rel, guest)
+    open_beneath(&root, dir, rel, guest)
 }
 
 /// Opens regular file `rel` inside `root` (whose host path is `host`)
 /// through cap-std, so neither `..` nor a symlink leads out of `root`.
-fn open_beneath(root: &Dir, host: &Path, rel: &Path, guest: &str) -> Option<Hit> {
+fn open_beneath(root: &Dir, host: &Path, rel: &Path, guest: &str) -> Option<Located> {
     if rel.as_os_str().is_empty() || !rel.components().all(|c| matches!(c, Component::Normal(_))) {
         return None;
     }
-    let meta = root.metadata(rel).ok()?;
-    if !meta.is_file() {
+    // A FIFO would block the open below: only a regular file is opened.
+    if !root.metadata(rel).ok()?.is_file() {
         return None;
     }
-    let file = root.open(rel).ok()?;
+    let file = root.open(rel).ok()?.into_std();
+    let meta = file.metadata().ok()?;
     // Inner symlinks may make two names of one file: identify it by the
     // host path it resolves to, which the confined open above checked.
-    let joined = host.join(rel);
-    let path = std::fs::canonicalize(&joined).unwrap_or(joined);
-    Some(Hit {
+    let path = opened_path(&file, &meta).unwrap_or_else(|| {
+        let joined = host.join(rel);
+        std::fs::canonicalize(&joined).unwrap_or(joined)
+    });
+    Some(Located {
         path,
         guest: guest.to_string(),
         file,
         size: meta.len(),
     })
+}
+
+/// The canonical path of the open file `meta` describes, as the kernel
+/// tells it (one `readlink` of its descriptor instead of one per path
+/// component), when that path names the same file; None elsewhere.
+fn opened_path(file: &std::fs::File, meta: &std::fs::Metadata) -> Option<PathBuf> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd as _;
+        use std::os::unix::fs::MetadataExt as _;
+        let path = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())).ok()?;
+        let same =
+            std::fs::metadata(&path).is_ok_and(|m| m.dev() == meta.dev() && m.ino() == meta.ino());
+        (path.is_absolute() && same).then_some(path)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (file, meta);
+        None
+    }
 }
 
 /// Reads the module file at host path `path` (a main module, or one
@@ -450,6 +473,35 @@ mod tests {
         let err = err.downcast_ref::<NotFound>().unwrap();
         assert!(err.to_string().contains("liby.so"));
         assert!(err.searched.contains(&a.display().to_string()));
+    }
+
+    #[test]
+    fn every_name_of_a_file_locates_its_one_canonical_path() {
+        let top_dir = tempfile::tempdir().unwrap();
+        let top = std::fs::canonicalize(top_dir.path()).unwrap();
+        std::fs::create_dir_all(top.join("real")).unwrap();
+        std::fs::write(top.join("real/libx.so.1"), module(b"x")).unwrap();
+        std::os::unix::fs::symlink("libx.so.1", top.join("real/libx.so")).unwrap();
+        std::os::unix::fs::symlink("real", top.join("linked")).unwrap();
+        let sp = |dir: &str| SearchPath {
+            main_dir: top.join(dir),
+            ..SearchPath::default()
+        };
+        let fs = Vfs::default();
+        let want = top.join("real/libx.so.1");
+        for (dir, name) in [
+            ("real", "libx.so"),
+            ("real", "libx.so.1"),
+            ("linked", "libx.so"),
+        ] {
+            let located = sp(dir).locate(name, &top, &[], &fs).unwrap();
+            assert_eq!(located.path, want, "{dir}/{name}");
+            assert_eq!(located.guest, name);
+        }
+        let joined = top.join("real/libx.so").display().to_string();
+        let located = sp("linked").locate(&joined, &top, &[], &fs).unwrap();
+        assert_eq!(located.path, want);
+        assert_eq!(located.read(None).unwrap().bytes, module(b"x"));
     }
 
     #[test]
