@@ -286,6 +286,8 @@ impl ModuleInfo {
         let mut import_globals: Vec<(String, String)> = Vec::new();
         let mut imported_funcs = 0u32;
         let mut next_body = 0u32;
+        // The body whose calls tell whether `_start` runs the constructors.
+        let mut start_and_ctors = None;
         for payload in Parser::new(0).parse_all(bytes) {
             match payload.map_err(malformed)? {
                 Payload::CustomSection(reader) if dylink.is_none() => {
@@ -301,6 +303,7 @@ impl ModuleInfo {
                     }
                 }
                 Payload::ImportSection(reader) => {
+                    info.imports.reserve(room(reader.count(), reader.range()));
                     for import in reader.into_imports() {
                         let import = import.map_err(malformed)?;
                         let kind = match import.ty {
@@ -341,6 +344,7 @@ impl ModuleInfo {
                     }
                 }
                 Payload::FunctionSection(reader) => {
+                    info.func_sigs.reserve(room(reader.count(), reader.range()));
                     for t in reader {
                         info.func_sigs.push(sig_at(&types, t.map_err(malformed)?)?);
                     }
@@ -364,6 +368,9 @@ impl ModuleInfo {
                     }
                 }
                 Payload::ExportSection(reader) => {
+                    let room = room(reader.count(), reader.range());
+                    info.exports.reserve(room);
+                    info.export_index.reserve(room);
                     for export in reader {
                         let export = export.map_err(malformed)?;
                         let kind = match export.kind {
@@ -386,8 +393,16 @@ impl ModuleInfo {
                     }
                 }
                 Payload::StartSection { func, .. } => info.start = Some(func),
-                Payload::CodeSectionStart { .. } => {
+                Payload::CodeSectionStart { count, range, .. } => {
                     with_tls = info.export("emscripten_tls_init").is_some();
+                    if with_tls {
+                        bodies.reserve(room(count, range));
+                    }
+                    if let (Some(ExportKind::Func(start)), Some(ExportKind::Func(ctors))) =
+                        (info.export("_start"), info.export("__wasm_call_ctors"))
+                    {
+                        start_and_ctors = Some((start, ctors));
+                    }
                 }
                 Payload::DataSection(reader) if info.relocatable => {
                     if let Some(first) = reader.into_iter().next() {
@@ -405,8 +420,7 @@ impl ModuleInfo {
                     if with_tls {
                         bodies.push(body.range());
                     }
-                    if let (Some(ExportKind::Func(start)), Some(ExportKind::Func(ctors))) =
-                        (info.export("_start"), info.export("__wasm_call_ctors"))
+                    if let Some((start, ctors)) = start_and_ctors
                         && index == start
                     {
                         let mut ops = body.get_operators_reader().map_err(malformed)?;
@@ -513,6 +527,13 @@ impl ModuleInfo {
             .iter()
             .find(|i| matches!(i.kind, ImportKind::Memory { .. }))
     }
+}
+
+/// Room for the `count` entries a section of `range` says it holds: no
+/// more than its bytes, so a count no file could hold reserves nothing
+/// unreasonable.
+fn room(count: u32, range: std::ops::Range<usize>) -> usize {
+    (count as usize).min(range.len())
 }
 
 fn sig_at(types: &[Arc<Sig>], index: u32) -> Result<Arc<Sig>, DylinkError> {
@@ -706,5 +727,17 @@ mod tests {
     fn a_module_without_dylink_is_refused() {
         let bytes = wat::parse_str("(module)").unwrap();
         assert_eq!(ModuleInfo::parse(&bytes).unwrap_err(), DylinkError::Missing);
+    }
+
+    #[test]
+    fn a_section_count_past_its_bytes_reserves_nothing_unreasonable() {
+        for id in [2u8, 3, 7, 10] {
+            let mut bytes = b"\0asm\x01\0\0\0".to_vec();
+            bytes.extend([id, 5, 0xff, 0xff, 0xff, 0xff, 0x0f]);
+            assert!(matches!(
+                ModuleInfo::parse_with(&bytes, false),
+                Err(DylinkError::Malformed { .. })
+            ));
+        }
     }
 }
