@@ -47,7 +47,7 @@ pub fn hook(
         "__cxa_atexit" => real,
         // atexit handlers are registered through the program's
         // __cxa_atexit, which takes the argument the trampoline needs.
-        "atexit" => match Process::global_func(cx, "__cxa_atexit") {
+        "atexit" => match Process::global_func(cx, "__cxa_atexit")? {
             Some(f) => f,
             None => return Ok(None),
         },

@@ -648,7 +648,7 @@ fn init(
         if cx.data().host.runs_own_ctors(cx.data(), id) {
             continue;
         }
-        if let Some(ctors) = Process::export_func(cx, id, "__wasm_call_ctors") {
+        if let Some(ctors) = Process::export_func(cx, id, "__wasm_call_ctors")? {
             ctors.call(&mut *cx, &[], &mut []).map_err(|e| {
                 e.context(About::new(
                     &cx.data().libs[id].names(),

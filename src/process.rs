@@ -328,8 +328,12 @@ impl Process {
         self.fs.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A function defined in the global scope (main's libc, usually).
-    pub fn global_func(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> {
+    /// A function defined in the global scope (main's libc, usually); an
+    /// error only when reaching a function trimmed from main failed.
+    pub fn global_func(
+        cx: &mut StoreContextMut<'_, Process>,
+        name: &str,
+    ) -> wasmtime::Result<Option<Func>> {
         let (lib, export) = match cx
             .data()
             .global
@@ -337,9 +341,22 @@ impl Process {
             .and_then(|d| cx.data().libs[d].syms.get(name))
         {
             Some(crate::symbols::Sym::Func { lib, pointer, .. }) => (*lib, pointer.clone()),
-            _ => return None,
+            _ => return Ok(None),
         };
         Process::export_func(cx, lib, &export)
+    }
+
+    /// The global scope's function of the first of `names` it defines.
+    pub fn first_global_func(
+        cx: &mut StoreContextMut<'_, Process>,
+        names: &[&str],
+    ) -> wasmtime::Result<Option<Func>> {
+        for name in names {
+            if let Some(f) = Process::global_func(cx, name)? {
+                return Ok(Some(f));
+            }
+        }
+        Ok(None)
     }
 
     /// Records a newly mapped library in the name and file indexes.
@@ -527,17 +544,20 @@ impl Process {
     }
 
     /// An exported function of an instantiated library (reached through
-    /// a thunk when the library was trimmed of it, see [`crate::trim`]).
+    /// a thunk when the library was trimmed of it, see [`crate::trim`]; an
+    /// error when making that thunk failed).
     pub fn export_func(
         cx: &mut StoreContextMut<'_, Process>,
         lib: LibId,
         name: &str,
-    ) -> Option<Func> {
+    ) -> wasmtime::Result<Option<Func>> {
         if let Some(f) = Process::own_export(cx, lib, name) {
-            return Some(f);
+            return Ok(Some(f));
         }
-        let index = crate::trim::trimmed(cx.data(), lib, name)?;
-        crate::trim::reach(cx, lib, &[index]).ok()?.pop()
+        let Some(index) = crate::trim::trimmed(cx.data(), lib, name) else {
+            return Ok(None);
+        };
+        Ok(crate::trim::reach(cx, lib, &[index])?.pop())
     }
 
     /// A function the instance of `lib` itself exports as `name`.
@@ -599,7 +619,7 @@ pub mod slots {
         if let Some(pos) = l.info.table_positions.get(&index) {
             return Ok(pos.slot(l.table_base));
         }
-        if let Some(func) = Process::export_func(cx, lib, export) {
+        if let Some(func) = Process::export_func(cx, lib, export)? {
             return of_func(cx, func);
         }
         if let Some(&slot) = cx.data().reserved.get(&(lib, index)) {
@@ -647,7 +667,7 @@ pub mod slots {
                     _ => continue,
                 },
             };
-            let func = Process::export_func(cx, lib, &export).ok_or_else(|| {
+            let func = Process::export_func(cx, lib, &export)?.ok_or_else(|| {
                 crate::naming::About::new(
                     &cx.data().libs[lib].names(),
                     format!("{export} vanished from its exports"),

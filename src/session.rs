@@ -254,12 +254,14 @@ impl Session {
             }
         };
         let mut cx = self.store.as_context_mut();
-        Process::export_func(&mut cx, lib, &pointer).ok_or_else(|| {
-            Error::Call(format!(
-                "{name}: {} is not instantiated",
-                self.store.data().libs[lib].path.display()
-            ))
-        })
+        Process::export_func(&mut cx, lib, &pointer)
+            .map_err(|e| Error::Call(format!("{name}: {e:#}")))?
+            .ok_or_else(|| {
+                Error::Call(format!(
+                    "{name}: {} is not instantiated",
+                    self.store.data().libs[lib].path.display()
+                ))
+            })
     }
 
     /// The parameter and result types of function `name` (see

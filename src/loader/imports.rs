@@ -576,7 +576,7 @@ fn late_bound(
                 }) = resolve_for(&mut caller.as_context_mut(), lib, &name)
                 {
                     for e in [export, pointer] {
-                        if let Some(f) = Process::export_func(&mut caller.as_context_mut(), d, &e)
+                        if let Some(f) = Process::export_func(&mut caller.as_context_mut(), d, &e)?
                             && FuncType::eq(&f.ty(&caller), &sig_ty)
                         {
                             found = Some(f);

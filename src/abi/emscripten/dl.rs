@@ -171,7 +171,7 @@ fn open(c: &mut Caller<'_, Process>, handle: u32) -> wasmtime::Result<i32> {
 /// until read): reading it through the program's `dlerror` clears it.
 fn clear_error(c: &mut Caller<'_, Process>) -> wasmtime::Result<()> {
     let mut cx = c.as_context_mut();
-    if let Some(dlerror) = Process::global_func(&mut cx, "dlerror") {
+    if let Some(dlerror) = Process::global_func(&mut cx, "dlerror")? {
         dlerror.call(&mut cx, &[], &mut [Val::I32(0)])?;
     }
     Ok(())
@@ -180,7 +180,7 @@ fn clear_error(c: &mut Caller<'_, Process>) -> wasmtime::Result<()> {
 /// Sets dlerror() through the program's `__dl_seterr("%s", msg)`.
 fn set_error(c: &mut Caller<'_, Process>, msg: &str) -> wasmtime::Result<()> {
     let mut cx = c.as_context_mut();
-    let Some(seterr) = Process::global_func(&mut cx, "__dl_seterr") else {
+    let Some(seterr) = Process::global_func(&mut cx, "__dl_seterr")? else {
         return Ok(());
     };
     let sp = cx.data().stack_pointer;

@@ -22,7 +22,7 @@ const HEADER: u32 = 16;
 type Cx<'a, 'b> = &'a mut StoreContextMut<'b, Process>;
 
 fn call(cx: Cx, name: &str, args: &[Val], nresults: usize) -> wasmtime::Result<i32> {
-    let f = Process::global_func(cx, name).ok_or_else(|| {
+    let f = Process::global_func(cx, name)?.ok_or_else(|| {
         wasmtime::format_err!("C++ exceptions need {name}, which no module exports")
     })?;
     let mut out = vec![Val::I32(0); nresults];

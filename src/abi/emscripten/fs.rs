@@ -634,10 +634,10 @@ fn mmap(c: C, len: i32, prot: i32, flags: i32, fd: i32, off: i32, allocated: i32
     }
     let memalign = {
         let mut cx = c.as_context_mut();
-        ["emscripten_builtin_memalign", "memalign"]
-            .iter()
-            .find_map(|n| Process::global_func(&mut cx, n))
+        Process::first_global_func(&mut cx, &["emscripten_builtin_memalign", "memalign"])
     }
+    .ok()
+    .flatten()
     .ok_or(Errno::NOMEM)?;
     let mut out = [Val::I32(0)];
     memalign

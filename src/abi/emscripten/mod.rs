@@ -273,7 +273,7 @@ pub(super) fn set_errno(
     value: i32,
 ) -> wasmtime::Result<()> {
     let mut cx = cx.as_context_mut();
-    let Some(loc) = Process::global_func(&mut cx, "__errno_location") else {
+    let Some(loc) = Process::global_func(&mut cx, "__errno_location")? else {
         return Ok(());
     };
     let mut out = [Val::I32(0)];
@@ -306,9 +306,10 @@ pub fn allocate(
         heap.set(&mut *cx, Val::I32(end as i32))?;
         return Ok((base, None));
     }
-    let memalign = ["emscripten_builtin_memalign", "memalign", "aligned_alloc"]
-        .iter()
-        .find_map(|n| Process::global_func(cx, n));
+    let memalign = Process::first_global_func(
+        cx,
+        &["emscripten_builtin_memalign", "memalign", "aligned_alloc"],
+    )?;
     let mut out = [Val::I32(0)];
     let block = if let Some(memalign) = memalign {
         memalign.call(
@@ -318,9 +319,7 @@ pub fn allocate(
         )?;
         crate::abi::as_i32(&out[0], "memalign")? as u32
     } else {
-        let malloc = ["emscripten_builtin_malloc", "malloc"]
-            .iter()
-            .find_map(|n| Process::global_func(cx, n))
+        let malloc = Process::first_global_func(cx, &["emscripten_builtin_malloc", "malloc"])?
             .ok_or_else(|| {
                 wasmtime::format_err!(
                     "the program exports neither memalign nor malloc to allocate library memory with"
@@ -351,10 +350,7 @@ pub fn allocate(
 /// program's allocator, back to it.
 /// A program that exports no `free` keeps the block.
 pub fn release(cx: &mut StoreContextMut<'_, Process>, base: u32) -> wasmtime::Result<()> {
-    match ["emscripten_builtin_free", "free"]
-        .iter()
-        .find_map(|n| Process::global_func(cx, n))
-    {
+    match Process::first_global_func(cx, &["emscripten_builtin_free", "free"])? {
         Some(free) => free.call(&mut *cx, &[Val::I32(base as i32)], &mut []),
         None => Ok(()),
     }
@@ -398,18 +394,16 @@ pub fn call_main(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<i32>
     // A main that defines its own memory knows its stack from the linker,
     // as Emscripten's JS trusts it to for non-relocatable mains.
     let own_stack = cx.data().heap_base.is_none();
-    if own_stack && let Some(init) = Process::global_func(cx, "emscripten_stack_init") {
+    if own_stack && let Some(init) = Process::global_func(cx, "emscripten_stack_init")? {
         init.call(&mut *cx, &[], &mut [])?;
-    } else if let Some(limits) = Process::global_func(cx, "emscripten_stack_set_limits") {
+    } else if let Some(limits) = Process::global_func(cx, "emscripten_stack_set_limits")? {
         limits.call(
             &mut *cx,
             &[Val::I32(high as i32), Val::I32(low as i32)],
             &mut [],
         )?;
     }
-    let entry = ["main", "__main_argc_argv", "__original_main"]
-        .iter()
-        .find_map(|n| entry_point(cx, n))
+    let entry = entry_point(cx)?
         .ok_or_else(|| wasmtime::format_err!("no main() in the program or its libraries"))?;
     let args = cx.data().guest.args.clone();
     let mut ptrs = Vec::with_capacity(args.len() + 1);
@@ -434,8 +428,18 @@ pub fn call_main(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<i32>
     }
 }
 
-fn entry_point(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func> {
-    Process::export_func(cx, 0, name).or_else(|| Process::global_func(cx, name))
+/// The program's `main`, under the first of the names C compilers give
+/// it: main module's own, else the global scope's.
+fn entry_point(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<Option<Func>> {
+    for name in ["main", "__main_argc_argv", "__original_main"] {
+        if let Some(f) = Process::export_func(cx, 0, name)? {
+            return Ok(Some(f));
+        }
+        if let Some(f) = Process::global_func(cx, name)? {
+            return Ok(Some(f));
+        }
+    }
+    Ok(None)
 }
 
 /// What exit does after the program asked for it, as glibc's exit: run
@@ -444,12 +448,12 @@ fn entry_point(cx: &mut StoreContextMut<'_, Process>, name: &str) -> Option<Func
 /// flush stdio (emcc's JS would leave a partial last line unwritten), and
 /// write shared file mappings back.
 pub fn at_exit(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()> {
-    if let Some(funcs_on_exit) = Process::global_func(cx, "__funcs_on_exit") {
+    if let Some(funcs_on_exit) = Process::global_func(cx, "__funcs_on_exit")? {
         funcs_on_exit.call(&mut *cx, &[], &mut [])?;
     }
-    if let Some(stdio_exit) = Process::global_func(cx, "__stdio_exit") {
+    if let Some(stdio_exit) = Process::global_func(cx, "__stdio_exit")? {
         stdio_exit.call(&mut *cx, &[], &mut [])?;
-    } else if let Some(fflush) = Process::global_func(cx, "fflush") {
+    } else if let Some(fflush) = Process::global_func(cx, "fflush")? {
         fflush.call(&mut *cx, &[Val::I32(0)], &mut [Val::I32(0)])?;
     }
     fs::at_exit(cx);

@@ -233,7 +233,7 @@ fn enter(cx: &mut StoreContextMut<'_, Process>, start: Start) -> wasmtime::Resul
     if let Some(sp) = cx.data().stack_pointer {
         sp.set(&mut *cx, top)?;
     }
-    if let Some(limits) = Process::global_func(cx, "emscripten_stack_set_limits") {
+    if let Some(limits) = Process::global_func(cx, "emscripten_stack_set_limits")? {
         let args = [
             Val::I32(top as i32),
             Val::I32(top.wrapping_sub(size) as i32),
@@ -247,7 +247,7 @@ fn enter(cx: &mut StoreContextMut<'_, Process>, start: Start) -> wasmtime::Resul
     let ran = match entry.call(&mut *cx, &[Val::I32(arg as i32)], &mut out) {
         Err(e) if e.is::<LiveRuntime>() => serve(cx),
         other => other.and_then(
-            |()| match Process::global_func(cx, "_emscripten_thread_exit") {
+            |()| match Process::global_func(cx, "_emscripten_thread_exit")? {
                 Some(exit) => exit.call(&mut *cx, &[out[0]], &mut []),
                 None => Ok(()),
             },
@@ -258,7 +258,7 @@ fn enter(cx: &mut StoreContextMut<'_, Process>, start: Start) -> wasmtime::Resul
         other => other?,
     }
     if cx.data().tls.free_at_end
-        && let Some(free) = Process::global_func(cx, "_emscripten_thread_free_data")
+        && let Some(free) = Process::global_func(cx, "_emscripten_thread_free_data")?
     {
         free.call(&mut *cx, &[Val::I32(pthread as i32)], &mut [])?;
     }
@@ -281,12 +281,12 @@ fn serve(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()> {
         crate::loader::journal::catch_up(cx)?;
         threads::deliver_signals(cx)?;
         // A cancelled thread ends here, as at any cancellation point.
-        if let Some(test) = Process::global_func(cx, "pthread_testcancel") {
+        if let Some(test) = Process::global_func(cx, "pthread_testcancel")? {
             test.call(&mut *cx, &[], &mut [])?;
         }
         if calls
             && let Some(run) =
-                Process::global_func(cx, "emscripten_current_thread_process_queued_calls")
+                Process::global_func(cx, "emscripten_current_thread_process_queued_calls")?
         {
             run.call(&mut *cx, &[], &mut [])?;
         }
@@ -305,7 +305,7 @@ fn thread_init(
     if let Some(threads) = cx.data().threads.clone() {
         threads.name(cx.data().tls.token, pthread);
     }
-    let Some(init) = Process::global_func(cx, "_emscripten_thread_init") else {
+    let Some(init) = Process::global_func(cx, "_emscripten_thread_init")? else {
         wasmtime::bail!("the main module exports no _emscripten_thread_init");
     };
     let main = i32::from(main);
@@ -338,7 +338,7 @@ pub fn init_block(cx: &mut StoreContextMut<'_, Process>, lib: usize) -> wasmtime
     if !cx.data().libs[lib].alive {
         return Ok(());
     }
-    let Some(init) = Process::export_func(cx, lib, "emscripten_tls_init") else {
+    let Some(init) = Process::export_func(cx, lib, "emscripten_tls_init")? else {
         return Ok(());
     };
     let premade = cx.data_mut().tls.premade.remove(&lib);
@@ -392,7 +392,7 @@ pub fn premake_blocks(
         return Ok(made);
     }
     for &lib in order {
-        let Some(init) = Process::export_func(cx, lib, "emscripten_tls_init") else {
+        let Some(init) = Process::export_func(cx, lib, "emscripten_tls_init")? else {
             continue;
         };
         for &token in others {
@@ -418,7 +418,7 @@ pub fn tls_memalign(cx: &mut StoreContextMut<'_, Process>) -> Func {
                 return Ok(block as i32);
             }
             let mut cx = c.as_context_mut();
-            let Some(memalign) = Process::global_func(&mut cx, "emscripten_builtin_memalign")
+            let Some(memalign) = Process::global_func(&mut cx, "emscripten_builtin_memalign")?
             else {
                 wasmtime::bail!("no module defines emscripten_builtin_memalign");
             };
@@ -476,7 +476,7 @@ fn cleanup(cx: &mut StoreContextMut<'_, Process>) -> Func {
                 return Ok(());
             }
             let mut cx = c.as_context_mut();
-            if let Some(free) = Process::global_func(&mut cx, "_emscripten_thread_free_data") {
+            if let Some(free) = Process::global_func(&mut cx, "_emscripten_thread_free_data")? {
                 free.call(&mut cx, &[Val::I32(thread)], &mut [])?;
             }
             Ok(())
@@ -511,7 +511,7 @@ fn kill(cx: &mut StoreContextMut<'_, Process>) -> Func {
                 return Ok(0);
             }
             let mut cx = c.as_context_mut();
-            if sig != SIGCANCEL && Process::global_func(&mut cx, "raise").is_none() {
+            if sig != SIGCANCEL && Process::global_func(&mut cx, "raise")?.is_none() {
                 return Ok(ENOSYS);
             }
             if thread as u32 == cx.data().tls.pthread {
@@ -542,7 +542,7 @@ fn kill(cx: &mut StoreContextMut<'_, Process>) -> Func {
 /// `raise`, which honours the thread's signal mask and the handler's
 /// flags.
 pub fn raise(cx: &mut StoreContextMut<'_, Process>, sig: u32) -> wasmtime::Result<()> {
-    let Some(raise) = Process::global_func(cx, "raise") else {
+    let Some(raise) = Process::global_func(cx, "raise")? else {
         return Ok(());
     };
     let mut out = [Val::I32(0)];

@@ -179,9 +179,10 @@ pub fn build_invoke(
                         s.set(&mut c, v)?;
                     }
                     let mut cx = wasmtime::AsContextMut::as_context_mut(&mut c);
-                    let set_threw = Process::global_func(&mut cx, "setThrew").ok_or_else(|| {
-                        wasmtime::format_err!("longjmp needs setThrew, which no module exports")
-                    })?;
+                    let set_threw =
+                        Process::global_func(&mut cx, "setThrew")?.ok_or_else(|| {
+                            wasmtime::format_err!("longjmp needs setThrew, which no module exports")
+                        })?;
                     set_threw.call(&mut cx, &[Val::I32(1), Val::I32(0)], &mut [])?;
                     results.clone_from_slice(&zeros);
                     Ok(())

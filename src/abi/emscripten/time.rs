@@ -112,7 +112,7 @@ fn clock_gettime(c: &mut Caller<'_, Process>, clock: i32, tp: i32) -> wasmtime::
 /// Emscripten's `allocateUTF8` does (0 if malloc fails).
 fn allocate(c: &mut Caller<'_, Process>, bytes: &[u8]) -> wasmtime::Result<u32> {
     let mut cx = c.as_context_mut();
-    let malloc = Process::global_func(&mut cx, "malloc")
+    let malloc = Process::global_func(&mut cx, "malloc")?
         .ok_or_else(|| wasmtime::format_err!("time zone names: the program exports no malloc"))?;
     let mut bytes = bytes.to_vec();
     bytes.push(0);

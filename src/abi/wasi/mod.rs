@@ -52,14 +52,15 @@ pub fn adopt(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<()> {
 /// destructors (atexit handlers, stdio flush) to it too: they run after a
 /// `_start` that returns.
 pub fn call_start(cx: &mut StoreContextMut<'_, Process>) -> wasmtime::Result<i32> {
-    let Some(start) = Process::export_func(cx, 0, "_start") else {
+    let Some(start) = Process::export_func(cx, 0, "_start")? else {
         return super::emscripten::call_main(cx);
     };
     start.call(&mut *cx, &[], &mut [])?;
-    if !runs_own_ctors(cx.data(), 0) && Process::export_func(cx, 0, "__wasm_call_ctors").is_some() {
-        if let Some(dtors) = Process::export_func(cx, 0, "__wasm_call_dtors") {
+    if !runs_own_ctors(cx.data(), 0) && Process::export_func(cx, 0, "__wasm_call_ctors")?.is_some()
+    {
+        if let Some(dtors) = Process::export_func(cx, 0, "__wasm_call_dtors")? {
             dtors.call(&mut *cx, &[], &mut [])?;
-        } else if let Some(exit) = Process::export_func(cx, 0, "exit") {
+        } else if let Some(exit) = Process::export_func(cx, 0, "exit")? {
             // Built without the destructors exported: libc's exit runs
             // the same handlers, then ends the program with status 0.
             exit.call(&mut *cx, &[wasmtime::Val::I32(0)], &mut [])?;

@@ -358,9 +358,12 @@ fn write(fd: i32, text: String) {
 /// undefined.
 fn export_fn<'js>(ctx: Ctx<'js>, name: String) -> rquickjs::Result<Value<'js>> {
     let func =
-        with_store(|c, _| crate::process::Process::global_func(&mut c.as_context_mut(), &name))
-            .flatten();
-    let Some(func) = func else {
+        with_store(|c, _| crate::process::Process::global_func(&mut c.as_context_mut(), &name));
+    let Some(func) = func
+        .transpose()
+        .map_err(|e| rquickjs::Exception::throw_internal(&ctx, &format!("{e:#}")))?
+        .flatten()
+    else {
         return Ok(Value::new_undefined(ctx));
     };
     let call = move |ctx: Ctx<'js>, args: Rest<Value<'js>>| -> rquickjs::Result<Value<'js>> {
