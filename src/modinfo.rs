@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use wasmparser::{
-    DataKind, ElementItems, ElementKind, ExternalKind, Operator, Parser, Payload, TypeRef, ValType,
+    Chunk, DataKind, ElementItems, ElementKind, ExternalKind, Operator, Parser, Payload, TypeRef,
+    ValType,
 };
 
 use crate::dylink::{self, DylinkError, DylinkInfo};
@@ -288,8 +289,19 @@ impl ModuleInfo {
         let mut next_body = 0u32;
         // The body whose calls tell whether `_start` runs the constructors.
         let mut start_and_ctors = None;
-        for payload in Parser::new(0).parse_all(bytes) {
-            match payload.map_err(malformed)? {
+        let mut parser = Parser::new(0);
+        let mut rest = bytes;
+        loop {
+            let Chunk::Parsed { consumed, payload } =
+                parser.parse(rest, true).map_err(malformed)?
+            else {
+                return Err(DylinkError::Malformed {
+                    section: "module",
+                    reason: "unexpected end".into(),
+                });
+            };
+            rest = &rest[consumed..];
+            match payload {
                 Payload::CustomSection(reader) if dylink.is_none() => {
                     dylink = dylink::from_custom(&reader);
                 }
@@ -393,7 +405,7 @@ impl ModuleInfo {
                     }
                 }
                 Payload::StartSection { func, .. } => info.start = Some(func),
-                Payload::CodeSectionStart { count, range, .. } => {
+                Payload::CodeSectionStart { count, range, size } => {
                     with_tls = info.export("emscripten_tls_init").is_some();
                     if with_tls {
                         bodies.reserve(room(count, range));
@@ -402,6 +414,17 @@ impl ModuleInfo {
                         (info.export("_start"), info.export("__wasm_call_ctors"))
                     {
                         start_and_ctors = Some((start, ctors));
+                    }
+                    // Most modules need no function body read: their
+                    // thousands are stepped over at once.
+                    if !with_tls && start_and_ctors.is_none() {
+                        parser.skip_section();
+                        rest = rest
+                            .get(size as usize..)
+                            .ok_or_else(|| DylinkError::Malformed {
+                                section: "code",
+                                reason: "section runs past the end of the module".into(),
+                            })?;
                     }
                 }
                 Payload::DataSection(reader) if info.relocatable => {
@@ -477,6 +500,7 @@ impl ModuleInfo {
                         }
                     }
                 }
+                Payload::End(_) => break,
                 _ => {}
             }
         }
