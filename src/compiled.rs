@@ -213,10 +213,15 @@ impl Modules {
     }
 
     /// Compiles every module from now on for `engine` instead, which
-    /// compiles with `compiler`.
+    /// compiles with `compiler`; libraries kept for the engine replaced are
+    /// forgotten.
     pub fn set_engine(&mut self, engine: Engine, compiler: Compiler) {
         self.engine = engine;
         self.compiler = compiler;
+        self.libs
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 
     /// Whether the engine is Winch's, which has no tail calls.

@@ -204,6 +204,68 @@ fn a_first_run_takes_winch_and_later_runs_the_optimized_code_made_after_it() {
     assert_eq!(code_of_main(&dir, "winch"), "winch");
 }
 
+/// Which compiler's code `--trace libs` says each module ran with, in
+/// load order.
+fn code_of_each(dir: &Path) -> Vec<String> {
+    let args = ["--compiler", "auto", "--trace", "libs", "--cache-dir", "c"];
+    let (status, _, err) = dlrun(dir, &[&args[..], &["main.wasm"]].concat());
+    assert_eq!(status, 7, "{err}");
+    err.lines()
+        .filter(|l| l.contains(": loaded "))
+        .map(|l| l.rsplit("code=").next().unwrap().trim().to_string())
+        .collect()
+}
+
+/// `libseven.so` rebuilt: the same code with a custom section of `pad`
+/// bytes more, so that the cache holds no code of it.
+fn rebuild_seven(dir: &Path, pad: usize) {
+    let path = dir.join("libseven.so");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let name = b"rebuilt";
+    let mut payload = vec![name.len() as u8];
+    payload.extend_from_slice(name);
+    payload.resize(payload.len() + pad, 0);
+    let mut size = payload.len();
+    let mut section = vec![0u8];
+    loop {
+        let byte = (size & 0x7f) as u8;
+        size >>= 7;
+        section.push(if size == 0 { byte } else { byte | 0x80 });
+        if size == 0 {
+            break;
+        }
+    }
+    section.extend(payload);
+    bytes.extend(section);
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn a_large_rebuilt_library_takes_winch_for_the_program_and_a_small_one_cranelift() {
+    let dir = workdir("cache-rebuilt");
+    programs(&dir);
+    let (status, _, err) = dlrun(&dir, &["compile", "--cache-dir", "c", "main.wasm"]);
+    assert_eq!(status, 0, "{err}");
+    let optimized = vec!["cranelift-inlining".to_string(); 2];
+    assert_eq!(code_of_each(&dir), optimized);
+    // Compiling a small library with Cranelift costs less than switching.
+    rebuild_seven(&dir, 16);
+    assert_eq!(code_of_each(&dir), optimized);
+    // A large one would keep the run waiting for Cranelift: the whole
+    // program runs Winch's code, and the optimized code of the library is
+    // made in the background for the runs after.
+    rebuild_seven(&dir, 300 << 10);
+    assert_eq!(code_of_each(&dir), vec!["winch".to_string(); 2]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while code_of_each(&dir) != optimized {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no optimized code came"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
 #[test]
 fn compile_fills_the_cache_ahead_of_a_run() {
     let dir = workdir("cache-compile");
