@@ -125,7 +125,7 @@ impl Program {
             Tier::Auto => {
                 main.module = main.cached(&modules);
                 main.module.is_none()
-                    || rebuilt_bytes(&main, &search, &modules) >= rebuilt_worth_winch(&main)
+                    || rebuilt_bytes(&main, &search, config, &modules) >= rebuilt_worth_winch(&main)
             }
         };
         if baseline {
@@ -395,11 +395,14 @@ impl Program {
 /// Bytes of main's NEEDED libraries the cache holds no code of for
 /// `modules`' engine (rebuilt since their optimized code was made); those
 /// it holds are kept for the load, which then neither reads nor looks them
-/// up again. Names with a slash and the libraries those need are left to
-/// the load.
-fn rebuilt_bytes(main: &Parsed, search: &SearchPath, modules: &Modules) -> u64 {
+/// up again. They are found as the load finds them (its `--dir` grants
+/// decide which RUNTIME_PATH entries count); names with a slash and the
+/// libraries those need are left to the load.
+fn rebuilt_bytes(main: &Parsed, search: &SearchPath, config: &RunConfig, modules: &Modules) -> u64 {
     let origin = main.path.parent().unwrap_or(std::path::Path::new(""));
-    let fs = vfs::Vfs::default();
+    let Ok(fs) = vfs::Vfs::new(&config.dirs) else {
+        return 0;
+    };
     let mut rebuilt = 0;
     for name in main.info.dylink.needed.iter().filter(|n| !n.contains('/')) {
         let Ok(found) = search.find(name, origin, &main.info.dylink.runtime_paths, &fs, None)
