@@ -185,6 +185,19 @@ fn code_of_main(dir: &Path, compiler: &str) -> String {
     line.rsplit("code=").next().unwrap().trim().to_string()
 }
 
+/// Waits (two minutes at most) until `ready`: until the background
+/// compile a run left has put its optimized code in the cache.
+fn until_optimized_code_comes(mut ready: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !ready() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no optimized code came"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
 #[test]
 fn a_first_run_takes_winch_and_later_runs_the_optimized_code_made_after_it() {
     let dir = workdir("cache-tier");
@@ -193,14 +206,7 @@ fn a_first_run_takes_winch_and_later_runs_the_optimized_code_made_after_it() {
     // The run left `dlrun compile` making Cranelift's code of main and its
     // library in the background (inlining, since nobody waits for it); a
     // run takes it once it is there.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while code_of_main(&dir, "auto") != "cranelift-inlining" {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no optimized code came"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    until_optimized_code_comes(|| code_of_main(&dir, "auto") == "cranelift-inlining");
     assert_eq!(code_of_main(&dir, "winch"), "winch");
 }
 
@@ -256,14 +262,7 @@ fn a_large_rebuilt_library_takes_winch_for_the_program_and_a_small_one_cranelift
     // made in the background for the runs after.
     rebuild_seven(&dir, 300 << 10);
     assert_eq!(code_of_each(&dir), vec!["winch".to_string(); 2]);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while code_of_each(&dir) != optimized {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no optimized code came"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    until_optimized_code_comes(|| code_of_each(&dir) == optimized);
 }
 
 #[test]
@@ -326,12 +325,7 @@ fn an_invoke_run_leaves_the_optimized_code_to_be_made_too() {
     invoke("winch", "w");
     let winch_only = listed(&dir, &["cache", "list", "--cache-dir", "w"]).len();
     invoke("auto", "a");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while listed(&dir, &["cache", "list", "--cache-dir", "a"]).len() <= winch_only {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no optimized code came"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    until_optimized_code_comes(|| {
+        listed(&dir, &["cache", "list", "--cache-dir", "a"]).len() > winch_only
+    });
 }
