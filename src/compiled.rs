@@ -482,4 +482,20 @@ mod tests {
             .unwrap();
         assert_eq!(data.call(&mut store, ()).unwrap(), 1032);
     }
+
+    #[test]
+    fn libraries_kept_for_one_engine_are_forgotten_with_it() {
+        let wasm = main_module();
+        let info = Arc::new(ModuleInfo::parse_with(&wasm, false).unwrap());
+        let mut modules = Modules::new(Engine::default(), Compiler::Cranelift, Cache::disabled());
+        let module = modules.module(&wasm, &info, None).unwrap();
+        let path = Path::new("/lib/libx.so");
+        modules.keep_library(path, Compiled { info, module });
+        assert!(modules.library(path).is_some());
+        modules.set_engine(Engine::default(), Compiler::Winch);
+        assert!(
+            modules.library(path).is_none(),
+            "its code is another engine's"
+        );
+    }
 }

@@ -125,7 +125,8 @@ impl Program {
             Tier::Auto => {
                 main.module = main.cached(&modules);
                 main.module.is_none()
-                    || rebuilt_bytes(&main, &search, config, &modules) >= rebuilt_worth_winch(&main)
+                    || keep_cached_needed(&main, &search, config, &modules)
+                        >= rebuilt_worth_winch(&main)
             }
         };
         if baseline {
@@ -392,13 +393,18 @@ impl Program {
     }
 }
 
-/// Bytes of main's NEEDED libraries the cache holds no code of for
-/// `modules`' engine (rebuilt since their optimized code was made); those
-/// it holds are kept for the load, which then neither reads nor looks them
-/// up again. They are found as the load finds them (its `--dir` grants
-/// decide which RUNTIME_PATH entries count); names with a slash and the
-/// libraries those need are left to the load.
-fn rebuilt_bytes(main: &Parsed, search: &SearchPath, config: &RunConfig, modules: &Modules) -> u64 {
+/// Keeps for the load main's NEEDED libraries the cache holds code of for
+/// `modules`' engine (the load then neither reads nor looks them up again),
+/// and returns the bytes of those it holds none of (rebuilt since their
+/// optimized code was made). They are found as the load finds them (its
+/// `--dir` grants decide which RUNTIME_PATH entries count); names with a
+/// slash and the libraries those need are left to the load.
+fn keep_cached_needed(
+    main: &Parsed,
+    search: &SearchPath,
+    config: &RunConfig,
+    modules: &Modules,
+) -> u64 {
     let origin = main.path.parent().unwrap_or(std::path::Path::new(""));
     let Ok(fs) = vfs::Vfs::new(&config.dirs) else {
         return 0;

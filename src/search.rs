@@ -476,6 +476,23 @@ mod tests {
     }
 
     #[test]
+    fn the_file_located_is_the_one_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("libx.so"), module(b"x")).unwrap();
+        let sp = SearchPath {
+            main_dir: dir.path().to_path_buf(),
+            ..SearchPath::default()
+        };
+        let located = sp
+            .locate("libx.so", dir.path(), &[], &Vfs::default())
+            .unwrap();
+        // Replaced after the search: the read is not a second search.
+        std::fs::remove_file(dir.path().join("libx.so")).unwrap();
+        std::fs::write(dir.path().join("libx.so"), module(b"y")).unwrap();
+        assert_eq!(located.read(None).unwrap().bytes, module(b"x"));
+    }
+
+    #[test]
     fn every_name_of_a_file_locates_its_one_canonical_path() {
         let top_dir = tempfile::tempdir().unwrap();
         let top = std::fs::canonicalize(top_dir.path()).unwrap();

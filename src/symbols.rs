@@ -281,11 +281,8 @@ impl GlobalScope {
 
     /// Removes `lib`; names it defined fall to the next library in order.
     pub fn remove(&mut self, lib: LibId, exports_of: impl Fn(LibId) -> Vec<Name>) {
-        if let Some((front, syms)) = self.front.take_if(|(l, _)| *l == lib) {
-            for name in syms.keys() {
-                self.index.entry(name.clone()).or_insert(front);
-            }
-        }
+        // Names the first library hid fall to the others in the loop below.
+        self.front.take_if(|(l, _)| *l == lib);
         if self.base.values().any(|&l| l == lib) {
             let all = self.first_definitions();
             self.base = std::sync::Arc::default();

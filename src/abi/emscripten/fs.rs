@@ -636,8 +636,7 @@ fn mmap(c: C, len: i32, prot: i32, flags: i32, fd: i32, off: i32, allocated: i32
         let mut cx = c.as_context_mut();
         Process::first_global_func(&mut cx, &["emscripten_builtin_memalign", "memalign"])
     }
-    .ok()
-    .flatten()
+    .map_err(Fail::Trap)?
     .ok_or(Errno::NOMEM)?;
     let mut out = [Val::I32(0)];
     memalign
