@@ -31,6 +31,7 @@ mod host;
 mod imports;
 pub mod journal;
 mod module;
+mod order;
 mod unload;
 
 pub use host::Host;
@@ -594,15 +595,15 @@ struct Placed {
     heap_block: Option<u32>,
 }
 
-/// Link: bind, instantiate and relocate every new library (dependencies
-/// first; the main module before all, as its libc is everyone's).
+/// Link: bind, instantiate and relocate every new library, each after
+/// the libraries it binds to where it can be ([`order`]).
 fn link(
     cx: &mut StoreContextMut<'_, Process>,
     root: LibId,
     order: &[LibId],
     deferred: &[LibId],
 ) -> wasmtime::Result<()> {
-    for &id in order {
+    for id in order::instantiation(cx.data(), order) {
         let late = instantiate(cx, id)?;
         if !deferred.is_empty() && id == root {
             place_deferred(cx, deferred)?;

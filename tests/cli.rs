@@ -365,6 +365,45 @@ fn trace_reports_libraries_and_bindings() {
     );
 }
 
+/// A library is instantiated before the modules calling it, so their calls
+/// need no stand-in; modules calling each other keep link order (main
+/// first). Constructors run in link order either way.
+#[test]
+fn a_library_is_instantiated_before_the_modules_that_call_it() {
+    let dir = workdir("order");
+    seven_program(&dir);
+    let loaded = |err: &str| -> Vec<String> {
+        err.lines()
+            .filter_map(|l| l.strip_prefix("dlrun: loaded "))
+            .filter_map(|l| l.split(' ').next().map(str::to_string))
+            .collect()
+    };
+    let (status, _, err) = dlrun(&dir, &["--trace", "libs", "main.wasm"]);
+    assert_eq!(status, 7, "{err}");
+    assert_eq!(loaded(&err), ["libseven.so", "main.wasm"], "{err}");
+    write_wat(
+        &dir,
+        "main.wasm",
+        &main_wat(
+            &["libseven.so"],
+            r#"(import "env" "seven" (func $seven (result i32)))
+               (func (export "five") (result i32) i32.const 5)"#,
+            "call $seven",
+        ),
+    );
+    write_wat(
+        &dir,
+        "libseven.so",
+        &side_wat(
+            r#"(import "env" "five" (func $five (result i32)))"#,
+            r#"(func (export "seven") (result i32) call $five i32.const 2 i32.add)"#,
+        ),
+    );
+    let (status, _, err) = dlrun(&dir, &["--trace", "libs", "main.wasm"]);
+    assert_eq!(status, 7, "{err}");
+    assert_eq!(loaded(&err), ["main.wasm", "libseven.so"], "{err}");
+}
+
 #[test]
 fn max_memory_refuses_a_program_that_needs_more() {
     let dir = workdir("maxmem");
