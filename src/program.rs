@@ -117,6 +117,7 @@ impl Program {
         // Without optimized code for main in the cache, a first run takes
         // Winch's, which it makes several times faster. Winch needs
         // signals-based traps, which programs with threads run without.
+        let mut to_compile = None;
         let baseline = match config.tier {
             _ if threads => false,
             Tier::Optimized | Tier::Ahead => false,
@@ -124,9 +125,12 @@ impl Program {
             Tier::Auto if config.cache.dir().is_none() => false,
             Tier::Auto => {
                 main.module = main.cached(&modules);
-                main.module.is_none()
-                    || keep_cached_needed(&main, &search, config, &modules)
-                        >= rebuilt_worth_winch(&main)
+                main.module.is_none() || {
+                    let rest = keep_cached(find_needed(&main, &search, config), &modules);
+                    let rebuilt: u64 = rest.iter().map(|lib| lib.bytes.len() as u64).sum();
+                    to_compile = Some(rest);
+                    rebuilt >= rebuilt_worth_winch(&main)
+                }
             }
         };
         if baseline {
@@ -134,10 +138,23 @@ impl Program {
                 .map_err(load_error)?;
             main.module = None;
             modules.set_engine(engine, engine::Compiler::Winch);
+            // The libraries kept went with the engine.
+            to_compile = None;
         }
         let tiered = baseline && config.tier == Tier::Auto;
         let modules = Arc::new(modules);
-        let main = main.compile(&modules).map_err(load_error)?;
+        let to_compile = to_compile
+            .unwrap_or_else(|| keep_cached(find_needed(&main, &search, config), &modules));
+        // The load would compile them after main, one module at a time:
+        // side by side, each fills the other's serial stretches (parsing,
+        // linking the code, writing the cache).
+        let main = std::thread::scope(|s| {
+            if !to_compile.is_empty() {
+                s.spawn(|| compile_and_keep(to_compile, &modules));
+            }
+            main.compile(&modules)
+        })
+        .map_err(load_error)?;
         Ok(Program {
             config: config.clone(),
             js_library: abi::has_emscripten_imports(&main.info),
@@ -393,44 +410,53 @@ impl Program {
     }
 }
 
-/// Keeps for the load main's NEEDED libraries the cache holds code of for
-/// `modules`' engine (the load then neither reads nor looks them up again),
-/// and returns the bytes of those it holds none of (rebuilt since their
-/// optimized code was made). They are found as the load finds them (its
-/// `--dir` grants decide which RUNTIME_PATH entries count); names with a
-/// slash and the libraries those need are left to the load.
-fn keep_cached_needed(
-    main: &Parsed,
-    search: &SearchPath,
-    config: &RunConfig,
-    modules: &Modules,
-) -> u64 {
+/// Main's NEEDED libraries, found as the load finds them (its `--dir`
+/// grants decide which RUNTIME_PATH entries count) and parsed; names with
+/// a slash, the libraries those need and those that cannot be read are
+/// left to the load, which reports them.
+fn find_needed(main: &Parsed, search: &SearchPath, config: &RunConfig) -> Vec<Parsed> {
     let origin = main.path.parent().unwrap_or(std::path::Path::new(""));
     let Ok(fs) = vfs::Vfs::new(&config.dirs) else {
-        return 0;
+        return Vec::new();
     };
-    let mut rebuilt = 0;
-    for name in main.info.dylink.needed.iter().filter(|n| !n.contains('/')) {
-        let Ok(found) = search.find(name, origin, &main.info.dylink.runtime_paths, &fs, None)
-        else {
-            continue;
-        };
-        let size = found.bytes.len() as u64;
-        let Ok(lib) = Parsed::library(name, found) else {
-            continue;
-        };
-        match lib.cached(modules) {
-            Some(module) => modules.keep_library(
-                &lib.path,
-                crate::compiled::Compiled {
-                    info: lib.info,
-                    module,
-                },
-            ),
-            None => rebuilt += size,
+    main.info
+        .dylink
+        .needed
+        .iter()
+        .filter(|n| !n.contains('/'))
+        .filter_map(|name| {
+            let found = search
+                .find(name, origin, &main.info.dylink.runtime_paths, &fs, None)
+                .ok()?;
+            Parsed::library(name, found).ok()
+        })
+        .collect()
+}
+
+/// Keeps for the load those of `libs` the cache holds code of (it then
+/// neither reads nor looks them up again); returns the others.
+fn keep_cached(libs: Vec<Parsed>, modules: &Modules) -> Vec<Parsed> {
+    libs.into_iter()
+        .filter_map(|lib| match lib.cached(modules) {
+            Some(module) => {
+                let info = lib.info;
+                modules.keep_library(&lib.path, crate::compiled::Compiled { info, module });
+                None
+            }
+            None => Some(lib),
+        })
+        .collect()
+}
+
+/// Compiles `libs` and keeps them for the load; one that fails is left to
+/// the load, which reports it.
+fn compile_and_keep(libs: Vec<Parsed>, modules: &Modules) {
+    for lib in libs {
+        if let Ok(c) = lib.compile(modules) {
+            let (info, module) = (c.info, c.module);
+            modules.keep_library(&c.path, crate::compiled::Compiled { info, module });
         }
     }
-    rebuilt
 }
 
 /// How many rebuilt library bytes make a run take Winch's code for the
@@ -453,5 +479,58 @@ mod tests {
         fn movable<T: Send>() {}
         shareable::<Program>();
         movable::<crate::Session>();
+    }
+
+    /// main.wasm needing `needed`, returning what `seven()` returns, and
+    /// `libseven.so` (`lib`) beside it.
+    fn seven(needed: &str, lib: &[u8]) -> (tempfile::TempDir, RunConfig) {
+        let dir = tempfile::tempdir().unwrap();
+        let main = wat::parse_str(format!(
+            r#"(module
+                (@dylink.0 (mem-info (memory 16 2) (table 1 0)) (needed "{needed}"))
+                (import "env" "memory" (memory 256 256))
+                (import "env" "__indirect_function_table" (table 1 funcref))
+                (import "env" "__stack_pointer" (global (mut i32)))
+                (import "env" "__memory_base" (global i32))
+                (import "env" "__table_base" (global i32))
+                (import "GOT.mem" "__heap_base" (global (mut i32)))
+                (import "env" "seven" (func $seven (result i32)))
+                (func (export "main") (param i32 i32) (result i32) call $seven))"#
+        ))
+        .unwrap();
+        std::fs::write(dir.path().join("main.wasm"), main).unwrap();
+        std::fs::write(dir.path().join("libseven.so"), lib).unwrap();
+        let config = RunConfig {
+            main: dir.path().join("main.wasm"),
+            cache: crate::cache::Cache::disabled(),
+            ..RunConfig::default()
+        };
+        (dir, config)
+    }
+
+    fn libseven() -> Vec<u8> {
+        wat::parse_str(
+            r#"(module (@dylink.0 (mem-info (memory 0 0)))
+                (func (export "seven") (result i32) i32.const 7))"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn main_and_its_needed_libraries_are_compiled_side_by_side_for_the_load() {
+        let (dir, config) = seven("libseven.so", &libseven());
+        let program = Program::new(&config).unwrap();
+        let lib = std::fs::canonicalize(dir.path().join("libseven.so")).unwrap();
+        assert_eq!(program.modules.library_paths(), [lib]);
+        assert_eq!(program.run().unwrap(), 7);
+    }
+
+    #[test]
+    fn a_needed_library_that_does_not_compile_is_reported_by_the_load() {
+        let (_dir, config) = seven("libseven.so", b"\0asm\x01\0\0\0\x05");
+        let program = Program::new(&config).unwrap();
+        assert!(program.modules.library_paths().is_empty());
+        let err = program.run().expect_err("the load fails").to_string();
+        assert!(err.contains("libseven.so"), "{err}");
     }
 }
