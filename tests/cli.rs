@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{dlrun, main_wat, seven_program, side_wat, workdir, write_wat};
+use common::{dlrun, main_wat, seven_main, seven_program, side_wat, workdir, write_wat};
 use serde_json::json;
 
 #[test]
@@ -273,16 +273,10 @@ fn side_needing(needed: &[&str]) -> String {
 #[test]
 fn ldd_bindings_show_where_each_import_binds() {
     let dir = workdir("lddbind");
-    write_wat(
+    seven_main(
         &dir,
-        "main.wasm",
-        &main_wat(
-            &["libseven.so"],
-            r#"(import "env" "seven" (func $seven (result i32)))
-               (import "env" "nowhere" (func (result i32)))
-               (import "wasi_snapshot_preview1" "fd_close" (func (param i32) (result i32)))"#,
-            "call $seven",
-        ),
+        r#"(import "env" "nowhere" (func (result i32)))
+           (import "wasi_snapshot_preview1" "fd_close" (func (param i32) (result i32)))"#,
     );
     write_wat(
         &dir,
@@ -381,16 +375,7 @@ fn a_library_is_instantiated_before_the_modules_that_call_it() {
     let (status, _, err) = dlrun(&dir, &["--trace", "libs", "main.wasm"]);
     assert_eq!(status, 7, "{err}");
     assert_eq!(loaded(&err), ["libseven.so", "main.wasm"], "{err}");
-    write_wat(
-        &dir,
-        "main.wasm",
-        &main_wat(
-            &["libseven.so"],
-            r#"(import "env" "seven" (func $seven (result i32)))
-               (func (export "five") (result i32) i32.const 5)"#,
-            "call $seven",
-        ),
-    );
+    seven_main(&dir, r#"(func (export "five") (result i32) i32.const 5)"#);
     write_wat(
         &dir,
         "libseven.so",

@@ -62,17 +62,20 @@ pub fn dlrun(dir: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
-/// main.wasm returning what `seven()` of its NEEDED libseven.so returns (7).
-pub fn seven_program(dir: &Path) {
+/// main.wasm returning what `seven()` of its NEEDED libseven.so returns,
+/// with `more` (imports, functions) besides.
+pub fn seven_main(dir: &Path, more: &str) {
+    let imports = format!(r#"(import "env" "seven" (func $seven (result i32))) {more}"#);
     write_wat(
         dir,
         "main.wasm",
-        &main_wat(
-            &["libseven.so"],
-            r#"(import "env" "seven" (func $seven (result i32)))"#,
-            "call $seven",
-        ),
+        &main_wat(&["libseven.so"], &imports, "call $seven"),
     );
+}
+
+/// main.wasm returning what `seven()` of its NEEDED libseven.so returns (7).
+pub fn seven_program(dir: &Path) {
+    seven_main(dir, "");
     write_wat(
         dir,
         "libseven.so",
