@@ -117,7 +117,10 @@ impl Program {
         // Without optimized code for main in the cache, a first run takes
         // Winch's, which it makes several times faster. Winch needs
         // signals-based traps, which programs with threads run without.
-        let mut to_compile = None;
+        // Main's NEEDED libraries once looked up, and which of them the
+        // cache held code of for the engine chosen.
+        let mut found = None;
+        let mut kept = None;
         let baseline = match config.tier {
             _ if threads => false,
             Tier::Optimized | Tier::Ahead => false,
@@ -126,9 +129,14 @@ impl Program {
             Tier::Auto => {
                 main.module = main.cached(&modules);
                 main.module.is_none() || {
-                    let rest = keep_cached(find_needed(&main, &search, config), &modules);
-                    let rebuilt: u64 = rest.iter().map(|lib| lib.bytes.len() as u64).sum();
-                    to_compile = Some(rest);
+                    let libs = found.insert(find_needed(&main, &search, config));
+                    let cached = kept.insert(keep_cached(libs, &modules));
+                    let rebuilt: u64 = libs
+                        .iter()
+                        .zip(cached.iter())
+                        .filter(|(_, kept)| !**kept)
+                        .map(|(lib, _)| lib.bytes.len() as u64)
+                        .sum();
                     rebuilt >= rebuilt_worth_winch(&main)
                 }
             }
@@ -139,12 +147,17 @@ impl Program {
             main.module = None;
             modules.set_engine(engine, engine::Compiler::Winch);
             // The libraries kept went with the engine.
-            to_compile = None;
+            kept = None;
         }
         let tiered = baseline && config.tier == Tier::Auto;
         let modules = Arc::new(modules);
-        let to_compile = to_compile
-            .unwrap_or_else(|| keep_cached(find_needed(&main, &search, config), &modules));
+        let libs = found.unwrap_or_else(|| find_needed(&main, &search, config));
+        let kept = kept.unwrap_or_else(|| keep_cached(&libs, &modules));
+        let to_compile: Vec<Parsed> = libs
+            .into_iter()
+            .zip(kept)
+            .filter_map(|(lib, kept)| (!kept).then_some(lib))
+            .collect();
         // The load would compile them after main, one module at a time:
         // side by side, each fills the other's serial stretches (parsing,
         // linking the code, writing the cache).
@@ -189,7 +202,8 @@ impl Program {
                 paths.push(path);
             }
         }
-        for path in &paths {
+        // Main's NEEDED libraries were compiled with it.
+        for path in paths.iter().filter(|p| self.modules.library(p).is_none()) {
             let bytes =
                 search::read_module_file(path).map_err(|e| Error::Load(format!("{e:#}")))?;
             let name = path.display().to_string();
@@ -434,16 +448,17 @@ fn find_needed(main: &Parsed, search: &SearchPath, config: &RunConfig) -> Vec<Pa
 }
 
 /// Keeps for the load those of `libs` the cache holds code of (it then
-/// neither reads nor looks them up again); returns the others.
-fn keep_cached(libs: Vec<Parsed>, modules: &Modules) -> Vec<Parsed> {
-    libs.into_iter()
-        .filter_map(|lib| match lib.cached(modules) {
-            Some(module) => {
-                let info = lib.info;
+/// neither reads nor looks them up again); says of each whether it was.
+fn keep_cached(libs: &[Parsed], modules: &Modules) -> Vec<bool> {
+    libs.iter()
+        .map(|lib| {
+            let module = lib.cached(modules);
+            let kept = module.is_some();
+            if let Some(module) = module {
+                let info = lib.info.clone();
                 modules.keep_library(&lib.path, crate::compiled::Compiled { info, module });
-                None
             }
-            None => Some(lib),
+            kept
         })
         .collect()
 }

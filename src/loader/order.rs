@@ -64,8 +64,9 @@ fn dependencies_first(deps: &[Vec<usize>]) -> Vec<usize> {
     let mut first_left = 0;
     let mut out = Vec::with_capacity(n);
     while out.len() < n {
+        // A position enters the heap once, when its last wait ends while
+        // it is left (the check below): none there is taken already.
         let next = match ready.pop() {
-            Some(Reverse(k)) if done[k] => continue,
             Some(Reverse(k)) => k,
             None => {
                 while done[first_left] {
