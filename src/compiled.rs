@@ -25,7 +25,7 @@ use crate::symbols::{LibId, Symbols, exported_symbols};
 /// The version of what [`Modules::prepare`] does to modules: raise it when a
 /// rewrite changes its output, or the cache would serve code made by the
 /// old one.
-const PREPARE_VERSION: u32 = 2;
+const PREPARE_VERSION: u32 = 4;
 
 /// The first definition of every name in a global scope.
 pub type FirstDefinitions = Arc<foldhash::HashMap<crate::symbols::Name, LibId>>;
@@ -45,6 +45,8 @@ struct Rewrites {
     bases: Option<Bases>,
     /// Function exports trimmed ([`crate::trim`]).
     trim: bool,
+    /// Calls to imported functions routed ([`crate::route`]).
+    route: bool,
 }
 
 /// A library as a later run takes it: metadata and compiled code.
@@ -147,13 +149,15 @@ impl Modules {
     /// What to do to a module (an Emscripten main when `bases` are known)
     /// besides what the program needs of every module. Cranelift's code
     /// has the bases compiled in (3% of CPython's running time); Winch's
-    /// first run is about starting soon, so its main is trimmed of its
-    /// function exports instead ([`crate::trim`]) and its bases are left
-    /// alone (rewriting CPython's main costs a tenth of its first start).
+    /// first run is about starting soon, so every module is trimmed of its
+    /// function exports instead ([`crate::trim`]) and its calls to imports
+    /// routed ([`crate::route`]), and bases are left alone (rewriting
+    /// CPython's main costs a tenth of its first start).
     fn rewrites(&self, bases: Option<Bases>) -> Rewrites {
         Rewrites {
             bases: bases.filter(|_| !self.baseline()),
-            trim: bases.is_some() && self.baseline(),
+            trim: self.baseline(),
+            route: self.baseline(),
         }
     }
 
@@ -183,7 +187,7 @@ impl Modules {
         info: &ModuleInfo,
         rewrites: Rewrites,
     ) -> wasmtime::Result<Vec<u8>> {
-        let Rewrites { bases, trim } = rewrites;
+        let Rewrites { bases, trim, route } = rewrites;
         let mut wasm = std::borrow::Cow::Borrowed(wasm);
         if self.route_waits {
             let fixed = crate::relocs_first::apply(&wasm)
@@ -204,6 +208,12 @@ impl Modules {
                 .map_err(|e| wasmtime::format_err!("trimming its exports: {e}"))?
         {
             wasm = std::borrow::Cow::Owned(trimmed);
+        }
+        if route
+            && let Some(routed) = crate::route::route(&wasm, info)
+                .map_err(|e| wasmtime::format_err!("routing its calls: {e}"))?
+        {
+            wasm = std::borrow::Cow::Owned(routed);
         }
         if self.export_globals {
             return crate::template::globals::export_mutable(&wasm)
@@ -435,7 +445,8 @@ mod tests {
             cranelift,
             Rewrites {
                 bases: Some(BASES),
-                trim: false
+                trim: false,
+                route: false
             }
         );
         assert_ne!(modules.prepare(&wasm, &info, cranelift).unwrap(), wasm);
@@ -446,7 +457,8 @@ mod tests {
             winch,
             Rewrites {
                 bases: None,
-                trim: true
+                trim: true,
+                route: true
             }
         );
         let trimmed = modules.prepare(&wasm, &info, winch).unwrap();

@@ -34,6 +34,11 @@ pub struct ExitHandlers {
     trampoline: Option<u32>,
 }
 
+/// Whether [`hook`] may wrap a library's import of `name`.
+pub fn hooks(name: &str) -> bool {
+    matches!(name, "__cxa_atexit" | "atexit")
+}
+
 /// The binding for import `name` of library `lib` (not the main module)
 /// when it registers exit handlers: `real` wrapped to record them. `None`
 /// leaves the import bound to `real`.

@@ -42,6 +42,7 @@ pub(crate) mod prelink;
 pub(crate) mod process;
 pub(crate) mod program;
 pub(crate) mod relocs_first;
+pub(crate) mod route;
 pub mod search;
 pub(crate) mod session;
 pub(crate) mod stack;

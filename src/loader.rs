@@ -460,6 +460,7 @@ fn map(
             guest: cand.guest,
             info: cand.info,
             trimmed: crate::trim::is_trimmed(&cand.module),
+            routed: crate::route::is_routed(&cand.module),
             module: cand.module,
             instance: None,
             memory_base,

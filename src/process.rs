@@ -54,6 +54,9 @@ pub struct Library {
     /// The code was compiled trimmed of its function exports
     /// ([`crate::trim`]).
     pub trimmed: bool,
+    /// Its calls to imported functions go through routers
+    /// ([`crate::route`]).
+    pub routed: bool,
     /// `None` until instantiated.
     pub instance: Option<Instance>,
     /// Where its static data starts in linear memory (`__memory_base`).

@@ -1,18 +1,20 @@
-//! A main module with its function exports trimmed, for a first run.
-//! Wasmtime compiles an entry trampoline for every function that escapes
-//! its module, and an Emscripten `-sMAIN_MODULE` main exports its whole
-//! libc: 6000 exports of 4700 functions for a hello world, whose
-//! trampolines are two thirds of compiling it with Winch. A run reaches few
-//! of them from outside. The trimmed main exports instead one dispatcher per
-//! function type, which calls any of the removed functions by its position
-//! (a `br_table`, so the functions do not escape); a function a library
-//! imports or the host asks for is reached through a thunk, one small
+//! A module with its function exports trimmed, for a first run. Wasmtime
+//! compiles an entry trampoline for every function that escapes its
+//! module, and an Emscripten `-sMAIN_MODULE` main exports its whole libc:
+//! 6000 exports of 4700 functions for a hello world, whose trampolines are
+//! two thirds of compiling it with Winch; a side module exports every
+//! function it does not hide. A run reaches few of them from outside. The
+//! trimmed module exports instead one dispatcher per function type, which
+//! calls any of the removed functions by its position (a `br_table`, so
+//! the functions do not escape). Another module's calls reach them through
+//! its routers ([`crate::route`]); a function an import that is not routed
+//! binds to, or the host asks for, is reached through a thunk, one small
 //! module per batch, made when asked for ([`reach`]).
 //!
 //! Nothing else in the module changes: the dispatchers' types and functions
 //! come after all others, so no index moves and the module's metadata, read
 //! from the original bytes, still holds. Function pointers keep their
-//! identity: a function the main's table holds is reached as that table
+//! identity: a function the module's table holds is reached as that table
 //! entry, and every other one through one thunk per process.
 
 use std::collections::HashMap;
@@ -31,7 +33,7 @@ use crate::symbols::LibId;
 /// dispatcher's number.
 pub const DISPATCH: &str = "dlrun.dispatch.";
 
-/// Exports a trimmed main keeps: the functions the loader calls itself (a
+/// Exports a trimmed module keeps: the functions the loader calls itself (a
 /// thunk each would cost more than the trampoline, and the host looks some
 /// up on the instance directly).
 pub const KEPT: &[&str] = &[
@@ -223,7 +225,7 @@ pub fn trim(wasm: &[u8], info: &ModuleInfo) -> Result<Option<Vec<u8>>, String> {
 }
 
 /// The wasm-encoder value types of `types`.
-fn encoded(types: &[wasmparser::ValType]) -> Vec<wasm_encoder::ValType> {
+pub(crate) fn encoded(types: &[wasmparser::ValType]) -> Vec<wasm_encoder::ValType> {
     types
         .iter()
         .map(|&t| RoundtripReencoder.val_type(t).expect("a core value type"))
@@ -232,7 +234,7 @@ fn encoded(types: &[wasmparser::ValType]) -> Vec<wasm_encoder::ValType> {
 
 /// The type of the dispatcher for `sig`: the position first, then the
 /// parameters of `sig`.
-fn dispatcher_type(types: &mut wasm_encoder::TypeSection, sig: &Sig) {
+pub(crate) fn dispatcher_type(types: &mut wasm_encoder::TypeSection, sig: &Sig) {
     let mut params = vec![wasm_encoder::ValType::I32];
     params.extend(encoded(&sig.params));
     types.ty().function(params, encoded(&sig.results));
@@ -277,7 +279,7 @@ fn dispatcher_bodies(layout: &Layout) -> Vec<u8> {
 }
 
 /// The entries of an encoded section (its contents without the count).
-fn entries_of(section: &impl wasm_encoder::Section) -> Vec<u8> {
+pub(crate) fn entries_of(section: &impl wasm_encoder::Section) -> Vec<u8> {
     let mut contents = Vec::new();
     section.encode(&mut contents);
     let mut reader = BinaryReader::new(&contents, 0);
@@ -372,6 +374,47 @@ pub fn reach(
             &cx.data().libs[lib].names(),
             "reaching functions it was compiled without exporting",
         ))
+    })
+}
+
+/// Where calls of function `index` of library `lib`, instantiated trimmed,
+/// go: its dispatcher and position, or the export it kept.
+pub fn target(
+    cx: &mut StoreContextMut<'_, Process>,
+    lib: LibId,
+    index: u32,
+) -> wasmtime::Result<crate::route::Target> {
+    let l = &cx.data().libs[lib];
+    let instance = l
+        .instance
+        .ok_or_else(|| wasmtime::format_err!("not instantiated"))?;
+    let info = l.info.clone();
+    let layout = cx
+        .data()
+        .modules
+        .clone()
+        .derived("trimmed exports", &l.path.clone(), || Ok(Layout::of(&info)))?;
+    let (name, key) = match layout.route(index) {
+        Some(Route::Export(name)) => (name.to_string(), None),
+        Some(Route::Dispatch {
+            dispatcher,
+            position,
+        }) => (
+            format!("{DISPATCH}{dispatcher}"),
+            Some((dispatcher, position)),
+        ),
+        None => wasmtime::bail!("function {index} is not one it exported"),
+    };
+    let func = instance
+        .get_func(&mut *cx, &name)
+        .ok_or_else(|| wasmtime::format_err!("it does not export {name}"))?;
+    Ok(match key {
+        None => crate::route::Target::Func(func),
+        Some((dispatcher, position)) => crate::route::Target::Dispatch {
+            dispatcher: func,
+            key: (lib, dispatcher),
+            position,
+        },
     })
 }
 

@@ -390,6 +390,45 @@ fn a_library_is_instantiated_before_the_modules_that_call_it() {
 }
 
 #[test]
+fn a_first_run_calls_through_routers_and_keeps_function_pointers() {
+    // Winch's code for a first run is trimmed of its function exports and
+    // routes its calls to imports (src/route.rs): main calls the library's
+    // seven and twice, the library calls main's base, and the address of
+    // seven taken through the GOT is still seven.
+    let dir = workdir("routed");
+    write_wat(
+        &dir,
+        "main.wasm",
+        &main_wat(
+            &["libseven.so"],
+            r#"(type $r (func (result i32)))
+               (import "env" "seven" (func $seven (result i32)))
+               (import "env" "twice" (func $twice (param i32) (result i32)))
+               (import "GOT.func" "seven" (global $seven_ptr (mut i32)))
+               (func (export "base") (result i32) i32.const 10)"#,
+            "(i32.add (call $seven)
+               (i32.add (call_indirect (type $r) (global.get $seven_ptr))
+                        (call $twice (i32.const 1))))",
+        ),
+    );
+    write_wat(
+        &dir,
+        "libseven.so",
+        &side_wat(
+            r#"(import "env" "base" (func $base (result i32)))"#,
+            r#"(func (export "seven") (result i32) i32.const 7)
+               (func (export "twice") (param i32) (result i32)
+                 (i32.add (i32.mul (local.get 0) (i32.const 2)) (call $base)))"#,
+        ),
+    );
+    // 7 + 7 + (2 + 10), whichever code runs.
+    for compiler in ["winch", "cranelift"] {
+        let (status, _, err) = dlrun(&dir, &["--compiler", compiler, "main.wasm"]);
+        assert_eq!(status, 26, "{compiler}: {err}");
+    }
+}
+
+#[test]
 fn max_memory_refuses_a_program_that_needs_more() {
     let dir = workdir("maxmem");
     write_wat(&dir, "main.wasm", &main_wat(&[], "", "i32.const 0"));

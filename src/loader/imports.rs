@@ -16,6 +16,14 @@ pub(super) fn bind(
     let mut late = Vec::new();
     let mut later: Vec<(usize, Sig, LibId, String)> = Vec::new();
     let mut trimmed: Vec<(usize, LibId, u32, String)> = Vec::new();
+    let routed = cx.data().libs[lib].routed;
+    let routes = if routed {
+        Some(crate::route::Plan::of(&info))
+    } else {
+        None
+    };
+    let mut dispatched: Vec<(u32, LibId, u32)> = Vec::new();
+    let mut func_number = 0u32;
     reach_pointers(cx, &me, &info, &planned)?;
     for (k, import) in info.imports.iter().enumerate() {
         let name = import.name.as_str();
@@ -98,6 +106,7 @@ pub(super) fn bind(
                     .into()
             }
             (ImportKind::Func(sig), module) => {
+                func_number += 1;
                 match func_import(cx, lib, planned, module, name, sig)
                     .map_err(|e| e.context(About::new(&me, format!("binding {module}.{name}"))))?
                 {
@@ -107,6 +116,16 @@ pub(super) fn bind(
                     Binding::Now(f) => f.into(),
                     Binding::Later { lib: d, export } => {
                         later.push((out.len(), sig.clone(), d, export));
+                        out.push(None);
+                        continue;
+                    }
+                    // Calls go to the dispatcher unless the function
+                    // itself is wrapped.
+                    Binding::Trimmed { lib: d, index }
+                        if routes.as_ref().is_some_and(|r| r.routes(func_number - 1))
+                            && (lib == 0 || !finalize::hooks(name)) =>
+                    {
+                        dispatched.push((func_number - 1, d, index));
                         out.push(None);
                         continue;
                     }
@@ -141,6 +160,16 @@ pub(super) fn bind(
                 },
             });
         }
+    }
+    if let Some(routes) = routes {
+        let mut targets = std::collections::HashMap::with_capacity(dispatched.len());
+        for (number, d, index) in dispatched {
+            let target = crate::trim::target(cx, d, index)
+                .map_err(|e| e.context(About::new(&cx.data().libs[d].names(), "binding calls")))?;
+            targets.insert(number, target);
+        }
+        crate::route::bind(cx, &routes, &info, &mut out, targets)
+            .map_err(|e| e.context(About::new(&me, "routing its calls")))?;
     }
     let mut out: Vec<Extern> = out
         .into_iter()

@@ -92,6 +92,17 @@ pub(super) fn release(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasm
             }
         }
     }
+    // A trimmed library's functions were reached through thunks.
+    let mut thunks = Vec::new();
+    cx.data_mut().reached.retain(|&(l, _), f| {
+        if l == lib {
+            thunks.push(*f);
+        }
+        l != lib
+    });
+    for f in thunks {
+        funcs.insert(f.to_raw(&mut *cx) as usize);
+    }
     let own = table_base..table_base + u64::from(info.dylink.table_size);
     let data = cx.data_mut();
     let mut slots = Vec::new();
