@@ -3,9 +3,9 @@
 //! compiled artifact takes milliseconds. Entries are keyed by the module's
 //! content hash and the engine's compatibility hash (wasmtime version and
 //! settings), written atomically (temp file + rename, so concurrent runs
-//! never see half an entry), and authenticated: each carries an HMAC of its
-//! name and contents under a random key kept in the cache directory
-//! ([`KEY_FILE`], mode 0600). A deserialized artifact is trusted machine
+//! never see half an entry), and authenticated: each carries a MAC (keyed
+//! BLAKE3) of its name and contents under a random key kept in the cache
+//! directory ([`KEY_FILE`], mode 0600). A deserialized artifact is trusted machine
 //! code, so an entry that is corrupt, does not deserialize, or was written
 //! by anyone without the key is recompiled and replaced, never trusted.
 //! The program itself never reaches the directory, whatever it is granted

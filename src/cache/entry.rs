@@ -4,10 +4,9 @@
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
-use hmac::Mac as _;
 use wasmtime::{Engine, Module};
 
-use super::key::{Key, SUM, mac};
+use super::key::{Key, SUM, mac, verifies};
 use super::stamp::{self, Identity, Pending};
 use super::temp::Temp;
 
@@ -21,7 +20,7 @@ pub(super) fn path(dir: &Path, name: &str) -> PathBuf {
 
 /// The authentication code of entry `name` holding `artifact`: the name is
 /// covered so that one entry cannot stand in for another.
-fn seal(key: &Key, name: &str, artifact: &[u8]) -> hmac::Hmac<sha2::Sha256> {
+fn seal(key: &Key, name: &str, artifact: &[u8]) -> blake3::Hasher {
     let mut m = mac(key);
     m.update(name.as_bytes());
     m.update(&[0]);
@@ -75,7 +74,7 @@ fn load_checked(
     let mut data = Vec::new();
     file.read_to_end(&mut data).ok()?;
     let artifact = data.len().checked_sub(SUM).map(|n| data.split_at(n))?;
-    seal(key, name, artifact.0).verify_slice(artifact.1).ok()?;
+    verifies(&seal(key, name, artifact.0), artifact.1).then_some(())?;
     // SAFETY: the artifact was produced by `Module::serialize` of this
     // engine configuration (the name covers it) and written by dlrun: only
     // a holder of the key, which the program never reaches, can make an
@@ -93,7 +92,7 @@ fn load_checked(
 /// Writes entry `name` holding `artifact` atomically; false when it could
 /// not (the next run then compiles again).
 pub(super) fn store(key: &Key, dir: &Path, name: &str, artifact: &[u8]) -> bool {
-    let sum = seal(key, name, artifact).finalize().into_bytes();
+    let sum = *seal(key, name, artifact).finalize().as_bytes();
     let written = Temp::create(dir, &format!("{name}.{SUFFIX}")).and_then(|mut t| {
         t.file.write_all(artifact)?;
         t.file.write_all(&sum)?;

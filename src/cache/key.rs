@@ -5,9 +5,6 @@ use std::io::Write as _;
 use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
 use std::path::Path;
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-
 /// The file in the cache directory holding the key entries are
 /// authenticated with.
 pub const KEY_FILE: &str = "key";
@@ -21,9 +18,17 @@ pub(super) const SUM: usize = 32;
 /// The cache's key.
 pub(super) type Key = [u8; KEY_LEN];
 
-/// An authentication code under `key` in the making.
-pub(super) fn mac(key: &Key) -> Hmac<Sha256> {
-    <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length")
+/// An authentication code under `key` in the making: BLAKE3 in its keyed
+/// mode, a MAC, and faster than HMAC-SHA256, which sealing `big`'s 9 MB of
+/// code with was 2% of its first run.
+pub(super) fn mac(key: &Key) -> blake3::Hasher {
+    blake3::Hasher::new_keyed(key)
+}
+
+/// Whether `sum` is the authentication code `mac` has made, compared in
+/// constant time.
+pub(super) fn verifies(mac: &blake3::Hasher, sum: &[u8]) -> bool {
+    <[u8; SUM]>::try_from(sum).is_ok_and(|sum| mac.finalize() == blake3::Hash::from_bytes(sum))
 }
 
 /// Reads the cache's key, or makes one (the directory too) when there is

@@ -21,9 +21,7 @@ use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use hmac::Mac as _;
-
-use super::key::{Key, SUM, mac};
+use super::key::{Key, SUM, mac, verifies};
 use super::temp::Temp;
 
 /// The suffix of stamp files.
@@ -98,7 +96,7 @@ pub(super) fn path(dir: &Path, name: &str) -> PathBuf {
 /// covered so that one entry's stamp cannot vouch for another, and the
 /// leading "stamp" keeps it apart from an entry's code, whose input starts
 /// with the (hexadecimal) name.
-fn seal(key: &Key, name: &str, body: &[u8]) -> hmac::Hmac<sha2::Sha256> {
+fn seal(key: &Key, name: &str, body: &[u8]) -> blake3::Hasher {
     let mut m = mac(key);
     m.update(b"stamp\0");
     m.update(name.as_bytes());
@@ -120,8 +118,7 @@ pub(super) fn vouches(key: &Key, dir: &Path, name: &str, id: &Identity) -> bool 
     }
     let (body, sum) = data.split_at(LEN - SUM);
     let (magic, recorded) = body.split_at(MAGIC.len());
-    if magic != MAGIC || recorded != id.bytes() || seal(key, name, body).verify_slice(sum).is_err()
-    {
+    if magic != MAGIC || recorded != id.bytes() || !verifies(&seal(key, name, body), sum) {
         return false;
     }
     let now = SystemTime::now();
@@ -166,7 +163,7 @@ impl Pending {
         let mut body = Vec::with_capacity(LEN);
         body.extend_from_slice(MAGIC);
         body.extend_from_slice(&id.bytes());
-        let sum = seal(key, name, &body).finalize().into_bytes();
+        let sum = *seal(key, name, &body).finalize().as_bytes();
         body.extend_from_slice(&sum);
         if self.temp.file.write_all(&body).is_ok() {
             // A stamp that could not be placed is made again next time.

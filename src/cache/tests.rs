@@ -1,7 +1,6 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use sha2::{Digest as _, Sha256};
 use wasmtime::{Engine, Module};
 
 use super::stamp::{Identity, Pending};
@@ -129,8 +128,8 @@ fn the_key_is_private_and_kept_across_runs() {
 }
 
 /// What a program that could write the cache did: one program's entry
-/// copied over another's, and an entry sealed as the old format did
-/// (a plain SHA-256 anyone can compute). Neither may be trusted.
+/// copied over another's, and an entry sealed with a plain hash anyone
+/// can compute. Neither may be trusted.
 #[test]
 fn entries_anyone_could_have_made_are_recompiled() {
     let engine = Engine::default();
@@ -147,7 +146,7 @@ fn entries_anyone_could_have_made_are_recompiled() {
 
     let artifact = Module::new(&engine, &b).unwrap().serialize().unwrap();
     let mut old = artifact.clone();
-    old.extend_from_slice(&Sha256::digest(&artifact));
+    old.extend_from_slice(blake3::hash(&artifact).as_bytes());
     std::fs::write(&path_a, &old).unwrap();
     assert!(entry::load(&engine, &key, &dir, &name_a).is_none());
 
@@ -167,7 +166,7 @@ fn different_modules_get_different_names() {
     assert_eq!(entry_name(&engine, &[b"a"]), entry_name(&engine, &[b"a"]));
 }
 
-/// Names are the SHA-256 in lowercase hex, so existing caches stay valid.
+/// Names are a 256-bit hash in lowercase hex, as `dlrun cache` lists them.
 #[test]
 fn names_are_the_hash_in_lowercase_hex() {
     let name = entry_name(&Engine::default(), &[b"a"]);
