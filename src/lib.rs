@@ -44,6 +44,7 @@ pub(crate) mod program;
 pub(crate) mod relocs_first;
 pub(crate) mod route;
 pub mod search;
+pub(crate) mod sections;
 pub(crate) mod session;
 pub(crate) mod stack;
 pub(crate) mod symbols;

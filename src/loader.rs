@@ -454,13 +454,15 @@ fn map(
             heap_block,
         } = placed;
         let syms = symbols_of(cx.data(), &cand.path, &cand.info, id, memory_base, mode);
+        let trimmed = crate::trim::is_trimmed(&cand.module, &cand.info);
+        let routed = crate::route::is_routed(&cand.module, &cand.info);
         cx.data_mut().libs.push(Library {
             name: cand.name,
             path: cand.path,
             guest: cand.guest,
             info: cand.info,
-            trimmed: crate::trim::is_trimmed(&cand.module),
-            routed: crate::route::is_routed(&cand.module),
+            trimmed,
+            routed,
             module: cand.module,
             instance: None,
             memory_base,

@@ -20,12 +20,13 @@ use std::collections::{HashMap, HashSet};
 
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 use wasm_encoder::{Encode as _, Instruction};
-use wasmparser::{Operator, Parser, Payload, TypeRef};
+use wasmparser::{Operator, Payload, TypeRef};
 use wasmtime::{Extern, Func, Instance, StoreContextMut};
 
 use crate::modinfo::{ExportKind, ImportKind, ModuleInfo, Sig};
 use crate::process::Process;
-use crate::trim::{dispatcher_type, encoded, entries_of};
+use crate::sections::{encoded, entries_of, extend, module, walk};
+use crate::trim::dispatcher_type;
 
 /// The export a routed module adds (its first router, passed on: no
 /// trampoline), by which a compiled module is known to be routed.
@@ -101,9 +102,9 @@ impl Plan {
     }
 }
 
-/// Whether `module` was compiled routed.
-pub fn is_routed(module: &wasmtime::Module) -> bool {
-    module.get_export_index(ROUTED).is_some()
+/// Whether `module`, described by `info`, was compiled routed.
+pub fn is_routed(module: &wasmtime::Module, info: &ModuleInfo) -> bool {
+    module.get_export_index(ROUTED).is_some() && info.export(ROUTED).is_none()
 }
 
 /// `wasm`, described by `info`, with its calls to the imports [`Plan::of`]
@@ -112,23 +113,17 @@ pub fn is_routed(module: &wasmtime::Module) -> bool {
 /// call), which must reach the function itself.
 pub fn route(wasm: &[u8], info: &ModuleInfo) -> Result<Option<Vec<u8>>, String> {
     let plan = Plan::of(info);
-    if plan.groups.is_empty() {
+    if plan.groups.is_empty() || crate::trim::claims_our_names(info) {
         return Ok(None);
     }
     let routers = plan.routers();
     let err = |e: wasmparser::BinaryReaderError| e.to_string();
     let mut types = 0;
     let mut out = Vec::with_capacity(wasm.len() + wasm.len() / 8);
-    let mut end = 8;
     let mut marked = false;
     out.extend_from_slice(&wasm[..8]);
-    for payload in Parser::new(0).parse_all(wasm) {
-        let payload = payload.map_err(err)?;
-        let Some((id, range)) = payload.as_section() else {
-            continue;
-        };
-        let whole = end..range.end;
-        end = range.end;
+    for section in walk(wasm) {
+        let (id, payload, range, whole) = section?;
         // A module without exports gets an export section for the mark,
         // where sections after it would begin.
         if !marked && matches!(id, 8..=12) {
@@ -143,16 +138,8 @@ pub fn route(wasm: &[u8], info: &ModuleInfo) -> Result<Option<Vec<u8>>, String> 
                     router_type(&mut added, sig);
                 }
                 added.ty().function([], []);
-                let entries = entries_of(&added);
-                let contents = &wasm[range];
-                let mut reader = wasmparser::BinaryReader::new(contents, 0);
-                reader.read_var_u32().map_err(err)?;
-                let mut body = Vec::with_capacity(contents.len() + entries.len() + 5);
-                (types + plan.groups.len() as u32 + 1).encode(&mut body);
-                body.extend_from_slice(&contents[reader.original_position()..]);
-                body.extend_from_slice(&entries);
-                out.push(id);
-                body.encode(&mut out);
+                let count = plan.groups.len() as u32 + 1;
+                extend(&mut out, id, &wasm[range], count, &entries_of(&added))?;
             }
             Payload::ImportSection(s) => {
                 let mut section = wasm_encoder::ImportSection::new();
@@ -245,18 +232,9 @@ pub fn route(wasm: &[u8], info: &ModuleInfo) -> Result<Option<Vec<u8>>, String> 
 /// (a count, then entries) with the [`ROUTED`] mark added. The entries are
 /// copied as they are: a trimmed main still exports thousands.
 fn mark(out: &mut Vec<u8>, plan: &Plan, exports: &[u8]) -> Result<(), String> {
-    let mut reader = wasmparser::BinaryReader::new(exports, 0);
-    let count = reader.read_var_u32().map_err(|e| e.to_string())?;
     let mut added = wasm_encoder::ExportSection::new();
     added.export(ROUTED, wasm_encoder::ExportKind::Func, plan.groups[0].1[0]);
-    let entries = entries_of(&added);
-    let mut contents = Vec::with_capacity(exports.len() + entries.len() + 5);
-    (count + 1).encode(&mut contents);
-    contents.extend_from_slice(&exports[reader.original_position()..]);
-    contents.extend_from_slice(&entries);
-    out.push(7);
-    contents.encode(out);
-    Ok(())
+    extend(out, 7, exports, 1, &entries_of(&added))
 }
 
 /// Whether constant expression `expr` refers to a routed import.
@@ -472,14 +450,8 @@ fn routers(plan: &Plan, routed: &[Vec<Target>]) -> (Vec<u8>, Vec<Extern>) {
         );
         code.function(&router_body(sig, members, calls));
     }
-    let mut module = wasm_encoder::Module::new();
-    module
-        .section(&types)
-        .section(&imports)
-        .section(&functions)
-        .section(&exports)
-        .section(&code);
-    (module.finish(), externs)
+    let wasm = module(&types, &imports, &functions, &exports, &code);
+    (wasm, externs)
 }
 
 /// Imports `f`, of type `ty`, into the routers' module as the next of
@@ -603,7 +575,7 @@ mod tests {
         wasmparser::validate(&routed).unwrap();
         let engine = Engine::default();
         let module = Module::new(&engine, &routed).unwrap();
-        assert!(is_routed(&module));
+        assert!(is_routed(&module, &info));
         let mut store = Store::new(&engine, ());
         // `twice` lives in a trimmed library, reached by its dispatcher.
         let lib = wat::parse_str(
@@ -693,10 +665,25 @@ mod tests {
                 (func $run (drop (call $f))))"#,
         )
         .unwrap();
-        let routed = route(&wasm, &info(&wasm)).unwrap().unwrap();
+        let info = info(&wasm);
+        let routed = route(&wasm, &info).unwrap().unwrap();
         wasmparser::validate(&routed).unwrap();
         let module = Module::new(&Engine::default(), &routed).unwrap();
-        assert!(is_routed(&module));
+        assert!(is_routed(&module, &info));
+    }
+
+    #[test]
+    fn a_module_exporting_the_mark_itself_is_not_taken_for_routed() {
+        let wasm = wat::parse_str(
+            r#"(module
+                (import "env" "f" (func $f (result i32)))
+                (func (export "dlrun.routed") (result i32) (call $f)))"#,
+        )
+        .unwrap();
+        let info = info(&wasm);
+        assert_eq!(route(&wasm, &info).unwrap(), None);
+        let module = Module::new(&Engine::default(), &wasm).unwrap();
+        assert!(!is_routed(&module, &info));
     }
 
     #[test]

@@ -21,12 +21,13 @@ use std::collections::HashMap;
 
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 use wasm_encoder::{Encode as _, Instruction};
-use wasmparser::{BinaryReader, Parser, Payload};
+use wasmparser::Payload;
 use wasmtime::{Func, Instance, StoreContextMut};
 
 use crate::modinfo::{ExportKind, ImportKind, ModuleInfo, Sig};
 use crate::naming::About;
 use crate::process::Process;
+use crate::sections::{encoded, entries_of, extend, module, walk};
 use crate::symbols::LibId;
 
 /// What a trimmed module's dispatchers are called: the prefix, then the
@@ -152,7 +153,7 @@ impl Layout {
 /// so it has the type, function, code and export sections this extends.
 pub fn trim(wasm: &[u8], info: &ModuleInfo) -> Result<Option<Vec<u8>>, String> {
     let layout = Layout::of(info);
-    if !layout.trims() {
+    if !layout.trims() || claims_our_names(info) {
         return Ok(None);
     }
     let err = |e: wasmparser::BinaryReaderError| e.to_string();
@@ -160,15 +161,9 @@ pub fn trim(wasm: &[u8], info: &ModuleInfo) -> Result<Option<Vec<u8>>, String> {
     let funcs = info.func_sigs.len() as u32;
     let mut types = 0;
     let mut out = Vec::with_capacity(wasm.len());
-    let mut end = 8;
     out.extend_from_slice(&wasm[..8]);
-    for payload in Parser::new(0).parse_all(wasm) {
-        let payload = payload.map_err(err)?;
-        let Some((id, range)) = payload.as_section() else {
-            continue;
-        };
-        let whole = end..range.end;
-        end = range.end;
+    for section in walk(wasm) {
+        let (id, payload, range, whole) = section?;
         let entries = match &payload {
             Payload::TypeSection(s) => {
                 types = s.count();
@@ -210,26 +205,9 @@ pub fn trim(wasm: &[u8], info: &ModuleInfo) -> Result<Option<Vec<u8>>, String> {
                 continue;
             }
         };
-        let contents = &wasm[range];
-        let mut reader = BinaryReader::new(contents, 0);
-        let old = reader.read_var_u32().map_err(err)?;
-        let kept = &contents[reader.original_position()..];
-        let mut body = Vec::with_capacity(kept.len() + entries.len() + 5);
-        (old + added).encode(&mut body);
-        body.extend_from_slice(kept);
-        body.extend_from_slice(&entries);
-        out.push(id);
-        body.encode(&mut out);
+        extend(&mut out, id, &wasm[range], added, &entries)?;
     }
     Ok(Some(out))
-}
-
-/// The wasm-encoder value types of `types`.
-pub(crate) fn encoded(types: &[wasmparser::ValType]) -> Vec<wasm_encoder::ValType> {
-    types
-        .iter()
-        .map(|&t| RoundtripReencoder.val_type(t).expect("a core value type"))
-        .collect()
 }
 
 /// The type of the dispatcher for `sig`: the position first, then the
@@ -278,19 +256,6 @@ fn dispatcher_bodies(layout: &Layout) -> Vec<u8> {
     entries_of(&section)
 }
 
-/// The entries of an encoded section (its contents without the count).
-pub(crate) fn entries_of(section: &impl wasm_encoder::Section) -> Vec<u8> {
-    let mut contents = Vec::new();
-    section.encode(&mut contents);
-    let mut reader = BinaryReader::new(&contents, 0);
-    let size = reader.read_var_u32().expect("an encoded section size") as usize;
-    let at = reader.original_position();
-    let mut reader = BinaryReader::new(&contents[at..at + size], 0);
-    reader.read_var_u32().expect("an encoded count");
-    let start = at + reader.original_position();
-    contents[start..at + size].to_vec()
-}
-
 /// A module exporting, as `0`, `1`, ..., a function calling each of
 /// `wanted` (dispatcher, position) through its dispatcher, which it
 /// imports from module `d` by number.
@@ -332,19 +297,24 @@ fn thunks(layout: &Layout, wanted: &[(u32, u32)]) -> (Vec<u8>, Vec<u32>) {
         body.instruction(&Instruction::End);
         code.function(&body);
     }
-    let mut module = wasm_encoder::Module::new();
-    module
-        .section(&types)
-        .section(&imports)
-        .section(&functions)
-        .section(&exports)
-        .section(&code);
-    (module.finish(), used)
+    let wasm = module(&types, &imports, &functions, &exports, &code);
+    (wasm, used)
 }
 
-/// Whether `module` was compiled trimmed.
-pub fn is_trimmed(module: &wasmtime::Module) -> bool {
-    module.get_export_index(&format!("{DISPATCH}0")).is_some()
+/// The prefix of the names the first-run rewrites add to a module.
+const OURS: &str = "dlrun.";
+
+/// Whether a module described by `info` exports a name of the kind the
+/// rewrites add: such a module is neither trimmed nor routed, and its
+/// exports are never taken for the rewrites' own.
+pub fn claims_our_names(info: &ModuleInfo) -> bool {
+    info.exports.iter().any(|(name, _)| name.starts_with(OURS))
+}
+
+/// Whether `module`, described by `info`, was compiled trimmed.
+pub fn is_trimmed(module: &wasmtime::Module, info: &ModuleInfo) -> bool {
+    let first = format!("{DISPATCH}0");
+    module.get_export_index(&first).is_some() && info.export(&first).is_none()
 }
 
 /// The index of function export `name` of library `lib` when the library is

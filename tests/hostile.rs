@@ -704,3 +704,36 @@ fn puts_and_strlen_of_an_unterminated_string_fault() {
         assert!(out.is_empty(), "{out}");
     }
 }
+
+#[test]
+fn a_library_exporting_the_names_of_dlruns_rewrites_is_taken_as_it_is() {
+    // The first-run rewrites mark what they made with names of their own
+    // (src/trim.rs, src/route.rs); a library exporting such names itself
+    // is neither rewritten nor taken for rewritten, under either compiler.
+    let dir = workdir("hostile-our-names");
+    write_wat(
+        &dir,
+        "main.wasm",
+        &main_wat(
+            &["libours.so"],
+            r#"(import "env" "seven" (func $seven (result i32)))
+               (func (export "base") (result i32) i32.const 5)"#,
+            "call $seven",
+        ),
+    );
+    write_wat(
+        &dir,
+        "libours.so",
+        &side_wat(
+            r#"(import "env" "base" (func $base (result i32)))"#,
+            r#"(func (export "seven") (result i32) (i32.add (call $base) (i32.const 2)))
+               (func (export "dlrun.routed") (result i32) (call $base))
+               (func (export "dlrun.dispatch.0") (param i32) (result i32) (local.get 0))"#,
+        ),
+    );
+    for compiler in ["cranelift", "winch"] {
+        let (status, _, err) = run(&dir, &["--compiler", compiler, "main.wasm"]);
+        assert!(!err.contains("panicked"), "{err}");
+        assert_eq!(status, 7, "{compiler}: {err}");
+    }
+}

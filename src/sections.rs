@@ -1,0 +1,121 @@
+//! Small edits of a module's sections that the first-run rewrites
+//! ([`crate::trim`], [`crate::route`]) share: new entries appended to a
+//! section whose existing entries are copied as they are, so that no index
+//! moves and nothing is decoded that need not be.
+
+use std::ops::Range;
+
+use wasm_encoder::Encode as _;
+use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
+use wasmparser::{BinaryReader, Parser, Payload};
+
+/// A section as [`walk`] finds it: its id, what it holds, where its
+/// contents are, and where it is whole (header included, from the end of
+/// the section before it: copying each one after the module's first 8
+/// bytes copies the module).
+pub type Section<'a> = (u8, Payload<'a>, Range<usize>, Range<usize>);
+
+/// The sections of module `wasm`, in order.
+pub fn walk(wasm: &[u8]) -> impl Iterator<Item = Result<Section<'_>, String>> {
+    let mut end = 8;
+    Parser::new(0).parse_all(wasm).filter_map(move |payload| {
+        let payload = match payload {
+            Ok(payload) => payload,
+            Err(e) => return Some(Err(e.to_string())),
+        };
+        let (id, contents) = payload.as_section()?;
+        let whole = end..contents.end;
+        end = contents.end;
+        Some(Ok((id, payload, contents, whole)))
+    })
+}
+
+/// The wasm-encoder value types of `types`.
+pub fn encoded(types: &[wasmparser::ValType]) -> Vec<wasm_encoder::ValType> {
+    types
+        .iter()
+        .map(|&t| RoundtripReencoder.val_type(t).expect("a core value type"))
+        .collect()
+}
+
+/// The entries of an encoded section (its contents without the count).
+pub fn entries_of(section: &impl wasm_encoder::Section) -> Vec<u8> {
+    let mut contents = Vec::new();
+    section.encode(&mut contents);
+    let mut reader = BinaryReader::new(&contents, 0);
+    let size = reader.read_var_u32().expect("an encoded section size") as usize;
+    let at = reader.original_position();
+    let mut reader = BinaryReader::new(&contents[at..at + size], 0);
+    reader.read_var_u32().expect("an encoded count");
+    let start = at + reader.original_position();
+    contents[start..at + size].to_vec()
+}
+
+/// A generated module of functions calling imported ones: its sections,
+/// put in the order wasm wants them.
+pub fn module(
+    types: &wasm_encoder::TypeSection,
+    imports: &wasm_encoder::ImportSection,
+    functions: &wasm_encoder::FunctionSection,
+    exports: &wasm_encoder::ExportSection,
+    code: &wasm_encoder::CodeSection,
+) -> Vec<u8> {
+    let mut module = wasm_encoder::Module::new();
+    module
+        .section(types)
+        .section(imports)
+        .section(functions)
+        .section(exports)
+        .section(code);
+    module.finish()
+}
+
+/// Appends to `out` section `id` whose contents were `contents` (a count,
+/// then the entries), with `added` more `entries` after its own.
+pub fn extend(
+    out: &mut Vec<u8>,
+    id: u8,
+    contents: &[u8],
+    added: u32,
+    entries: &[u8],
+) -> Result<(), String> {
+    let mut reader = BinaryReader::new(contents, 0);
+    let count = reader.read_var_u32().map_err(|e| e.to_string())?;
+    let kept = &contents[reader.original_position()..];
+    let mut body = Vec::with_capacity(kept.len() + entries.len() + 5);
+    (count + added).encode(&mut body);
+    body.extend_from_slice(kept);
+    body.extend_from_slice(entries);
+    out.push(id);
+    body.encode(out);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_section_extended_holds_its_entries_then_the_new_ones() {
+        let mut old = wasm_encoder::TypeSection::new();
+        old.ty().function([], []);
+        let mut new = wasm_encoder::TypeSection::new();
+        new.ty().function([wasm_encoder::ValType::I32], []);
+        let mut contents = Vec::new();
+        1u32.encode(&mut contents);
+        contents.extend_from_slice(&entries_of(&old));
+        let mut out = Vec::new();
+        extend(&mut out, 1, &contents, 1, &entries_of(&new)).unwrap();
+        let mut both = wasm_encoder::TypeSection::new();
+        both.ty().function([], []);
+        both.ty().function([wasm_encoder::ValType::I32], []);
+        let mut want = Vec::new();
+        wasm_encoder::Section::append_to(&both, &mut want);
+        assert_eq!(out, want);
+    }
+
+    #[test]
+    fn a_damaged_count_is_an_error() {
+        assert!(extend(&mut Vec::new(), 1, &[0x80], 1, &[]).is_err());
+    }
+}
