@@ -206,7 +206,7 @@ impl Session {
                 wasmtime::Trap::StackOverflow => " (runaway recursion?)",
                 _ => "",
             };
-            return Error::Runtime(format!("dlrun: wasm trap: {trap}{hint}\n{e:?}"));
+            return Error::Runtime(format!("dlrun: {trap}{hint}\n{e:?}"));
         }
         Error::Load(format!("{e:#}"))
     }

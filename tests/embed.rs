@@ -237,6 +237,7 @@ fn a_trap_during_a_call_is_a_runtime_error() {
     let err = session.call("crash", &[]).unwrap_err();
     assert!(matches!(err, Error::Runtime(_)), "{err:?}");
     assert!(err.to_string().contains("wasm trap"), "{err}");
+    assert!(!err.to_string().contains("wasm trap: wasm trap"), "{err}");
 }
 
 #[test]
