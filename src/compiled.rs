@@ -476,6 +476,20 @@ mod tests {
     }
 
     #[test]
+    fn winch_code_of_a_library_is_trimmed_and_routed_too() {
+        let mut modules = Modules::new(Engine::default(), Compiler::Cranelift, Cache::disabled());
+        modules.set_engine(Engine::default(), Compiler::Winch);
+        assert_eq!(
+            modules.rewrites(None),
+            Rewrites {
+                bases: None,
+                trim: true,
+                route: true
+            }
+        );
+    }
+
+    #[test]
     fn code_with_the_bases_compiled_in_computes_what_the_module_did() {
         let modules = Modules::new(Engine::default(), Compiler::Cranelift, Cache::disabled());
         let wasm = main_module();

@@ -48,15 +48,18 @@ pub fn hook(
     name: &str,
     real: Func,
 ) -> wasmtime::Result<Option<Func>> {
-    let cxa = match name {
-        "__cxa_atexit" => real,
-        // atexit handlers are registered through the program's
-        // __cxa_atexit, which takes the argument the trampoline needs.
-        "atexit" => match Process::global_func(cx, "__cxa_atexit")? {
+    if !hooks(name) {
+        return Ok(None);
+    }
+    // atexit handlers are registered through the program's __cxa_atexit,
+    // which takes the argument the trampoline needs.
+    let cxa = if name == "atexit" {
+        match Process::global_func(cx, "__cxa_atexit")? {
             Some(f) => f,
             None => return Ok(None),
-        },
-        _ => return Ok(None),
+        }
+    } else {
+        real
     };
     let ty = real.ty(&*cx);
     let wants: &[ValType] = if name == "atexit" {

@@ -20,12 +20,12 @@ use std::collections::{HashMap, HashSet};
 
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 use wasm_encoder::{Encode as _, Instruction};
-use wasmparser::{Operator, Payload, TypeRef};
+use wasmparser::{Operator, Payload};
 use wasmtime::{Extern, Func, Instance, StoreContextMut};
 
 use crate::modinfo::{ExportKind, ImportKind, ModuleInfo, Sig};
 use crate::process::Process;
-use crate::sections::{encoded, entries_of, extend, module, walk};
+use crate::sections::{encoded, entries_of, extend, module, switch, walk};
 use crate::trim::dispatcher_type;
 
 /// The export a routed module adds (its first router, passed on: no
@@ -38,11 +38,20 @@ const ROUTERS: &str = "dlrun.route";
 /// The module name of the routed imports it no longer calls.
 const UNCALLED: &str = "dlrun.uncalled";
 
-/// Which function imports of a module are routed: per signature, their
-/// numbers (function indices), the first of which becomes the router.
-#[derive(Debug, Default, PartialEq, Eq)]
+/// Which function imports of a module are routed, by signature; the first
+/// of each signature becomes its router.
+#[derive(Debug)]
 pub struct Plan {
-    groups: Vec<(Sig, Vec<u32>)>,
+    groups: Vec<(Sig, Vec<Member>)>,
+    /// Import position -> the group of a routed function import.
+    group_at: Vec<Option<u32>>,
+}
+
+/// A routed import: its function index and its position among imports.
+#[derive(Debug, Clone, Copy)]
+struct Member {
+    func: u32,
+    at: usize,
 }
 
 impl Plan {
@@ -60,42 +69,55 @@ impl Plan {
                 _ => None,
             })
             .collect();
-        let mut plan = Plan::default();
-        let mut by_sig: HashMap<&Sig, usize> = HashMap::new();
-        let funcs = info.imports.iter().filter_map(|i| match &i.kind {
-            ImportKind::Func(sig) => Some((i, sig)),
-            _ => None,
-        });
-        for (index, (import, sig)) in (0u32..).zip(funcs) {
+        let mut plan = Plan {
+            groups: Vec::new(),
+            group_at: vec![None; info.imports.len()],
+        };
+        let mut by_sig: HashMap<&Sig, u32> = HashMap::new();
+        let funcs = info
+            .imports
+            .iter()
+            .enumerate()
+            .filter_map(|(at, i)| match &i.kind {
+                ImportKind::Func(sig) => Some((at, i, sig)),
+                _ => None,
+            });
+        for (func, (at, import, sig)) in (0u32..).zip(funcs) {
             if crate::abi::provides(&import.module, &import.name)
-                || exported.contains(&index)
-                || info.start == Some(index)
-                || info.table_positions.contains_key(&index)
+                || exported.contains(&func)
+                || info.start == Some(func)
+                || info.table_positions.contains_key(&func)
             {
                 continue;
             }
             let group = *by_sig.entry(sig).or_insert_with(|| {
                 plan.groups.push((sig.clone(), Vec::new()));
-                plan.groups.len() - 1
+                plan.groups.len() as u32 - 1
             });
-            plan.groups[group].1.push(index);
+            plan.groups[group as usize].1.push(Member { func, at });
+            plan.group_at[at] = Some(group);
         }
         plan
     }
 
-    /// Whether function import `index` is routed.
-    pub fn routes(&self, index: u32) -> bool {
-        self.groups
-            .iter()
-            .any(|(_, members)| members.contains(&index))
+    /// Whether the import at position `at` is routed.
+    pub fn routes(&self, at: usize) -> bool {
+        self.group_at.get(at).is_some_and(Option::is_some)
     }
 
-    /// Routed import -> (its group, the group's router import).
-    fn routers(&self) -> HashMap<u32, (u32, u32)> {
-        let mut out = HashMap::new();
-        for (g, (_, members)) in self.groups.iter().enumerate() {
-            for &m in members {
-                out.insert(m, (g as u32, members[0]));
+    /// The first routed import's function index, which the mark exports.
+    fn first(&self) -> u32 {
+        self.groups[0].1[0].func
+    }
+
+    /// Function index -> the router (a function index) that calls of a
+    /// routed import go through.
+    fn router_by_func(&self) -> Vec<Option<u32>> {
+        let funcs = self.groups.iter().flat_map(|(_, m)| m).map(|m| m.func);
+        let mut out = vec![None; funcs.max().map_or(0, |f| f as usize + 1)];
+        for (_, members) in &self.groups {
+            for m in members {
+                out[m.func as usize] = Some(members[0].func);
             }
         }
         out
@@ -116,7 +138,8 @@ pub fn route(wasm: &[u8], info: &ModuleInfo) -> Result<Option<Vec<u8>>, String> 
     if plan.groups.is_empty() || crate::trim::claims_our_names(info) {
         return Ok(None);
     }
-    let routers = plan.routers();
+    let router_of = plan.router_by_func();
+    let routed = |f: u32| router_of.get(f as usize).copied().flatten();
     let err = |e: wasmparser::BinaryReaderError| e.to_string();
     let mut types = 0;
     let mut out = Vec::with_capacity(wasm.len() + wasm.len() / 8);
@@ -143,18 +166,11 @@ pub fn route(wasm: &[u8], info: &ModuleInfo) -> Result<Option<Vec<u8>>, String> 
             }
             Payload::ImportSection(s) => {
                 let mut section = wasm_encoder::ImportSection::new();
-                let mut func = 0u32;
-                for import in s.into_imports() {
+                for (at, import) in s.into_imports().enumerate() {
                     let import = import.map_err(err)?;
-                    let routed = match import.ty {
-                        TypeRef::Func(_) | TypeRef::FuncExact(_) => {
-                            func += 1;
-                            routers.get(&(func - 1)).copied()
-                        }
-                        _ => None,
-                    };
-                    match routed {
-                        Some((g, router)) if router == func - 1 => section.import(
+                    let group = plan.group_at.get(at).copied().flatten();
+                    match group {
+                        Some(g) if plan.groups[g as usize].1[0].at == at => section.import(
                             ROUTERS,
                             &g.to_string(),
                             wasm_encoder::EntityType::Function(types + g),
@@ -181,7 +197,7 @@ pub fn route(wasm: &[u8], info: &ModuleInfo) -> Result<Option<Vec<u8>>, String> 
             Payload::GlobalSection(s) => {
                 for global in s {
                     let global = global.map_err(err)?;
-                    if refers(&global.init_expr, &routers)? {
+                    if refers(&global.init_expr, routed)? {
                         return Ok(None);
                     }
                 }
@@ -191,29 +207,23 @@ pub fn route(wasm: &[u8], info: &ModuleInfo) -> Result<Option<Vec<u8>>, String> 
                 for element in s {
                     let element = element.map_err(err)?;
                     let uses = match element.items {
-                        wasmparser::ElementItems::Functions(r) => {
-                            let mut any = false;
-                            for f in r {
-                                any |= routers.contains_key(&f.map_err(err)?);
-                            }
-                            any
-                        }
-                        wasmparser::ElementItems::Expressions(_, r) => {
-                            let mut any = false;
-                            for e in r {
-                                any |= refers(&e.map_err(err)?, &routers)?;
-                            }
-                            any
-                        }
+                        wasmparser::ElementItems::Functions(r) => r
+                            .into_iter()
+                            .map(|f| f.map(|f| routed(f).is_some()).map_err(err))
+                            .collect::<Result<Vec<bool>, String>>()?,
+                        wasmparser::ElementItems::Expressions(_, r) => r
+                            .into_iter()
+                            .map(|e| refers(&e.map_err(err)?, routed))
+                            .collect::<Result<Vec<bool>, String>>()?,
                     };
-                    if uses {
+                    if uses.contains(&true) {
                         return Ok(None);
                     }
                 }
                 out.extend_from_slice(&wasm[whole]);
             }
             Payload::CodeSectionStart { count, range, .. } => {
-                let Some(code) = calls_routed(wasm, count, range, &routers)? else {
+                let Some(code) = calls_routed(wasm, count, range, routed)? else {
                     return Ok(None);
                 };
                 out.push(id);
@@ -233,18 +243,19 @@ pub fn route(wasm: &[u8], info: &ModuleInfo) -> Result<Option<Vec<u8>>, String> 
 /// copied as they are: a trimmed main still exports thousands.
 fn mark(out: &mut Vec<u8>, plan: &Plan, exports: &[u8]) -> Result<(), String> {
     let mut added = wasm_encoder::ExportSection::new();
-    added.export(ROUTED, wasm_encoder::ExportKind::Func, plan.groups[0].1[0]);
+    added.export(ROUTED, wasm_encoder::ExportKind::Func, plan.first());
     extend(out, 7, exports, 1, &entries_of(&added))
 }
 
-/// Whether constant expression `expr` refers to a routed import.
+/// Whether constant expression `expr` refers to a function for which
+/// `routed` gives a router.
 fn refers(
     expr: &wasmparser::ConstExpr<'_>,
-    routers: &HashMap<u32, (u32, u32)>,
+    routed: impl Fn(u32) -> Option<u32>,
 ) -> Result<bool, String> {
     for op in expr.get_operators_reader() {
         if let Operator::RefFunc { function_index } = op.map_err(|e| e.to_string())?
-            && routers.contains_key(&function_index)
+            && routed(function_index).is_some()
         {
             return Ok(true);
         }
@@ -252,23 +263,16 @@ fn refers(
     Ok(false)
 }
 
-/// The code section's contents with each call of a routed import made a
-/// call of its router, the import's number pushed first; `None` when a
-/// body uses a routed import otherwise.
+/// The code section's contents with each call of a function for which
+/// `routed` gives a router made a call of that router, the function's
+/// index pushed first; `None` when a body uses a routed import otherwise.
 fn calls_routed(
     wasm: &[u8],
     count: u32,
     section: std::ops::Range<usize>,
-    routers: &HashMap<u32, (u32, u32)>,
+    routed: impl Fn(u32) -> Option<u32> + Copy,
 ) -> Result<Option<Vec<u8>>, String> {
     let err = |e: wasmparser::BinaryReaderError| e.to_string();
-    // Import number -> its router, looked up at every call in the module.
-    let imports = routers.keys().max().map_or(0, |&m| m as usize + 1);
-    let mut router_of = vec![None; imports];
-    for (&m, &(_, router)) in routers {
-        router_of[m as usize] = Some(router);
-    }
-    let routed = |f: u32| router_of.get(f as usize).copied().flatten();
     let mut contents = Vec::with_capacity(section.len() + section.len() / 8);
     count.encode(&mut contents);
     let mut body_bytes = Vec::new();
@@ -348,32 +352,27 @@ pub enum Target {
 
 /// Binds the routed imports of a module described by `info`, routed as
 /// `plan` says: `out` holds the function each routed import is bound to,
-/// or `None` where `targets` (import number -> target) says where it goes.
-/// The routers replace the first import of each signature and a function
-/// never called the others.
+/// or `None` where `targets` (import position -> target) says where it
+/// goes. The routers replace the first import of each signature and a
+/// function never called the others.
 pub fn bind(
     cx: &mut StoreContextMut<'_, Process>,
     plan: &Plan,
     info: &ModuleInfo,
     out: &mut [Option<Extern>],
-    mut targets: HashMap<u32, Target>,
+    mut targets: HashMap<usize, Target>,
 ) -> wasmtime::Result<()> {
-    let positions: Vec<usize> = info
-        .imports
-        .iter()
-        .enumerate()
-        .filter(|(_, i)| matches!(i.kind, ImportKind::Func(_)))
-        .map(|(at, _)| at)
-        .collect();
     let mut routed: Vec<Vec<Target>> = Vec::with_capacity(plan.groups.len());
     for (_, members) in &plan.groups {
         let mut group = Vec::with_capacity(members.len());
-        for &m in members {
-            let at = positions[m as usize];
-            let target = match (out[at].take(), targets.remove(&m)) {
+        for m in members {
+            let target = match (out[m.at].take(), targets.remove(&m.at)) {
                 (_, Some(target)) => target,
                 (Some(Extern::Func(f)), None) => Target::Func(f),
-                _ => wasmtime::bail!("routed import {m} is bound to no function"),
+                _ => wasmtime::bail!(
+                    "routed import {} is bound to no function",
+                    info.imports[m.at].name
+                ),
             };
             group.push(target);
         }
@@ -389,9 +388,9 @@ pub fn bind(
         let router = instance
             .get_func(&mut *cx, &g.to_string())
             .ok_or_else(|| wasmtime::format_err!("router {g} is missing"))?;
-        out[positions[members[0] as usize]] = Some(router.into());
-        for &m in &members[1..] {
-            out[positions[m as usize]] = Some(uncalled.into());
+        out[members[0].at] = Some(router.into());
+        for m in &members[1..] {
+            out[m.at] = Some(uncalled.into());
         }
     }
     Ok(())
@@ -423,14 +422,9 @@ fn routers(plan: &Plan, routed: &[Vec<Target>]) -> (Vec<u8>, Vec<Extern>) {
                     key,
                     position,
                 } => {
-                    let f = match dispatchers.get(key) {
-                        Some(&f) => f,
-                        None => {
-                            let f = import(&mut imports, &mut externs, *dispatcher, base + 2);
-                            dispatchers.insert(*key, f);
-                            f
-                        }
-                    };
+                    let f = *dispatchers.entry(*key).or_insert_with(|| {
+                        import(&mut imports, &mut externs, *dispatcher, base + 2)
+                    });
                     (f, Some(*position))
                 }
             });
@@ -475,25 +469,25 @@ fn import(
 /// A router's body: a `br_table` on the routed import's number (its last
 /// parameter, less the first member's), each target calling the import's
 /// function, or its dispatcher with the position first.
-fn router_body(sig: &Sig, members: &[u32], calls: &[(u32, Option<u32>)]) -> wasm_encoder::Function {
+fn router_body(
+    sig: &Sig,
+    members: &[Member],
+    calls: &[(u32, Option<u32>)],
+) -> wasm_encoder::Function {
     let number = sig.params.len() as u32;
-    let low = members[0];
-    let high = *members.last().expect("a group has members");
+    let low = members[0].func;
+    let high = members.last().expect("a group has members").func;
     let mut table = vec![members.len() as u32; (high - low + 1) as usize];
-    for (case, &m) in members.iter().enumerate() {
-        table[(m - low) as usize] = case as u32;
+    for (case, m) in members.iter().enumerate() {
+        table[(m.func - low) as usize] = case as u32;
     }
-    let mut body = wasm_encoder::Function::new([]);
-    let empty = wasm_encoder::BlockType::Empty;
-    for _ in 0..=members.len() {
-        body.instruction(&Instruction::Block(empty));
-    }
-    body.instruction(&Instruction::LocalGet(number));
-    body.instruction(&Instruction::I32Const(low as i32));
-    body.instruction(&Instruction::I32Sub);
-    body.instruction(&Instruction::BrTable(table.into(), members.len() as u32));
-    for &(func, position) in calls {
-        body.instruction(&Instruction::End);
+    let select = |body: &mut wasm_encoder::Function| {
+        body.instruction(&Instruction::LocalGet(number));
+        body.instruction(&Instruction::I32Const(low as i32));
+        body.instruction(&Instruction::I32Sub);
+    };
+    switch(select, table, calls.len(), |n, body| {
+        let (func, position) = calls[n];
         if let Some(position) = position {
             body.instruction(&Instruction::I32Const(position as i32));
         }
@@ -501,12 +495,7 @@ fn router_body(sig: &Sig, members: &[u32], calls: &[(u32, Option<u32>)]) -> wasm
             body.instruction(&Instruction::LocalGet(k));
         }
         body.instruction(&Instruction::Call(func));
-        body.instruction(&Instruction::Return);
-    }
-    body.instruction(&Instruction::End);
-    body.instruction(&Instruction::Unreachable);
-    body.instruction(&Instruction::End);
-    body
+    })
 }
 
 #[cfg(test)]
@@ -548,12 +537,12 @@ mod tests {
             params: vec![],
             results: vec![wasmparser::ValType::I32],
         };
-        assert_eq!(
-            plan,
-            Plan {
-                groups: vec![(i32_i32, vec![0, 2]), (to_i32, vec![3])]
-            }
-        );
+        let groups: Vec<(Sig, Vec<u32>)> = plan
+            .groups
+            .iter()
+            .map(|(sig, members)| (sig.clone(), members.iter().map(|m| m.func).collect()))
+            .collect();
+        assert_eq!(groups, vec![(i32_i32, vec![0, 2]), (to_i32, vec![3])]);
     }
 
     /// Host functions for `CALLER`'s function imports but `twice`, in

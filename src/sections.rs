@@ -70,6 +70,34 @@ pub fn module(
     module.finish()
 }
 
+/// A function body that runs one of `cases` cases, chosen by the i32 that
+/// `select` leaves on the stack: `table[k]` is the case for `k`, and
+/// anything else traps. Case `n` is what `case(n, body)` emits, after
+/// which the function returns.
+pub fn switch(
+    select: impl FnOnce(&mut wasm_encoder::Function),
+    table: Vec<u32>,
+    cases: usize,
+    mut case: impl FnMut(usize, &mut wasm_encoder::Function),
+) -> wasm_encoder::Function {
+    use wasm_encoder::Instruction;
+    let mut body = wasm_encoder::Function::new([]);
+    for _ in 0..=cases {
+        body.instruction(&Instruction::Block(wasm_encoder::BlockType::Empty));
+    }
+    select(&mut body);
+    body.instruction(&Instruction::BrTable(table.into(), cases as u32));
+    for n in 0..cases {
+        body.instruction(&Instruction::End);
+        case(n, &mut body);
+        body.instruction(&Instruction::Return);
+    }
+    body.instruction(&Instruction::End);
+    body.instruction(&Instruction::Unreachable);
+    body.instruction(&Instruction::End);
+    body
+}
+
 /// Appends to `out` section `id` whose contents were `contents` (a count,
 /// then the entries), with `added` more `entries` after its own.
 pub fn extend(

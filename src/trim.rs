@@ -27,7 +27,7 @@ use wasmtime::{Func, Instance, StoreContextMut};
 use crate::modinfo::{ExportKind, ImportKind, ModuleInfo, Sig};
 use crate::naming::About;
 use crate::process::Process;
-use crate::sections::{encoded, entries_of, extend, module, walk};
+use crate::sections::{encoded, entries_of, extend, module, switch, walk};
 use crate::symbols::LibId;
 
 /// What a trimmed module's dispatchers are called: the prefix, then the
@@ -232,25 +232,16 @@ fn dispatcher_types(layout: &Layout) -> Vec<u8> {
 fn dispatcher_bodies(layout: &Layout) -> Vec<u8> {
     let mut section = wasm_encoder::CodeSection::new();
     for (sig, funcs) in &layout.dispatchers {
-        let mut body = wasm_encoder::Function::new([]);
-        let empty = wasm_encoder::BlockType::Empty;
-        for _ in 0..=funcs.len() {
-            body.instruction(&Instruction::Block(empty));
-        }
-        body.instruction(&Instruction::LocalGet(0));
-        let targets: Vec<u32> = (0..funcs.len() as u32).collect();
-        body.instruction(&Instruction::BrTable(targets.into(), funcs.len() as u32));
-        for &func in funcs {
-            body.instruction(&Instruction::End);
+        let select = |body: &mut wasm_encoder::Function| {
+            body.instruction(&Instruction::LocalGet(0));
+        };
+        let table = (0..funcs.len() as u32).collect();
+        let body = switch(select, table, funcs.len(), |n, body| {
             for k in 0..sig.params.len() as u32 {
                 body.instruction(&Instruction::LocalGet(k + 1));
             }
-            body.instruction(&Instruction::Call(func));
-            body.instruction(&Instruction::Return);
-        }
-        body.instruction(&Instruction::End);
-        body.instruction(&Instruction::Unreachable);
-        body.instruction(&Instruction::End);
+            body.instruction(&Instruction::Call(funcs[n]));
+        });
         section.function(&body);
     }
     entries_of(&section)
@@ -347,13 +338,66 @@ pub fn reach(
     })
 }
 
-/// Where calls of function `index` of library `lib`, instantiated trimmed,
-/// go: its dispatcher and position, or the export it kept.
-pub fn target(
+/// Where calls of functions `indices` of library `lib`, instantiated
+/// trimmed, go: each one's dispatcher and position, or the export it kept.
+pub fn targets(
     cx: &mut StoreContextMut<'_, Process>,
     lib: LibId,
-    index: u32,
-) -> wasmtime::Result<crate::route::Target> {
+    indices: &[u32],
+) -> wasmtime::Result<Vec<crate::route::Target>> {
+    targets_in(cx, lib, indices).map_err(|e| {
+        e.context(About::new(
+            &cx.data().libs[lib].names(),
+            "reaching functions it was compiled without exporting",
+        ))
+    })
+}
+
+fn targets_in(
+    cx: &mut StoreContextMut<'_, Process>,
+    lib: LibId,
+    indices: &[u32],
+) -> wasmtime::Result<Vec<crate::route::Target>> {
+    let (instance, layout) = trimmed_instance(cx, lib)?;
+    let mut dispatchers: HashMap<u32, Func> = HashMap::new();
+    let mut out = Vec::with_capacity(indices.len());
+    for &index in indices {
+        let export = |cx: &mut StoreContextMut<'_, Process>, name: &str| {
+            instance
+                .get_func(&mut *cx, name)
+                .ok_or_else(|| wasmtime::format_err!("it does not export {name}"))
+        };
+        out.push(match layout.route(index) {
+            Some(Route::Export(name)) => crate::route::Target::Func(export(cx, name)?),
+            Some(Route::Dispatch {
+                dispatcher,
+                position,
+            }) => {
+                let func = match dispatchers.get(&dispatcher) {
+                    Some(&f) => f,
+                    None => {
+                        let f = export(cx, &format!("{DISPATCH}{dispatcher}"))?;
+                        dispatchers.insert(dispatcher, f);
+                        f
+                    }
+                };
+                crate::route::Target::Dispatch {
+                    dispatcher: func,
+                    key: (lib, dispatcher),
+                    position,
+                }
+            }
+            None => wasmtime::bail!("function {index} is not one it exported"),
+        });
+    }
+    Ok(out)
+}
+
+/// The instance of library `lib`, instantiated trimmed, and its layout.
+fn trimmed_instance(
+    cx: &StoreContextMut<'_, Process>,
+    lib: LibId,
+) -> wasmtime::Result<(Instance, std::sync::Arc<Layout>)> {
     let l = &cx.data().libs[lib];
     let instance = l
         .instance
@@ -362,30 +406,8 @@ pub fn target(
     let layout = cx
         .data()
         .modules
-        .clone()
-        .derived("trimmed exports", &l.path.clone(), || Ok(Layout::of(&info)))?;
-    let (name, key) = match layout.route(index) {
-        Some(Route::Export(name)) => (name.to_string(), None),
-        Some(Route::Dispatch {
-            dispatcher,
-            position,
-        }) => (
-            format!("{DISPATCH}{dispatcher}"),
-            Some((dispatcher, position)),
-        ),
-        None => wasmtime::bail!("function {index} is not one it exported"),
-    };
-    let func = instance
-        .get_func(&mut *cx, &name)
-        .ok_or_else(|| wasmtime::format_err!("it does not export {name}"))?;
-    Ok(match key {
-        None => crate::route::Target::Func(func),
-        Some((dispatcher, position)) => crate::route::Target::Dispatch {
-            dispatcher: func,
-            key: (lib, dispatcher),
-            position,
-        },
-    })
+        .derived("trimmed exports", &l.path, || Ok(Layout::of(&info)))?;
+    Ok((instance, layout))
 }
 
 fn reach_in(
@@ -393,18 +415,9 @@ fn reach_in(
     lib: LibId,
     indices: &[u32],
 ) -> wasmtime::Result<Vec<Func>> {
-    let l = &cx.data().libs[lib];
-    let instance = l
-        .instance
-        .ok_or_else(|| wasmtime::format_err!("not instantiated"))?;
-    let info = l.info.clone();
-    let path = l.path.clone();
-    let table_base = l.table_base;
-    let layout = cx
-        .data()
-        .modules
-        .clone()
-        .derived("trimmed exports", &path, || Ok(Layout::of(&info)))?;
+    let (instance, layout) = trimmed_instance(cx, lib)?;
+    let info = cx.data().libs[lib].info.clone();
+    let table_base = cx.data().libs[lib].table_base;
     let mut out: Vec<Option<Func>> = Vec::with_capacity(indices.len());
     let mut wanted: Vec<(usize, (u32, u32))> = Vec::new();
     for (k, &index) in indices.iter().enumerate() {

@@ -16,14 +16,14 @@ pub(super) fn bind(
     let mut late = Vec::new();
     let mut later: Vec<(usize, Sig, LibId, String)> = Vec::new();
     let mut trimmed: Vec<(usize, LibId, u32, String)> = Vec::new();
-    let routed = cx.data().libs[lib].routed;
-    let routes = if routed {
-        Some(crate::route::Plan::of(&info))
+    let l = &cx.data().libs[lib];
+    let routes = if l.routed {
+        let plan = || Ok(crate::route::Plan::of(&info));
+        Some(cx.data().modules.derived("routed imports", &l.path, plan)?)
     } else {
         None
     };
-    let mut dispatched: Vec<(u32, LibId, u32)> = Vec::new();
-    let mut func_number = 0u32;
+    let mut dispatched: Vec<(usize, LibId, u32)> = Vec::new();
     reach_pointers(cx, &me, &info, &planned)?;
     for (k, import) in info.imports.iter().enumerate() {
         let name = import.name.as_str();
@@ -106,7 +106,6 @@ pub(super) fn bind(
                     .into()
             }
             (ImportKind::Func(sig), module) => {
-                func_number += 1;
                 match func_import(cx, lib, planned, module, name, sig)
                     .map_err(|e| e.context(About::new(&me, format!("binding {module}.{name}"))))?
                 {
@@ -122,10 +121,10 @@ pub(super) fn bind(
                     // Calls go to the dispatcher unless the function
                     // itself is wrapped.
                     Binding::Trimmed { lib: d, index }
-                        if routes.as_ref().is_some_and(|r| r.routes(func_number - 1))
+                        if routes.as_ref().is_some_and(|r| r.routes(k))
                             && (lib == 0 || !finalize::hooks(name)) =>
                     {
-                        dispatched.push((func_number - 1, d, index));
+                        dispatched.push((k, d, index));
                         out.push(None);
                         continue;
                     }
@@ -163,10 +162,12 @@ pub(super) fn bind(
     }
     if let Some(routes) = routes {
         let mut targets = std::collections::HashMap::with_capacity(dispatched.len());
-        for (number, d, index) in dispatched {
-            let target = crate::trim::target(cx, d, index)
-                .map_err(|e| e.context(About::new(&cx.data().libs[d].names(), "binding calls")))?;
-            targets.insert(number, target);
+        dispatched.sort_by_key(|&(_, d, _)| d);
+        for group in dispatched.chunk_by(|a, b| a.1 == b.1) {
+            let indices: Vec<u32> = group.iter().map(|&(_, _, index)| index).collect();
+            let found = crate::trim::targets(cx, group[0].1, &indices)
+                .map_err(|e| e.context(About::new(&me, "binding its imports")))?;
+            targets.extend(group.iter().map(|&(at, _, _)| at).zip(found));
         }
         crate::route::bind(cx, &routes, &info, &mut out, targets)
             .map_err(|e| e.context(About::new(&me, "routing its calls")))?;
