@@ -21,11 +21,12 @@ use crate::loader::Group;
 use crate::modinfo::{ModuleInfo, Sig};
 use crate::prelink::Bases;
 use crate::symbols::{LibId, Symbols, exported_symbols};
+use crate::trim::Form;
 
 /// The version of what [`Modules::prepare`] does to modules: raise it when a
 /// rewrite changes its output, or the cache would serve code made by the
 /// old one.
-const PREPARE_VERSION: u32 = 4;
+const PREPARE_VERSION: u32 = 5;
 
 /// The first definition of every name in a global scope.
 pub type FirstDefinitions = Arc<foldhash::HashMap<crate::symbols::Name, LibId>>;
@@ -39,12 +40,12 @@ type Derived = Arc<dyn std::any::Any + Send + Sync>;
 
 /// What is done to one module before it is compiled, besides what the
 /// program needs of every module.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Rewrites {
     /// The bases compiled in ([`crate::prelink`]).
     bases: Option<Bases>,
-    /// Function exports trimmed ([`crate::trim`]).
-    trim: bool,
+    /// Function exports trimmed, and in which form ([`crate::trim`]).
+    trim: Form,
     /// Calls to imported functions routed ([`crate::route`]).
     route: bool,
 }
@@ -147,16 +148,23 @@ impl Modules {
     }
 
     /// What to do to a module (an Emscripten main when `bases` are known)
-    /// besides what the program needs of every module. Cranelift's code
-    /// has the bases compiled in (3% of CPython's running time); Winch's
-    /// first run is about starting soon, so every module is trimmed of its
-    /// function exports instead ([`crate::trim`]) and its calls to imports
-    /// routed ([`crate::route`]), and bases are left alone (rewriting
-    /// CPython's main costs a tenth of its first start).
+    /// besides what the program needs of every module. Every module is
+    /// trimmed of its function exports ([`crate::trim`]): Cranelift's code
+    /// into a table, so that later runs load it without reading thousands
+    /// of names, and has the bases compiled in (3% of CPython's running
+    /// time). Winch's first run is about starting soon, so its modules are
+    /// trimmed to dispatchers, which spare the compiling of trampolines,
+    /// and their calls to imports routed ([`crate::route`]); bases are
+    /// left alone (rewriting CPython's main costs a tenth of its first
+    /// start).
     fn rewrites(&self, bases: Option<Bases>) -> Rewrites {
         Rewrites {
             bases: bases.filter(|_| !self.baseline()),
-            trim: self.baseline(),
+            trim: if self.baseline() {
+                Form::Dispatchers
+            } else {
+                Form::Table
+            },
             route: self.baseline(),
         }
     }
@@ -167,11 +175,7 @@ impl Modules {
     fn how(&self, rewrites: Rewrites) -> String {
         // A trimmed module's layout follows from the exports it keeps: code
         // trimmed with another list would be called at the wrong places.
-        let kept = if rewrites.trim {
-            crate::trim::KEPT.join(",")
-        } else {
-            String::new()
-        };
+        let kept = crate::trim::KEPT.join(",");
         format!(
             "\0dlrun prepare {PREPARE_VERSION}: waits {}, globals {}, {rewrites:?} {kept}",
             self.route_waits, self.export_globals
@@ -203,9 +207,8 @@ impl Modules {
         {
             wasm = std::borrow::Cow::Owned(constant);
         }
-        if trim
-            && let Some(trimmed) = crate::trim::trim(&wasm, info)
-                .map_err(|e| wasmtime::format_err!("trimming its exports: {e}"))?
+        if let Some(trimmed) = crate::trim::trim(&wasm, info, trim)
+            .map_err(|e| wasmtime::format_err!("trimming its exports: {e}"))?
         {
             wasm = std::borrow::Cow::Owned(trimmed);
         }
@@ -436,7 +439,7 @@ mod tests {
     }
 
     #[test]
-    fn cranelift_code_has_the_bases_compiled_in_and_winch_code_is_trimmed() {
+    fn cranelift_code_has_the_bases_compiled_in_and_every_module_is_trimmed() {
         let wasm = main_module();
         let info = ModuleInfo::parse_with(&wasm, false).unwrap();
         let mut modules = Modules::new(Engine::default(), Compiler::Cranelift, Cache::disabled());
@@ -445,19 +448,27 @@ mod tests {
             cranelift,
             Rewrites {
                 bases: Some(BASES),
-                trim: false,
+                trim: Form::Table,
                 route: false
             }
         );
-        assert_ne!(modules.prepare(&wasm, &info, cranelift).unwrap(), wasm);
-        assert_eq!(modules.rewrites(None), Rewrites::default());
+        let tabled = modules.prepare(&wasm, &info, cranelift).unwrap();
+        let tabled = ModuleInfo::parse_with(&tabled, false).unwrap();
+        assert!(tabled.export("data").is_none());
+        assert!(tabled.export(crate::trim::TABLE).is_some());
+        let plain = Rewrites {
+            bases: None,
+            trim: Form::Table,
+            route: false,
+        };
+        assert_eq!(modules.rewrites(None), plain);
         modules.set_engine(Engine::default(), Compiler::Winch);
         let winch = modules.rewrites(Some(BASES));
         assert_eq!(
             winch,
             Rewrites {
                 bases: None,
-                trim: true,
+                trim: Form::Dispatchers,
                 route: true
             }
         );
@@ -468,7 +479,7 @@ mod tests {
             info.export(&format!("{}0", crate::trim::DISPATCH))
                 .is_some()
         );
-        let keys = [cranelift, winch, Rewrites::default()].map(|r| modules.how(r));
+        let keys = [cranelift, winch, plain].map(|r| modules.how(r));
         assert!(
             keys[0] != keys[1] && keys[1] != keys[2] && keys[0] != keys[2],
             "the cache key names the rewrites"
@@ -483,7 +494,7 @@ mod tests {
             modules.rewrites(None),
             Rewrites {
                 bases: None,
-                trim: true,
+                trim: Form::Dispatchers,
                 route: true
             }
         );
@@ -503,9 +514,10 @@ mod tests {
         )
         .unwrap();
         let instance = wasmtime::Instance::new(&mut store, &module, &[base.into()]).unwrap();
-        let data = instance
-            .get_typed_func::<(), i32>(&mut store, "data")
-            .unwrap();
+        let table = instance.get_table(&mut store, crate::trim::TABLE).unwrap();
+        let data = table.get(&mut store, 0).unwrap();
+        let data = data.as_func().flatten().unwrap();
+        let data = data.typed::<(), i32>(&store).unwrap();
         assert_eq!(data.call(&mut store, ()).unwrap(), 1032);
     }
 

@@ -51,9 +51,9 @@ pub struct Library {
     pub info: Arc<ModuleInfo>,
     /// Its compiled code.
     pub module: Module,
-    /// The code was compiled trimmed of its function exports
-    /// ([`crate::trim`]).
-    pub trimmed: bool,
+    /// The code was compiled trimmed of its function exports, in this
+    /// form ([`crate::trim`]).
+    pub trimmed: Option<crate::trim::Form>,
     /// Its calls to imported functions go through routers
     /// ([`crate::route`]).
     pub routed: bool,

@@ -575,8 +575,10 @@ mod tests {
         )
         .unwrap();
         let lib_info = ModuleInfo::parse_with(&lib, false).unwrap();
-        let layout = crate::trim::Layout::of(&lib_info);
-        let trimmed = crate::trim::trim(&lib, &lib_info).unwrap().unwrap();
+        let layout = crate::trim::Layout::of(&lib_info, crate::trim::Form::Dispatchers);
+        let trimmed = crate::trim::trim(&lib, &lib_info, crate::trim::Form::Dispatchers)
+            .unwrap()
+            .unwrap();
         let lib = Instance::new(&mut store, &Module::new(&engine, trimmed).unwrap(), &[]).unwrap();
         let Some(crate::trim::Route::Dispatch {
             dispatcher,

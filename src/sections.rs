@@ -30,6 +30,22 @@ pub fn walk(wasm: &[u8]) -> impl Iterator<Item = Result<Section<'_>, String>> {
     })
 }
 
+/// The id of the table section.
+pub const TABLES: u8 = 4;
+
+/// The id of the element section.
+pub const ELEMENTS: u8 = 9;
+
+/// Where a section with id `id` stands among the known sections, which a
+/// module holds in this order; `None` for a custom section, which may
+/// stand anywhere, and for ids wasm does not know.
+pub fn rank(id: u8) -> Option<u8> {
+    // Type, import, function, table, memory, tag, global, export, start,
+    // element, data count, code, data.
+    const ORDER: [u8; 13] = [1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11];
+    ORDER.iter().position(|&k| k == id).map(|r| r as u8)
+}
+
 /// The wasm-encoder value types of `types`.
 pub fn encoded(types: &[wasmparser::ValType]) -> Vec<wasm_encoder::ValType> {
     types
@@ -140,6 +156,14 @@ mod tests {
         let mut want = Vec::new();
         wasm_encoder::Section::append_to(&both, &mut want);
         assert_eq!(out, want);
+    }
+
+    #[test]
+    fn sections_rank_in_the_order_wasm_wants_them() {
+        assert!(rank(13) > rank(5) && rank(13) < rank(6));
+        assert!(rank(12) > rank(ELEMENTS) && rank(12) < rank(10));
+        assert!(rank(TABLES) < rank(ELEMENTS));
+        assert_eq!(rank(0), None);
     }
 
     #[test]

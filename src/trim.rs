@@ -1,21 +1,30 @@
-//! A module with its function exports trimmed, for a first run. Wasmtime
-//! compiles an entry trampoline for every function that escapes its
-//! module, and an Emscripten `-sMAIN_MODULE` main exports its whole libc:
-//! 6000 exports of 4700 functions for a hello world, whose trampolines are
-//! two thirds of compiling it with Winch; a side module exports every
-//! function it does not hide. A run reaches few of them from outside. The
-//! trimmed module exports instead one dispatcher per function type, which
-//! calls any of the removed functions by its position (a `br_table`, so
-//! the functions do not escape). Another module's calls reach them through
-//! its routers ([`crate::route`]); a function an import that is not routed
-//! binds to, or the host asks for, is reached through a thunk, one small
-//! module per batch, made when asked for ([`reach`]).
+//! A module with its function exports trimmed. An Emscripten
+//! `-sMAIN_MODULE` main exports its whole libc (6000 exports of 4700
+//! functions for a hello world) and a side module every function it does
+//! not hide; a run reaches few of them from outside. Each export costs in
+//! two ways, and each compiler's code is trimmed in the [`Form`] that
+//! removes its cost:
 //!
-//! Nothing else in the module changes: the dispatchers' types and functions
-//! come after all others, so no index moves and the module's metadata, read
+//! - Winch's first run: wasmtime compiles an entry trampoline for every
+//!   function that escapes its module, two thirds of compiling a main.
+//!   The module exports instead one dispatcher per function type, which
+//!   calls any of the removed functions by its position (a `br_table`, so
+//!   the functions do not escape). Another module's calls reach them
+//!   through its routers ([`crate::route`]); a function an import that is
+//!   not routed binds to, or the host asks for, is reached through a
+//!   thunk, one small module per batch, made when asked for ([`reach`]).
+//! - Cranelift's code, loaded from the cache by every later run: wasmtime
+//!   reads every export name each time it loads the code (a fifth of a
+//!   warm start). The module exports instead one table holding the
+//!   removed functions, each reached as its entry: a call through it costs
+//!   what a call through the export did.
+//!
+//! Nothing else in the module changes: what trimming adds comes after all
+//! else of its kind, so no index moves and the module's metadata, read
 //! from the original bytes, still holds. Function pointers keep their
 //! identity: a function the module's table holds is reached as that table
-//! entry, and every other one through one thunk per process.
+//! entry, one in the table of exports as itself, and every other one
+//! through one thunk per process.
 
 use std::collections::HashMap;
 
@@ -27,12 +36,25 @@ use wasmtime::{Func, Instance, StoreContextMut};
 use crate::modinfo::{ExportKind, ImportKind, ModuleInfo, Sig};
 use crate::naming::About;
 use crate::process::Process;
-use crate::sections::{encoded, entries_of, extend, module, switch, walk};
+use crate::sections::{ELEMENTS, TABLES, encoded, entries_of, extend, module, rank, switch, walk};
 use crate::symbols::LibId;
 
 /// What a trimmed module's dispatchers are called: the prefix, then the
 /// dispatcher's number.
 pub const DISPATCH: &str = "dlrun.dispatch.";
+
+/// What a module trimmed into a table calls that table.
+pub const TABLE: &str = "dlrun.exports";
+
+/// How a trimmed module reaches the functions it no longer exports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// One dispatcher per function type: the functions no longer escape.
+    Dispatchers,
+    /// One table of them, [`TABLE`]: they escape as before, with fewer
+    /// names.
+    Table,
+}
 
 /// Exports a trimmed module keeps: the functions the loader calls itself (a
 /// thunk each would cost more than the trampoline, and the host looks some
@@ -66,18 +88,27 @@ pub const KEPT: &[&str] = &[
     "__funcs_on_exit",
 ];
 
-/// How a trimmed module reaches the functions it no longer exports.
-#[derive(Debug, Default)]
+/// Where a trimmed module puts each function it no longer exports.
+#[derive(Debug)]
 pub struct Layout {
     /// One dispatcher per signature, in order: the functions it calls, by
-    /// position.
+    /// position ([`Form::Dispatchers`]).
     dispatchers: Vec<(Sig, Vec<u32>)>,
-    /// Function index -> (dispatcher, position).
-    routes: HashMap<u32, (u32, u32)>,
+    /// The functions of the table of exports, by position ([`Form::Table`]).
+    tabled: Vec<u32>,
+    /// Function index -> where it went.
+    routes: HashMap<u32, Place>,
     /// Function index -> a name the trimmed module still exports it as
     /// (one of [`KEPT`], or an imported function it passes on: no
     /// trampoline is compiled for those).
     kept: HashMap<u32, String>,
+}
+
+/// Where a function trimming removed from the exports went.
+#[derive(Clone, Copy, Debug)]
+enum Place {
+    Dispatch(u32, u32),
+    Table(u32),
 }
 
 /// How function `index` of a trimmed module is reached from outside.
@@ -87,12 +118,19 @@ pub enum Route<'a> {
     Export(&'a str),
     /// Through dispatcher `dispatcher`, at `position`.
     Dispatch { dispatcher: u32, position: u32 },
+    /// As entry `position` of the table of exports.
+    Table { position: u32 },
 }
 
 impl Layout {
-    /// The layout trimming gives a module described by `info`.
-    pub fn of(info: &ModuleInfo) -> Layout {
-        let mut layout = Layout::default();
+    /// The layout trimming in `form` gives a module described by `info`.
+    pub fn of(info: &ModuleInfo, form: Form) -> Layout {
+        let mut layout = Layout {
+            dispatchers: Vec::new(),
+            tabled: Vec::new(),
+            routes: HashMap::new(),
+            kept: HashMap::new(),
+        };
         let imported = info
             .imports
             .iter()
@@ -113,6 +151,12 @@ impl Layout {
             if layout.kept.contains_key(&index) || layout.routes.contains_key(&index) {
                 continue;
             }
+            if form == Form::Table {
+                let position = layout.tabled.len() as u32;
+                layout.routes.insert(index, Place::Table(position));
+                layout.tabled.push(index);
+                continue;
+            }
             let Some(sig) = info.func_sig(index) else {
                 continue;
             };
@@ -123,7 +167,7 @@ impl Layout {
             let funcs = &mut layout.dispatchers[dispatcher as usize].1;
             layout
                 .routes
-                .insert(index, (dispatcher, funcs.len() as u32));
+                .insert(index, Place::Dispatch(dispatcher, funcs.len() as u32));
             funcs.push(index);
         }
         layout
@@ -134,10 +178,12 @@ impl Layout {
         if let Some(name) = self.kept.get(&index) {
             return Some(Route::Export(name));
         }
-        let &(dispatcher, position) = self.routes.get(&index)?;
-        Some(Route::Dispatch {
-            dispatcher,
-            position,
+        Some(match *self.routes.get(&index)? {
+            Place::Dispatch(dispatcher, position) => Route::Dispatch {
+                dispatcher,
+                position,
+            },
+            Place::Table(position) => Route::Table { position },
         })
     }
 
@@ -148,15 +194,46 @@ impl Layout {
 }
 
 /// `wasm`, described by `info`, with the function exports [`Layout::of`]
-/// routes removed and a dispatcher exported per signature; `None` when it
-/// has nothing to trim. A module that routes any export defines functions,
-/// so it has the type, function, code and export sections this extends.
-pub fn trim(wasm: &[u8], info: &ModuleInfo) -> Result<Option<Vec<u8>>, String> {
-    let layout = Layout::of(info);
+/// routes removed, in `form`; `None` when it has nothing to trim.
+pub fn trim(wasm: &[u8], info: &ModuleInfo, form: Form) -> Result<Option<Vec<u8>>, String> {
+    let layout = Layout::of(info, form);
     if !layout.trims() || claims_our_names(info) {
         return Ok(None);
     }
-    let err = |e: wasmparser::BinaryReaderError| e.to_string();
+    match form {
+        Form::Dispatchers => with_dispatchers(wasm, info, &layout),
+        Form::Table => with_table(wasm, &layout),
+    }
+    .map(Some)
+}
+
+/// The exports of a module whose function exports `layout` routes are
+/// removed, with `added` appended.
+fn exports_without(
+    s: wasmparser::ExportSectionReader<'_>,
+    layout: &Layout,
+    added: impl FnOnce(&mut wasm_encoder::ExportSection),
+) -> Result<wasm_encoder::ExportSection, String> {
+    let mut section = wasm_encoder::ExportSection::new();
+    for export in s {
+        let export = export.map_err(|e| e.to_string())?;
+        let routed = export.kind == wasmparser::ExternalKind::Func
+            && layout.routes.contains_key(&export.index);
+        if !routed {
+            let kind = RoundtripReencoder
+                .export_kind(export.kind)
+                .map_err(|e| e.to_string())?;
+            section.export(export.name, kind, export.index);
+        }
+    }
+    added(&mut section);
+    Ok(section)
+}
+
+/// The module with a dispatcher exported per signature. A module that
+/// routes any export defines functions, so it has the type, function,
+/// code and export sections this extends.
+fn with_dispatchers(wasm: &[u8], info: &ModuleInfo, layout: &Layout) -> Result<Vec<u8>, String> {
     let added = layout.dispatchers.len() as u32;
     let funcs = info.func_sigs.len() as u32;
     let mut types = 0;
@@ -167,7 +244,7 @@ pub fn trim(wasm: &[u8], info: &ModuleInfo) -> Result<Option<Vec<u8>>, String> {
         let entries = match &payload {
             Payload::TypeSection(s) => {
                 types = s.count();
-                dispatcher_types(&layout)
+                dispatcher_types(layout)
             }
             Payload::FunctionSection(_) => {
                 let mut bytes = Vec::new();
@@ -176,27 +253,17 @@ pub fn trim(wasm: &[u8], info: &ModuleInfo) -> Result<Option<Vec<u8>>, String> {
                 }
                 bytes
             }
-            Payload::CodeSectionStart { .. } => dispatcher_bodies(&layout),
+            Payload::CodeSectionStart { .. } => dispatcher_bodies(layout),
             Payload::ExportSection(s) => {
-                let mut section = wasm_encoder::ExportSection::new();
-                for export in s.clone() {
-                    let export = export.map_err(err)?;
-                    let routed = export.kind == wasmparser::ExternalKind::Func
-                        && layout.routes.contains_key(&export.index);
-                    if !routed {
-                        let kind = RoundtripReencoder
-                            .export_kind(export.kind)
-                            .map_err(|e| e.to_string())?;
-                        section.export(export.name, kind, export.index);
+                let section = exports_without(s.clone(), layout, |section| {
+                    for n in 0..added {
+                        section.export(
+                            &format!("{DISPATCH}{n}"),
+                            wasm_encoder::ExportKind::Func,
+                            funcs + n,
+                        );
                     }
-                }
-                for n in 0..added {
-                    section.export(
-                        &format!("{DISPATCH}{n}"),
-                        wasm_encoder::ExportKind::Func,
-                        funcs + n,
-                    );
-                }
+                })?;
                 wasm_encoder::Section::append_to(&section, &mut out);
                 continue;
             }
@@ -207,7 +274,82 @@ pub fn trim(wasm: &[u8], info: &ModuleInfo) -> Result<Option<Vec<u8>>, String> {
         };
         extend(&mut out, id, &wasm[range], added, &entries)?;
     }
-    Ok(Some(out))
+    Ok(out)
+}
+
+/// The module with the table of exports, [`TABLE`], exported: a table
+/// after the module's others, and an element segment filling it after the
+/// module's others, each in a section of its own when the module has none.
+fn with_table(wasm: &[u8], layout: &Layout) -> Result<Vec<u8>, String> {
+    let err = |e: wasmparser::BinaryReaderError| e.to_string();
+    let size = layout.tabled.len() as u64;
+    let mut table = wasm_encoder::TableSection::new();
+    table.table(wasm_encoder::TableType {
+        element_type: wasm_encoder::RefType::FUNCREF,
+        table64: false,
+        minimum: size,
+        maximum: Some(size),
+        shared: false,
+    });
+    // Its index: the tables the module imports and defines come first.
+    let mut index = 0;
+    let segment = |index: u32| {
+        let mut elements = wasm_encoder::ElementSection::new();
+        elements.active(
+            Some(index),
+            &wasm_encoder::ConstExpr::i32_const(0),
+            wasm_encoder::Elements::Functions(layout.tabled.as_slice().into()),
+        );
+        elements
+    };
+    let (mut tabled, mut filled) = (false, false);
+    let mut out = Vec::with_capacity(wasm.len() + 4 * layout.tabled.len());
+    out.extend_from_slice(&wasm[..8]);
+    for section in walk(wasm) {
+        let (id, payload, range, whole) = section?;
+        let after = |kind: u8| rank(id).is_some_and(|r| r > rank(kind).unwrap_or(0));
+        if !tabled && after(TABLES) {
+            wasm_encoder::Section::append_to(&table, &mut out);
+            tabled = true;
+        }
+        if !filled && after(ELEMENTS) {
+            wasm_encoder::Section::append_to(&segment(index), &mut out);
+            filled = true;
+        }
+        match &payload {
+            Payload::ImportSection(s) => {
+                for import in s.clone().into_imports() {
+                    if let wasmparser::TypeRef::Table(_) = import.map_err(err)?.ty {
+                        index += 1;
+                    }
+                }
+            }
+            Payload::TableSection(s) => {
+                index += s.count();
+                extend(&mut out, id, &wasm[range], 1, &entries_of(&table))?;
+                tabled = true;
+                continue;
+            }
+            Payload::ElementSection(_) => {
+                extend(&mut out, id, &wasm[range], 1, &entries_of(&segment(index)))?;
+                filled = true;
+                continue;
+            }
+            Payload::ExportSection(s) => {
+                let section = exports_without(s.clone(), layout, |section| {
+                    section.export(TABLE, wasm_encoder::ExportKind::Table, index);
+                })?;
+                wasm_encoder::Section::append_to(&section, &mut out);
+                continue;
+            }
+            _ => {}
+        }
+        out.extend_from_slice(&wasm[whole]);
+    }
+    if !filled {
+        wasm_encoder::Section::append_to(&segment(index), &mut out);
+    }
+    Ok(out)
 }
 
 /// The type of the dispatcher for `sig`: the position first, then the
@@ -302,10 +444,17 @@ pub fn claims_our_names(info: &ModuleInfo) -> bool {
     info.exports.iter().any(|(name, _)| name.starts_with(OURS))
 }
 
-/// Whether `module`, described by `info`, was compiled trimmed.
-pub fn is_trimmed(module: &wasmtime::Module, info: &ModuleInfo) -> bool {
+/// The form `module`, described by `info`, was compiled trimmed in, if it
+/// was.
+pub fn is_trimmed(module: &wasmtime::Module, info: &ModuleInfo) -> Option<Form> {
+    if claims_our_names(info) {
+        return None;
+    }
+    if module.get_export_index(TABLE).is_some() {
+        return Some(Form::Table);
+    }
     let first = format!("{DISPATCH}0");
-    module.get_export_index(&first).is_some() && info.export(&first).is_none()
+    module.get_export_index(&first).map(|_| Form::Dispatchers)
 }
 
 /// The index of function export `name` of library `lib` when the library is
@@ -315,7 +464,7 @@ pub fn trimmed(data: &Process, lib: LibId, name: &str) -> Option<u32> {
     let l = data
         .libs
         .get(lib)
-        .filter(|l| l.trimmed && l.instance.is_some())?;
+        .filter(|l| l.trimmed.is_some() && l.instance.is_some())?;
     match l.info.export(name)? {
         ExportKind::Func(index) => Some(index),
         _ => None,
@@ -387,6 +536,9 @@ fn targets_in(
                     position,
                 }
             }
+            Some(Route::Table { position }) => {
+                crate::route::Target::Func(table_entry(cx, instance, position)?)
+            }
             None => wasmtime::bail!("function {index} is not one it exported"),
         });
     }
@@ -402,12 +554,32 @@ fn trimmed_instance(
     let instance = l
         .instance
         .ok_or_else(|| wasmtime::format_err!("not instantiated"))?;
+    let form = l
+        .trimmed
+        .ok_or_else(|| wasmtime::format_err!("not compiled trimmed"))?;
+    let what = match form {
+        Form::Dispatchers => "exports trimmed to dispatchers",
+        Form::Table => "exports trimmed to a table",
+    };
     let info = l.info.clone();
     let layout = cx
         .data()
         .modules
-        .derived("trimmed exports", &l.path, || Ok(Layout::of(&info)))?;
+        .derived(what, &l.path, || Ok(Layout::of(&info, form)))?;
     Ok((instance, layout))
+}
+
+/// Entry `position` of the table of exports of `instance`.
+fn table_entry(
+    cx: &mut StoreContextMut<'_, Process>,
+    instance: Instance,
+    position: u32,
+) -> wasmtime::Result<Func> {
+    instance
+        .get_table(&mut *cx, TABLE)
+        .and_then(|t| t.get(&mut *cx, u64::from(position)))
+        .and_then(|r| r.as_func().flatten().copied())
+        .ok_or_else(|| wasmtime::format_err!("its table of exports has no function {position}"))
 }
 
 fn reach_in(
@@ -440,6 +612,7 @@ fn reach_in(
                     wanted.push((k, (dispatcher, position)));
                     None
                 }
+                Some(Route::Table { position }) => Some(table_entry(cx, instance, position)?),
                 None => wasmtime::bail!("function {index} is not one it exported"),
             }
         };
@@ -519,8 +692,8 @@ mod tests {
     fn trimming_keeps_other_exports_and_dispatches_to_every_function() {
         let wasm = wat::parse_str(MODULE).unwrap();
         let info = ModuleInfo::parse_with(&wasm, false).unwrap();
-        let layout = Layout::of(&info);
-        let trimmed = trim(&wasm, &info).unwrap().unwrap();
+        let layout = Layout::of(&info, Form::Dispatchers);
+        let trimmed = trim(&wasm, &info, Form::Dispatchers).unwrap().unwrap();
         wasmparser::validate(&trimmed).unwrap();
         assert_eq!(
             exports(&trimmed),
@@ -552,9 +725,13 @@ mod tests {
     fn thunks_call_through_the_dispatchers() {
         let wasm = wat::parse_str(MODULE).unwrap();
         let info = ModuleInfo::parse_with(&wasm, false).unwrap();
-        let layout = Layout::of(&info);
+        let layout = Layout::of(&info, Form::Dispatchers);
         let engine = Engine::default();
-        let main = wasmtime::Module::new(&engine, trim(&wasm, &info).unwrap().unwrap()).unwrap();
+        let main = wasmtime::Module::new(
+            &engine,
+            trim(&wasm, &info, Form::Dispatchers).unwrap().unwrap(),
+        )
+        .unwrap();
         let mut store = Store::new(&engine, ());
         let instance = Instance::new(&mut store, &main, &[]).unwrap();
         let routes: Vec<(u32, u32)> = [2, 1]
@@ -598,10 +775,10 @@ mod tests {
         )
         .unwrap();
         let info = ModuleInfo::parse_with(&wasm, false).unwrap();
-        let layout = Layout::of(&info);
+        let layout = Layout::of(&info, Form::Dispatchers);
         assert_eq!(layout.route(0), Some(Route::Export("puts")));
         assert!(matches!(layout.route(1), Some(Route::Dispatch { .. })));
-        let trimmed = trim(&wasm, &info).unwrap().unwrap();
+        let trimmed = trim(&wasm, &info, Form::Dispatchers).unwrap().unwrap();
         wasmparser::validate(&trimmed).unwrap();
         assert_eq!(exports(&trimmed), ["puts", "dlrun.dispatch.0"]);
     }
@@ -614,7 +791,8 @@ mod tests {
         )
         .unwrap();
         let info = ModuleInfo::parse_with(&wasm, false).unwrap();
-        assert_eq!(trim(&wasm, &info).unwrap(), None);
+        assert_eq!(trim(&wasm, &info, Form::Dispatchers).unwrap(), None);
+        assert_eq!(trim(&wasm, &info, Form::Table).unwrap(), None);
     }
 
     #[test]
@@ -622,7 +800,108 @@ mod tests {
         let wasm = wat::parse_str(MODULE).unwrap();
         let info = ModuleInfo::parse_with(&wasm, false).unwrap();
         for cut in [9, 20, wasm.len() / 2, wasm.len() - 1] {
-            assert!(trim(&wasm[..cut], &info).is_err(), "cut at {cut}");
+            for form in [Form::Dispatchers, Form::Table] {
+                assert!(trim(&wasm[..cut], &info, form).is_err(), "cut at {cut}");
+            }
         }
+    }
+
+    /// The table of exports of `instance`, entry `position`, called with
+    /// one i32.
+    fn call_entry(store: &mut Store<()>, instance: &Instance, position: u32, arg: i32) -> i32 {
+        let table = instance.get_table(&mut *store, TABLE).unwrap();
+        let entry = table.get(&mut *store, u64::from(position)).unwrap();
+        let f = entry.as_func().flatten().unwrap();
+        f.typed::<i32, i32>(&*store)
+            .unwrap()
+            .call(store, arg)
+            .unwrap()
+    }
+
+    #[test]
+    fn tabling_keeps_other_exports_and_holds_every_function_once() {
+        let wasm = wat::parse_str(MODULE).unwrap();
+        let info = ModuleInfo::parse_with(&wasm, false).unwrap();
+        let layout = Layout::of(&info, Form::Table);
+        let tabled = trim(&wasm, &info, Form::Table).unwrap().unwrap();
+        wasmparser::validate(&tabled).unwrap();
+        assert_eq!(exports(&tabled), ["memory", "g", "malloc", TABLE]);
+        assert_eq!(layout.route(3), Some(Route::Export("malloc")));
+        let (twice, inc, other) = (0, 1, 4);
+        let position = |f| match layout.route(f) {
+            Some(Route::Table { position }) => position,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(layout.tabled.len(), 4, "an alias takes no second entry");
+        let engine = Engine::default();
+        let module = wasmtime::Module::new(&engine, &tabled).unwrap();
+        assert_eq!(is_trimmed(&module, &info), Some(Form::Table));
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        assert_eq!(call_entry(&mut store, &instance, position(twice), 21), 42);
+        assert_eq!(call_entry(&mut store, &instance, position(inc), 41), 42);
+        assert_eq!(call_entry(&mut store, &instance, position(other), 7), 7);
+    }
+
+    #[test]
+    fn the_table_of_exports_comes_after_the_tables_and_segments_a_module_has() {
+        let wasm = wat::parse_str(
+            r#"(module
+                (import "env" "t" (table 1 funcref))
+                (table $own 2 funcref)
+                (func $f (export "f") (param i32) (result i32) (local.get 0))
+                (func $g (export "g") (param i32) (result i32)
+                    (call_indirect $own (param i32) (result i32) (local.get 0) (i32.const 1)))
+                (elem (table $own) (i32.const 1) func $f))"#,
+        )
+        .unwrap();
+        let info = ModuleInfo::parse_with(&wasm, false).unwrap();
+        let tabled = trim(&wasm, &info, Form::Table).unwrap().unwrap();
+        wasmparser::validate(&tabled).unwrap();
+        let engine = Engine::default();
+        let module = wasmtime::Module::new(&engine, &tabled).unwrap();
+        let mut store = Store::new(&engine, ());
+        let t = wasmtime::Table::new(
+            &mut store,
+            wasmtime::TableType::new(wasmtime::RefType::FUNCREF, 1, None),
+            wasmtime::Ref::Func(None),
+        )
+        .unwrap();
+        let instance = Instance::new(&mut store, &module, &[t.into()]).unwrap();
+        let table = instance.get_table(&mut store, TABLE).unwrap();
+        assert_eq!(table.size(&store), 2);
+        assert_eq!(call_entry(&mut store, &instance, 1, 5), 5, "g calls f");
+    }
+
+    #[test]
+    fn a_module_without_tables_or_segments_gets_both() {
+        let wasm = wat::parse_str(
+            r#"(module
+                (memory (export "memory") 1)
+                (func (export "f") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+                (data (i32.const 0) "x"))"#,
+        )
+        .unwrap();
+        let info = ModuleInfo::parse_with(&wasm, false).unwrap();
+        let tabled = trim(&wasm, &info, Form::Table).unwrap().unwrap();
+        wasmparser::validate(&tabled).unwrap();
+        let engine = Engine::default();
+        let module = wasmtime::Module::new(&engine, &tabled).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        assert_eq!(call_entry(&mut store, &instance, 0, 1), 2);
+    }
+
+    #[test]
+    fn a_module_exporting_our_names_is_not_taken_for_trimmed() {
+        let wasm = wat::parse_str(
+            r#"(module (table (export "dlrun.exports") 1 funcref)
+                (func (export "f")))"#,
+        )
+        .unwrap();
+        let info = ModuleInfo::parse_with(&wasm, false).unwrap();
+        assert_eq!(trim(&wasm, &info, Form::Table).unwrap(), None);
+        let module = wasmtime::Module::new(&Engine::default(), &wasm).unwrap();
+        assert_eq!(is_trimmed(&module, &info), None);
     }
 }
