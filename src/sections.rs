@@ -123,13 +123,40 @@ pub fn extend(
     added: u32,
     entries: &[u8],
 ) -> Result<(), String> {
+    join(out, id, contents, added, entries, false)
+}
+
+/// Like [`extend`], the new entries before the section's own.
+pub fn prepend(
+    out: &mut Vec<u8>,
+    id: u8,
+    contents: &[u8],
+    added: u32,
+    entries: &[u8],
+) -> Result<(), String> {
+    join(out, id, contents, added, entries, true)
+}
+
+fn join(
+    out: &mut Vec<u8>,
+    id: u8,
+    contents: &[u8],
+    added: u32,
+    entries: &[u8],
+    first: bool,
+) -> Result<(), String> {
     let mut reader = BinaryReader::new(contents, 0);
     let count = reader.read_var_u32().map_err(|e| e.to_string())?;
     let kept = &contents[reader.original_position()..];
     let mut body = Vec::with_capacity(kept.len() + entries.len() + 5);
     (count + added).encode(&mut body);
-    body.extend_from_slice(kept);
-    body.extend_from_slice(entries);
+    let (a, b) = if first {
+        (entries, kept)
+    } else {
+        (kept, entries)
+    };
+    body.extend_from_slice(a);
+    body.extend_from_slice(b);
     out.push(id);
     body.encode(out);
     Ok(())
@@ -164,6 +191,25 @@ mod tests {
         assert!(rank(12) > rank(ELEMENTS) && rank(12) < rank(10));
         assert!(rank(TABLES) < rank(ELEMENTS));
         assert_eq!(rank(0), None);
+    }
+
+    #[test]
+    fn entries_prepended_come_before_the_sections_own() {
+        let mut old = wasm_encoder::TypeSection::new();
+        old.ty().function([], []);
+        let mut new = wasm_encoder::TypeSection::new();
+        new.ty().function([wasm_encoder::ValType::I32], []);
+        let mut contents = Vec::new();
+        1u32.encode(&mut contents);
+        contents.extend_from_slice(&entries_of(&old));
+        let mut out = Vec::new();
+        prepend(&mut out, 1, &contents, 1, &entries_of(&new)).unwrap();
+        let mut both = wasm_encoder::TypeSection::new();
+        both.ty().function([wasm_encoder::ValType::I32], []);
+        both.ty().function([], []);
+        let mut want = Vec::new();
+        wasm_encoder::Section::append_to(&both, &mut want);
+        assert_eq!(out, want);
     }
 
     #[test]

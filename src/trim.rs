@@ -36,7 +36,9 @@ use wasmtime::{Func, Instance, StoreContextMut};
 use crate::modinfo::{ExportKind, ImportKind, ModuleInfo, Sig};
 use crate::naming::About;
 use crate::process::Process;
-use crate::sections::{ELEMENTS, TABLES, encoded, entries_of, extend, module, rank, switch, walk};
+use crate::sections::{
+    ELEMENTS, TABLES, encoded, entries_of, extend, module, prepend, rank, switch, walk,
+};
 use crate::symbols::LibId;
 
 /// What a trimmed module's dispatchers are called: the prefix, then the
@@ -201,10 +203,9 @@ pub fn trim(wasm: &[u8], info: &ModuleInfo, form: Form) -> Result<Option<Vec<u8>
         return Ok(None);
     }
     match form {
-        Form::Dispatchers => with_dispatchers(wasm, info, &layout),
+        Form::Dispatchers => with_dispatchers(wasm, info, &layout).map(Some),
         Form::Table => with_table(wasm, &layout),
     }
-    .map(Some)
 }
 
 /// The exports of a module whose function exports `layout` routes are
@@ -278,9 +279,19 @@ fn with_dispatchers(wasm: &[u8], info: &ModuleInfo, layout: &Layout) -> Result<V
 }
 
 /// The module with the table of exports, [`TABLE`], exported: a table
-/// after the module's others, and an element segment filling it after the
-/// module's others, each in a section of its own when the module has none.
-fn with_table(wasm: &[u8], layout: &Layout) -> Result<Vec<u8>, String> {
+/// after the module's others, and an element segment filling it, each in a
+/// section of its own when the module has none. `None` when the module has
+/// element segments other than active ones of functions.
+///
+/// The segment comes first: wasmtime fills a table lazily, as its entries
+/// are used, only from the segments before the first it cannot (one into
+/// an imported table, as an Emscripten main's is); it fills the others at
+/// each instantiation, which for a main's thousands of functions cost more
+/// than the names did. Active segments are dropped once applied, so moving
+/// them one index later changes nothing the code can see; a passive or
+/// declared one could be named by `table.init`, and the module is left
+/// alone.
+fn with_table(wasm: &[u8], layout: &Layout) -> Result<Option<Vec<u8>>, String> {
     let err = |e: wasmparser::BinaryReaderError| e.to_string();
     let size = layout.tabled.len() as u64;
     let mut table = wasm_encoder::TableSection::new();
@@ -330,8 +341,19 @@ fn with_table(wasm: &[u8], layout: &Layout) -> Result<Vec<u8>, String> {
                 tabled = true;
                 continue;
             }
-            Payload::ElementSection(_) => {
-                extend(&mut out, id, &wasm[range], 1, &entries_of(&segment(index)))?;
+            Payload::ElementSection(s) => {
+                for element in s.clone() {
+                    let element = element.map_err(err)?;
+                    let active = matches!(element.kind, wasmparser::ElementKind::Active { .. });
+                    let funcs = match element.items {
+                        wasmparser::ElementItems::Functions(_) => true,
+                        wasmparser::ElementItems::Expressions(ty, _) => ty.is_func_ref(),
+                    };
+                    if !(active && funcs) {
+                        return Ok(None);
+                    }
+                }
+                prepend(&mut out, id, &wasm[range], 1, &entries_of(&segment(index)))?;
                 filled = true;
                 continue;
             }
@@ -349,7 +371,7 @@ fn with_table(wasm: &[u8], layout: &Layout) -> Result<Vec<u8>, String> {
     if !filled {
         wasm_encoder::Section::append_to(&segment(index), &mut out);
     }
-    Ok(out)
+    Ok(Some(out))
 }
 
 /// The type of the dispatcher for `sig`: the position first, then the
@@ -844,7 +866,7 @@ mod tests {
     }
 
     #[test]
-    fn the_table_of_exports_comes_after_the_tables_and_segments_a_module_has() {
+    fn the_table_of_exports_comes_after_the_tables_its_segment_before_the_segments() {
         let wasm = wat::parse_str(
             r#"(module
                 (import "env" "t" (table 1 funcref))
@@ -903,5 +925,18 @@ mod tests {
         assert_eq!(trim(&wasm, &info, Form::Table).unwrap(), None);
         let module = wasmtime::Module::new(&Engine::default(), &wasm).unwrap();
         assert_eq!(is_trimmed(&module, &info), None);
+    }
+
+    #[test]
+    fn a_module_with_a_passive_segment_is_not_tabled() {
+        let wasm = wat::parse_str(
+            r#"(module (table 1 funcref)
+                (func $f (export "f"))
+                (elem func $f))"#,
+        )
+        .unwrap();
+        let info = ModuleInfo::parse_with(&wasm, false).unwrap();
+        assert_eq!(trim(&wasm, &info, Form::Table).unwrap(), None);
+        assert!(trim(&wasm, &info, Form::Dispatchers).unwrap().is_some());
     }
 }
