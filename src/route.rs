@@ -25,7 +25,7 @@ use wasmtime::{Extern, Func, Instance, StoreContextMut};
 
 use crate::modinfo::{ExportKind, ImportKind, ModuleInfo, Sig};
 use crate::process::Process;
-use crate::sections::{encoded, entries_of, extend, module, switch, walk};
+use crate::sections::{At, encoded, entries_of, extend, module, switch, walk};
 use crate::trim::dispatcher_type;
 
 /// The export a routed module adds (its first router, passed on: no
@@ -162,7 +162,14 @@ pub fn route(wasm: &[u8], info: &ModuleInfo) -> Result<Option<Vec<u8>>, String> 
                 }
                 added.ty().function([], []);
                 let count = plan.groups.len() as u32 + 1;
-                extend(&mut out, id, &wasm[range], count, &entries_of(&added))?;
+                extend(
+                    &mut out,
+                    id,
+                    &wasm[range],
+                    count,
+                    &entries_of(&added),
+                    At::End,
+                )?;
             }
             Payload::ImportSection(s) => {
                 let mut section = wasm_encoder::ImportSection::new();
@@ -244,7 +251,7 @@ pub fn route(wasm: &[u8], info: &ModuleInfo) -> Result<Option<Vec<u8>>, String> 
 fn mark(out: &mut Vec<u8>, plan: &Plan, exports: &[u8]) -> Result<(), String> {
     let mut added = wasm_encoder::ExportSection::new();
     added.export(ROUTED, wasm_encoder::ExportKind::Func, plan.first());
-    extend(out, 7, exports, 1, &entries_of(&added))
+    extend(out, 7, exports, 1, &entries_of(&added), At::End)
 }
 
 /// Whether constant expression `expr` refers to a function for which

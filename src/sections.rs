@@ -114,46 +114,33 @@ pub fn switch(
     body
 }
 
+/// Where [`extend`] puts a section's new entries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum At {
+    /// After the section's own.
+    End,
+    /// Before the section's own.
+    Start,
+}
+
 /// Appends to `out` section `id` whose contents were `contents` (a count,
-/// then the entries), with `added` more `entries` after its own.
+/// then the entries), with `added` more `entries` at `at`.
 pub fn extend(
     out: &mut Vec<u8>,
     id: u8,
     contents: &[u8],
     added: u32,
     entries: &[u8],
-) -> Result<(), String> {
-    join(out, id, contents, added, entries, false)
-}
-
-/// Like [`extend`], the new entries before the section's own.
-pub fn prepend(
-    out: &mut Vec<u8>,
-    id: u8,
-    contents: &[u8],
-    added: u32,
-    entries: &[u8],
-) -> Result<(), String> {
-    join(out, id, contents, added, entries, true)
-}
-
-fn join(
-    out: &mut Vec<u8>,
-    id: u8,
-    contents: &[u8],
-    added: u32,
-    entries: &[u8],
-    first: bool,
+    at: At,
 ) -> Result<(), String> {
     let mut reader = BinaryReader::new(contents, 0);
     let count = reader.read_var_u32().map_err(|e| e.to_string())?;
     let kept = &contents[reader.original_position()..];
     let mut body = Vec::with_capacity(kept.len() + entries.len() + 5);
     (count + added).encode(&mut body);
-    let (a, b) = if first {
-        (entries, kept)
-    } else {
-        (kept, entries)
+    let (a, b) = match at {
+        At::Start => (entries, kept),
+        At::End => (kept, entries),
     };
     body.extend_from_slice(a);
     body.extend_from_slice(b);
@@ -166,23 +153,34 @@ fn join(
 mod tests {
     use super::*;
 
+    /// A type section of one type per entry of `params`, each taking
+    /// those parameters.
+    fn types(params: &[&[wasm_encoder::ValType]]) -> wasm_encoder::TypeSection {
+        let mut section = wasm_encoder::TypeSection::new();
+        for p in params {
+            section.ty().function(p.iter().copied(), []);
+        }
+        section
+    }
+
     #[test]
-    fn a_section_extended_holds_its_entries_then_the_new_ones() {
-        let mut old = wasm_encoder::TypeSection::new();
-        old.ty().function([], []);
-        let mut new = wasm_encoder::TypeSection::new();
-        new.ty().function([wasm_encoder::ValType::I32], []);
+    fn new_entries_go_after_or_before_the_sections_own() {
+        use wasm_encoder::ValType::I32;
         let mut contents = Vec::new();
         1u32.encode(&mut contents);
-        contents.extend_from_slice(&entries_of(&old));
+        contents.extend_from_slice(&entries_of(&types(&[&[]])));
+        let new = entries_of(&types(&[&[I32]]));
+        let encoded = |section: wasm_encoder::TypeSection| {
+            let mut want = Vec::new();
+            wasm_encoder::Section::append_to(&section, &mut want);
+            want
+        };
         let mut out = Vec::new();
-        extend(&mut out, 1, &contents, 1, &entries_of(&new)).unwrap();
-        let mut both = wasm_encoder::TypeSection::new();
-        both.ty().function([], []);
-        both.ty().function([wasm_encoder::ValType::I32], []);
-        let mut want = Vec::new();
-        wasm_encoder::Section::append_to(&both, &mut want);
-        assert_eq!(out, want);
+        extend(&mut out, 1, &contents, 1, &new, At::End).unwrap();
+        assert_eq!(out, encoded(types(&[&[], &[I32]])));
+        let mut out = Vec::new();
+        extend(&mut out, 1, &contents, 1, &new, At::Start).unwrap();
+        assert_eq!(out, encoded(types(&[&[I32], &[]])));
     }
 
     #[test]
@@ -194,26 +192,7 @@ mod tests {
     }
 
     #[test]
-    fn entries_prepended_come_before_the_sections_own() {
-        let mut old = wasm_encoder::TypeSection::new();
-        old.ty().function([], []);
-        let mut new = wasm_encoder::TypeSection::new();
-        new.ty().function([wasm_encoder::ValType::I32], []);
-        let mut contents = Vec::new();
-        1u32.encode(&mut contents);
-        contents.extend_from_slice(&entries_of(&old));
-        let mut out = Vec::new();
-        prepend(&mut out, 1, &contents, 1, &entries_of(&new)).unwrap();
-        let mut both = wasm_encoder::TypeSection::new();
-        both.ty().function([wasm_encoder::ValType::I32], []);
-        both.ty().function([], []);
-        let mut want = Vec::new();
-        wasm_encoder::Section::append_to(&both, &mut want);
-        assert_eq!(out, want);
-    }
-
-    #[test]
     fn a_damaged_count_is_an_error() {
-        assert!(extend(&mut Vec::new(), 1, &[0x80], 1, &[]).is_err());
+        assert!(extend(&mut Vec::new(), 1, &[0x80], 1, &[], At::End).is_err());
     }
 }

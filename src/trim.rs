@@ -37,7 +37,7 @@ use crate::modinfo::{ExportKind, ImportKind, ModuleInfo, Sig};
 use crate::naming::About;
 use crate::process::Process;
 use crate::sections::{
-    ELEMENTS, TABLES, encoded, entries_of, extend, module, prepend, rank, switch, walk,
+    At, ELEMENTS, TABLES, encoded, entries_of, extend, module, rank, switch, walk,
 };
 use crate::symbols::LibId;
 
@@ -273,7 +273,7 @@ fn with_dispatchers(wasm: &[u8], info: &ModuleInfo, layout: &Layout) -> Result<V
                 continue;
             }
         };
-        extend(&mut out, id, &wasm[range], added, &entries)?;
+        extend(&mut out, id, &wasm[range], added, &entries, At::End)?;
     }
     Ok(out)
 }
@@ -337,7 +337,7 @@ fn with_table(wasm: &[u8], layout: &Layout) -> Result<Option<Vec<u8>>, String> {
             }
             Payload::TableSection(s) => {
                 index += s.count();
-                extend(&mut out, id, &wasm[range], 1, &entries_of(&table))?;
+                extend(&mut out, id, &wasm[range], 1, &entries_of(&table), At::End)?;
                 tabled = true;
                 continue;
             }
@@ -353,7 +353,14 @@ fn with_table(wasm: &[u8], layout: &Layout) -> Result<Option<Vec<u8>>, String> {
                         return Ok(None);
                     }
                 }
-                prepend(&mut out, id, &wasm[range], 1, &entries_of(&segment(index)))?;
+                extend(
+                    &mut out,
+                    id,
+                    &wasm[range],
+                    1,
+                    &entries_of(&segment(index)),
+                    At::Start,
+                )?;
                 filled = true;
                 continue;
             }
@@ -692,6 +699,17 @@ mod tests {
         info.exports.iter().map(|(n, _)| n.to_string()).collect()
     }
 
+    /// [`MODULE`] trimmed in `form`, validated: its metadata (before),
+    /// its layout and its bytes.
+    fn trimmed_module(form: Form) -> (ModuleInfo, Layout, Vec<u8>) {
+        let wasm = wat::parse_str(MODULE).unwrap();
+        let info = ModuleInfo::parse_with(&wasm, false).unwrap();
+        let layout = Layout::of(&info, form);
+        let trimmed = trim(&wasm, &info, form).unwrap().unwrap();
+        wasmparser::validate(&trimmed).unwrap();
+        (info, layout, trimmed)
+    }
+
     fn dispatch(store: &mut Store<()>, instance: &Instance, route: Route, args: &[Val]) -> Val {
         let Route::Dispatch {
             dispatcher,
@@ -712,11 +730,7 @@ mod tests {
 
     #[test]
     fn trimming_keeps_other_exports_and_dispatches_to_every_function() {
-        let wasm = wat::parse_str(MODULE).unwrap();
-        let info = ModuleInfo::parse_with(&wasm, false).unwrap();
-        let layout = Layout::of(&info, Form::Dispatchers);
-        let trimmed = trim(&wasm, &info, Form::Dispatchers).unwrap().unwrap();
-        wasmparser::validate(&trimmed).unwrap();
+        let (_, layout, trimmed) = trimmed_module(Form::Dispatchers);
         assert_eq!(
             exports(&trimmed),
             [
@@ -842,11 +856,7 @@ mod tests {
 
     #[test]
     fn tabling_keeps_other_exports_and_holds_every_function_once() {
-        let wasm = wat::parse_str(MODULE).unwrap();
-        let info = ModuleInfo::parse_with(&wasm, false).unwrap();
-        let layout = Layout::of(&info, Form::Table);
-        let tabled = trim(&wasm, &info, Form::Table).unwrap().unwrap();
-        wasmparser::validate(&tabled).unwrap();
+        let (info, layout, tabled) = trimmed_module(Form::Table);
         assert_eq!(exports(&tabled), ["memory", "g", "malloc", TABLE]);
         assert_eq!(layout.route(3), Some(Route::Export("malloc")));
         let (twice, inc, other) = (0, 1, 4);
@@ -865,6 +875,16 @@ mod tests {
         assert_eq!(call_entry(&mut store, &instance, position(other), 7), 7);
     }
 
+    /// `wasm` trimmed into a table, validated and compiled.
+    fn tabled_module(wasm: &[u8]) -> (Engine, wasmtime::Module) {
+        let info = ModuleInfo::parse_with(wasm, false).unwrap();
+        let tabled = trim(wasm, &info, Form::Table).unwrap().unwrap();
+        wasmparser::validate(&tabled).unwrap();
+        let engine = Engine::default();
+        let module = wasmtime::Module::new(&engine, &tabled).unwrap();
+        (engine, module)
+    }
+
     #[test]
     fn the_table_of_exports_comes_after_the_tables_its_segment_before_the_segments() {
         let wasm = wat::parse_str(
@@ -877,11 +897,7 @@ mod tests {
                 (elem (table $own) (i32.const 1) func $f))"#,
         )
         .unwrap();
-        let info = ModuleInfo::parse_with(&wasm, false).unwrap();
-        let tabled = trim(&wasm, &info, Form::Table).unwrap().unwrap();
-        wasmparser::validate(&tabled).unwrap();
-        let engine = Engine::default();
-        let module = wasmtime::Module::new(&engine, &tabled).unwrap();
+        let (engine, module) = tabled_module(&wasm);
         let mut store = Store::new(&engine, ());
         let t = wasmtime::Table::new(
             &mut store,
@@ -904,11 +920,7 @@ mod tests {
                 (data (i32.const 0) "x"))"#,
         )
         .unwrap();
-        let info = ModuleInfo::parse_with(&wasm, false).unwrap();
-        let tabled = trim(&wasm, &info, Form::Table).unwrap().unwrap();
-        wasmparser::validate(&tabled).unwrap();
-        let engine = Engine::default();
-        let module = wasmtime::Module::new(&engine, &tabled).unwrap();
+        let (engine, module) = tabled_module(&wasm);
         let mut store = Store::new(&engine, ());
         let instance = Instance::new(&mut store, &module, &[]).unwrap();
         assert_eq!(call_entry(&mut store, &instance, 0, 1), 2);
