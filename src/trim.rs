@@ -48,6 +48,12 @@ pub const DISPATCH: &str = "dlrun.dispatch.";
 /// What a module trimmed into a table calls that table.
 pub const TABLE: &str = "dlrun.exports";
 
+/// The most tables and element segments a module may have, as wasmtime
+/// validates it: a module at either limit has no room for the table of
+/// exports and is not trimmed into one.
+const MOST_TABLES: u32 = 100;
+const MOST_SEGMENTS: u32 = 100_000;
+
 /// How a trimmed module reaches the functions it no longer exports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Form {
@@ -320,6 +326,9 @@ fn with_table(wasm: &[u8], layout: &Layout) -> Result<Option<Vec<u8>>, String> {
         let (id, payload, range, whole) = section?;
         let after = |kind: u8| rank(id).is_some_and(|r| r > rank(kind).unwrap_or(0));
         if !tabled && after(TABLES) {
+            if index >= MOST_TABLES {
+                return Ok(None);
+            }
             wasm_encoder::Section::append_to(&table, &mut out);
             tabled = true;
         }
@@ -337,11 +346,17 @@ fn with_table(wasm: &[u8], layout: &Layout) -> Result<Option<Vec<u8>>, String> {
             }
             Payload::TableSection(s) => {
                 index += s.count();
+                if index >= MOST_TABLES {
+                    return Ok(None);
+                }
                 extend(&mut out, id, &wasm[range], 1, &entries_of(&table), At::End)?;
                 tabled = true;
                 continue;
             }
             Payload::ElementSection(s) => {
+                if s.count() >= MOST_SEGMENTS {
+                    return Ok(None);
+                }
                 for element in s.clone() {
                     let element = element.map_err(err)?;
                     let active = matches!(element.kind, wasmparser::ElementKind::Active { .. });
@@ -950,5 +965,19 @@ mod tests {
         let info = ModuleInfo::parse_with(&wasm, false).unwrap();
         assert_eq!(trim(&wasm, &info, Form::Table).unwrap(), None);
         assert!(trim(&wasm, &info, Form::Dispatchers).unwrap().is_some());
+    }
+
+    #[test]
+    fn a_module_with_all_the_tables_wasm_allows_is_not_tabled() {
+        let tables = "(table 0 funcref)".repeat(MOST_TABLES as usize);
+        let wasm = wat::parse_str(format!("(module {tables} (func (export \"f\")))")).unwrap();
+        wasmparser::validate(&wasm).unwrap();
+        let info = ModuleInfo::parse_with(&wasm, false).unwrap();
+        assert_eq!(trim(&wasm, &info, Form::Table).unwrap(), None);
+        let fewer = "(table 0 funcref)".repeat(MOST_TABLES as usize - 1);
+        let wasm = wat::parse_str(format!("(module {fewer} (func (export \"f\")))")).unwrap();
+        let info = ModuleInfo::parse_with(&wasm, false).unwrap();
+        let tabled = trim(&wasm, &info, Form::Table).unwrap().unwrap();
+        wasmparser::validate(&tabled).unwrap();
     }
 }
