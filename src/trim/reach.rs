@@ -28,8 +28,9 @@ pub fn trimmed(data: &Process, lib: LibId, name: &str) -> Option<u32> {
 }
 
 /// Functions `indices` of library `lib`, instantiated trimmed: each the
-/// entry its table holds, the export it kept, or a thunk (one module for
-/// all those not reached before), each made once per process.
+/// entry its table holds, the export it kept, its entry in the table of
+/// exports, or a thunk (one module for all those not reached before),
+/// each made once per process.
 pub fn reach(
     cx: &mut StoreContextMut<'_, Process>,
     lib: LibId,
@@ -44,7 +45,8 @@ pub fn reach(
 }
 
 /// Where calls of functions `indices` of library `lib`, instantiated
-/// trimmed, go: each one's dispatcher and position, or the export it kept.
+/// trimmed, go: each one's dispatcher and position, the export it kept, or
+/// its entry in the table of exports.
 pub fn targets(
     cx: &mut StoreContextMut<'_, Process>,
     lib: LibId,
@@ -64,6 +66,7 @@ fn targets_in(
     indices: &[u32],
 ) -> wasmtime::Result<Vec<crate::route::Target>> {
     let (instance, layout) = trimmed_instance(cx, lib)?;
+    let mut entries = Entries::of(instance);
     let mut dispatchers: HashMap<u32, Func> = HashMap::new();
     let mut out = Vec::with_capacity(indices.len());
     for &index in indices {
@@ -93,7 +96,7 @@ fn targets_in(
                 }
             }
             Some(Route::Table { position }) => {
-                crate::route::Target::Func(table_entry(cx, instance, position)?)
+                crate::route::Target::Func(entries.get(cx, position)?)
             }
             None => wasmtime::bail!("function {index} is not one it exported"),
         });
@@ -125,17 +128,40 @@ fn trimmed_instance(
     Ok((instance, layout))
 }
 
-/// Entry `position` of the table of exports of `instance`.
-fn table_entry(
-    cx: &mut StoreContextMut<'_, Process>,
+/// The table of exports of a trimmed instance, looked up once for a batch
+/// of functions.
+struct Entries {
     instance: Instance,
-    position: u32,
-) -> wasmtime::Result<Func> {
-    instance
-        .get_table(&mut *cx, TABLE)
-        .and_then(|t| t.get(&mut *cx, u64::from(position)))
-        .and_then(|r| r.as_func().flatten().copied())
-        .ok_or_else(|| wasmtime::format_err!("its table of exports has no function {position}"))
+    table: Option<wasmtime::Table>,
+}
+
+impl Entries {
+    fn of(instance: Instance) -> Entries {
+        Entries {
+            instance,
+            table: None,
+        }
+    }
+
+    /// Entry `position`.
+    fn get(
+        &mut self,
+        cx: &mut StoreContextMut<'_, Process>,
+        position: u32,
+    ) -> wasmtime::Result<Func> {
+        let table = match self.table {
+            Some(t) => t,
+            None => *self.table.insert(
+                self.instance
+                    .get_table(&mut *cx, TABLE)
+                    .ok_or_else(|| wasmtime::format_err!("it does not export {TABLE}"))?,
+            ),
+        };
+        table
+            .get(&mut *cx, u64::from(position))
+            .and_then(|r| r.as_func().flatten().copied())
+            .ok_or_else(|| wasmtime::format_err!("its table of exports has no function {position}"))
+    }
 }
 
 fn reach_in(
@@ -144,6 +170,7 @@ fn reach_in(
     indices: &[u32],
 ) -> wasmtime::Result<Vec<Func>> {
     let (instance, layout) = trimmed_instance(cx, lib)?;
+    let mut entries = Entries::of(instance);
     let info = cx.data().libs[lib].info.clone();
     let table_base = cx.data().libs[lib].table_base;
     let mut out: Vec<Option<Func>> = Vec::with_capacity(indices.len());
@@ -168,7 +195,7 @@ fn reach_in(
                     wanted.push((k, (dispatcher, position)));
                     None
                 }
-                Some(Route::Table { position }) => Some(table_entry(cx, instance, position)?),
+                Some(Route::Table { position }) => Some(entries.get(cx, position)?),
                 None => wasmtime::bail!("function {index} is not one it exported"),
             }
         };

@@ -4,6 +4,7 @@
 use wasmparser::Payload;
 
 use super::{Layout, TABLE, exports_without};
+use crate::modinfo::{ImportKind, ModuleInfo};
 use crate::sections::{At, ELEMENTS, TABLES, entries_of, extend, rank, walk};
 
 /// The most tables and element segments a module may have, as wasmtime
@@ -25,7 +26,11 @@ const MOST_SEGMENTS: u32 = 100_000;
 /// them one index later changes nothing the code can see; a passive or
 /// declared one could be named by `table.init`, and the module is left
 /// alone.
-pub(super) fn with_table(wasm: &[u8], layout: &Layout) -> Result<Option<Vec<u8>>, String> {
+pub(super) fn with_table(
+    wasm: &[u8],
+    info: &ModuleInfo,
+    layout: &Layout,
+) -> Result<Option<Vec<u8>>, String> {
     let err = |e: wasmparser::BinaryReaderError| e.to_string();
     let size = layout.tabled.len() as u64;
     let mut table = wasm_encoder::TableSection::new();
@@ -37,7 +42,11 @@ pub(super) fn with_table(wasm: &[u8], layout: &Layout) -> Result<Option<Vec<u8>>
         shared: false,
     });
     // Its index: the tables the module imports and defines come first.
-    let mut index = 0;
+    let mut index = info
+        .imports
+        .iter()
+        .filter(|i| matches!(i.kind, ImportKind::Table { .. }))
+        .count() as u32;
     let segment = |index: u32| {
         let mut elements = wasm_encoder::ElementSection::new();
         elements.active(
@@ -65,13 +74,6 @@ pub(super) fn with_table(wasm: &[u8], layout: &Layout) -> Result<Option<Vec<u8>>
             filled = true;
         }
         match &payload {
-            Payload::ImportSection(s) => {
-                for import in s.clone().into_imports() {
-                    if let wasmparser::TypeRef::Table(_) = import.map_err(err)?.ty {
-                        index += 1;
-                    }
-                }
-            }
             Payload::TableSection(s) => {
                 index += s.count();
                 if index >= MOST_TABLES {
@@ -129,7 +131,6 @@ mod tests {
     use super::super::tests::{exports, trimmed_module};
     use super::super::{Form, Route, is_trimmed, trim};
     use super::*;
-    use crate::modinfo::ModuleInfo;
     use wasmtime::{Engine, Instance, Store};
 
     /// The table of exports of `instance`, entry `position`, called with
@@ -241,5 +242,83 @@ mod tests {
         let info = ModuleInfo::parse_with(&wasm, false).unwrap();
         let tabled = trim(&wasm, &info, Form::Table).unwrap().unwrap();
         wasmparser::validate(&tabled).unwrap();
+    }
+
+    /// The tables the element segments of `wasm` fill, in order.
+    fn segment_tables(wasm: &[u8]) -> Vec<u32> {
+        let mut tables = Vec::new();
+        for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+            if let Payload::ElementSection(s) = payload.unwrap() {
+                for element in s {
+                    if let wasmparser::ElementKind::Active { table_index, .. } =
+                        element.unwrap().kind
+                    {
+                        tables.push(table_index.unwrap_or(0));
+                    }
+                }
+            }
+        }
+        tables
+    }
+
+    /// wasmtime fills lazily only the segments before the first it cannot
+    /// (here, the one into the imported table): the table's must come
+    /// before it.
+    #[test]
+    fn the_segment_of_the_table_of_exports_comes_first() {
+        let wasm = wat::parse_str(
+            r#"(module
+                (import "env" "t" (table 1 funcref))
+                (import "env" "base" (global i32))
+                (func $f (export "f"))
+                (elem (table 0) (global.get 0) func $f))"#,
+        )
+        .unwrap();
+        let info = ModuleInfo::parse_with(&wasm, false).unwrap();
+        let tabled = trim(&wasm, &info, Form::Table).unwrap().unwrap();
+        wasmparser::validate(&tabled).unwrap();
+        assert_eq!(segment_tables(&tabled), [1, 0]);
+    }
+
+    #[test]
+    fn a_module_with_all_the_segments_wasm_allows_is_not_tabled() {
+        let mut module = wasm_encoder::Module::new();
+        let mut types = wasm_encoder::TypeSection::new();
+        types.ty().function([], []);
+        let mut funcs = wasm_encoder::FunctionSection::new();
+        funcs.function(0);
+        let mut tables = wasm_encoder::TableSection::new();
+        tables.table(wasm_encoder::TableType {
+            element_type: wasm_encoder::RefType::FUNCREF,
+            table64: false,
+            minimum: 1,
+            maximum: None,
+            shared: false,
+        });
+        let mut exports = wasm_encoder::ExportSection::new();
+        exports.export("f", wasm_encoder::ExportKind::Func, 0);
+        let mut elements = wasm_encoder::ElementSection::new();
+        for _ in 0..MOST_SEGMENTS {
+            elements.active(
+                None,
+                &wasm_encoder::ConstExpr::i32_const(0),
+                wasm_encoder::Elements::Functions([0u32][..].into()),
+            );
+        }
+        let mut code = wasm_encoder::CodeSection::new();
+        let mut body = wasm_encoder::Function::new([]);
+        body.instruction(&wasm_encoder::Instruction::End);
+        code.function(&body);
+        module
+            .section(&types)
+            .section(&funcs)
+            .section(&tables)
+            .section(&exports)
+            .section(&elements)
+            .section(&code);
+        let wasm = module.finish();
+        wasmparser::validate(&wasm).unwrap();
+        let info = ModuleInfo::parse_with(&wasm, false).unwrap();
+        assert_eq!(trim(&wasm, &info, Form::Table).unwrap(), None);
     }
 }
