@@ -19,6 +19,11 @@
 //! compare the stamp with the file's metadata instead of hashing the file,
 //! and map a large one instead of reading it.
 //!
+//! A module file is recorded too (`cache/record.rs`): the digest of its
+//! bytes and what the loader parsed from them, kept in a signed record
+//! beside the file's identity, so that a later run reads, hashes and
+//! parses nothing of an unchanged file.
+//!
 //! The cache is bounded ([`DEFAULT_MAX_SIZE`] unless told otherwise):
 //! storing an entry evicts the least recently used ones beyond the bound
 //! (see [`Cache::prune`]).
@@ -26,10 +31,13 @@
 mod entry;
 mod key;
 mod manage;
+mod record;
 mod stamp;
 mod temp;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+pub(crate) use tests::until_clock_passes;
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -38,7 +46,8 @@ use std::sync::{Arc, OnceLock};
 use wasmtime::{Engine, Module};
 
 pub use key::KEY_FILE;
-pub use manage::{Entry, Removed};
+pub use manage::{Entry, EntryKind, Removed};
+pub use record::{Recalled, Recording};
 
 use key::Key;
 
@@ -171,6 +180,26 @@ impl Cache {
             let _ = manage::evict(dir, self.max_size, &name);
         }
         Ok(module)
+    }
+
+    /// What the cache recorded as `what` (the caller's name for what it
+    /// made, and in which form) of the module file at `source`, open as
+    /// `file`, if the file is the version recorded.
+    pub fn recall(&self, source: &Path, what: &str, file: &std::fs::File) -> Option<Recalled> {
+        let (Some(dir), Some(key)) = (&self.dir, self.key()) else {
+            return None;
+        };
+        record::recall(&key, dir, &record::name(source, what), file)
+    }
+
+    /// Begins a record of `what` is made of the module file at `source`,
+    /// open as `file`, before it is read; None when caching is off or the
+    /// directory takes no new file.
+    pub fn record(&self, source: &Path, what: &str, file: &std::fs::File) -> Option<Recording> {
+        let (Some(dir), Some(key)) = (&self.dir, self.key()) else {
+            return None;
+        };
+        Recording::begin(key, dir, record::name(source, what), file)
     }
 
     /// The key, read from the cache directory or made there on first use.

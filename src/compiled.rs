@@ -20,6 +20,7 @@ use crate::engine::Compiler;
 use crate::loader::Group;
 use crate::modinfo::{ModuleInfo, Sig};
 use crate::prelink::Bases;
+use crate::source::Source;
 use crate::symbols::{LibId, Symbols, exported_symbols};
 use crate::trim::Form;
 
@@ -124,27 +125,29 @@ impl Modules {
         self.route_waits = true;
     }
 
-    /// The code of module `wasm`, described by `info` (placed at `bases`
-    /// when it is a main whose bases are known), from the cache or
-    /// compiled.
+    /// The code of module `source`, described by `info` (placed at
+    /// `bases` when it is a main whose bases are known), from the cache or
+    /// compiled. Its bytes are read only to be compiled.
     pub fn module(
         &self,
-        wasm: &[u8],
+        source: &mut Source,
         info: &ModuleInfo,
         bases: Option<Bases>,
     ) -> wasmtime::Result<Module> {
         let rewrites = self.rewrites(bases);
         let how = self.how(rewrites);
+        let digest = source.digest;
         self.cache
-            .module_from(&self.engine, &[wasm, how.as_bytes()], || {
-                self.prepare(wasm, info, rewrites)
+            .module_from(&self.engine, &[&digest, how.as_bytes()], || {
+                self.prepare(source.bytes()?, info, rewrites)
             })
     }
 
-    /// The code of module `wasm` if the cache holds it; compiles nothing.
-    pub fn cached(&self, wasm: &[u8], bases: Option<Bases>) -> Option<Module> {
+    /// The code of the module whose bytes have BLAKE3 `digest` if the
+    /// cache holds it; compiles nothing.
+    pub fn cached(&self, digest: &[u8; 32], bases: Option<Bases>) -> Option<Module> {
         let how = self.how(self.rewrites(bases));
-        self.cache.cached(&self.engine, &[wasm, how.as_bytes()])
+        self.cache.cached(&self.engine, &[digest, how.as_bytes()])
     }
 
     /// What to do to a module (an Emscripten main when `bases` are known)
@@ -505,7 +508,9 @@ mod tests {
         let modules = Modules::new(Engine::default(), Compiler::Cranelift, Cache::disabled());
         let wasm = main_module();
         let info = ModuleInfo::parse_with(&wasm, false).unwrap();
-        let module = modules.module(&wasm, &info, Some(BASES)).unwrap();
+        let module = modules
+            .module(&mut Source::of(wasm.clone()), &info, Some(BASES))
+            .unwrap();
         let mut store = wasmtime::Store::new(modules.engine(), ());
         let base = wasmtime::Global::new(
             &mut store,
@@ -526,7 +531,7 @@ mod tests {
         let wasm = main_module();
         let info = Arc::new(ModuleInfo::parse_with(&wasm, false).unwrap());
         let mut modules = Modules::new(Engine::default(), Compiler::Cranelift, Cache::disabled());
-        let module = modules.module(&wasm, &info, None).unwrap();
+        let module = modules.module(&mut Source::of(wasm), &info, None).unwrap();
         let path = Path::new("/lib/libx.so");
         modules.keep_library(path, Compiled { info, module });
         assert!(modules.library(path).is_some());

@@ -7,7 +7,7 @@ use wasmparser::{
 };
 
 /// Loader metadata of one main or side module.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DylinkInfo {
     /// Bytes of static data (data + bss) the module needs at `__memory_base`.
     pub mem_size: u32,
@@ -22,8 +22,10 @@ pub struct DylinkInfo {
     /// Directories to search for `needed` (may contain `$ORIGIN`).
     pub runtime_paths: Vec<String>,
     /// Exports that carry flags (TLS, weak definitions).
+    #[serde(with = "crate::modinfo::stored::export_flags")]
     pub export_flags: Vec<(String, SymbolFlags)>,
     /// Imports that carry flags (weak undefined symbols), as (module, field).
+    #[serde(with = "crate::modinfo::stored::import_flags")]
     pub import_flags: Vec<(String, String, SymbolFlags)>,
 }
 

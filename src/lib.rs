@@ -46,6 +46,7 @@ pub(crate) mod route;
 pub mod search;
 pub(crate) mod sections;
 pub(crate) mod session;
+pub(crate) mod source;
 pub(crate) mod stack;
 pub(crate) mod symbols;
 pub(crate) mod template;

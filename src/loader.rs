@@ -10,12 +10,14 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
 use wasmtime::{
     AsContextMut, Extern, Func, FuncType, Global, GlobalType, Instance, Module, Mutability,
     StoreContextMut, Val, ValType,
 };
 
+use crate::cache::Cache;
 use crate::compiled::{Compiled, Modules};
 use crate::finalize;
 use crate::modinfo::{ExportKind, ImportKind, ModuleInfo, Sig};
@@ -23,7 +25,8 @@ use crate::naming::{About, ModuleName};
 use crate::plan::{self, bind};
 use crate::plt;
 use crate::process::{Library, Process, Waiting, Wants, slots};
-use crate::search::{Found, Located};
+use crate::search::Located;
+use crate::source::Source;
 use crate::symbols::{self, LibId, Sym, exported_symbols};
 
 mod check;
@@ -350,28 +353,24 @@ impl plan::World for Loading<'_> {
     ) -> wasmtime::Result<(PathBuf, Piece)> {
         let data = self.data;
         let deadline = data.deadline.as_ref().map(|t| t.expires());
-        let found = match located {
+        let located = match located {
             // Compiled by an earlier run of the program: nothing to read.
             Some(located) if let Some(compiled) = data.modules.library(&located.path) => {
                 let path = located.path.clone();
                 let known = Parsed::known(name, located.path, located.guest, compiled);
                 return Ok((path, Piece::Lib(known)));
             }
-            Some(located) => located.read(deadline)?,
+            Some(located) => located,
             // Searched again only for the error that names where.
             None => data
                 .search
-                .find(name, origin, runtime_paths, &data.vfs(), deadline)
-                .map_err(|mut e| {
-                    if let (Some(missing), Some(r)) =
-                        (e.downcast_mut::<crate::search::NotFound>(), requester)
-                    {
-                        missing.needed_by = Some(r.module_name());
-                    }
-                    e
+                .locate(name, origin, runtime_paths, &data.vfs())
+                .map_err(|mut missing| {
+                    missing.needed_by = requester.map(Piece::module_name);
+                    wasmtime::Error::new(missing)
                 })?,
         };
-        let parsed = Parsed::library(name, found)?;
+        let parsed = Parsed::library(name, located, data.modules.cache(), deadline)?;
         Ok((parsed.path.clone(), Piece::Lib(parsed)))
     }
 

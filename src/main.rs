@@ -367,10 +367,14 @@ fn cache(cli: CacheArgs) -> ExitCode {
     let done = match cli.action {
         CacheAction::Info => cache.entries().map(|entries| {
             let size: u64 = entries.iter().map(|e| e.size).sum();
+            let records = entries
+                .iter()
+                .filter(|e| e.kind == dlrun::cache::EntryKind::Record)
+                .count();
             format!(
-                "directory: {}\nentries:   {}\nsize:      {}\nlimit:     {}\n",
+                "directory: {}\nentries:   {}\nrecords:   {records}\nsize:      {}\nlimit:     {}\n",
                 dir.display(),
-                entries.len(),
+                entries.len() - records,
                 human_size(size),
                 human_size(cache.max_size())
             )
@@ -382,7 +386,15 @@ fn cache(cli: CacheArgs) -> ExitCode {
                     let used = jiff::Timestamp::try_from(e.last_used)
                         .and_then(|t| t.round(jiff::Unit::Second))
                         .map_or_else(|_| "-".to_string(), |t| t.to_string());
-                    format!("{:>9}  {used:<20}  {}\n", human_size(e.size), e.name)
+                    let suffix = match e.kind {
+                        dlrun::cache::EntryKind::Code => "",
+                        dlrun::cache::EntryKind::Record => ".record",
+                    };
+                    format!(
+                        "{:>9}  {used:<20}  {}{suffix}\n",
+                        human_size(e.size),
+                        e.name
+                    )
                 })
                 .collect()
         }),
@@ -407,10 +419,15 @@ fn cache(cli: CacheArgs) -> ExitCode {
     }
 }
 
-/// "3 entries (4.5M)".
+/// "3 entries (4.5M)", "3 entries and 2 records (4.6M)".
 fn removed(r: dlrun::cache::Removed) -> String {
     let s = if r.entries == 1 { "y" } else { "ies" };
-    format!("{} entr{s} ({})", r.entries, human_size(r.bytes))
+    let records = match r.records {
+        0 => String::new(),
+        1 => " and 1 record".to_string(),
+        n => format!(" and {n} records"),
+    };
+    format!("{} entr{s}{records} ({})", r.entries, human_size(r.bytes))
 }
 
 /// `bytes` in the units `parse_size` reads: "512", "13.5K", "4.3M", "1G".

@@ -13,12 +13,18 @@ use wasmparser::{
 
 use crate::dylink::{self, DylinkError, DylinkInfo};
 
+pub(crate) mod stored;
+
+use serde::{Deserialize, Serialize};
+
 /// A function signature.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Sig {
     /// Parameter types, in order.
+    #[serde(with = "stored::val_types")]
     pub params: Vec<ValType>,
     /// Result types, in order.
+    #[serde(with = "stored::val_types")]
     pub results: Vec<ValType>,
 }
 
@@ -54,13 +60,14 @@ impl Sig {
 pub const ORIG_PREFIX: &str = "orig$";
 
 /// What an import asks for.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ImportKind {
     /// A function of this signature.
     Func(Sig),
     /// A global of this type.
     Global {
         /// Its value type.
+        #[serde(with = "stored::val_type")]
         ty: ValType,
         /// Whether the module may write it.
         mutable: bool,
@@ -88,7 +95,7 @@ pub enum ImportKind {
 }
 
 /// One import of the module, in declaration order.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Import {
     /// The import's module name (`env`, `GOT.mem`, `GOT.func`, `wasi_snapshot_preview1`, ...).
     pub module: String,
@@ -99,7 +106,7 @@ pub struct Import {
 }
 
 /// What an export refers to, by index in its index space.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ExportKind {
     /// A function, by function index.
     Func(u32),
@@ -114,7 +121,7 @@ pub enum ExportKind {
 }
 
 /// A constant expression the loader can evaluate before instantiation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ConstAddr {
     /// A plain constant.
     Absolute(i64),
@@ -136,24 +143,30 @@ impl ConstAddr {
     }
 }
 
-/// Everything the loader plans with.
-#[derive(Debug, Clone, Default)]
+/// Everything the loader plans with. The cache keeps it beside the
+/// module's file ([`ModuleInfo::to_stored`]): what `parse` derives from
+/// other fields is left out and derived again.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ModuleInfo {
     /// Its dylink metadata (sizes, alignments, NEEDED list, symbol flags).
     pub dylink: DylinkInfo,
     /// Imports, in declaration order.
     pub imports: Vec<Import>,
     /// Export name -> what it refers to, in declaration order.
+    #[serde(with = "stored::exports")]
     pub exports: Vec<(Arc<str>, ExportKind)>,
     /// The same exports by name (filled by `parse`; a hand-built value
     /// without it is searched in order).
+    #[serde(skip)]
     pub export_index: foldhash::HashMap<Arc<str>, ExportKind>,
     /// Plain names of the functions exported as `orig$NAME` (the i64
     /// twins of legalized exports), filled by `parse` with the index:
     /// resolution asks for plain names, and building `orig$NAME` for every
     /// name a module does not define was most of planning a large main.
+    #[serde(skip)]
     pub orig_names: std::collections::HashSet<String>,
     /// Signature of every function, imported ones first.
+    #[serde(with = "stored::shared_sigs")]
     pub func_sigs: Vec<Arc<Sig>>,
     /// Defined globals whose initializer is constant: global index -> value.
     pub global_inits: HashMap<u32, ConstAddr>,
@@ -380,9 +393,7 @@ impl ModuleInfo {
                     }
                 }
                 Payload::ExportSection(reader) => {
-                    let room = room(reader.count(), reader.range());
-                    info.exports.reserve(room);
-                    info.export_index.reserve(room);
+                    info.exports.reserve(room(reader.count(), reader.range()));
                     for export in reader {
                         let export = export.map_err(malformed)?;
                         let kind = match export.kind {
@@ -394,15 +405,9 @@ impl ModuleInfo {
                             ExternalKind::Table => ExportKind::Table,
                             ExternalKind::Tag => ExportKind::Tag,
                         };
-                        let name: Arc<str> = Arc::from(export.name);
-                        info.export_index.entry(name.clone()).or_insert(kind);
-                        if let (ExportKind::Func(_), Some(plain)) =
-                            (kind, export.name.strip_prefix(ORIG_PREFIX))
-                        {
-                            info.orig_names.insert(plain.to_string());
-                        }
-                        info.exports.push((name, kind));
+                        info.exports.push((Arc::from(export.name), kind));
                     }
+                    info.index_exports();
                 }
                 Payload::StartSection { func, .. } => info.start = Some(func),
                 Payload::CodeSectionStart { count, range, size } => {
@@ -519,6 +524,18 @@ impl ModuleInfo {
             info.tls_image = first.get(..len as usize).map(Into::into);
         }
         Ok(info)
+    }
+
+    /// Fills the export index and the plain names of `orig$` exports from
+    /// the exports; the first of two exports of one name is the one found.
+    fn index_exports(&mut self) {
+        self.export_index.reserve(self.exports.len());
+        for (name, kind) in &self.exports {
+            self.export_index.entry(name.clone()).or_insert(*kind);
+            if let (ExportKind::Func(_), Some(plain)) = (kind, name.strip_prefix(ORIG_PREFIX)) {
+                self.orig_names.insert(plain.to_string());
+            }
+        }
     }
 
     /// The export named `name`.

@@ -14,12 +14,23 @@ use crate::abi::{self, Flavour};
 use crate::compiled::Modules;
 use crate::engine::{self, Tier};
 use crate::loader::{self, Candidate, Mode, Parsed, Root};
+use crate::modinfo::ModuleInfo;
+use crate::naming::About;
 use crate::process::{Guest, Process};
-use crate::search::{self, Found, SearchPath};
+use crate::search::{Located, SearchPath};
 use crate::session::Session;
+use crate::source::Source;
 use crate::threads::{self, Threads};
 use crate::timer::Timer;
 use crate::{Error, RunConfig, vfs};
+
+/// Where a program's main module comes from.
+pub(crate) enum MainFrom {
+    /// The file `config.main` names.
+    File,
+    /// These bytes, given.
+    Bytes(Vec<u8>),
+}
 
 /// A main module compiled with the options it runs under, ready to run any
 /// number of times, from any number of threads at once.
@@ -62,45 +73,56 @@ pub struct Program {
 
 impl Program {
     /// Reads and compiles `config.main`, reading it as libraries are read
-    /// (its header first, no more than [`search::MAX_MODULE_SIZE`]).
+    /// (its header first, no more than [`crate::search::MAX_MODULE_SIZE`]), or
+    /// taking what the cache recorded of it when the file is unchanged.
     pub fn new(config: &RunConfig) -> Result<Program, Error> {
-        let bytes =
-            search::read_module_file(&config.main).map_err(|e| Error::Load(format!("{e:#}")))?;
-        Program::from_bytes(bytes, config)
+        Program::compile(MainFrom::File, config, false)
     }
 
     /// Compiles main module `bytes`. `config.main` still names the program
     /// (its `argv[0]`) and places it: its directory is searched for
     /// libraries last, and need not hold the module.
     pub fn from_bytes(bytes: Vec<u8>, config: &RunConfig) -> Result<Program, Error> {
-        Program::compile(bytes, config, false)
+        Program::compile(MainFrom::Bytes(bytes), config, false)
     }
 
-    /// Compiles main module `bytes`; `for_template` compiles every module
-    /// with its mutable globals exported, as a [`crate::Template`] needs.
+    /// Compiles the main module `from` gives; `for_template` compiles
+    /// every module with its mutable globals exported, as a
+    /// [`crate::Template`] needs.
     pub(crate) fn compile(
-        bytes: Vec<u8>,
+        from: MainFrom,
         config: &RunConfig,
         for_template: bool,
     ) -> Result<Program, Error> {
-        let path = std::fs::canonicalize(&config.main).unwrap_or_else(|_| config.main.clone());
-        let search = SearchPath::new(&path, &config.lib_dirs, &config.env);
-        let name = path
+        let name = config
+            .main
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| config.main.display().to_string());
-        let found = Found {
-            path,
-            guest: name.clone(),
-            bytes,
+        let load_error = |e: wasmtime::Error| Error::Load(format!("{e:#}"));
+        let mut main = match from {
+            MainFrom::File => {
+                let located = Located::open(&config.main, name.clone()).map_err(load_error)?;
+                let path = located.path.clone();
+                let (source, info) =
+                    crate::source::open(located, false, &config.cache, None).map_err(load_error)?;
+                Parsed::of(&name, path, name.clone(), source, info)
+            }
+            MainFrom::Bytes(bytes) => {
+                let path =
+                    std::fs::canonicalize(&config.main).unwrap_or_else(|_| config.main.clone());
+                let names = crate::naming::ModuleName::new(&path, &name);
+                let info = ModuleInfo::parse_with(&bytes, false)
+                    .map_err(|e| load_error(About::new(&names, e.to_string()).into()))?;
+                Parsed::of(&name, path, name.clone(), Source::of(bytes), info)
+            }
         };
-        let mut main = Parsed::main(&name, found).map_err(|e| Error::Load(format!("{e:#}")))?;
+        let search = SearchPath::new(&main.path, &config.lib_dirs, &config.env);
         let flavour = abi::flavour_of(&main.info, &main.path).map_err(Error::Load)?;
         if flavour == abi::Flavour::Emscripten {
             main.bases = Some(abi::emscripten::main_bases(&main.info));
         }
         let threads = main.info.uses_threads();
-        let load_error = |e: wasmtime::Error| Error::Load(format!("{e:#}"));
         let optimizing =
             engine::Compiler::optimizing(config.tier, threads, config.cache.dir().is_some());
         let engine = engine::build(threads, &config.limits, optimizing).map_err(load_error)?;
@@ -135,7 +157,7 @@ impl Program {
                         .iter()
                         .zip(cached.iter())
                         .filter(|(_, kept)| !**kept)
-                        .map(|(lib, _)| lib.bytes.len() as u64)
+                        .map(|(lib, _)| lib.size())
                         .sum();
                     rebuilt >= rebuilt_worth_winch(&main)
                 }
@@ -204,15 +226,9 @@ impl Program {
         }
         // Main's NEEDED libraries were compiled with it.
         for path in paths.iter().filter(|p| self.modules.library(p).is_none()) {
-            let bytes =
-                search::read_module_file(path).map_err(|e| Error::Load(format!("{e:#}")))?;
             let name = path.display().to_string();
-            let found = Found {
-                path: path.clone(),
-                guest: name.clone(),
-                bytes,
-            };
-            Parsed::library(&name, found)
+            Located::open(path, name.clone())
+                .and_then(|located| Parsed::library(&name, located, self.modules.cache(), None))
                 .and_then(|p| p.compile(&self.modules))
                 .map_err(|e| Error::Load(format!("{e:#}")))?;
         }
@@ -439,10 +455,10 @@ fn find_needed(main: &Parsed, search: &SearchPath, config: &RunConfig) -> Vec<Pa
         .iter()
         .filter(|n| !n.contains('/'))
         .filter_map(|name| {
-            let found = search
-                .find(name, origin, &main.info.dylink.runtime_paths, &fs, None)
+            let located = search
+                .locate(name, origin, &main.info.dylink.runtime_paths, &fs)
                 .ok()?;
-            Parsed::library(name, found).ok()
+            Parsed::library(name, located, &config.cache, None).ok()
         })
         .collect()
 }
@@ -481,7 +497,7 @@ fn compile_and_keep(libs: Vec<Parsed>, modules: &Modules) {
 /// Cranelift, 0.33 s with Winch; a 1.5 MB main 0.1-0.2 s with Winch).
 fn rebuilt_worth_winch(main: &Parsed) -> u64 {
     const SMALL: u64 = 256 << 10;
-    SMALL.max(main.bytes.len() as u64 / 4)
+    SMALL.max(main.size() / 4)
 }
 
 #[cfg(test)]

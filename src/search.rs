@@ -226,12 +226,47 @@ impl Located {
     /// Reads the file as [`read_module`] does, so a read that passes
     /// `deadline` ends the program (a `Trap::Interrupt` error).
     pub fn read(self, deadline: Option<Instant>) -> wasmtime::Result<Found> {
-        let module = ModuleName::new(&self.path, &self.guest);
-        let bytes = read_module(self.file, self.size, &module, deadline)?;
+        let bytes = self.bytes(deadline)?;
         Ok(Found {
             path: self.path,
             guest: self.guest,
             bytes,
+        })
+    }
+
+    /// The file's bytes, read as [`Located::read`] reads them, from
+    /// where the file is now (its start, until something read it).
+    pub fn bytes(&self, deadline: Option<Instant>) -> wasmtime::Result<Vec<u8>> {
+        read_module(&self.file, self.size, &self.name(), deadline)
+    }
+
+    /// The open file.
+    pub fn file(&self) -> &std::fs::File {
+        &self.file
+    }
+
+    /// The file's size when it was opened.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The file's names, for messages.
+    pub fn name(&self) -> ModuleName {
+        ModuleName::new(&self.path, &self.guest)
+    }
+
+    /// Opens module file `path` (a host path the user gave), known to the
+    /// program by `guest`: no search, no confinement.
+    pub fn open(path: &Path, guest: String) -> wasmtime::Result<Located> {
+        let failed = |e: std::io::Error| wasmtime::format_err!("{}: {e}", path.display());
+        let file = std::fs::File::open(path).map_err(failed)?;
+        let size = file.metadata().map_err(failed)?.len();
+        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        Ok(Located {
+            path,
+            guest,
+            file,
+            size,
         })
     }
 }

@@ -26,6 +26,7 @@ use wasmtime::Store;
 use image::Image;
 
 use crate::process::Process;
+use crate::program::MainFrom;
 use crate::{Error, Program, RunConfig, Session};
 
 /// A program linked and constructed once, handing out sessions that start
@@ -91,14 +92,16 @@ impl Template {
     /// Reads and compiles `config.main` for templates, links it and runs
     /// its constructors once.
     pub fn new(config: &RunConfig) -> Result<Template, Error> {
-        let bytes = crate::search::read_module_file(&config.main)
-            .map_err(|e| Error::Load(format!("{e:#}")))?;
-        Template::from_bytes(bytes, config)
+        Template::compile(MainFrom::File, config)
     }
 
     /// Like [`Template::new`], with the main module's bytes given.
     pub fn from_bytes(bytes: Vec<u8>, config: &RunConfig) -> Result<Template, Error> {
-        let program = Program::compile(bytes, config, true)?;
+        Template::compile(MainFrom::Bytes(bytes), config)
+    }
+
+    fn compile(from: MainFrom, config: &RunConfig) -> Result<Template, Error> {
+        let program = Program::compile(from, config, true)?;
         if !program.flavour().host_memory() {
             return Err(Error::Load(format!(
                 "{}: a template needs a main module that imports its memory (emcc -sMAIN_MODULE, or clang -pie)",

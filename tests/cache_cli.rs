@@ -43,8 +43,17 @@ fn info_field(dir: &Path, args: &[&str], field: &str) -> String {
         .unwrap_or_else(|| panic!("no {field} in {out}"))
 }
 
-/// The entry names `cache list` prints, least recently used first.
+/// The names of the entries of code `cache list` prints, least recently
+/// used first.
 fn listed(dir: &Path, args: &[&str]) -> Vec<String> {
+    listed_all(dir, args)
+        .into_iter()
+        .filter(|name| !name.ends_with(".record"))
+        .collect()
+}
+
+/// Every name `cache list` prints, records' (`NAME.record`) too.
+fn listed_all(dir: &Path, args: &[&str]) -> Vec<String> {
     let (status, out, err) = dlrun(dir, args);
     assert_eq!(status, 0, "{err}");
     out.lines()
@@ -69,6 +78,12 @@ fn info_list_and_clean_show_and_empty_the_cache() {
             dir.join("c").join(format!("{name}.cwasm")).exists(),
             "{name}"
         );
+    }
+    let records: usize = info_field(&dir, &info, "records:").parse().unwrap();
+    let all = listed_all(&dir, &["cache", "--cache-dir", "c", "list"]);
+    assert_eq!(all.len(), count + records);
+    for record in all.iter().filter(|n| n.ends_with(".record")) {
+        assert!(dir.join("c").join(record).exists(), "{record}");
     }
 
     let (status, out, err) = dlrun(&dir, &["cache", "clean", "--cache-dir", "c"]);
@@ -225,8 +240,12 @@ fn code_of_each(dir: &Path) -> Vec<String> {
 /// `libseven.so` rebuilt: the same code with a custom section of `pad`
 /// bytes more, so that the cache holds no code of it.
 fn rebuild_seven(dir: &Path, pad: usize) {
-    let path = dir.join("libseven.so");
-    let mut bytes = std::fs::read(&path).unwrap();
+    pad_module(&dir.join("libseven.so"), pad);
+}
+
+/// The module at `path` with a custom section of `pad` bytes more.
+fn pad_module(path: &Path, pad: usize) {
+    let mut bytes = std::fs::read(path).unwrap();
     let name = b"rebuilt";
     let mut payload = vec![name.len() as u8];
     payload.extend_from_slice(name);
@@ -331,4 +350,28 @@ fn an_invoke_run_leaves_the_optimized_code_to_be_made_too() {
     until_optimized_code_comes(|| {
         listed(&dir, &["cache", "list", "--cache-dir", "a"]).len() > winch_only
     });
+}
+
+#[test]
+fn a_main_changed_in_place_is_read_again_not_taken_from_its_record() {
+    let dir = workdir("cache-record");
+    programs(&dir);
+    // Only large modules are recorded.
+    let large = |result: &str| {
+        write_wat(&dir, "three.wasm", &main_wat(&[], "", result));
+        pad_module(&dir.join("three.wasm"), 100 << 10);
+    };
+    large("i32.const 3");
+    let run = || dlrun(&dir, &["--cache-dir", "c", "three.wasm"]).0;
+    // The second run at the latest finds the file older than its read,
+    // and records it; the third takes the record.
+    for _ in 0..3 {
+        assert_eq!(run(), 3);
+    }
+    let all = listed_all(&dir, &["cache", "list", "--cache-dir", "c"]);
+    assert!(all.iter().any(|n| n.ends_with(".record")), "{all:?}");
+    // Rewritten in place, to the same size.
+    large("i32.const 4");
+    assert_eq!(run(), 4);
+    assert_eq!(run(), 4);
 }

@@ -11,14 +11,25 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use super::temp::{is_stale, is_temp};
-use super::{Cache, entry, stamp};
+use super::{Cache, entry, record, stamp};
+
+/// What an entry of the cache holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A module's compiled code, in `NAME.cwasm`.
+    Code,
+    /// What was read and parsed of a module file, in `NAME.record`.
+    Record,
+}
 
 /// One entry of the cache.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
     /// Its name: the content hash it is kept under.
     pub name: String,
-    /// Bytes it takes (artifact and stamp).
+    /// What it holds.
+    pub kind: EntryKind,
+    /// Bytes it takes (artifact and stamp, or the record).
     pub size: u64,
     /// When a run last used it (to a minute), or when it was written.
     pub last_used: SystemTime,
@@ -27,15 +38,17 @@ pub struct Entry {
 /// What a clean-up removed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Removed {
-    /// Entries removed.
+    /// Entries of code removed.
     pub entries: usize,
+    /// Records removed.
+    pub records: usize,
     /// Bytes they took.
     pub bytes: u64,
 }
 
 impl Cache {
-    /// The entries, least recently used first; none when caching is off or
-    /// the directory does not exist yet.
+    /// The entries (code and records), least recently used first; none
+    /// when caching is off or the directory does not exist yet.
     pub fn entries(&self) -> std::io::Result<Vec<Entry>> {
         match &self.dir {
             Some(dir) => entries(dir),
@@ -43,8 +56,8 @@ impl Cache {
         }
     }
 
-    /// Removes every entry. The key stays, and files other processes are
-    /// writing.
+    /// Removes every entry and record. The key stays, and files other
+    /// processes are writing.
     pub fn clean(&self) -> std::io::Result<Removed> {
         match &self.dir {
             Some(dir) => shrink(dir, 0, None),
@@ -73,23 +86,31 @@ fn shrink(dir: &Path, limit: u64, keep: Option<&str>) -> std::io::Result<Removed
     let mut all = entries(dir)?;
     let mut total: u64 = all.iter().map(|e| e.size).sum();
     let mut removed = Removed::default();
-    all.retain(|e| Some(e.name.as_str()) != keep);
+    all.retain(|e| e.kind != EntryKind::Code || Some(e.name.as_str()) != keep);
     for victim in all {
         if total <= limit {
             break;
         }
         total = total.saturating_sub(victim.size);
-        let path = entry::path(dir, &victim.name);
+        let path = match victim.kind {
+            EntryKind::Code => entry::path(dir, &victim.name),
+            EntryKind::Record => record::path(dir, &victim.name),
+        };
         match std::fs::remove_file(&path) {
             Ok(()) => {
-                removed.entries += 1;
+                match victim.kind {
+                    EntryKind::Code => removed.entries += 1,
+                    EntryKind::Record => removed.records += 1,
+                }
                 removed.bytes += victim.size;
             }
             // Another process evicted it first.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(named(e, &path)),
         }
-        let _ = std::fs::remove_file(stamp::path(dir, &victim.name));
+        if victim.kind == EntryKind::Code {
+            let _ = std::fs::remove_file(stamp::path(dir, &victim.name));
+        }
     }
     Ok(removed)
 }
@@ -128,6 +149,16 @@ fn entries(dir: &Path) -> std::io::Result<Vec<Entry>> {
             }
             continue;
         }
+        if let Some(name) = entry_name(file_name, record::RECORD.suffix) {
+            // A record is touched by its uses.
+            found.push(Entry {
+                name: name.to_string(),
+                kind: EntryKind::Record,
+                size: md.len(),
+                last_used: md.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+            });
+            continue;
+        }
         let Some(name) = entry_name(file_name, entry::SUFFIX) else {
             continue;
         };
@@ -140,6 +171,7 @@ fn entries(dir: &Path) -> std::io::Result<Vec<Entry>> {
             .unwrap_or(SystemTime::UNIX_EPOCH);
         found.push(Entry {
             name: name.to_string(),
+            kind: EntryKind::Code,
             size: md.len() + stamp.map_or(0, |s| s.len()),
             last_used,
         });

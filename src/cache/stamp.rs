@@ -15,6 +15,9 @@
 //!
 //! A stamp's modification time is also when its entry was last used, for
 //! eviction: it can be set freely, since nothing depends on it.
+//!
+//! Records (`cache/record.rs`) are files of the same form, vouching for a
+//! module file instead and carrying what was made of it.
 
 use std::io::{Read as _, Write as _};
 use std::os::unix::fs::MetadataExt as _;
@@ -24,17 +27,41 @@ use std::time::{Duration, SystemTime};
 use super::key::{Key, SUM, mac, verifies};
 use super::temp::Temp;
 
-/// The suffix of stamp files.
-pub(super) const SUFFIX: &str = "stamp";
+/// What a signed file vouching for another is: a stamp, or a record
+/// (`cache/record.rs`), which carries more after the identity.
+pub(super) struct Kind {
+    /// The suffix of its files.
+    pub(super) suffix: &'static str,
+    /// The first bytes of one, naming its format.
+    pub(super) magic: &'static [u8; 8],
+    /// The word its authentication code starts with: one kind of file
+    /// cannot pass for another, nor for an entry, whose code starts with
+    /// its (hexadecimal) name.
+    pub(super) label: &'static str,
+}
 
-/// The first bytes of a stamp, naming its format.
-const MAGIC: &[u8; 8] = b"dlrstmp1";
+impl Kind {
+    /// The file of this kind for `name`.
+    pub(super) fn path(&self, dir: &Path, name: &str) -> PathBuf {
+        dir.join(format!("{name}.{}", self.suffix))
+    }
+}
+
+/// Stamps.
+pub(super) const STAMP: Kind = Kind {
+    suffix: "stamp",
+    magic: b"dlrstmp1",
+    label: "stamp",
+};
+
+/// The suffix of stamp files.
+pub(super) const SUFFIX: &str = STAMP.suffix;
 
 /// Bytes of a recorded identity: seven 64-bit numbers.
 const ID_LEN: usize = 7 * 8;
 
-/// Bytes of a stamp.
-const LEN: usize = MAGIC.len() + ID_LEN + SUM;
+/// Bytes of a signed file before what its kind adds.
+const HEAD: usize = 8 + ID_LEN;
 
 /// How stale a stamp's record of the last use may get before a use
 /// updates it: finer than eviction needs, coarse enough that most runs
@@ -89,16 +116,15 @@ impl Identity {
 
 /// The stamp file of entry `name`.
 pub(super) fn path(dir: &Path, name: &str) -> PathBuf {
-    dir.join(format!("{name}.{SUFFIX}"))
+    STAMP.path(dir, name)
 }
 
-/// The authentication code of a stamp for entry `name`: the name is
-/// covered so that one entry's stamp cannot vouch for another, and the
-/// leading "stamp" keeps it apart from an entry's code, whose input starts
-/// with the (hexadecimal) name.
-fn seal(key: &Key, name: &str, body: &[u8]) -> blake3::Hasher {
+/// The authentication code of a file of `kind` for `name`: the name is
+/// covered so that one entry's stamp cannot vouch for another.
+fn seal(key: &Key, kind: &Kind, name: &str, body: &[u8]) -> blake3::Hasher {
     let mut m = mac(key);
-    m.update(b"stamp\0");
+    m.update(kind.label.as_bytes());
+    m.update(&[0]);
     m.update(name.as_bytes());
     m.update(&[0]);
     m.update(body);
@@ -108,66 +134,107 @@ fn seal(key: &Key, name: &str, body: &[u8]) -> blake3::Hasher {
 /// Whether entry `name` has a sound stamp for the artifact file `id`
 /// describes. Records the use when the stamp's record is stale.
 pub(super) fn vouches(key: &Key, dir: &Path, name: &str, id: &Identity) -> bool {
-    let Ok(file) = std::fs::File::open(path(dir, name)) else {
-        return false;
-    };
-    let mut data = Vec::with_capacity(LEN + 1);
-    // One byte more than a stamp holds, to tell a longer file.
-    if (&file).take(LEN as u64 + 1).read_to_end(&mut data).is_err() || data.len() != LEN {
-        return false;
-    }
-    let (body, sum) = data.split_at(LEN - SUM);
-    let (magic, recorded) = body.split_at(MAGIC.len());
-    if magic != MAGIC || recorded != id.bytes() || !verifies(&seal(key, name, body), sum) {
-        return false;
-    }
-    let now = SystemTime::now();
-    let stale = file
-        .metadata()
-        .and_then(|md| md.modified())
-        .map_or(true, |used| {
-            now.duration_since(used)
-                .is_ok_and(|age| age > RECENCY_GRAIN)
-        });
-    if stale {
-        // A stamp that cannot be touched only ages towards eviction.
-        let _ = file.set_modified(now);
-    }
-    true
+    read(key, dir, &STAMP, name, id, 0).is_some()
 }
 
-/// A stamp about to be made: its temporary file is created before the
-/// check it records, and its change time is the moment the check began.
+/// What the sound file of `kind` for `name` carries after the identity,
+/// at most `most` bytes, when it vouches for the file `id` describes.
+/// Records the use when the file's record of it is stale.
+pub(super) fn read(
+    key: &Key,
+    dir: &Path,
+    kind: &Kind,
+    name: &str,
+    id: &Identity,
+    most: u64,
+) -> Option<Vec<u8>> {
+    let file = std::fs::File::open(kind.path(dir, name)).ok()?;
+    let md = file.metadata().ok()?;
+    let longest = (HEAD + SUM) as u64 + most;
+    let mut data = Vec::with_capacity(md.len().min(longest) as usize + 1);
+    // One byte more than the file may hold, to tell a longer one.
+    (&file).take(longest + 1).read_to_end(&mut data).ok()?;
+    if data.len() as u64 > longest {
+        return None;
+    }
+    let body_len = data.len().checked_sub(SUM).filter(|&n| n >= HEAD)?;
+    let (body, sum) = data.split_at(body_len);
+    let (magic, rest) = body.split_at(kind.magic.len());
+    let (recorded, _) = rest.split_at(ID_LEN);
+    if magic != kind.magic || recorded != id.bytes() || !verifies(&seal(key, kind, name, body), sum)
+    {
+        return None;
+    }
+    let now = SystemTime::now();
+    let stale = md.modified().map_or(true, |used| {
+        now.duration_since(used)
+            .is_ok_and(|age| age > RECENCY_GRAIN)
+    });
+    if stale {
+        // A file that cannot be touched only ages towards eviction.
+        let _ = file.set_modified(now);
+    }
+    data.truncate(body_len);
+    data.drain(..HEAD);
+    Some(data)
+}
+
+/// A stamp (or record) about to be made: its temporary file is created
+/// before the check it records, and its change time is the moment the
+/// check began.
 pub(super) struct Pending {
     temp: Temp,
     began: (i64, i64),
+    kind: &'static Kind,
 }
 
 impl Pending {
     /// Starts a stamp for entry `name`; None when the directory takes no
     /// new file (the entry then goes unstamped).
     pub(super) fn begin(dir: &Path, name: &str) -> Option<Pending> {
-        let temp = Temp::create(dir, &format!("{name}.{SUFFIX}")).ok()?;
+        Self::begin_of(&STAMP, dir, name)
+    }
+
+    /// Starts a file of `kind` for `name`, as [`Pending::begin`] does.
+    pub(super) fn begin_of(kind: &'static Kind, dir: &Path, name: &str) -> Option<Pending> {
+        let temp = Temp::create(dir, &format!("{name}.{}", kind.suffix)).ok()?;
         let md = temp.file.metadata().ok()?;
         let began = (md.ctime(), md.ctime_nsec());
-        Some(Pending { temp, began })
+        Some(Pending { temp, began, kind })
     }
 
     /// Records that the artifact file `id` describes was found sound by
     /// the check begun with this stamp, if nothing could since have
     /// changed it unseen (see the module's notes).
-    pub(super) fn finish(mut self, key: &Key, dir: &Path, name: &str, id: &Identity) {
+    pub(super) fn finish(self, key: &Key, dir: &Path, name: &str, id: &Identity) {
+        self.finish_with(key, dir, name, id, &[]);
+    }
+
+    /// Like [`Pending::finish`], the file carrying `extra` after the
+    /// identity.
+    pub(super) fn finish_with(
+        mut self,
+        key: &Key,
+        dir: &Path,
+        name: &str,
+        id: &Identity,
+        extra: &[&[u8]],
+    ) {
         if id.ctime >= self.began {
             return;
         }
-        let mut body = Vec::with_capacity(LEN);
-        body.extend_from_slice(MAGIC);
+        let extra_len: usize = extra.iter().map(|e| e.len()).sum();
+        let mut body = Vec::with_capacity(HEAD + extra_len + SUM);
+        body.extend_from_slice(self.kind.magic);
         body.extend_from_slice(&id.bytes());
-        let sum = *seal(key, name, &body).finalize().as_bytes();
+        for part in extra {
+            body.extend_from_slice(part);
+        }
+        let sum = *seal(key, self.kind, name, &body).finalize().as_bytes();
         body.extend_from_slice(&sum);
         if self.temp.file.write_all(&body).is_ok() {
-            // A stamp that could not be placed is made again next time.
-            let _ = self.temp.persist(&path(dir, name));
+            // A file that could not be placed is made again next time.
+            let _ = self.temp.persist(&self.kind.path(dir, name));
         }
     }
 }

@@ -47,7 +47,7 @@ fn id(path: &Path) -> Identity {
 /// Waits until the clock of `dir`'s file system has moved past the last
 /// change of `path`: only then can a check of `path` be stamped. The
 /// condition is the file system's own, however coarse its clock.
-fn until_clock_passes(dir: &Path, path: &Path) {
+pub(crate) fn until_clock_passes(dir: &Path, path: &Path) {
     use std::os::unix::fs::MetadataExt as _;
     let ctime = |p: &Path| {
         let md = std::fs::metadata(p).unwrap();
@@ -409,4 +409,152 @@ fn concurrent_users_always_get_their_own_module() {
         }
     });
     assert!(files(&dir, "tmp").is_empty(), "no temporary file is left");
+}
+
+/// A module file `name` in `tmp` holding `bytes`, old enough to be
+/// recorded in the cache at `dir`.
+fn module_file(tmp: &Path, dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let path = tmp.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    until_clock_passes(dir, &path);
+    path
+}
+
+/// Records `made` of the file at `path` as a reader would: begun before
+/// the read, kept after it.
+fn record(cache: &Cache, path: &Path, made: &[u8]) {
+    let file = std::fs::File::open(path).unwrap();
+    let recording = cache.record(path, "test", &file).unwrap();
+    let digest = *blake3::hash(&std::fs::read(path).unwrap()).as_bytes();
+    recording.keep(&file, &digest, made);
+}
+
+fn recall(cache: &Cache, path: &Path) -> Option<Recalled> {
+    cache.recall(path, "test", &std::fs::File::open(path).unwrap())
+}
+
+#[test]
+fn a_recorded_file_is_recalled_while_unchanged() {
+    let (tmp, dir) = cache_dir();
+    let cache = Cache::at(dir.clone());
+    let path = module_file(tmp.path(), &dir, "m.wasm", &module(1));
+    assert_eq!(recall(&cache, &path), None);
+    record(&cache, &path, b"parsed");
+    let recalled = recall(&cache, &path).unwrap();
+    assert_eq!(recalled.digest, *blake3::hash(&module(1)).as_bytes());
+    assert_eq!(recalled.made, b"parsed");
+    assert_eq!(
+        cache.recall(&path, "other", &std::fs::File::open(&path).unwrap()),
+        None,
+        "a record is of what was made"
+    );
+
+    // Rewritten in place with the same size: a new change time.
+    std::fs::write(&path, module(2)).unwrap();
+    assert_eq!(recall(&cache, &path), None);
+    // Replaced by another file: a new inode.
+    let other = module_file(tmp.path(), &dir, "n.wasm", &module(1));
+    record(&cache, &path, b"parsed");
+    std::fs::rename(&other, &path).unwrap();
+    assert_eq!(recall(&cache, &path), None);
+}
+
+#[test]
+fn records_made_elsewhere_or_without_the_key_are_not_recalled() {
+    let (tmp, dir) = cache_dir();
+    let cache = Cache::at(dir.clone());
+    let a = module_file(tmp.path(), &dir, "a.wasm", &module(1));
+    let b = module_file(tmp.path(), &dir, "b.wasm", &module(1));
+    record(&cache, &a, b"parsed a");
+    let recorded = files(&dir, "record");
+    let [file] = &recorded[..] else {
+        panic!("one record: {recorded:?}");
+    };
+    // Another file's record, even of the same bytes.
+    let b_record = record::path(&dir, &record::name(&b, "test"));
+    std::fs::copy(file, &b_record).unwrap();
+    assert_eq!(recall(&cache, &b), None);
+    // Another key.
+    let foreign = Cache::at(tmp.path().join("foreign"));
+    std::fs::create_dir_all(foreign.dir().unwrap()).unwrap();
+    std::fs::copy(
+        file,
+        record::path(foreign.dir().unwrap(), &record::name(&a, "test")),
+    )
+    .unwrap();
+    assert_eq!(recall(&foreign, &a), None);
+    // A byte of what was made changed.
+    let mut data = std::fs::read(file).unwrap();
+    let n = data.len();
+    data[n - 33] ^= 1;
+    std::fs::write(file, &data).unwrap();
+    assert_eq!(recall(&cache, &a), None);
+    std::fs::write(file, b"short").unwrap();
+    assert_eq!(recall(&cache, &a), None);
+}
+
+#[test]
+fn no_record_of_a_file_changed_while_it_was_read() {
+    let (tmp, dir) = cache_dir();
+    let cache = Cache::at(dir.clone());
+    let path = module_file(tmp.path(), &dir, "m.wasm", &module(1));
+    let file = std::fs::File::open(&path).unwrap();
+    let recording = cache.record(&path, "test", &file).unwrap();
+    std::fs::write(&path, module(2)).unwrap();
+    recording.keep(&file, &[0; 32], b"parsed");
+    assert!(files(&dir, "record").is_empty());
+    assert!(files(&dir, "tmp").is_empty(), "the temporary file is gone");
+
+    // Changed just before the read began: its change time may be the
+    // clock's now, which a later write could keep.
+    let fresh = tmp.path().join("fresh.wasm");
+    std::fs::write(&fresh, module(3)).unwrap();
+    let file = std::fs::File::open(&fresh).unwrap();
+    let recording = cache.record(&fresh, "test", &file).unwrap();
+    use std::os::unix::fs::MetadataExt as _;
+    let md = file.metadata().unwrap();
+    let temp = files(&dir, "tmp");
+    let began = std::fs::metadata(&temp[0]).unwrap();
+    recording.keep(&file, &[0; 32], b"parsed");
+    let recorded = !files(&dir, "record").is_empty();
+    assert_eq!(
+        recorded,
+        (md.ctime(), md.ctime_nsec()) < (began.ctime(), began.ctime_nsec())
+    );
+}
+
+#[test]
+fn records_are_listed_evicted_and_cleaned_with_the_code() {
+    let engine = Engine::default();
+    let (tmp, dir) = cache_dir();
+    let cache = Cache::at(dir.clone());
+    cache.module(&engine, &module(1)).unwrap();
+    let path = module_file(tmp.path(), &dir, "m.wasm", &module(1));
+    record(&cache, &path, &[7; 1000]);
+    let name = record::name(&path, "test");
+    let entries = cache.entries().unwrap();
+    let listed: Vec<(EntryKind, u64)> = entries.iter().map(|e| (e.kind, e.size)).collect();
+    assert!(
+        listed.contains(&(
+            EntryKind::Record,
+            std::fs::metadata(record::path(&dir, &name)).unwrap().len()
+        )),
+        "{entries:?}"
+    );
+    std::fs::File::open(record::path(&dir, &name))
+        .unwrap()
+        .set_modified(days_ago(3))
+        .unwrap();
+    // Room for the code alone: the record, least recently used, goes.
+    let code = entries.iter().find(|e| e.kind == EntryKind::Code).unwrap();
+    let removed = cache.clone().with_max_size(code.size).prune().unwrap();
+    assert_eq!((removed.entries, removed.records), (0, 1));
+    assert_eq!(recall(&cache, &path), None);
+
+    record(&cache, &path, b"parsed");
+    assert!(recall(&cache, &path).is_some(), "touched by its use");
+    let removed = cache.clean().unwrap();
+    assert_eq!((removed.entries, removed.records), (1, 1));
+    assert!(files(&dir, "record").is_empty());
 }

@@ -11,8 +11,8 @@ pub struct Parsed {
     pub path: PathBuf,
     /// What the program calls it (see [`ModuleName::guest`]).
     pub guest: String,
-    /// The module's bytes, to compile.
-    pub bytes: Vec<u8>,
+    /// The module's bytes, to compile; None when its code is known.
+    pub source: Option<Source>,
     /// Its parsed metadata.
     pub info: Arc<ModuleInfo>,
     /// Its code, when an earlier load of the program compiled it.
@@ -23,29 +23,39 @@ pub struct Parsed {
 }
 
 impl Parsed {
-    /// Reads the metadata of a library read from `found`.
-    pub fn library(name: &str, found: Found) -> wasmtime::Result<Parsed> {
-        Self::read(name, found, true)
+    /// The library `located` finds, read (or recalled from `cache`) and
+    /// understood; a read that passes `deadline` ends the program.
+    pub fn library(
+        name: &str,
+        located: Located,
+        cache: &Cache,
+        deadline: Option<Instant>,
+    ) -> wasmtime::Result<Parsed> {
+        let path = located.path.clone();
+        let guest = located.guest.clone();
+        let (source, info) = crate::source::open(located, true, cache, deadline)?;
+        Ok(Parsed::of(name, path, guest, source, info))
     }
 
-    /// Like [`Parsed::library`] for a main module, which may lack dylink
-    /// metadata when it is a static wasi-libc program.
-    pub fn main(name: &str, found: Found) -> wasmtime::Result<Parsed> {
-        Self::read(name, found, false)
-    }
-
-    fn read(name: &str, found: Found, require_dylink: bool) -> wasmtime::Result<Parsed> {
-        let info = ModuleInfo::parse_with(&found.bytes, require_dylink)
-            .map_err(|e| About::new(&found.name(), e.to_string()))?;
-        Ok(Parsed {
+    /// A main module at `path` (known to the program as `guest`), whose
+    /// bytes are `source` and metadata `info`: a static wasi-libc program
+    /// has no dylink metadata.
+    pub fn of(
+        name: &str,
+        path: PathBuf,
+        guest: String,
+        source: Source,
+        info: ModuleInfo,
+    ) -> Parsed {
+        Parsed {
             name: name.to_string(),
-            path: found.path,
-            guest: found.guest,
-            bytes: found.bytes,
+            path,
+            guest,
+            source: Some(source),
             info: Arc::new(info),
             module: None,
             bases: None,
-        })
+        }
     }
 
     /// A library an earlier load found at `path` (known to the program as
@@ -55,28 +65,33 @@ impl Parsed {
             name: name.to_string(),
             path,
             guest,
-            bytes: Vec::new(),
+            source: None,
             info: compiled.info,
             module: Some(compiled.module),
             bases: None,
         }
     }
 
+    /// The module's size in bytes (0 when its code is known).
+    pub fn size(&self) -> u64 {
+        self.source.as_ref().map_or(0, |s| s.size)
+    }
+
     /// The module's code, if the cache holds it for `modules`' engine.
     pub fn cached(&self, modules: &Modules) -> Option<Module> {
-        modules.cached(&self.bytes, self.bases)
+        let source = self.source.as_ref()?;
+        modules.cached(&source.digest, self.bases)
     }
 
     /// Compiles the module (or takes it from memory or the cache).
-    pub fn compile(self, modules: &Modules) -> wasmtime::Result<Candidate> {
-        let module = match self.module {
-            Some(m) => m,
-            None => modules
-                .module(&self.bytes, &self.info, self.bases)
-                .map_err(|e| {
-                    let names = ModuleName::new(&self.path, &self.guest);
-                    e.context(About::new(&names, "invalid module"))
-                })?,
+    pub fn compile(mut self, modules: &Modules) -> wasmtime::Result<Candidate> {
+        let names = ModuleName::new(&self.path, &self.guest);
+        let module = match (self.module, self.source.as_mut()) {
+            (Some(m), _) => m,
+            (None, Some(source)) => modules
+                .module(source, &self.info, self.bases)
+                .map_err(|e| e.context(About::new(&names, "invalid module")))?,
+            (None, None) => wasmtime::bail!(About::new(&names, "nothing to compile")),
         };
         Ok(Candidate {
             name: self.name,

@@ -1,0 +1,383 @@
+//! A module's metadata as the cache keeps it, in a record beside the
+//! module's file (see `cache/record.rs`): reading, hashing and parsing a
+//! large main on every run was a quarter of a warm start. The form is
+//! postcard's, of [`ModuleInfo`]'s own fields, with adapters for the
+//! wasmparser types that have no serde form; what `parse` derives from
+//! other fields is derived again when it is read.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde::de::Error as _;
+use serde::ser::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use wasmparser::{RefType, SymbolFlags, ValType};
+
+use super::{ModuleInfo, Sig};
+
+/// Names the form [`ModuleInfo::to_stored`] writes. Raise it with any
+/// change to the fields of [`ModuleInfo`] (or the types in them) or to how
+/// one is written, or a record written by another build of dlrun would be
+/// misread; the test `the_stored_form_is_pinned` fails until it is.
+pub const FORM: u32 = 1;
+
+impl ModuleInfo {
+    /// The metadata in the form [`ModuleInfo::from_stored`] reads; None
+    /// for a module with a value type the form has no code for.
+    pub fn to_stored(&self) -> Option<Vec<u8>> {
+        postcard::to_allocvec(self).ok()
+    }
+
+    /// The metadata [`ModuleInfo::to_stored`] wrote into `bytes`, or None
+    /// when they hold anything else.
+    pub fn from_stored(bytes: &[u8]) -> Option<ModuleInfo> {
+        let (mut info, rest): (ModuleInfo, _) = postcard::take_from_bytes(bytes).ok()?;
+        if !rest.is_empty() {
+            return None;
+        }
+        info.index_exports();
+        Some(info)
+    }
+}
+
+/// A value type's code in the binary format.
+fn code_of(t: &ValType) -> Option<u8> {
+    Some(match *t {
+        ValType::I32 => 0x7f,
+        ValType::I64 => 0x7e,
+        ValType::F32 => 0x7d,
+        ValType::F64 => 0x7c,
+        ValType::V128 => 0x7b,
+        ValType::Ref(RefType::FUNCREF) => 0x70,
+        ValType::Ref(RefType::EXTERNREF) => 0x6f,
+        ValType::Ref(_) => return None,
+    })
+}
+
+fn type_of(code: u8) -> Option<ValType> {
+    Some(match code {
+        0x7f => ValType::I32,
+        0x7e => ValType::I64,
+        0x7d => ValType::F32,
+        0x7c => ValType::F64,
+        0x7b => ValType::V128,
+        0x70 => ValType::FUNCREF,
+        0x6f => ValType::EXTERNREF,
+        _ => return None,
+    })
+}
+
+fn codes_of<E: serde::ser::Error>(types: &[ValType]) -> Result<Vec<u8>, E> {
+    types
+        .iter()
+        .map(|t| code_of(t).ok_or_else(|| E::custom(format!("no code for type {t}"))))
+        .collect()
+}
+
+/// One value type, as its code.
+pub mod val_type {
+    use super::*;
+
+    /// Writes `t` as its code.
+    pub fn serialize<S: Serializer>(t: &ValType, s: S) -> Result<S::Ok, S::Error> {
+        code_of(t)
+            .ok_or_else(|| S::Error::custom(format!("no code for type {t}")))?
+            .serialize(s)
+    }
+
+    /// Reads a value type's code.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ValType, D::Error> {
+        let code = u8::deserialize(d)?;
+        type_of(code).ok_or_else(|| D::Error::custom(format!("no value type {code:#x}")))
+    }
+}
+
+/// Value types, as their codes.
+pub mod val_types {
+    use super::*;
+
+    /// Writes `types` as their codes.
+    pub fn serialize<S: Serializer>(types: &[ValType], s: S) -> Result<S::Ok, S::Error> {
+        codes_of(types)?.serialize(s)
+    }
+
+    /// Reads value types' codes.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ValType>, D::Error> {
+        Vec::<u8>::deserialize(d)?
+            .into_iter()
+            .map(|c| type_of(c).ok_or_else(|| D::Error::custom(format!("no value type {c:#x}"))))
+            .collect()
+    }
+}
+
+/// Every function's signature, where functions share the few signatures
+/// of the type section: each distinct one once, then one number per
+/// function, so that they are shared again when read.
+pub mod shared_sigs {
+    use super::*;
+
+    /// Writes the distinct signatures, then each function's.
+    pub fn serialize<S: Serializer>(sigs: &[Arc<Sig>], s: S) -> Result<S::Ok, S::Error> {
+        let mut numbers: HashMap<*const Sig, u32> = HashMap::new();
+        let mut distinct: Vec<&Sig> = Vec::new();
+        let of_each: Vec<u32> = sigs
+            .iter()
+            .map(|sig| {
+                *numbers.entry(Arc::as_ptr(sig)).or_insert_with(|| {
+                    distinct.push(sig);
+                    distinct.len() as u32 - 1
+                })
+            })
+            .collect();
+        (distinct, of_each).serialize(s)
+    }
+
+    /// Reads what [`serialize`] wrote.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Arc<Sig>>, D::Error> {
+        let (distinct, of_each) = <(Vec<Sig>, Vec<u32>)>::deserialize(d)?;
+        let distinct: Vec<Arc<Sig>> = distinct.into_iter().map(Arc::new).collect();
+        of_each
+            .into_iter()
+            .map(|n| {
+                distinct
+                    .get(n as usize)
+                    .cloned()
+                    .ok_or_else(|| D::Error::custom(format!("no signature {n}")))
+            })
+            .collect()
+    }
+}
+
+/// Exports, whose names are read straight into shared strings: through
+/// serde's own `Arc<str>` each was allocated and copied twice, and a
+/// large main exports thousands.
+pub mod exports {
+    use super::*;
+    use crate::modinfo::ExportKind;
+
+    /// A name read from the record's bytes into its shared string.
+    struct Name(Arc<str>);
+
+    impl<'de> Deserialize<'de> for Name {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Name, D::Error> {
+            struct Text;
+            impl serde::de::Visitor<'_> for Text {
+                type Value = Name;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("a name")
+                }
+                fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Name, E> {
+                    Ok(Name(Arc::from(text)))
+                }
+            }
+            d.deserialize_str(Text)
+        }
+    }
+
+    /// Writes each export's name and kind.
+    pub fn serialize<S: Serializer>(
+        exports: &[(Arc<str>, ExportKind)],
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(exports.iter().map(|(name, kind)| (&**name, kind)))
+    }
+
+    /// Reads what [`serialize`] wrote.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Vec<(Arc<str>, ExportKind)>, D::Error> {
+        let read = Vec::<(Name, ExportKind)>::deserialize(d)?;
+        Ok(read.into_iter().map(|(Name(n), kind)| (n, kind)).collect())
+    }
+}
+
+/// Exports' symbol flags, as their bits.
+pub mod export_flags {
+    use super::*;
+
+    /// Writes each name with its flags' bits.
+    pub fn serialize<S: Serializer>(
+        flags: &[(String, SymbolFlags)],
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(flags.iter().map(|(n, f)| (n, f.bits())))
+    }
+
+    /// Reads what [`serialize`] wrote.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Vec<(String, SymbolFlags)>, D::Error> {
+        let bits = Vec::<(String, u32)>::deserialize(d)?;
+        Ok(bits
+            .into_iter()
+            .map(|(n, b)| (n, SymbolFlags::from_bits_retain(b)))
+            .collect())
+    }
+}
+
+/// Imports' symbol flags, as their bits.
+pub mod import_flags {
+    use super::*;
+
+    /// Writes each (module, field) with its flags' bits.
+    pub fn serialize<S: Serializer>(
+        flags: &[(String, String, SymbolFlags)],
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(flags.iter().map(|(m, n, f)| (m, n, f.bits())))
+    }
+
+    /// Reads what [`serialize`] wrote.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Vec<(String, String, SymbolFlags)>, D::Error> {
+        let bits = Vec::<(String, String, u32)>::deserialize(d)?;
+        Ok(bits
+            .into_iter()
+            .map(|(m, n, b)| (m, n, SymbolFlags::from_bits_retain(b)))
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dylink::DylinkInfo;
+    use crate::modinfo::{ConstAddr, ExportKind, Import, ImportKind};
+
+    /// A module with something in every field the parse fills.
+    const MODULE: &str = r#"
+        (module
+          (@dylink.0
+            (mem-info (memory 32 3) (table 2 0))
+            (needed "libdep.so")
+            (export-info "f" binding-weak)
+            (import-info "env" "puts" binding-weak))
+          (import "env" "memory" (memory 1 2))
+          (import "env" "__indirect_function_table" (table 3 funcref))
+          (import "env" "__memory_base" (global $mb i32))
+          (import "env" "__table_base" (global $tb i32))
+          (import "GOT.mem" "other" (global (mut i64)))
+          (import "env" "puts" (func $puts (param i32) (result i32)))
+          (global $data i32 (i32.const 16))
+          (global $rel (mut i32) (global.get $mb))
+          (func $reloc)
+          (func $f (param i64 f32 f64 v128 funcref externref) (result i64) local.get 0)
+          (func $g (param i32) (result i32) local.get 0)
+          (elem (global.get $tb) func $g $f)
+          (start $reloc)
+          (export "data" (global $data))
+          (export "f" (func $f))
+          (export "orig$f" (func $f))
+          (export "g" (func $g)))
+    "#;
+
+    fn parsed() -> ModuleInfo {
+        let mut info = ModuleInfo::parse(&wat::parse_str(MODULE).unwrap()).unwrap();
+        // Fields this module's parse leaves empty.
+        info.tls_image = Some(Arc::from(&b"tdata"[..]));
+        info.tls_base = Some(3);
+        info.own_thread_locals = true;
+        info.start_calls_ctors = true;
+        info
+    }
+
+    #[test]
+    fn metadata_reads_back_as_it_was_parsed() {
+        let info = parsed();
+        assert!(!info.global_inits.is_empty() && !info.table_positions.is_empty());
+        assert!(!info.dylink.export_flags.is_empty() && !info.dylink.import_flags.is_empty());
+        let back = ModuleInfo::from_stored(&info.to_stored().unwrap()).unwrap();
+        assert_eq!(back, info);
+        assert_eq!(back.export("g"), Some(ExportKind::Func(3)), "indexed again");
+        assert!(back.orig_names.contains("f"));
+        assert!(back.dylink.is_weak_import("env", "puts"));
+    }
+
+    #[test]
+    fn functions_of_one_type_share_their_signature_when_read_back() {
+        let wasm = wat::parse_str(
+            r#"(module (type $t (func (param i32)))
+                 (func (type $t)) (func (type $t)) (func (param i64)))"#,
+        )
+        .unwrap();
+        let info = ModuleInfo::parse_with(&wasm, false).unwrap();
+        let back = ModuleInfo::from_stored(&info.to_stored().unwrap()).unwrap();
+        assert_eq!(back.func_sigs, info.func_sigs);
+        assert!(Arc::ptr_eq(&back.func_sigs[0], &back.func_sigs[1]));
+        assert!(!Arc::ptr_eq(&back.func_sigs[0], &back.func_sigs[2]));
+    }
+
+    #[test]
+    fn types_without_a_code_are_not_stored() {
+        let info = ModuleInfo {
+            func_sigs: vec![Arc::new(Sig {
+                params: vec![ValType::Ref(RefType::FUNC)],
+                results: vec![],
+            })],
+            ..ModuleInfo::default()
+        };
+        assert_eq!(info.to_stored(), None);
+    }
+
+    #[test]
+    fn anything_else_reads_as_nothing() {
+        let stored = parsed().to_stored().unwrap();
+        assert!(ModuleInfo::from_stored(&stored[..stored.len() - 1]).is_none());
+        assert!(ModuleInfo::from_stored(&[stored.clone(), vec![0]].concat()).is_none());
+        assert!(ModuleInfo::from_stored(b"\0asm\x01\0\0\0").is_none());
+        assert!(ModuleInfo::from_stored(&[]).is_none());
+    }
+
+    /// Fails when what is written changes: raise [`FORM`] (old records
+    /// would be misread), then write down the new digest.
+    #[test]
+    fn the_stored_form_is_pinned() {
+        let sig = Arc::new(Sig {
+            params: vec![ValType::I32, ValType::F64],
+            results: vec![ValType::I64],
+        });
+        let info = ModuleInfo {
+            dylink: DylinkInfo {
+                mem_size: 1,
+                mem_align: 2,
+                table_size: 3,
+                table_align: 4,
+                needed: vec!["libn.so".into()],
+                runtime_paths: vec!["$ORIGIN".into()],
+                export_flags: vec![("e".into(), SymbolFlags::TLS)],
+                import_flags: vec![("env".into(), "i".into(), SymbolFlags::BINDING_WEAK)],
+            },
+            imports: vec![Import {
+                module: "env".into(),
+                name: "g".into(),
+                kind: ImportKind::Global {
+                    ty: ValType::I32,
+                    mutable: true,
+                },
+            }],
+            exports: vec![(Arc::from("e"), ExportKind::Func(0))],
+            func_sigs: vec![sig.clone(), sig],
+            global_inits: [(1, ConstAddr::Relative(8))].into(),
+            table_positions: [(0, ConstAddr::Absolute(2))].into(),
+            start: Some(5),
+            relocatable: true,
+            start_calls_ctors: true,
+            tls_image: Some(Arc::from(&[9u8][..])),
+            tls_base: Some(1),
+            own_thread_locals: true,
+            ..ModuleInfo::default()
+        };
+        let digest = blake3::hash(&info.to_stored().unwrap())
+            .to_hex()
+            .to_string();
+        assert_eq!(
+            (FORM, digest.as_str()),
+            (
+                1,
+                "c769f4cedb909fc7bd4dde1762c9fc946c309aec7a70617e74a2a55e4b90c703"
+            ),
+            "the stored form changed: raise FORM"
+        );
+    }
+}
