@@ -27,7 +27,7 @@ use crate::trim::Form;
 /// The version of what [`Modules::prepare`] does to modules: raise it when a
 /// rewrite changes its output, or the cache would serve code made by the
 /// old one.
-const PREPARE_VERSION: u32 = 6;
+const PREPARE_VERSION: u32 = 7;
 
 /// The first definition of every name in a global scope.
 pub type FirstDefinitions = Arc<foldhash::HashMap<crate::symbols::Name, LibId>>;

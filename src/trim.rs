@@ -207,7 +207,7 @@ pub fn trim(wasm: &[u8], info: &ModuleInfo, form: Form) -> Result<Option<Vec<u8>
     }
     match form {
         Form::Dispatchers => dispatchers::with_dispatchers(wasm, info, &layout).map(Some),
-        Form::Table => table::with_table(wasm, info, &layout),
+        Form::Table => table::with_table(wasm, &layout),
     }
 }
 

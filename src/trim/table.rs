@@ -4,7 +4,6 @@
 use wasmparser::Payload;
 
 use super::{Layout, TABLE, exports_without};
-use crate::modinfo::{ImportKind, ModuleInfo};
 use crate::sections::{At, ELEMENTS, TABLES, entries_of, extend, rank, walk};
 
 /// The most tables and element segments a module may have, as wasmtime
@@ -26,11 +25,7 @@ const MOST_SEGMENTS: u32 = 100_000;
 /// them one index later changes nothing the code can see; a passive or
 /// declared one could be named by `table.init`, and the module is left
 /// alone.
-pub(super) fn with_table(
-    wasm: &[u8],
-    info: &ModuleInfo,
-    layout: &Layout,
-) -> Result<Option<Vec<u8>>, String> {
+pub(super) fn with_table(wasm: &[u8], layout: &Layout) -> Result<Option<Vec<u8>>, String> {
     let err = |e: wasmparser::BinaryReaderError| e.to_string();
     let size = layout.tabled.len() as u64;
     let mut table = wasm_encoder::TableSection::new();
@@ -42,11 +37,10 @@ pub(super) fn with_table(
         shared: false,
     });
     // Its index: the tables the module imports and defines come first.
-    let mut index = info
-        .imports
-        .iter()
-        .filter(|i| matches!(i.kind, ImportKind::Table { .. }))
-        .count() as u32;
+    // The imports are counted in these bytes, not in the module's metadata:
+    // a rewrite before this one may have added a table (a program with
+    // threads imports `dlrun.waits`, see `crate::waits`).
+    let mut index = 0;
     let segment = |index: u32| {
         let mut elements = wasm_encoder::ElementSection::new();
         elements.active(
@@ -74,6 +68,13 @@ pub(super) fn with_table(
             filled = true;
         }
         match &payload {
+            Payload::ImportSection(s) => {
+                for import in s.clone().into_imports() {
+                    if let wasmparser::TypeRef::Table(_) = import.map_err(err)?.ty {
+                        index += 1;
+                    }
+                }
+            }
             Payload::TableSection(s) => {
                 index += s.count();
                 if index >= MOST_TABLES {
@@ -131,6 +132,7 @@ mod tests {
     use super::super::tests::{exports, trimmed_module};
     use super::super::{Form, Route, is_trimmed, trim};
     use super::*;
+    use crate::modinfo::ModuleInfo;
     use wasmtime::{Engine, Instance, Store};
 
     /// The table of exports of `instance`, entry `position`, called with
@@ -242,6 +244,27 @@ mod tests {
         let info = ModuleInfo::parse_with(&wasm, false).unwrap();
         let tabled = trim(&wasm, &info, Form::Table).unwrap().unwrap();
         wasmparser::validate(&tabled).unwrap();
+    }
+
+    #[test]
+    fn a_table_an_earlier_rewrite_imported_comes_before_the_new_one() {
+        // A program with threads has its waits routed through an imported
+        // table before it is trimmed; its metadata, read from the original
+        // bytes, does not list that import.
+        let wasm = wat::parse_str(
+            r#"(module
+                (import "env" "memory" (memory 1 1 shared))
+                (import "env" "__indirect_function_table" (table 1 funcref))
+                (func $f (export "f") (param i32) (result i32)
+                  local.get 0 i32.const 0 i64.const -1 memory.atomic.wait32)
+                (elem (i32.const 0) func $f))"#,
+        )
+        .unwrap();
+        let info = ModuleInfo::parse_with(&wasm, false).unwrap();
+        let routed = crate::waits::route(&wasm).unwrap().into_owned();
+        let tabled = trim(&routed, &info, Form::Table).unwrap().unwrap();
+        wasmparser::validate(&tabled).unwrap();
+        assert_eq!(segment_tables(&tabled), [2, 0]);
     }
 
     /// The tables the element segments of `wasm` fill, in order.
