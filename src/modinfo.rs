@@ -621,10 +621,11 @@ fn eval_const(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    const SIDE: &str = r#"
+    /// A side module with something in most fields the parse fills.
+    pub(super) const SIDE: &str = r#"
         (module
           (@dylink.0 (mem-info (memory 32 3) (table 2 0)) (needed "libdep.so"))
           (import "env" "memory" (memory 1))

@@ -245,36 +245,20 @@ mod tests {
     use crate::dylink::DylinkInfo;
     use crate::modinfo::{ConstAddr, ExportKind, Import, ImportKind};
 
-    /// A module with something in every field the parse fills.
-    const MODULE: &str = r#"
-        (module
-          (@dylink.0
-            (mem-info (memory 32 3) (table 2 0))
-            (needed "libdep.so")
-            (export-info "f" binding-weak)
-            (import-info "env" "puts" binding-weak))
-          (import "env" "memory" (memory 1 2))
-          (import "env" "__indirect_function_table" (table 3 funcref))
-          (import "env" "__memory_base" (global $mb i32))
-          (import "env" "__table_base" (global $tb i32))
-          (import "GOT.mem" "other" (global (mut i64)))
-          (import "env" "puts" (func $puts (param i32) (result i32)))
-          (global $data i32 (i32.const 16))
-          (global $rel (mut i32) (global.get $mb))
-          (func $reloc)
-          (func $f (param i64 f32 f64 v128 funcref externref) (result i64) local.get 0)
-          (func $g (param i32) (result i32) local.get 0)
-          (elem (global.get $tb) func $g $f)
-          (start $reloc)
-          (export "data" (global $data))
-          (export "f" (func $f))
-          (export "orig$f" (func $f))
-          (export "g" (func $g)))
-    "#;
-
+    /// The module the parse's own tests read, with something in each
+    /// field it leaves empty.
     fn parsed() -> ModuleInfo {
-        let mut info = ModuleInfo::parse(&wat::parse_str(MODULE).unwrap()).unwrap();
-        // Fields this module's parse leaves empty.
+        let wasm = wat::parse_str(crate::modinfo::tests::SIDE).unwrap();
+        let mut info = ModuleInfo::parse(&wasm).unwrap();
+        info.dylink.export_flags = vec![("f".into(), SymbolFlags::BINDING_WEAK)];
+        info.dylink.import_flags = vec![("env".into(), "puts".into(), SymbolFlags::BINDING_WEAK)];
+        info.func_sigs.push(Arc::new(Sig {
+            params: vec![ValType::V128, ValType::FUNCREF, ValType::EXTERNREF],
+            results: vec![ValType::F32, ValType::F64],
+        }));
+        info.exports
+            .push((Arc::from("orig$f"), ExportKind::Func(2)));
+        info.index_exports();
         info.tls_image = Some(Arc::from(&b"tdata"[..]));
         info.tls_base = Some(3);
         info.own_thread_locals = true;
