@@ -420,7 +420,9 @@ pub fn read_module(
             .take(CHUNK as u64)
             .read_to_end(&mut bytes)
             .map_err(failed)?;
-        if read == 0 {
+        // Short of a whole chunk, the read met the end of the file: asking
+        // again would only find it once more.
+        if read < CHUNK {
             break;
         }
     }

@@ -150,13 +150,13 @@ pub(super) fn read(
 ) -> Option<Vec<u8>> {
     let file = std::fs::File::open(kind.path(dir, name)).ok()?;
     let md = file.metadata().ok()?;
-    let longest = (HEAD + SUM) as u64 + most;
-    let mut data = Vec::with_capacity(md.len().min(longest) as usize + 1);
-    // One byte more than the file may hold, to tell a longer one.
-    (&file).take(longest + 1).read_to_end(&mut data).ok()?;
-    if data.len() as u64 > longest {
+    if md.len() > (HEAD + SUM) as u64 + most {
         return None;
     }
+    // The file is read to the size it had when opened: these files are
+    // written whole and renamed into place, never grown.
+    let mut data = vec![0; md.len() as usize];
+    (&file).read_exact(&mut data).ok()?;
     let body_len = data.len().checked_sub(SUM).filter(|&n| n >= HEAD)?;
     let (body, sum) = data.split_at(body_len);
     let (magic, rest) = body.split_at(kind.magic.len());
