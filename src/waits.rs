@@ -200,12 +200,12 @@ impl Found {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    #[test]
-    fn waits_become_calls_through_the_added_table_and_the_rest_stays() {
-        let wasm = wat::parse_str(
+    /// A module with a wait of each width, and a function without one.
+    pub(crate) fn waiting() -> Vec<u8> {
+        wat::parse_str(
             r#"(module
                 (import "env" "memory" (memory 1 1 shared))
                 (import "env" "__indirect_function_table" (table 0 funcref))
@@ -215,7 +215,12 @@ mod tests {
                     local.get 0 local.get 1 i64.const 5 memory.atomic.wait64)
                 (func (export "plain") (result i32) i32.const 7))"#,
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn waits_become_calls_through_the_added_table_and_the_rest_stays() {
+        let wasm = waiting();
         let out = route(&wasm).unwrap();
         wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
             .validate_all(&out)

@@ -15,10 +15,12 @@ use wasmparser::{RefType, SymbolFlags, ValType};
 
 use super::{ModuleInfo, Sig};
 
-/// Names the form [`ModuleInfo::to_stored`] writes. Raise it with any
-/// change to the fields of [`ModuleInfo`] (or the types in them) or to how
-/// one is written, or a record written by another build of dlrun would be
-/// misread; the test `the_stored_form_is_pinned` fails until it is.
+/// Names the form [`ModuleInfo::to_stored`] writes, and with it what the
+/// parse puts in each field. Raise it with any change to the fields of
+/// [`ModuleInfo`] (or the types in them), to how one is written, or to
+/// what the parse derives for one, or a record written by another build of
+/// dlrun would be misread; the test `the_stored_form_is_pinned` fails
+/// until it is for the first two, nothing for the third.
 pub const FORM: u32 = 1;
 
 impl ModuleInfo {
