@@ -183,23 +183,34 @@ impl Cache {
     }
 
     /// What the cache recorded as `what` (the caller's name for what it
-    /// made, and in which form) of the module file at `source`, open as
-    /// `file`, if the file is the version recorded.
-    pub fn recall(&self, source: &Path, what: &str, file: &std::fs::File) -> Option<Recalled> {
+    /// made, and in which form) of the module file at `source`, whose
+    /// metadata when opened is `opened`, if the file is the version
+    /// recorded.
+    pub fn recall(
+        &self,
+        source: &Path,
+        what: &str,
+        opened: &std::fs::Metadata,
+    ) -> Option<Recalled> {
         let (Some(dir), Some(key)) = (&self.dir, self.key()) else {
             return None;
         };
-        record::recall(&key, dir, &record::name(source, what), file)
+        record::recall(&key, dir, &record::name(source, what), opened)
     }
 
     /// Begins a record of `what` is made of the module file at `source`,
-    /// open as `file`, before it is read; None when caching is off or the
-    /// directory takes no new file.
-    pub fn record(&self, source: &Path, what: &str, file: &std::fs::File) -> Option<Recording> {
+    /// whose metadata when opened is `opened`, before it is read; None when
+    /// caching is off or the directory takes no new file.
+    pub fn record(
+        &self,
+        source: &Path,
+        what: &str,
+        opened: &std::fs::Metadata,
+    ) -> Option<Recording> {
         let (Some(dir), Some(key)) = (&self.dir, self.key()) else {
             return None;
         };
-        Recording::begin(key, dir, record::name(source, what), file)
+        Recording::begin(key, dir, record::name(source, what), opened)
     }
 
     /// The key, read from the cache directory or made there on first use.

@@ -386,15 +386,7 @@ fn cache(cli: CacheArgs) -> ExitCode {
                     let used = jiff::Timestamp::try_from(e.last_used)
                         .and_then(|t| t.round(jiff::Unit::Second))
                         .map_or_else(|_| "-".to_string(), |t| t.to_string());
-                    let suffix = match e.kind {
-                        dlrun::cache::EntryKind::Code => "",
-                        dlrun::cache::EntryKind::Record => ".record",
-                    };
-                    format!(
-                        "{:>9}  {used:<20}  {}{suffix}\n",
-                        human_size(e.size),
-                        e.name
-                    )
+                    format!("{:>9}  {used:<20}  {}\n", human_size(e.size), e.shown())
                 })
                 .collect()
         }),

@@ -14,12 +14,9 @@ use crate::abi::{self, Flavour};
 use crate::compiled::Modules;
 use crate::engine::{self, Tier};
 use crate::loader::{self, Candidate, Mode, Parsed, Root};
-use crate::modinfo::ModuleInfo;
-use crate::naming::About;
 use crate::process::{Guest, Process};
 use crate::search::{Located, SearchPath};
 use crate::session::Session;
-use crate::source::Source;
 use crate::threads::{self, Threads};
 use crate::timer::Timer;
 use crate::{Error, RunConfig, vfs};
@@ -112,9 +109,9 @@ impl Program {
                 let path =
                     std::fs::canonicalize(&config.main).unwrap_or_else(|_| config.main.clone());
                 let names = crate::naming::ModuleName::new(&path, &name);
-                let info = ModuleInfo::parse_with(&bytes, false)
-                    .map_err(|e| load_error(About::new(&names, e.to_string()).into()))?;
-                Parsed::of(&name, path, name.clone(), Source::of(bytes), info)
+                let (source, info) =
+                    crate::source::given(bytes, false, &names).map_err(load_error)?;
+                Parsed::of(&name, path, name.clone(), source, info)
             }
         };
         let search = SearchPath::new(&main.path, &config.lib_dirs, &config.env);

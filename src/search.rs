@@ -219,7 +219,9 @@ pub struct Located {
     /// What the program calls it (its path as the program named it).
     pub guest: String,
     file: std::fs::File,
-    size: u64,
+    /// The file's metadata when it was opened: its size, and its identity
+    /// for the cache's record of it.
+    meta: std::fs::Metadata,
 }
 
 impl Located {
@@ -237,7 +239,7 @@ impl Located {
     /// The file's bytes, read as [`Located::read`] reads them, from
     /// where the file is now (its start, until something read it).
     pub fn bytes(&self, deadline: Option<Instant>) -> wasmtime::Result<Vec<u8>> {
-        read_module(&self.file, self.size, &self.name(), deadline)
+        read_module(&self.file, self.size(), &self.name(), deadline)
     }
 
     /// The open file.
@@ -247,7 +249,12 @@ impl Located {
 
     /// The file's size when it was opened.
     pub fn size(&self) -> u64 {
-        self.size
+        self.meta.len()
+    }
+
+    /// The file's metadata when it was opened.
+    pub fn metadata(&self) -> &std::fs::Metadata {
+        &self.meta
     }
 
     /// The file's names, for messages.
@@ -260,13 +267,13 @@ impl Located {
     pub fn open(path: &Path, guest: String) -> wasmtime::Result<Located> {
         let failed = |e: std::io::Error| wasmtime::format_err!("{}: {e}", path.display());
         let file = std::fs::File::open(path).map_err(failed)?;
-        let size = file.metadata().map_err(failed)?.len();
+        let meta = file.metadata().map_err(failed)?;
         let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         Ok(Located {
             path,
             guest,
             file,
-            size,
+            meta,
         })
     }
 }
@@ -340,7 +347,7 @@ fn open_beneath(root: &Dir, host: &Path, rel: &Path, guest: &str) -> Option<Loca
         path,
         guest: guest.to_string(),
         file,
-        size: meta.len(),
+        meta,
     })
 }
 
@@ -366,12 +373,11 @@ fn opened_path(file: &std::fs::File, meta: &std::fs::Metadata) -> Option<PathBuf
 
 /// Reads the module file at host path `path` (a main module, or one
 /// `inspect` looks at) as [`read_module`] does: header first, bounded.
+/// Messages name it as the user gave it.
 pub fn read_module_file(path: &Path) -> wasmtime::Result<Vec<u8>> {
-    let file =
-        std::fs::File::open(path).map_err(|e| wasmtime::format_err!("{}: {e}", path.display()))?;
-    let size = file.metadata().map_or(0, |m| m.len());
-    let names = ModuleName::new(path, &path.display().to_string());
-    read_module(file, size, &names, None)
+    let located = Located::open(path, path.display().to_string())?;
+    let names = ModuleName::new(path, &located.guest);
+    read_module(located.file(), located.size(), &names, None)
 }
 
 /// Reads the module `module` from `file`, whose size is said to be

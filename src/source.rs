@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use crate::cache::Cache;
 use crate::modinfo::ModuleInfo;
-use crate::naming::About;
+use crate::naming::{About, ModuleName};
 use crate::search::Located;
 
 /// A module's bytes, or what stands for them until they are needed.
@@ -20,8 +20,9 @@ pub struct Source {
     /// The module's size in bytes.
     pub size: u64,
     bytes: Option<Vec<u8>>,
-    /// The file the bytes are read from, when they have not been.
-    unread: Option<Located>,
+    /// The file the bytes are read from, when they have not been (boxed:
+    /// a source travels in every load's plan, most of them read).
+    unread: Option<Box<Located>>,
 }
 
 impl Source {
@@ -52,6 +53,19 @@ impl Source {
     }
 }
 
+/// Module `bytes` given or read, with their metadata (which must include
+/// dylink metadata if `require_dylink`); an error names the module as
+/// `names` does.
+pub fn given(
+    bytes: Vec<u8>,
+    require_dylink: bool,
+    names: &ModuleName,
+) -> wasmtime::Result<(Source, ModuleInfo)> {
+    let info = ModuleInfo::parse_with(&bytes, require_dylink)
+        .map_err(|e| About::new(names, e.to_string()))?;
+    Ok((Source::of(bytes), info))
+}
+
 /// Modules this large or larger are recorded. Recalling a record costs
 /// opening one more file, which for a small library is more than reading,
 /// hashing and parsing it (the 100-library dlopen run took 1.06× as long
@@ -79,24 +93,21 @@ pub fn open(
     let what = recorded_as(require_dylink);
     let recorded = located.size() >= RECORD_FROM;
     if recorded
-        && let Some(recalled) = cache.recall(&located.path, &what, located.file())
-        && let Some(info) = ModuleInfo::from_stored(&recalled.made)
+        && let Some(recalled) = cache.recall(&located.path, &what, located.metadata())
+        && let Some(info) = ModuleInfo::from_stored(recalled.made())
     {
         let source = Source {
             digest: recalled.digest,
             size: located.size(),
             bytes: None,
-            unread: Some(located),
+            unread: Some(Box::new(located)),
         };
         return Ok((source, info));
     }
     let recording = recorded
-        .then(|| cache.record(&located.path, &what, located.file()))
+        .then(|| cache.record(&located.path, &what, located.metadata()))
         .flatten();
-    let bytes = located.bytes(deadline)?;
-    let info = ModuleInfo::parse_with(&bytes, require_dylink)
-        .map_err(|e| About::new(&located.name(), e.to_string()))?;
-    let source = Source::of(bytes);
+    let (source, info) = given(located.bytes(deadline)?, require_dylink, &located.name())?;
     if let Some(recording) = recording
         && let Some(made) = info.to_stored()
     {

@@ -374,4 +374,8 @@ fn a_main_changed_in_place_is_read_again_not_taken_from_its_record() {
     large("i32.const 4");
     assert_eq!(run(), 4);
     assert_eq!(run(), 4);
+    // One record of the one file, counted apart from the code.
+    let (status, out, err) = dlrun(&dir, &["cache", "clean", "--cache-dir", "c"]);
+    assert_eq!(status, 0, "{err}");
+    assert!(out.contains(" and 1 record ("), "{out}");
 }

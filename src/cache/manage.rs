@@ -22,6 +22,16 @@ pub enum EntryKind {
     Record,
 }
 
+impl EntryKind {
+    /// The file of entry `name` of this kind in `dir`.
+    fn path(self, dir: &Path, name: &str) -> std::path::PathBuf {
+        match self {
+            EntryKind::Code => entry::path(dir, name),
+            EntryKind::Record => record::path(dir, name),
+        }
+    }
+}
+
 /// One entry of the cache.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
@@ -44,6 +54,17 @@ pub struct Removed {
     pub records: usize,
     /// Bytes they took.
     pub bytes: u64,
+}
+
+impl Entry {
+    /// How `dlrun cache list` names it: a record by its file name, code by
+    /// its hash.
+    pub fn shown(&self) -> String {
+        match self.kind {
+            EntryKind::Code => self.name.clone(),
+            EntryKind::Record => format!("{}.{}", self.name, record::RECORD.suffix),
+        }
+    }
 }
 
 impl Cache {
@@ -92,10 +113,7 @@ fn shrink(dir: &Path, limit: u64, keep: Option<&str>) -> std::io::Result<Removed
             break;
         }
         total = total.saturating_sub(victim.size);
-        let path = match victim.kind {
-            EntryKind::Code => entry::path(dir, &victim.name),
-            EntryKind::Record => record::path(dir, &victim.name),
-        };
+        let path = victim.kind.path(dir, &victim.name);
         match std::fs::remove_file(&path) {
             Ok(()) => {
                 match victim.kind {

@@ -40,8 +40,17 @@ const MOST: u64 = 64 << 20;
 pub struct Recalled {
     /// BLAKE3 digest of its bytes.
     pub digest: [u8; 32],
-    /// What the loader made of them, in the loader's form.
-    pub made: Vec<u8>,
+    /// The record as read, what the loader made in it at `made`: taken
+    /// as it is, not copied out of it.
+    data: Vec<u8>,
+    made: std::ops::Range<usize>,
+}
+
+impl Recalled {
+    /// What the loader made of the file's bytes, in the loader's form.
+    pub fn made(&self) -> &[u8] {
+        &self.data[self.made.clone()]
+    }
 }
 
 /// A record begun before its module file is read: kept only when the file
@@ -55,11 +64,16 @@ pub struct Recording {
 }
 
 impl Recording {
-    /// Starts the record `name` in `dir` of the module file open as
-    /// `file`, before it is read.
-    pub(super) fn begin(key: Key, dir: &Path, name: String, file: &File) -> Option<Recording> {
+    /// Starts the record `name` in `dir` of the module file whose
+    /// metadata is `opened`, before it is read.
+    pub(super) fn begin(
+        key: Key,
+        dir: &Path,
+        name: String,
+        opened: &std::fs::Metadata,
+    ) -> Option<Recording> {
         let pending = Pending::begin_of(&RECORD, dir, &name)?;
-        let before = Identity::of(&file.metadata().ok()?);
+        let before = Identity::of(opened);
         Some(Recording {
             key,
             dir: dir.to_path_buf(),
@@ -106,14 +120,18 @@ pub(super) fn path(dir: &Path, name: &str) -> PathBuf {
 }
 
 /// What record `name` holds, if it is sound and vouches for the module
-/// file open as `file`.
-pub(super) fn recall(key: &Key, dir: &Path, name: &str, file: &File) -> Option<Recalled> {
-    let id = Identity::of(&file.metadata().ok()?);
-    let mut carried = stamp::read(key, dir, &RECORD, name, &id, MOST)?;
-    let digest: [u8; 32] = carried.get(..32)?.try_into().ok()?;
-    carried.drain(..32);
-    Some(Recalled {
-        digest,
-        made: carried,
-    })
+/// file whose metadata is `opened`.
+pub(super) fn recall(
+    key: &Key,
+    dir: &Path,
+    name: &str,
+    opened: &std::fs::Metadata,
+) -> Option<Recalled> {
+    let (data, carried) = stamp::read(key, dir, &RECORD, name, &Identity::of(opened), MOST)?;
+    let made = carried
+        .start
+        .checked_add(32)
+        .filter(|&m| m <= carried.end)?..carried.end;
+    let digest: [u8; 32] = data[carried.start..made.start].try_into().ok()?;
+    Some(Recalled { digest, data, made })
 }

@@ -137,9 +137,10 @@ pub(super) fn vouches(key: &Key, dir: &Path, name: &str, id: &Identity) -> bool 
     read(key, dir, &STAMP, name, id, 0).is_some()
 }
 
-/// What the sound file of `kind` for `name` carries after the identity,
-/// at most `most` bytes, when it vouches for the file `id` describes.
-/// Records the use when the file's record of it is stale.
+/// The sound file of `kind` for `name`, read whole, and where in it lies
+/// what it carries after the identity (at most `most` bytes), when it
+/// vouches for the file `id` describes. Records the use when the file's
+/// record of it is stale.
 pub(super) fn read(
     key: &Key,
     dir: &Path,
@@ -147,7 +148,7 @@ pub(super) fn read(
     name: &str,
     id: &Identity,
     most: u64,
-) -> Option<Vec<u8>> {
+) -> Option<(Vec<u8>, std::ops::Range<usize>)> {
     let file = std::fs::File::open(kind.path(dir, name)).ok()?;
     let md = file.metadata().ok()?;
     if md.len() > (HEAD + SUM) as u64 + most {
@@ -174,9 +175,7 @@ pub(super) fn read(
         // A file that cannot be touched only ages towards eviction.
         let _ = file.set_modified(now);
     }
-    data.truncate(body_len);
-    data.drain(..HEAD);
-    Some(data)
+    Some((data, HEAD..body_len))
 }
 
 /// A stamp (or record) about to be made: its temporary file is created

@@ -37,9 +37,8 @@ impl Parsed {
         Ok(Parsed::of(name, path, guest, source, info))
     }
 
-    /// A main module at `path` (known to the program as `guest`), whose
-    /// bytes are `source` and metadata `info`: a static wasi-libc program
-    /// has no dylink metadata.
+    /// The module at `path` (known to the program as `guest`), whose bytes
+    /// are `source` and metadata `info`.
     pub fn of(
         name: &str,
         path: PathBuf,
