@@ -148,9 +148,7 @@ impl Cache {
     /// The module whose source is the concatenation of `source` if the cache
     /// holds a sound entry for it; it compiles nothing.
     pub fn cached(&self, engine: &Engine, source: &[&[u8]]) -> Option<Module> {
-        let (Some(dir), Some(key)) = (&self.dir, self.key()) else {
-            return None;
-        };
+        let (dir, key) = self.open()?;
         entry::load(engine, &key, dir, &entry_name(engine, source))
     }
 
@@ -164,7 +162,7 @@ impl Cache {
         source: &[&[u8]],
         wasm: impl FnOnce() -> wasmtime::Result<Vec<u8>>,
     ) -> wasmtime::Result<Module> {
-        let (Some(dir), Some(key)) = (&self.dir, self.key()) else {
+        let Some((dir, key)) = self.open() else {
             return Module::new(engine, wasm()?);
         };
         let name = entry_name(engine, source);
@@ -192,9 +190,7 @@ impl Cache {
         what: &str,
         opened: &std::fs::Metadata,
     ) -> Option<Recalled> {
-        let (Some(dir), Some(key)) = (&self.dir, self.key()) else {
-            return None;
-        };
+        let (dir, key) = self.open()?;
         record::recall(&key, dir, &record::name(source, what), opened)
     }
 
@@ -207,10 +203,13 @@ impl Cache {
         what: &str,
         opened: &std::fs::Metadata,
     ) -> Option<Recording> {
-        let (Some(dir), Some(key)) = (&self.dir, self.key()) else {
-            return None;
-        };
+        let (dir, key) = self.open()?;
         Recording::begin(key, dir, record::name(source, what), opened)
+    }
+
+    /// The directory and its key, when caching is on and a key can be had.
+    fn open(&self) -> Option<(&Path, Key)> {
+        Some((self.dir.as_deref()?, self.key()?))
     }
 
     /// The key, read from the cache directory or made there on first use.
