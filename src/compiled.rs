@@ -21,6 +21,7 @@ use crate::loader::Group;
 use crate::modinfo::{ModuleInfo, Sig};
 use crate::prelink::Bases;
 use crate::source::Source;
+use crate::split;
 use crate::symbols::{LibId, Symbols, exported_symbols};
 use crate::trim::Form;
 
@@ -28,6 +29,14 @@ use crate::trim::Form;
 /// rewrite changes its output, or the cache would serve code made by the
 /// old one.
 const PREPARE_VERSION: u32 = 7;
+
+/// The size from which a library compiled by Winch is compiled in pieces:
+/// below it, compiling the whole costs less than the pieces' cache
+/// lookups would save.
+const SPLIT_FROM: u64 = 256 << 10;
+
+/// About how many bytes of code each piece of a split library holds.
+const PIECE: usize = 64 << 10;
 
 /// The first definition of every name in a global scope.
 pub type FirstDefinitions = Arc<foldhash::HashMap<crate::symbols::Name, LibId>>;
@@ -49,6 +58,39 @@ struct Rewrites {
     trim: Form,
     /// Calls to imported functions routed ([`crate::route`]).
     route: bool,
+}
+
+/// Runs `work` on each of `items` side by side, on as many threads as
+/// there are cores (at most `busy`, how many of them take work), and gives
+/// the results in the items' order; `None` for an item whose thread died.
+pub fn side_by_side<T: Send, R: Send>(
+    items: Vec<T>,
+    busy: usize,
+    work: impl Fn(T) -> R + Sync,
+) -> Vec<Option<R>> {
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(busy)
+        .max(1);
+    let mut results: Vec<Option<R>> = items.iter().map(|_| None).collect();
+    let queue = Mutex::new(items.into_iter().enumerate().collect::<Vec<_>>());
+    let done = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                while let Some((k, item)) = queue.lock().ok().and_then(|mut q| q.pop()) {
+                    let result = work(item);
+                    if let Ok(mut d) = done.lock() {
+                        d.push((k, result));
+                    }
+                }
+            });
+        }
+    });
+    for (k, result) in done.into_inner().unwrap_or_default() {
+        results[k] = Some(result);
+    }
+    results
 }
 
 /// A library as a later run takes it: metadata and compiled code.
@@ -78,6 +120,8 @@ pub struct Modules {
     /// The start-up load as the first run decided it: later runs realize
     /// it without searching, reading or resolving anything.
     startup_group: Mutex<Option<Arc<Group>>>,
+    /// Modules compiled in pieces, by their cores.
+    splits: Mutex<Vec<Arc<split::Split>>>,
     /// Generated modules (stand-ins, thunks) by their bytes or text.
     generated: Mutex<HashMap<Vec<u8>, Module>>,
     /// What the host ABI derived once from a module, by kind and path.
@@ -104,6 +148,7 @@ impl Modules {
             startup_global: Mutex::default(),
             func_types: Mutex::default(),
             startup_group: Mutex::default(),
+            splits: Mutex::default(),
             generated: Mutex::default(),
             derived: Mutex::default(),
             export_globals: false,
@@ -127,20 +172,74 @@ impl Modules {
 
     /// The code of module `source`, described by `info` (placed at
     /// `bases` when it is a main whose bases are known), from the cache or
-    /// compiled. Its bytes are read only to be compiled.
+    /// compiled. Its bytes are read only to be compiled. A large
+    /// `library` compiled by Winch is compiled in pieces ([`split`]).
     pub fn module(
         &self,
         source: &mut Source,
         info: &ModuleInfo,
         bases: Option<Bases>,
+        library: bool,
     ) -> wasmtime::Result<Module> {
         let rewrites = self.rewrites(bases);
         let how = self.how(rewrites);
         let digest = source.digest;
+        if library
+            && self.baseline()
+            && !self.export_globals
+            && !self.route_waits
+            && source.size >= SPLIT_FROM
+        {
+            let prepared = self.prepare(source.bytes()?, info, rewrites)?;
+            let pieces = split::split(&prepared, PIECE)
+                .map_err(|e| wasmtime::format_err!("splitting it: {e}"))?;
+            if let Some(pieces) = pieces {
+                return self.pieces(pieces);
+            }
+            return self
+                .cache
+                .module_from(&self.engine, &[&digest, how.as_bytes()], || Ok(prepared));
+        }
         self.cache
             .module_from(&self.engine, &[&digest, how.as_bytes()], || {
                 self.prepare(source.bytes()?, info, rewrites)
             })
+    }
+
+    /// The core of split module `pieces`, its chunks compiled and kept
+    /// for the loader ([`Modules::split_of`]). Each piece is cached by its
+    /// bytes: a rebuilt library compiles only the pieces that changed.
+    fn pieces(&self, pieces: split::Pieces) -> wasmtime::Result<Module> {
+        let piece = |bytes: Vec<u8>| {
+            let digest = blake3::hash(&bytes);
+            let key: [&[u8]; 2] = [digest.as_bytes(), b"\0dlrun split piece"];
+            self.cache.module_from(&self.engine, &key, || Ok(bytes))
+        };
+        let core = piece(pieces.core)?;
+        let count = pieces.chunks.len();
+        let chunks = side_by_side(pieces.chunks, count, piece)
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(wasmtime::format_err!("a compile worker failed"))))
+            .collect::<wasmtime::Result<Vec<Module>>>()?;
+        let split = Arc::new(split::Split {
+            core: core.clone(),
+            chunks,
+            layout: pieces.layout,
+        });
+        self.splits
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(split);
+        Ok(core)
+    }
+
+    /// The pieces of a module compiled in pieces, `module` being its core.
+    pub fn split_of(&self, module: &Module) -> Option<Arc<split::Split>> {
+        let splits = self.splits.lock().unwrap_or_else(PoisonError::into_inner);
+        splits
+            .iter()
+            .find(|s| Module::same(&s.core, module))
+            .cloned()
     }
 
     /// The code of the module whose bytes have BLAKE3 `digest` if the
@@ -509,7 +608,7 @@ mod tests {
         let wasm = main_module();
         let info = ModuleInfo::parse_with(&wasm, false).unwrap();
         let module = modules
-            .module(&mut Source::of(wasm.clone()), &info, Some(BASES))
+            .module(&mut Source::of(wasm.clone()), &info, Some(BASES), false)
             .unwrap();
         let mut store = wasmtime::Store::new(modules.engine(), ());
         let base = wasmtime::Global::new(
@@ -531,7 +630,9 @@ mod tests {
         let wasm = main_module();
         let info = Arc::new(ModuleInfo::parse_with(&wasm, false).unwrap());
         let mut modules = Modules::new(Engine::default(), Compiler::Cranelift, Cache::disabled());
-        let module = modules.module(&mut Source::of(wasm), &info, None).unwrap();
+        let module = modules
+            .module(&mut Source::of(wasm), &info, None, true)
+            .unwrap();
         let path = Path::new("/lib/libx.so");
         modules.keep_library(path, Compiled { info, module });
         assert!(modules.library(path).is_some());

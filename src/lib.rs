@@ -47,6 +47,7 @@ pub mod search;
 pub(crate) mod sections;
 pub(crate) mod session;
 pub(crate) mod source;
+pub(crate) mod split;
 pub(crate) mod stack;
 pub(crate) mod symbols;
 pub(crate) mod template;

@@ -674,12 +674,16 @@ fn instantiate(
 ) -> wasmtime::Result<Vec<LateGot>> {
     let (imports, late) = bind(cx, lib)?;
     let module = cx.data().libs[lib].module.clone();
-    let instance = Instance::new(&mut *cx, &module, &imports).map_err(|e| {
+    let failed = |cx: &StoreContextMut<'_, Process>, e: wasmtime::Error| {
         e.context(About::new(
             &cx.data().libs[lib].names(),
             "instantiation failed",
         ))
-    })?;
+    };
+    let instance = Instance::new(&mut *cx, &module, &imports).map_err(|e| failed(cx, e))?;
+    if let Some(split) = cx.data().modules.split_of(&module) {
+        crate::split::realize(cx, instance, &split).map_err(|e| failed(cx, e))?;
+    }
     cx.data_mut().libs[lib].instance = Some(instance);
     if cx.data().trace.libs {
         let l = &cx.data().libs[lib];

@@ -258,7 +258,7 @@ pub fn is_trimmed(module: &wasmtime::Module, info: &ModuleInfo) -> Option<Form> 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(super) const MODULE: &str = r#"(module
@@ -280,7 +280,7 @@ mod tests {
 
     /// [`MODULE`] trimmed in `form`, validated: its metadata (before),
     /// its layout and its bytes.
-    pub(super) fn trimmed_module(form: Form) -> (ModuleInfo, Layout, Vec<u8>) {
+    pub(crate) fn trimmed_module(form: Form) -> (ModuleInfo, Layout, Vec<u8>) {
         let wasm = wat::parse_str(MODULE).unwrap();
         let info = ModuleInfo::parse_with(&wasm, false).unwrap();
         let layout = Layout::of(&info, form);

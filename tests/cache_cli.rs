@@ -379,3 +379,86 @@ fn a_main_changed_in_place_is_read_again_not_taken_from_its_record() {
     assert_eq!(status, 0, "{err}");
     assert!(out.contains(" and 1 record ("), "{out}");
 }
+
+/// A side module of `count` functions `f{k}` of about 200 bytes each
+/// (`x = (x ^ k) * 3`, thirty times; `edited` uses `k + 1` in its place),
+/// and `run(x)` passing x through each in turn.
+fn large_side(count: u32, edited: Option<u32>) -> String {
+    let mut funcs = String::new();
+    let mut calls = String::new();
+    for k in 0..count {
+        let c = if edited == Some(k) { k + 1 } else { k };
+        let step = format!("(i32.const {c}) i32.xor (i32.const 3) i32.mul ");
+        funcs.push_str(&format!(
+            "(func $f{k} (param i32) (result i32) local.get 0 {})\n",
+            step.repeat(30)
+        ));
+        calls.push_str(&format!("call $f{k} "));
+    }
+    common::side_wat(
+        "",
+        &format!(
+            r#"{funcs}
+            (func (export "run") (param i32) (result i32) local.get 0 {calls})"#
+        ),
+    )
+}
+
+/// What `run(1)` of [`large_side`] returns, as an exit status.
+fn large_side_status(count: u32, edited: Option<u32>) -> i32 {
+    let mut x: u32 = 1;
+    for k in 0..count {
+        let c = if edited == Some(k) { k + 1 } else { k };
+        for _ in 0..30 {
+            x = (x ^ c).wrapping_mul(3);
+        }
+    }
+    (x & 0x7f) as i32
+}
+
+/// The compiled code files in cache directory `dir`.
+fn code_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "cwasm"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn a_large_library_rebuilt_with_one_function_edited_compiles_only_its_piece() {
+    // Winch's code of a library of 256 KiB or more is compiled in pieces
+    // of about 64 KiB, each cached by its bytes (src/split.rs).
+    let dir = workdir("cache-pieces");
+    let count = 1500;
+    write_wat(
+        &dir,
+        "main.wasm",
+        &main_wat(
+            &["liblarge.so"],
+            r#"(import "env" "run" (func $run (param i32) (result i32)))"#,
+            "(i32.and (call $run (i32.const 1)) (i32.const 0x7f))",
+        ),
+    );
+    write_wat(&dir, "liblarge.so", &large_side(count, None));
+    assert!(std::fs::metadata(dir.join("liblarge.so")).unwrap().len() >= 256 << 10);
+    let run = || {
+        let args = ["--compiler", "winch", "--cache-dir", "c", "main.wasm"];
+        let (status, _, err) = dlrun(&dir, &args);
+        (status, err)
+    };
+    let (status, err) = run();
+    assert_eq!(status, large_side_status(count, None), "{err}");
+    let before = code_files(&dir.join("c"));
+    // Main, the library's core and its chunks (whole, the library would
+    // be one file beside main's).
+    assert!(before.len() >= 6, "{before:?}");
+    write_wat(&dir, "liblarge.so", &large_side(count, Some(700)));
+    let (status, err) = run();
+    assert_eq!(status, large_side_status(count, Some(700)), "{err}");
+    let after = code_files(&dir.join("c"));
+    let new: Vec<_> = after.iter().filter(|f| !before.contains(f)).collect();
+    assert_eq!(new.len(), 1, "only the edited function's chunk: {new:?}");
+}

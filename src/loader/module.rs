@@ -20,6 +20,8 @@ pub struct Parsed {
     /// Where it will be placed, when that is known before it is compiled
     /// (an Emscripten main's bases), so that they are compiled in.
     pub bases: Option<crate::prelink::Bases>,
+    /// Whether it is a library (a main is never compiled in pieces).
+    pub library: bool,
 }
 
 impl Parsed {
@@ -34,7 +36,9 @@ impl Parsed {
         let path = located.path.clone();
         let guest = located.guest.clone();
         let (source, info) = crate::source::open(located, true, cache, deadline)?;
-        Ok(Parsed::of(name, path, guest, source, info))
+        let mut parsed = Parsed::of(name, path, guest, source, info);
+        parsed.library = true;
+        Ok(parsed)
     }
 
     /// The module at `path` (known to the program as `guest`), whose bytes
@@ -54,6 +58,7 @@ impl Parsed {
             info: Arc::new(info),
             module: None,
             bases: None,
+            library: false,
         }
     }
 
@@ -68,6 +73,7 @@ impl Parsed {
             info: compiled.info,
             module: Some(compiled.module),
             bases: None,
+            library: true,
         }
     }
 
@@ -88,7 +94,7 @@ impl Parsed {
         let module = match (self.module, self.source.as_mut()) {
             (Some(m), _) => m,
             (None, Some(source)) => modules
-                .module(source, &self.info, self.bases)
+                .module(source, &self.info, self.bases, self.library)
                 .map_err(|e| e.context(About::new(&names, "invalid module")))?,
             (None, None) => wasmtime::bail!(About::new(&names, "nothing to compile")),
         };
@@ -112,30 +118,9 @@ pub(super) fn compile_all(
     if to_compile <= 1 {
         return parsed.into_iter().map(|p| p.compile(modules)).collect();
     }
-    let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .min(to_compile);
-    let mut slots: Vec<Option<wasmtime::Result<Candidate>>> = parsed.iter().map(|_| None).collect();
-    let queue = std::sync::Mutex::new(parsed.into_iter().enumerate().collect::<Vec<_>>());
-    let done = std::sync::Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                while let Some((k, p)) = queue.lock().ok().and_then(|mut q| q.pop()) {
-                    let result = p.compile(modules);
-                    if let Ok(mut d) = done.lock() {
-                        d.push((k, result));
-                    }
-                }
-            });
-        }
-    });
-    for (k, result) in done.into_inner().unwrap_or_default() {
-        slots[k] = Some(result);
-    }
-    slots
+    crate::compiled::side_by_side(parsed, to_compile, |p| p.compile(modules))
         .into_iter()
-        .map(|s| s.unwrap_or_else(|| Err(wasmtime::format_err!("a compile worker failed"))))
+        .map(|r| r.unwrap_or_else(|| Err(wasmtime::format_err!("a compile worker failed"))))
         .collect()
 }
 

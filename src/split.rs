@@ -1,0 +1,953 @@
+//! A large library's first-run code compiled in pieces, each cached on its
+//! own, so that a rebuilt library whose functions are mostly unchanged
+//! compiles only the pieces that changed. Winch compiles a 3 MB library in
+//! a few hundred milliseconds, and a rebuilt library (another custom
+//! section, one function edited) has another digest, so the cache held
+//! nothing of it.
+//!
+//! The module is cut into a *core* and *chunks*. Each chunk holds a run of
+//! consecutive functions and calls its own directly; the core holds the
+//! module's tables, memories, globals, segments and exports, with a stub
+//! for each function something outside the code refers to (an export, an
+//! element segment, the start function). A function of another piece is
+//! called through the core's table [`LAZY`]: each chunk exports one
+//! dispatcher per function type (the function's position in the chunk
+//! last among the arguments), and the loader puts every dispatcher in its
+//! slot once the chunk is instantiated ([`realize`]). Chunks import
+//! everything else from the core, in the core's own index order, so their
+//! code refers to globals, tables and imported functions by the indices it
+//! had: a chunk's bytes depend only on its functions, the module's types
+//! and imports, and where the functions stand.
+//!
+//! The start function runs once the chunks are in place: the core exports
+//! it as [`START`] instead of starting with it.
+
+use std::ops::Range;
+
+use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
+use wasm_encoder::{Encode as _, Instruction};
+use wasmparser::{Operator, Payload, TypeRef};
+use wasmtime::{Extern, Instance, Module, Ref, StoreContextMut};
+
+use crate::sections::{At, entries_of, extend, rank, switch, walk};
+
+/// The core's table of chunk dispatchers.
+pub const LAZY: &str = "dlrun.lazy";
+
+/// The core's export of the module's start function.
+pub const START: &str = "dlrun.start";
+
+/// What the core exports for the chunks to import: a prefix, then the
+/// kind's letter and index.
+const SHARED: &str = "dlrun.shared.";
+
+/// The module name of a chunk's imports.
+const CORE: &str = "c";
+
+/// A split module's pieces, as bytes.
+#[derive(Debug)]
+pub struct Pieces {
+    /// The core, instantiated as the module.
+    pub core: Vec<u8>,
+    /// The chunks, instantiated after it.
+    pub chunks: Vec<Vec<u8>>,
+    /// Where each chunk's dispatchers go.
+    pub layout: Layout,
+}
+
+/// How the loader puts a split module's chunks in place.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// The core's exports each chunk imports, in order.
+    shared: Vec<String>,
+    /// Per chunk, the slot of [`LAZY`] each of its dispatchers goes to.
+    slots: Vec<Vec<u32>>,
+}
+
+/// A split module compiled: the core is the module the loader
+/// instantiates, the chunks are instantiated after it.
+pub struct Split {
+    /// The core's code.
+    pub core: Module,
+    /// The chunks' code, in order.
+    pub chunks: Vec<Module>,
+    /// Where their dispatchers go.
+    pub layout: Layout,
+}
+
+/// Puts the chunks of the split module whose core is `core` in place
+/// and runs its start function.
+pub fn realize<T>(
+    cx: &mut StoreContextMut<'_, T>,
+    core: Instance,
+    split: &Split,
+) -> wasmtime::Result<()> {
+    let lazy = core
+        .get_table(&mut *cx, LAZY)
+        .ok_or_else(|| wasmtime::format_err!("a split module without its table {LAZY}"))?;
+    let shared = split
+        .layout
+        .shared
+        .iter()
+        .map(|name| {
+            core.get_export(&mut *cx, name)
+                .ok_or_else(|| wasmtime::format_err!("a split module without its export {name}"))
+        })
+        .collect::<wasmtime::Result<Vec<Extern>>>()?;
+    for (chunk, slots) in split.chunks.iter().zip(&split.layout.slots) {
+        let instance = Instance::new(&mut *cx, chunk, &shared)?;
+        for (k, &slot) in slots.iter().enumerate() {
+            let dispatcher = instance
+                .get_func(&mut *cx, &k.to_string())
+                .ok_or_else(|| wasmtime::format_err!("a chunk without its dispatcher {k}"))?;
+            lazy.set(&mut *cx, u64::from(slot), Ref::Func(Some(dispatcher)))?;
+        }
+    }
+    if let Some(start) = core.get_func(&mut *cx, START) {
+        start.call(&mut *cx, &[], &mut [])?;
+    }
+    Ok(())
+}
+
+/// What the split needs to know of the module, read in one pass.
+#[derive(Default)]
+struct Shape<'a> {
+    /// The type section's entries, as `(params, results)`.
+    types: Vec<(Vec<wasmparser::ValType>, Vec<wasmparser::ValType>)>,
+    /// Imported functions' types, in order.
+    imported: Vec<u32>,
+    /// Defined functions' types, in order.
+    defined: Vec<u32>,
+    /// Every table's, memory's and global's type, imports first.
+    tables: Vec<wasmparser::TableType>,
+    memories: Vec<wasmparser::MemoryType>,
+    globals: Vec<wasmparser::GlobalType>,
+    /// Defined functions something outside the code refers to.
+    roots: Vec<u32>,
+    /// Defined functions that stay in the core with their bodies: the
+    /// dispatchers trimming added ([`crate::trim`]).
+    resident: Vec<u32>,
+    /// The start function.
+    start: Option<u32>,
+    /// Each defined function's body.
+    bodies: Vec<Range<usize>>,
+    /// Where the type section's contents are.
+    types_at: Range<usize>,
+    /// The module, for the bodies' ranges.
+    wasm: &'a [u8],
+}
+
+impl<'a> Shape<'a> {
+    /// The shape of `wasm`, or `None` for a module this split does not
+    /// handle (one with tags or non-function types).
+    fn of(wasm: &'a [u8]) -> Result<Option<Shape<'a>>, String> {
+        let err = |e: wasmparser::BinaryReaderError| e.to_string();
+        let mut shape = Shape {
+            wasm,
+            ..Shape::default()
+        };
+        let mut exported = Vec::new();
+        for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+            match payload.map_err(err)? {
+                Payload::TypeSection(s) => {
+                    shape.types_at = s.range();
+                    for ty in s.into_iter_err_on_gc_types() {
+                        let Ok(ty) = ty else { return Ok(None) };
+                        shape
+                            .types
+                            .push((ty.params().to_vec(), ty.results().to_vec()));
+                    }
+                }
+                Payload::ImportSection(s) => {
+                    for import in s.into_imports() {
+                        match import.map_err(err)?.ty {
+                            TypeRef::Func(t) => shape.imported.push(t),
+                            TypeRef::Table(t) => shape.tables.push(t),
+                            TypeRef::Memory(t) => shape.memories.push(t),
+                            TypeRef::Global(t) => shape.globals.push(t),
+                            _ => return Ok(None),
+                        }
+                    }
+                }
+                Payload::FunctionSection(s) => {
+                    for t in s {
+                        shape.defined.push(t.map_err(err)?);
+                    }
+                }
+                Payload::TableSection(s) => {
+                    for t in s {
+                        shape.tables.push(t.map_err(err)?.ty);
+                    }
+                }
+                Payload::MemorySection(s) => {
+                    for t in s {
+                        shape.memories.push(t.map_err(err)?);
+                    }
+                }
+                Payload::TagSection(_) => return Ok(None),
+                Payload::GlobalSection(s) => {
+                    for g in s {
+                        let g = g.map_err(err)?;
+                        shape.globals.push(g.ty);
+                        shape.roots.extend(referred(&g.init_expr)?);
+                    }
+                }
+                Payload::ExportSection(s) => {
+                    for e in s {
+                        let e = e.map_err(err)?;
+                        if e.kind == wasmparser::ExternalKind::Func {
+                            exported.push((e.name, e.index));
+                        }
+                    }
+                }
+                Payload::StartSection { func, .. } => shape.start = Some(func),
+                Payload::ElementSection(s) => {
+                    for elem in s {
+                        match elem.map_err(err)?.items {
+                            wasmparser::ElementItems::Functions(r) => {
+                                for f in r {
+                                    shape.roots.push(f.map_err(err)?);
+                                }
+                            }
+                            wasmparser::ElementItems::Expressions(_, r) => {
+                                for e in r {
+                                    shape.roots.extend(referred(&e.map_err(err)?)?);
+                                }
+                            }
+                        }
+                    }
+                }
+                Payload::CodeSectionEntry(body) => shape.bodies.push(body.range()),
+                _ => {}
+            }
+        }
+        let first = shape.imported.len() as u32;
+        for (name, index) in exported {
+            if name.starts_with(crate::trim::DISPATCH) {
+                shape.resident.push(index);
+            } else {
+                shape.roots.push(index);
+            }
+        }
+        shape.roots.extend(shape.start);
+        shape.roots.retain(|&f| f >= first);
+        shape.roots.sort_unstable();
+        shape.roots.dedup();
+        shape.resident.retain(|&f| f >= first);
+        shape.resident.sort_unstable();
+        shape.resident.dedup();
+        shape
+            .roots
+            .retain(|f| shape.resident.binary_search(f).is_err());
+        if shape.bodies.len() != shape.defined.len() {
+            return Err("function and code sections disagree".into());
+        }
+        Ok(Some(shape))
+    }
+
+    /// The type of function `f`.
+    fn type_of(&self, f: u32) -> u32 {
+        let first = self.imported.len();
+        match (f as usize).checked_sub(first) {
+            Some(d) => self.defined[d],
+            None => self.imported[f as usize],
+        }
+    }
+
+    /// The index, among types, of the dispatcher type of type `t`: each
+    /// function type's parameters and an i32 (the position), its results.
+    fn dispatcher_type(&self, t: u32) -> u32 {
+        self.types.len() as u32 + t
+    }
+
+    /// The type section's entries followed by each type's dispatcher
+    /// type, as a whole section appended to `out`.
+    fn types_with_dispatchers(&self, out: &mut Vec<u8>) -> Result<(), String> {
+        let mut added = wasm_encoder::TypeSection::new();
+        for (params, results) in &self.types {
+            let mut p = crate::sections::encoded(params);
+            p.push(wasm_encoder::ValType::I32);
+            added.ty().function(p, crate::sections::encoded(results));
+        }
+        extend(
+            out,
+            1,
+            &self.wasm[self.types_at.clone()],
+            self.types.len() as u32,
+            &entries_of(&added),
+            At::End,
+        )
+    }
+}
+
+/// The defined functions constant expression `expr` refers to.
+fn referred(expr: &wasmparser::ConstExpr<'_>) -> Result<Vec<u32>, String> {
+    let mut found = Vec::new();
+    let mut ops = expr.get_operators_reader();
+    while !ops.eof() {
+        if let Operator::RefFunc { function_index } = ops.read().map_err(|e| e.to_string())? {
+            found.push(function_index);
+        }
+    }
+    Ok(found)
+}
+
+/// Where a call to a function goes from the piece being written.
+#[derive(Clone, Copy)]
+enum Callee {
+    /// A function of the piece (or an import), by its index there.
+    Here(u32),
+    /// Another piece's function: its position in its chunk's dispatcher
+    /// for its type, that dispatcher's slot, and its type.
+    Lazy { position: u32, slot: u32, ty: u32 },
+}
+
+/// Appends to `out` body `range` of `wasm` with each call rewritten as
+/// `callee` says; `None` when the body calls a function `callee` cannot
+/// place, refers to functions otherwise than by calling them, or to
+/// segments (a chunk has none).
+fn rewrite_body(
+    wasm: &[u8],
+    range: Range<usize>,
+    lazy_table: u32,
+    dispatcher_type: impl Fn(u32) -> u32,
+    callee: impl Fn(u32) -> Option<Callee>,
+    out: &mut Vec<u8>,
+) -> Result<Option<()>, String> {
+    let err = |e: wasmparser::BinaryReaderError| e.to_string();
+    let body = wasmparser::FunctionBody::new(wasmparser::BinaryReader::new(
+        &wasm[range.clone()],
+        range.start,
+    ));
+    let mut ops = body.get_operators_reader().map_err(err)?;
+    let mut code = Vec::with_capacity(range.len() + range.len() / 8);
+    let mut copied = range.start;
+    while !ops.eof() {
+        let at = ops.original_position();
+        match ops.read().map_err(err)? {
+            Operator::Call { function_index } => {
+                code.extend_from_slice(&wasm[copied..at]);
+                let Some(callee) = callee(function_index) else {
+                    return Ok(None);
+                };
+                match callee {
+                    Callee::Here(f) => Instruction::Call(f).encode(&mut code),
+                    Callee::Lazy { position, slot, ty } => {
+                        Instruction::I32Const(position as i32).encode(&mut code);
+                        Instruction::I32Const(slot as i32).encode(&mut code);
+                        Instruction::CallIndirect {
+                            type_index: dispatcher_type(ty),
+                            table_index: lazy_table,
+                        }
+                        .encode(&mut code);
+                    }
+                }
+                copied = ops.original_position();
+            }
+            Operator::RefFunc { .. }
+            | Operator::ReturnCall { .. }
+            | Operator::ReturnCallIndirect { .. }
+            | Operator::MemoryInit { .. }
+            | Operator::DataDrop { .. }
+            | Operator::TableInit { .. }
+            | Operator::ElemDrop { .. } => return Ok(None),
+            _ => {}
+        }
+    }
+    code.extend_from_slice(&wasm[copied..range.end]);
+    code.encode(out);
+    Ok(Some(()))
+}
+
+/// Which chunk each defined function goes to, and its position there.
+struct Chunking {
+    /// Per chunk, its defined functions (as indices into the module).
+    chunks: Vec<Vec<u32>>,
+    /// Defined function -> (chunk, position among the chunk's functions
+    /// of its type, the slot of that type's dispatcher); `None` for a
+    /// resident function.
+    place: Vec<Option<(u32, u32, u32)>>,
+    /// Per chunk, the types of its dispatchers, in slot order.
+    dispatchers: Vec<Vec<u32>>,
+    /// How many slots [`LAZY`] has.
+    slots: u32,
+}
+
+impl Chunking {
+    /// Consecutive functions of `shape` but the resident ones, about
+    /// `piece` bytes of code per chunk.
+    fn of(shape: &Shape<'_>, piece: usize) -> Chunking {
+        let first = shape.imported.len() as u32;
+        let mut chunking = Chunking {
+            chunks: Vec::new(),
+            place: vec![None; shape.defined.len()],
+            dispatchers: Vec::new(),
+            slots: 0,
+        };
+        let mut bytes = piece;
+        // Per dispatcher of the chunk being filled, how many functions
+        // it has so far.
+        let mut counts: Vec<u32> = Vec::new();
+        for (d, range) in shape.bodies.iter().enumerate() {
+            let f = first + d as u32;
+            if shape.resident.binary_search(&f).is_ok() {
+                continue;
+            }
+            if bytes >= piece {
+                chunking.chunks.push(Vec::new());
+                chunking.dispatchers.push(Vec::new());
+                counts.clear();
+                bytes = 0;
+            }
+            bytes += range.len();
+            let c = chunking.chunks.len() - 1;
+            let ty = shape.defined[d];
+            let types = &mut chunking.dispatchers[c];
+            let k = match types.iter().position(|&t| t == ty) {
+                Some(k) => k,
+                None => {
+                    types.push(ty);
+                    counts.push(0);
+                    types.len() - 1
+                }
+            };
+            let position = counts[k];
+            counts[k] += 1;
+            chunking.chunks[c].push(f);
+            chunking.place[d] = Some((c as u32, position, k as u32));
+        }
+        let mut base = 0;
+        let mut bases = Vec::new();
+        for types in &chunking.dispatchers {
+            bases.push(base);
+            base += types.len() as u32;
+        }
+        for place in chunking.place.iter_mut().flatten() {
+            place.2 += bases[place.0 as usize];
+        }
+        chunking.slots = base;
+        chunking
+    }
+}
+
+/// `wasm` split into a core and chunks of about `piece` bytes of code;
+/// `None` for a module this split does not handle.
+pub fn split(wasm: &[u8], piece: usize) -> Result<Option<Pieces>, String> {
+    let Some(shape) = Shape::of(wasm)? else {
+        return Ok(None);
+    };
+    let chunking = Chunking::of(&shape, piece);
+    let first = shape.imported.len() as u32;
+    let lazy = |f: u32| -> Option<Callee> {
+        let (_, position, slot) = (*chunking.place.get(f.checked_sub(first)? as usize)?)?;
+        Some(Callee::Lazy {
+            position,
+            slot,
+            ty: shape.type_of(f),
+        })
+    };
+    let Some(core) = core(&shape, &chunking, &lazy)? else {
+        return Ok(None);
+    };
+    let shared = shared_names(&shape);
+    let mut chunks = Vec::with_capacity(chunking.chunks.len());
+    for c in 0..chunking.chunks.len() {
+        let Some(bytes) = chunk(&shape, &chunking, c, &lazy)? else {
+            return Ok(None);
+        };
+        chunks.push(bytes);
+    }
+    let mut slots = Vec::with_capacity(chunking.chunks.len());
+    let mut next = 0;
+    for types in &chunking.dispatchers {
+        slots.push((next..next + types.len() as u32).collect());
+        next += types.len() as u32;
+    }
+    Ok(Some(Pieces {
+        core,
+        chunks,
+        layout: Layout { shared, slots },
+    }))
+}
+
+/// The core's exports the chunks import, in the order they import them:
+/// imported functions, tables (then [`LAZY`]), memories, globals.
+fn shared_names(shape: &Shape<'_>) -> Vec<String> {
+    let mut names = Vec::new();
+    names.extend((0..shape.imported.len()).map(|k| format!("{SHARED}f{k}")));
+    names.extend((0..shape.tables.len()).map(|k| format!("{SHARED}t{k}")));
+    names.push(LAZY.to_string());
+    names.extend((0..shape.memories.len()).map(|k| format!("{SHARED}m{k}")));
+    names.extend((0..shape.globals.len()).map(|k| format!("{SHARED}g{k}")));
+    names
+}
+
+/// Function indices of the core: imports keep theirs, then the stubs of
+/// the roots, then the resident functions.
+struct CoreIndex<'s> {
+    first: u32,
+    roots: &'s [u32],
+    resident: &'s [u32],
+}
+
+impl CoreIndex<'_> {
+    fn of(&self, f: u32) -> Option<u32> {
+        if f < self.first {
+            return Some(f);
+        }
+        if let Ok(k) = self.roots.binary_search(&f) {
+            return Some(self.first + k as u32);
+        }
+        let k = self.resident.binary_search(&f).ok()?;
+        Some(self.first + (self.roots.len() + k) as u32)
+    }
+}
+
+impl Reencode for CoreIndex<'_> {
+    type Error = String;
+
+    fn function_index(&mut self, func: u32) -> Result<u32, wasm_encoder::reencode::Error<String>> {
+        self.of(func).ok_or_else(|| {
+            wasm_encoder::reencode::Error::UserError(format!("function {func} left the core"))
+        })
+    }
+}
+
+/// The core's bytes, or `None` when a resident body cannot move.
+fn core(
+    shape: &Shape<'_>,
+    chunking: &Chunking,
+    lazy: &impl Fn(u32) -> Option<Callee>,
+) -> Result<Option<Vec<u8>>, String> {
+    let wasm = shape.wasm;
+    let first = shape.imported.len() as u32;
+    let mut index = CoreIndex {
+        first,
+        roots: &shape.roots,
+        resident: &shape.resident,
+    };
+    let reencode = |e: wasm_encoder::reencode::Error<String>| e.to_string();
+    let mut out = Vec::with_capacity(wasm.len() / 4);
+    out.extend_from_slice(&wasm[..8]);
+    let mut tabled = false;
+    let mut exported = false;
+    for section in walk(wasm) {
+        let (id, payload, range, whole) = section?;
+        if !tabled && rank(id).is_some_and(|r| r > rank(crate::sections::TABLES).unwrap()) {
+            lazy_table(&mut out, chunking.slots, &[0])?;
+            tabled = true;
+        }
+        if !exported && rank(id).is_some_and(|r| r > rank(7).unwrap()) {
+            core_exports(&mut out, shape, &mut index, None)?;
+            exported = true;
+        }
+        match payload {
+            Payload::CustomSection(_) | Payload::StartSection { .. } => {}
+            Payload::TypeSection(_) => shape.types_with_dispatchers(&mut out)?,
+            Payload::FunctionSection(_) => {
+                let mut functions = wasm_encoder::FunctionSection::new();
+                for &f in shape.roots.iter().chain(&shape.resident) {
+                    functions.function(shape.type_of(f));
+                }
+                wasm_encoder::Section::append_to(&functions, &mut out);
+            }
+            Payload::TableSection(_) => {
+                lazy_table(&mut out, chunking.slots, &wasm[range])?;
+                tabled = true;
+            }
+            Payload::ExportSection(s) => {
+                core_exports(&mut out, shape, &mut index, Some(s))?;
+                exported = true;
+            }
+            Payload::GlobalSection(s) => {
+                let mut globals = wasm_encoder::GlobalSection::new();
+                index
+                    .parse_global_section(&mut globals, s)
+                    .map_err(reencode)?;
+                wasm_encoder::Section::append_to(&globals, &mut out);
+            }
+            Payload::ElementSection(s) => {
+                let mut elements = wasm_encoder::ElementSection::new();
+                index
+                    .parse_element_section(&mut elements, s)
+                    .map_err(reencode)?;
+                wasm_encoder::Section::append_to(&elements, &mut out);
+            }
+            Payload::CodeSectionStart { .. } => {
+                let count = (shape.roots.len() + shape.resident.len()) as u32;
+                let mut contents = Vec::new();
+                count.encode(&mut contents);
+                for &f in &shape.roots {
+                    stub(shape, f, lazy, &mut contents);
+                }
+                for &f in &shape.resident {
+                    let range = shape.bodies[(f - first) as usize].clone();
+                    let callee = |g| lazy(g).or_else(|| index.of(g).map(Callee::Here));
+                    let moved = rewrite_body(
+                        wasm,
+                        range,
+                        shape.tables.len() as u32,
+                        |t| shape.dispatcher_type(t),
+                        callee,
+                        &mut contents,
+                    )?;
+                    if moved.is_none() {
+                        return Ok(None);
+                    }
+                }
+                out.push(id);
+                contents.encode(&mut out);
+            }
+            Payload::CodeSectionEntry(_) => {}
+            _ => out.extend_from_slice(&wasm[whole]),
+        }
+    }
+    if !tabled {
+        lazy_table(&mut out, chunking.slots, &[0])?;
+    }
+    if !exported {
+        core_exports(&mut out, shape, &mut index, None)?;
+    }
+    Ok(Some(out))
+}
+
+/// Appends the table section whose contents were `contents` with
+/// [`LAZY`] (`slots` slots) added last.
+fn lazy_table(out: &mut Vec<u8>, slots: u32, contents: &[u8]) -> Result<(), String> {
+    let mut added = wasm_encoder::TableSection::new();
+    added.table(wasm_encoder::TableType {
+        element_type: wasm_encoder::RefType::FUNCREF,
+        table64: false,
+        minimum: u64::from(slots),
+        maximum: Some(u64::from(slots)),
+        shared: false,
+    });
+    extend(
+        out,
+        crate::sections::TABLES,
+        contents,
+        1,
+        &entries_of(&added),
+        At::End,
+    )
+}
+
+/// Appends the core's export section: the module's own (`exports`, their
+/// functions at their core indices), what the chunks import, the start
+/// function.
+fn core_exports(
+    out: &mut Vec<u8>,
+    shape: &Shape<'_>,
+    index: &mut CoreIndex<'_>,
+    exports: Option<wasmparser::ExportSectionReader<'_>>,
+) -> Result<(), String> {
+    use wasm_encoder::ExportKind;
+    let mut section = wasm_encoder::ExportSection::new();
+    if let Some(exports) = exports {
+        index
+            .parse_export_section(&mut section, exports)
+            .map_err(|e| e.to_string())?;
+    }
+    for k in 0..shape.imported.len() as u32 {
+        section.export(&format!("{SHARED}f{k}"), ExportKind::Func, k);
+    }
+    for k in 0..shape.tables.len() as u32 {
+        section.export(&format!("{SHARED}t{k}"), ExportKind::Table, k);
+    }
+    section.export(LAZY, ExportKind::Table, shape.tables.len() as u32);
+    for k in 0..shape.memories.len() as u32 {
+        section.export(&format!("{SHARED}m{k}"), ExportKind::Memory, k);
+    }
+    for k in 0..shape.globals.len() as u32 {
+        section.export(&format!("{SHARED}g{k}"), ExportKind::Global, k);
+    }
+    if let Some(start) = shape.start {
+        let f = index.of(start).ok_or("the start function left the core")?;
+        section.export(START, ExportKind::Func, f);
+    }
+    wasm_encoder::Section::append_to(&section, out);
+    Ok(())
+}
+
+/// Appends the body of the core's stub for function `f`: it passes its
+/// arguments on to `f` in its chunk.
+fn stub(shape: &Shape<'_>, f: u32, lazy: &impl Fn(u32) -> Option<Callee>, out: &mut Vec<u8>) {
+    let params = shape.types[shape.type_of(f) as usize].0.len() as u32;
+    let mut body = wasm_encoder::Function::new([]);
+    for p in 0..params {
+        body.instruction(&Instruction::LocalGet(p));
+    }
+    if let Some(Callee::Lazy { position, slot, ty }) = lazy(f) {
+        body.instruction(&Instruction::I32Const(position as i32));
+        body.instruction(&Instruction::I32Const(slot as i32));
+        body.instruction(&Instruction::CallIndirect {
+            type_index: shape.dispatcher_type(ty),
+            table_index: shape.tables.len() as u32,
+        });
+    }
+    body.instruction(&Instruction::End);
+    body.encode(out);
+}
+
+/// Chunk `c`'s bytes, or `None` when one of its bodies cannot move.
+fn chunk(
+    shape: &Shape<'_>,
+    chunking: &Chunking,
+    c: usize,
+    lazy: &impl Fn(u32) -> Option<Callee>,
+) -> Result<Option<Vec<u8>>, String> {
+    let wasm = shape.wasm;
+    let first = shape.imported.len() as u32;
+    let funcs = &chunking.chunks[c];
+    let mut out = Vec::new();
+    out.extend_from_slice(&wasm[..8]);
+    if !shape.types.is_empty() {
+        shape.types_with_dispatchers(&mut out)?;
+    }
+    let mut imports = wasm_encoder::ImportSection::new();
+    let shared = shared_names(shape);
+    let mut names = shared.iter().map(|n| &n[..]);
+    let mut import = |ty: wasm_encoder::EntityType| {
+        imports.import(CORE, names.next().expect("a name per import"), ty);
+    };
+    for &t in &shape.imported {
+        import(wasm_encoder::EntityType::Function(t));
+    }
+    let reencode = |e| format!("{e}");
+    for &t in &shape.tables {
+        import(RoundtripReencoder.table_type(t).map_err(reencode)?.into());
+    }
+    import(
+        wasm_encoder::TableType {
+            element_type: wasm_encoder::RefType::FUNCREF,
+            table64: false,
+            minimum: u64::from(chunking.slots),
+            maximum: Some(u64::from(chunking.slots)),
+            shared: false,
+        }
+        .into(),
+    );
+    for &t in &shape.memories {
+        import(RoundtripReencoder.memory_type(t).map_err(reencode)?.into());
+    }
+    for &t in &shape.globals {
+        import(RoundtripReencoder.global_type(t).map_err(reencode)?.into());
+    }
+    wasm_encoder::Section::append_to(&imports, &mut out);
+    let dispatchers = &chunking.dispatchers[c];
+    let mut functions = wasm_encoder::FunctionSection::new();
+    for &f in funcs {
+        functions.function(shape.type_of(f));
+    }
+    for &t in dispatchers {
+        functions.function(shape.dispatcher_type(t));
+    }
+    wasm_encoder::Section::append_to(&functions, &mut out);
+    let own = funcs.len() as u32;
+    let mut exports = wasm_encoder::ExportSection::new();
+    for k in 0..dispatchers.len() as u32 {
+        exports.export(
+            &k.to_string(),
+            wasm_encoder::ExportKind::Func,
+            first + own + k,
+        );
+    }
+    wasm_encoder::Section::append_to(&exports, &mut out);
+    let here = |f: u32| funcs.binary_search(&f).ok().map(|k| first + k as u32);
+    let callee = |g: u32| {
+        if g < first {
+            return Some(Callee::Here(g));
+        }
+        here(g).map(Callee::Here).or_else(|| lazy(g))
+    };
+    let mut contents = Vec::new();
+    (own + dispatchers.len() as u32).encode(&mut contents);
+    for &f in funcs {
+        let range = shape.bodies[(f - first) as usize].clone();
+        let moved = rewrite_body(
+            wasm,
+            range,
+            shape.tables.len() as u32,
+            |t| shape.dispatcher_type(t),
+            callee,
+            &mut contents,
+        )?;
+        if moved.is_none() {
+            return Ok(None);
+        }
+    }
+    for &t in dispatchers {
+        let params = shape.types[t as usize].0.len() as u32;
+        let of_type: Vec<u32> = funcs
+            .iter()
+            .copied()
+            .filter(|&f| shape.type_of(f) == t)
+            .collect();
+        let select = |body: &mut wasm_encoder::Function| {
+            body.instruction(&Instruction::LocalGet(params));
+        };
+        let table = (0..of_type.len() as u32).collect();
+        let body = switch(select, table, of_type.len(), |n, body| {
+            for p in 0..params {
+                body.instruction(&Instruction::LocalGet(p));
+            }
+            let k = funcs
+                .binary_search(&of_type[n])
+                .expect("a function of the chunk");
+            body.instruction(&Instruction::Call(first + k as u32));
+        });
+        body.encode(&mut contents);
+    }
+    out.push(10);
+    contents.encode(&mut out);
+    Ok(Some(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasmtime::{Engine, Func, Global, Memory, Store, Table, Val};
+
+    /// A library as the split meets them: imports of every kind, its own
+    /// table and globals, functions of several types calling each other
+    /// directly and through the table, an element segment, a start
+    /// function, exports of each kind.
+    const LIBRARY: &str = r#"(module
+      (type $ii (func (param i32) (result i32)))
+      (type $ll (func (param i64 i64) (result i64)))
+      (import "env" "host" (func $host (param i32) (result i32)))
+      (import "env" "memory" (memory 1))
+      (import "env" "table" (table 4 funcref))
+      (import "env" "base" (global $base i32))
+      (table $own 2 funcref)
+      (global $count (mut i32) (i32.const 0))
+      (global $seen (mut i32) (i32.const 0))
+      (elem (table 0) (global.get $base) func $double $twice)
+      (elem (table $own) (i32.const 0) func $add)
+      (start $init)
+      (func $init (global.set $seen (i32.const 7)))
+      (func $double (type $ii)
+        (global.set $count (i32.add (global.get $count) (i32.const 1)))
+        (i32.mul (local.get 0) (i32.const 2)))
+      (func $twice (type $ii) (call $double (call $double (local.get 0))))
+      (func $add (type $ll) (i64.add (local.get 0) (local.get 1)))
+      (func $store (param i32 i32)
+        (i32.store (local.get 0) (call $host (local.get 1))))
+      (func (export "entry") (param i32) (result i32)
+        (call $store (i32.const 16) (local.get 0))
+        (i32.add
+          (call_indirect (type $ii) (i32.load (i32.const 16))
+            (i32.add (global.get $base) (i32.const 1)))
+          (i32.wrap_i64 (call_indirect $own (type $ll)
+            (i64.const 40) (i64.const 2) (i32.const 0)))))
+      (func (export "count") (result i32) (global.get $count))
+      (func (export "seen") (result i32) (global.get $seen))
+      (export "double" (func $double))
+      (export "own" (table $own))
+      (export "counted" (global $count)))"#;
+
+    /// What `LIBRARY` (or its pieces, when `piece` is given) computes:
+    /// `entry(5)`, `count`, `seen`, `double(21)`.
+    fn run(wasm: &[u8], piece: Option<usize>) -> Vec<i32> {
+        let engine = Engine::default();
+        let mut store = Store::new(&engine, ());
+        let host = Func::wrap(&mut store, |x: i32| x + 1);
+        let ty = wasmtime::MemoryType::new(1, None);
+        let memory = Memory::new(&mut store, ty).unwrap();
+        let ty = wasmtime::TableType::new(wasmtime::RefType::FUNCREF, 4, None);
+        let table = Table::new(&mut store, ty, Ref::Func(None)).unwrap();
+        let ty = wasmtime::GlobalType::new(wasmtime::ValType::I32, wasmtime::Mutability::Const);
+        let base = Global::new(&mut store, ty, Val::I32(2)).unwrap();
+        let imports = [host.into(), memory.into(), table.into(), base.into()];
+        let instance = match piece {
+            None => Instance::new(&mut store, &Module::new(&engine, wasm).unwrap(), &imports),
+            Some(piece) => {
+                let pieces = split(wasm, piece).unwrap().unwrap();
+                for bytes in std::iter::once(&pieces.core).chain(&pieces.chunks) {
+                    wasmparser::validate(bytes).unwrap();
+                }
+                let compiled = Split {
+                    core: Module::new(&engine, &pieces.core).unwrap(),
+                    chunks: (pieces.chunks.iter())
+                        .map(|c| Module::new(&engine, c).unwrap())
+                        .collect(),
+                    layout: pieces.layout,
+                };
+                let core = Instance::new(&mut store, &compiled.core, &imports).unwrap();
+                realize(&mut store.as_context_mut(), core, &compiled).map(|()| core)
+            }
+        }
+        .unwrap();
+        let call = |store: &mut Store<()>, name: &str, args: &[Val]| {
+            let f = instance.get_func(&mut *store, name).unwrap();
+            let mut out = [Val::I32(0)];
+            f.call(&mut *store, args, &mut out).unwrap();
+            out[0].unwrap_i32()
+        };
+        vec![
+            call(&mut store, "entry", &[Val::I32(5)]),
+            call(&mut store, "count", &[]),
+            call(&mut store, "seen", &[]),
+            call(&mut store, "double", &[Val::I32(21)]),
+        ]
+    }
+
+    use wasmtime::AsContextMut as _;
+
+    #[test]
+    fn the_pieces_compute_what_the_module_does() {
+        let wasm = wat::parse_str(LIBRARY).unwrap();
+        let whole = run(&wasm, None);
+        // entry: 6 stored, table[base + 1] is $twice: 24, plus 42.
+        assert_eq!(whole, [66, 2, 7, 42]);
+        // One function a chunk, and all in one.
+        assert_eq!(run(&wasm, Some(1)), whole);
+        assert_eq!(run(&wasm, Some(1 << 20)), whole);
+    }
+
+    #[test]
+    fn a_trimmed_module_keeps_its_dispatchers_in_the_core() {
+        let (_, _, trimmed) = crate::trim::tests::trimmed_module(crate::trim::Form::Dispatchers);
+        let pieces = split(&trimmed, 1).unwrap().unwrap();
+        let core = crate::modinfo::ModuleInfo::parse_with(&pieces.core, false).unwrap();
+        let dispatcher = format!("{}0", crate::trim::DISPATCH);
+        assert!(core.export(&dispatcher).is_some());
+        for bytes in std::iter::once(&pieces.core).chain(&pieces.chunks) {
+            wasmparser::validate(bytes).unwrap();
+        }
+    }
+
+    #[test]
+    fn bodies_that_cannot_move_leave_the_module_whole() {
+        let wasm = wat::parse_str(
+            r#"(module (table 1 funcref) (elem declare func $f)
+                (func $f (result funcref) (ref.func $f)))"#,
+        )
+        .unwrap();
+        assert!(split(&wasm, 1).unwrap().is_none());
+    }
+
+    #[test]
+    fn equal_functions_make_equal_chunks() {
+        let wasm = wat::parse_str(LIBRARY).unwrap();
+        let a = split(&wasm, 1).unwrap().unwrap();
+        let edited = wat::parse_str(LIBRARY.replace("(i32.const 7)", "(i32.const 8)")).unwrap();
+        let b = split(&edited, 1).unwrap().unwrap();
+        let same = a
+            .chunks
+            .iter()
+            .zip(&b.chunks)
+            .filter(|(x, y)| x == y)
+            .count();
+        assert_eq!(same, a.chunks.len() - 1, "only $init's chunk changes");
+        assert_eq!(a.core, b.core);
+    }
+
+    #[test]
+    fn damaged_modules_are_errors_not_panics() {
+        let wasm = wat::parse_str(LIBRARY).unwrap();
+        for cut in [9, 20, wasm.len() / 2, wasm.len() - 1] {
+            assert!(split(&wasm[..cut], 1).is_err(), "cut at {cut}");
+        }
+    }
+}
