@@ -36,7 +36,7 @@ const PREPARE_VERSION: u32 = 7;
 const SPLIT_FROM: u64 = 256 << 10;
 
 /// About how many bytes of code each piece of a split library holds.
-const PIECE: usize = 64 << 10;
+const PIECE: usize = 256 << 10;
 
 /// The first definition of every name in a global scope.
 pub type FirstDefinitions = Arc<foldhash::HashMap<crate::symbols::Name, LibId>>;
@@ -190,15 +190,7 @@ impl Modules {
             && !self.route_waits
             && source.size >= SPLIT_FROM
         {
-            let prepared = self.prepare(source.bytes()?, info, rewrites)?;
-            let pieces = split::split(&prepared, PIECE)
-                .map_err(|e| wasmtime::format_err!("splitting it: {e}"))?;
-            if let Some(pieces) = pieces {
-                return self.pieces(pieces);
-            }
-            return self
-                .cache
-                .module_from(&self.engine, &[&digest, how.as_bytes()], || Ok(prepared));
+            return self.in_pieces(source, info, rewrites, &digest, &how);
         }
         self.cache
             .module_from(&self.engine, &[&digest, how.as_bytes()], || {
@@ -206,25 +198,62 @@ impl Modules {
             })
     }
 
-    /// The core of split module `pieces`, its chunks compiled and kept
-    /// for the loader ([`Modules::split_of`]). Each piece is cached by its
-    /// bytes: a rebuilt library compiles only the pieces that changed.
-    fn pieces(&self, pieces: split::Pieces) -> wasmtime::Result<Module> {
-        let piece = |bytes: Vec<u8>| {
-            let digest = blake3::hash(&bytes);
+    /// The core of module `source` compiled in pieces ([`split`]), its
+    /// chunks compiled and kept for the loader ([`Modules::split_of`]).
+    /// Each piece is cached by its bytes: a rebuilt library compiles only
+    /// the pieces that changed. A module that cannot be split is compiled
+    /// whole, as the key `digest`, `how` says.
+    fn in_pieces(
+        &self,
+        source: &mut Source,
+        info: &ModuleInfo,
+        rewrites: Rewrites,
+        digest: &[u8; 32],
+        how: &str,
+    ) -> wasmtime::Result<Module> {
+        let whole: [&[u8]; 2] = [digest, how.as_bytes()];
+        if let Some(module) = self.cache.cached(&self.engine, &whole) {
+            return Ok(module);
+        }
+        let prepared = self.prepare(source.bytes()?, info, rewrites)?;
+        let splitting = |e| wasmtime::format_err!("splitting it: {e}");
+        let plan = split::plan(&prepared, PIECE).map_err(splitting)?;
+        let piece = |bytes: &[u8]| {
+            let digest = blake3::hash(bytes);
             let key: [&[u8]; 2] = [digest.as_bytes(), b"\0dlrun split piece"];
-            self.cache.module_from(&self.engine, &key, || Ok(bytes))
+            self.cache
+                .module_from(&self.engine, &key, || Ok(bytes.to_vec()))
         };
-        let core = piece(pieces.core)?;
-        let count = pieces.chunks.len();
-        let chunks = side_by_side(pieces.chunks, count, piece)
-            .into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(wasmtime::format_err!("a compile worker failed"))))
-            .collect::<wasmtime::Result<Vec<Module>>>()?;
+        let Some(plan) = plan else {
+            return self
+                .cache
+                .module_from(&self.engine, &whole, || Ok(prepared));
+        };
+        let core = piece(plan.core())?;
+        let count = plan.chunks();
+        let chunks = side_by_side((0..count).collect(), count, |c| {
+            plan.chunk(c)
+                .map_err(splitting)?
+                .map(|b| piece(&b))
+                .transpose()
+        });
+        let mut compiled = Vec::with_capacity(count);
+        for chunk in chunks {
+            let chunk =
+                chunk.unwrap_or_else(|| Err(wasmtime::format_err!("a compile worker failed")));
+            match chunk? {
+                Some(module) => compiled.push(module),
+                None => {
+                    return self
+                        .cache
+                        .module_from(&self.engine, &whole, || Ok(prepared));
+                }
+            }
+        }
         let split = Arc::new(split::Split {
             core: core.clone(),
-            chunks,
-            layout: pieces.layout,
+            chunks: compiled,
+            layout: plan.layout().clone(),
         });
         self.splits
             .lock()

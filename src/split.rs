@@ -44,17 +44,6 @@ const SHARED: &str = "dlrun.shared.";
 /// The module name of a chunk's imports.
 const CORE: &str = "c";
 
-/// A split module's pieces, as bytes.
-#[derive(Debug)]
-pub struct Pieces {
-    /// The core, instantiated as the module.
-    pub core: Vec<u8>,
-    /// The chunks, instantiated after it.
-    pub chunks: Vec<Vec<u8>>,
-    /// Where each chunk's dispatchers go.
-    pub layout: Layout,
-}
-
 /// How the loader puts a split module's chunks in place.
 #[derive(Debug, Clone)]
 pub struct Layout {
@@ -133,6 +122,8 @@ struct Shape<'a> {
     bodies: Vec<Range<usize>>,
     /// Where the type section's contents are.
     types_at: Range<usize>,
+    /// Function names, from the name section, for backtraces.
+    names: std::collections::HashMap<u32, &'a str>,
     /// The module, for the bodies' ranges.
     wasm: &'a [u8],
 }
@@ -218,6 +209,11 @@ impl<'a> Shape<'a> {
                     }
                 }
                 Payload::CodeSectionEntry(body) => shape.bodies.push(body.range()),
+                Payload::CustomSection(c) => {
+                    if let wasmparser::KnownCustom::Name(names) = c.as_known() {
+                        shape.names = function_names(names);
+                    }
+                }
                 _ => {}
             }
         }
@@ -277,6 +273,38 @@ impl<'a> Shape<'a> {
             &entries_of(&added),
             At::End,
         )
+    }
+}
+
+/// The function names of name section `names`; a damaged one names
+/// nothing (names only serve backtraces).
+fn function_names(
+    names: wasmparser::NameSectionReader<'_>,
+) -> std::collections::HashMap<u32, &str> {
+    let mut found = std::collections::HashMap::new();
+    for name in names.into_iter().flatten() {
+        if let wasmparser::Name::Function(map) = name {
+            found.extend(map.into_iter().flatten().map(|n| (n.index, n.name)));
+        }
+    }
+    found
+}
+
+/// Appends to `out` a name section naming the functions `named` gives
+/// (index, original index), when the module named any of them.
+fn append_names(out: &mut Vec<u8>, shape: &Shape<'_>, named: impl Iterator<Item = (u32, u32)>) {
+    let mut map = wasm_encoder::NameMap::new();
+    let mut any = false;
+    for (index, f) in named {
+        if let Some(name) = shape.names.get(&f) {
+            map.append(index, name);
+            any = true;
+        }
+    }
+    if any {
+        let mut names = wasm_encoder::NameSection::new();
+        names.functions(&map);
+        wasm_encoder::Section::append_to(&names, out);
     }
 }
 
@@ -428,46 +456,87 @@ impl Chunking {
         chunking.slots = base;
         chunking
     }
+
+    /// Per chunk, the slots of its dispatchers.
+    fn slots_of_chunks(&self) -> Vec<Vec<u32>> {
+        let mut next = 0;
+        self.dispatchers
+            .iter()
+            .map(|types| {
+                let slots = (next..next + types.len() as u32).collect();
+                next += types.len() as u32;
+                slots
+            })
+            .collect()
+    }
 }
 
-/// `wasm` split into a core and chunks of about `piece` bytes of code;
-/// `None` for a module this split does not handle.
-pub fn split(wasm: &[u8], piece: usize) -> Result<Option<Pieces>, String> {
+/// How `wasm` is cut into a core and chunks of about `piece` bytes of
+/// code; `None` for a module this split does not handle. The core is made
+/// here, each chunk when asked for ([`Plan::chunk`]), so that they can be
+/// made side by side.
+pub fn plan(wasm: &[u8], piece: usize) -> Result<Option<Plan<'_>>, String> {
     let Some(shape) = Shape::of(wasm)? else {
         return Ok(None);
     };
     let chunking = Chunking::of(&shape, piece);
-    let first = shape.imported.len() as u32;
-    let lazy = |f: u32| -> Option<Callee> {
-        let (_, position, slot) = (*chunking.place.get(f.checked_sub(first)? as usize)?)?;
+    let mut plan = Plan {
+        layout: Layout {
+            shared: shared_names(&shape),
+            slots: chunking.slots_of_chunks(),
+        },
+        shape,
+        chunking,
+        core: Vec::new(),
+    };
+    let Some(core) = core(&plan.shape, &plan.chunking, &|f| plan.elsewhere(f))? else {
+        return Ok(None);
+    };
+    plan.core = core;
+    Ok(Some(plan))
+}
+
+/// A module cut into pieces ([`plan`]).
+pub struct Plan<'a> {
+    shape: Shape<'a>,
+    chunking: Chunking,
+    core: Vec<u8>,
+    layout: Layout,
+}
+
+impl Plan<'_> {
+    /// The core's bytes.
+    pub fn core(&self) -> &[u8] {
+        &self.core
+    }
+
+    /// How many chunks there are.
+    pub fn chunks(&self) -> usize {
+        self.chunking.chunks.len()
+    }
+
+    /// Chunk `c`'s bytes; `None` when one of its bodies cannot move (the
+    /// module is then compiled whole).
+    pub fn chunk(&self, c: usize) -> Result<Option<Vec<u8>>, String> {
+        chunk(&self.shape, &self.chunking, c, &|f| self.elsewhere(f))
+    }
+
+    /// Where the chunks' dispatchers go.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// How a piece calls defined function `f` of a chunk it is not in.
+    fn elsewhere(&self, f: u32) -> Option<Callee> {
+        let first = self.shape.imported.len() as u32;
+        let d = f.checked_sub(first)? as usize;
+        let (_, position, slot) = (*self.chunking.place.get(d)?)?;
         Some(Callee::Lazy {
             position,
             slot,
-            ty: shape.type_of(f),
+            ty: self.shape.type_of(f),
         })
-    };
-    let Some(core) = core(&shape, &chunking, &lazy)? else {
-        return Ok(None);
-    };
-    let shared = shared_names(&shape);
-    let mut chunks = Vec::with_capacity(chunking.chunks.len());
-    for c in 0..chunking.chunks.len() {
-        let Some(bytes) = chunk(&shape, &chunking, c, &lazy)? else {
-            return Ok(None);
-        };
-        chunks.push(bytes);
     }
-    let mut slots = Vec::with_capacity(chunking.chunks.len());
-    let mut next = 0;
-    for types in &chunking.dispatchers {
-        slots.push((next..next + types.len() as u32).collect());
-        next += types.len() as u32;
-    }
-    Ok(Some(Pieces {
-        core,
-        chunks,
-        layout: Layout { shared, slots },
-    }))
 }
 
 /// The core's exports the chunks import, in the order they import them:
@@ -608,6 +677,9 @@ fn core(
     if !exported {
         core_exports(&mut out, shape, &mut index, None)?;
     }
+    let kept = shape.roots.iter().chain(&shape.resident);
+    let named = (0..first).chain(kept.copied()).enumerate();
+    append_names(&mut out, shape, named.map(|(k, f)| (k as u32, f)));
     Ok(Some(out))
 }
 
@@ -800,6 +872,8 @@ fn chunk(
     }
     out.push(10);
     contents.encode(&mut out);
+    let named = (0..first).chain(funcs.iter().copied()).enumerate();
+    append_names(&mut out, shape, named.map(|(k, f)| (k as u32, f)));
     Ok(Some(out))
 }
 
@@ -841,14 +915,16 @@ mod tests {
           (i32.wrap_i64 (call_indirect $own (type $ll)
             (i64.const 40) (i64.const 2) (i32.const 0)))))
       (func (export "count") (result i32) (global.get $count))
+      (func $deeper unreachable)
+      (func (export "fails") (call $deeper))
       (func (export "seen") (result i32) (global.get $seen))
       (export "double" (func $double))
       (export "own" (table $own))
       (export "counted" (global $count)))"#;
 
     /// What `LIBRARY` (or its pieces, when `piece` is given) computes:
-    /// `entry(5)`, `count`, `seen`, `double(21)`.
-    fn run(wasm: &[u8], piece: Option<usize>) -> Vec<i32> {
+    /// `entry(5)`, `count`, `seen`, `double(21)`; and how `fails` fails.
+    fn run(wasm: &[u8], piece: Option<usize>) -> (Vec<i32>, String) {
         let engine = Engine::default();
         let mut store = Store::new(&engine, ());
         let host = Func::wrap(&mut store, |x: i32| x + 1);
@@ -862,16 +938,13 @@ mod tests {
         let instance = match piece {
             None => Instance::new(&mut store, &Module::new(&engine, wasm).unwrap(), &imports),
             Some(piece) => {
-                let pieces = split(wasm, piece).unwrap().unwrap();
-                for bytes in std::iter::once(&pieces.core).chain(&pieces.chunks) {
-                    wasmparser::validate(bytes).unwrap();
-                }
+                let (core, chunks, layout) = pieces(wasm, piece);
                 let compiled = Split {
-                    core: Module::new(&engine, &pieces.core).unwrap(),
-                    chunks: (pieces.chunks.iter())
+                    core: Module::new(&engine, &core).unwrap(),
+                    chunks: (chunks.iter())
                         .map(|c| Module::new(&engine, c).unwrap())
                         .collect(),
-                    layout: pieces.layout,
+                    layout,
                 };
                 let core = Instance::new(&mut store, &compiled.core, &imports).unwrap();
                 realize(&mut store.as_context_mut(), core, &compiled).map(|()| core)
@@ -884,37 +957,57 @@ mod tests {
             f.call(&mut *store, args, &mut out).unwrap();
             out[0].unwrap_i32()
         };
-        vec![
+        let values = vec![
             call(&mut store, "entry", &[Val::I32(5)]),
             call(&mut store, "count", &[]),
             call(&mut store, "seen", &[]),
             call(&mut store, "double", &[Val::I32(21)]),
-        ]
+        ];
+        let fails = instance.get_func(&mut store, "fails").unwrap();
+        let failure = fails.call(&mut store, &[], &mut []).unwrap_err();
+        (values, format!("{failure:?}"))
     }
 
     use wasmtime::AsContextMut as _;
 
+    /// `wasm` cut into pieces of about `piece` bytes of code, each
+    /// validated: the core, the chunks, the layout.
+    fn pieces(wasm: &[u8], piece: usize) -> (Vec<u8>, Vec<Vec<u8>>, Layout) {
+        let plan = plan(wasm, piece).unwrap().unwrap();
+        let chunks: Vec<Vec<u8>> = (0..plan.chunks())
+            .map(|c| plan.chunk(c).unwrap().unwrap())
+            .collect();
+        for bytes in std::iter::once(plan.core()).chain(chunks.iter().map(|c| &c[..])) {
+            wasmparser::validate(bytes).unwrap();
+        }
+        (plan.core().to_vec(), chunks, plan.layout().clone())
+    }
+
     #[test]
     fn the_pieces_compute_what_the_module_does() {
         let wasm = wat::parse_str(LIBRARY).unwrap();
-        let whole = run(&wasm, None);
+        let (whole, _) = run(&wasm, None);
         // entry: 6 stored, table[base + 1] is $twice: 24, plus 42.
         assert_eq!(whole, [66, 2, 7, 42]);
         // One function a chunk, and all in one.
-        assert_eq!(run(&wasm, Some(1)), whole);
-        assert_eq!(run(&wasm, Some(1 << 20)), whole);
+        assert_eq!(run(&wasm, Some(1)).0, whole);
+        assert_eq!(run(&wasm, Some(1 << 20)).0, whole);
+    }
+
+    #[test]
+    fn backtraces_name_the_functions_of_the_chunks() {
+        let wasm = wat::parse_str(LIBRARY).unwrap();
+        let (_, failure) = run(&wasm, Some(1));
+        assert!(failure.contains("deeper"), "{failure}");
     }
 
     #[test]
     fn a_trimmed_module_keeps_its_dispatchers_in_the_core() {
         let (_, _, trimmed) = crate::trim::tests::trimmed_module(crate::trim::Form::Dispatchers);
-        let pieces = split(&trimmed, 1).unwrap().unwrap();
-        let core = crate::modinfo::ModuleInfo::parse_with(&pieces.core, false).unwrap();
+        let (core, _, _) = pieces(&trimmed, 1);
+        let core = crate::modinfo::ModuleInfo::parse_with(&core, false).unwrap();
         let dispatcher = format!("{}0", crate::trim::DISPATCH);
         assert!(core.export(&dispatcher).is_some());
-        for bytes in std::iter::once(&pieces.core).chain(&pieces.chunks) {
-            wasmparser::validate(bytes).unwrap();
-        }
     }
 
     #[test]
@@ -924,30 +1017,30 @@ mod tests {
                 (func $f (result funcref) (ref.func $f)))"#,
         )
         .unwrap();
-        assert!(split(&wasm, 1).unwrap().is_none());
+        let plan = plan(&wasm, 1).unwrap().unwrap();
+        assert!(plan.chunk(0).unwrap().is_none());
     }
 
     #[test]
     fn equal_functions_make_equal_chunks() {
         let wasm = wat::parse_str(LIBRARY).unwrap();
-        let a = split(&wasm, 1).unwrap().unwrap();
+        let (core_a, chunks_a, _) = pieces(&wasm, 1);
         let edited = wat::parse_str(LIBRARY.replace("(i32.const 7)", "(i32.const 8)")).unwrap();
-        let b = split(&edited, 1).unwrap().unwrap();
-        let same = a
-            .chunks
-            .iter()
-            .zip(&b.chunks)
-            .filter(|(x, y)| x == y)
-            .count();
-        assert_eq!(same, a.chunks.len() - 1, "only $init's chunk changes");
-        assert_eq!(a.core, b.core);
+        let (core_b, chunks_b, _) = pieces(&edited, 1);
+        let same = chunks_a.iter().zip(&chunks_b).filter(|(x, y)| x == y);
+        assert_eq!(
+            same.count(),
+            chunks_a.len() - 1,
+            "only $init's chunk changes"
+        );
+        assert_eq!(core_a, core_b);
     }
 
     #[test]
     fn damaged_modules_are_errors_not_panics() {
         let wasm = wat::parse_str(LIBRARY).unwrap();
         for cut in [9, 20, wasm.len() / 2, wasm.len() - 1] {
-            assert!(split(&wasm[..cut], 1).is_err(), "cut at {cut}");
+            assert!(plan(&wasm[..cut], 1).is_err(), "cut at {cut}");
         }
     }
 }

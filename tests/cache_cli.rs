@@ -430,7 +430,7 @@ fn code_files(dir: &Path) -> Vec<std::path::PathBuf> {
 #[test]
 fn a_large_library_rebuilt_with_one_function_edited_compiles_only_its_piece() {
     // Winch's code of a library of 256 KiB or more is compiled in pieces
-    // of about 64 KiB, each cached by its bytes (src/split.rs).
+    // of about 256 KiB of code, each cached by its bytes (src/split.rs).
     let dir = workdir("cache-pieces");
     let count = 1500;
     write_wat(
@@ -454,7 +454,7 @@ fn a_large_library_rebuilt_with_one_function_edited_compiles_only_its_piece() {
     let before = code_files(&dir.join("c"));
     // Main, the library's core and its chunks (whole, the library would
     // be one file beside main's).
-    assert!(before.len() >= 6, "{before:?}");
+    assert!(before.len() >= 4, "{before:?}");
     write_wat(&dir, "liblarge.so", &large_side(count, Some(700)));
     let (status, err) = run();
     assert_eq!(status, large_side_status(count, Some(700)), "{err}");
