@@ -1,16 +1,18 @@
-//! A large library's first-run code compiled in pieces, each cached on its
-//! own, so that a rebuilt library whose functions are mostly unchanged
+//! A large module's first-run code compiled in pieces, each cached on its
+//! own, so that a rebuilt module whose functions are mostly unchanged
 //! compiles only the pieces that changed. Winch compiles a 3 MB library in
-//! a few hundred milliseconds, and a rebuilt library (another custom
+//! a few hundred milliseconds, and a rebuilt module (another custom
 //! section, one function edited) has another digest, so the cache held
-//! nothing of it.
+//! nothing of it. Which modules are split, and how large the pieces are,
+//! is [`crate::compiled`]'s to say.
 //!
 //! The module is cut into a *core* and *chunks*. Each chunk holds a run of
 //! consecutive functions and calls its own directly; the core holds the
-//! module's tables, memories, globals, segments and exports, with a stub
+//! module's tables, memories, globals, element segments and exports, with a stub
 //! for each function something outside the code refers to (an export, an
-//! element segment, the start function). A function of another piece is
-//! called through the core's table [`LAZY`]: each chunk exports one
+//! element segment, the start function), and the dispatchers trimming
+//! added ([`crate::trim`]). A function of another piece is
+//! called through the core's table [`CHUNKS`]: each chunk exports one
 //! dispatcher per function type (the function's position in the chunk
 //! last among the arguments), and the loader puts every dispatcher in its
 //! slot once the chunk is instantiated ([`realize`]). Chunks import
@@ -19,8 +21,10 @@
 //! had: a chunk's bytes depend only on its functions, the module's types
 //! and imports, and where the functions stand.
 //!
-//! The start function runs once the chunks are in place: the core exports
-//! it as [`START`] instead of starting with it.
+//! The data segments are a piece of their own, instantiated right after
+//! the core: data changes more often than the rest of the core (a string
+//! edited). The start function runs once the chunks are in place: the
+//! core exports it as [`START`] instead of starting with it.
 
 use std::ops::Range;
 
@@ -31,8 +35,8 @@ use wasmtime::{Extern, Instance, Module, Ref, StoreContextMut};
 
 use crate::sections::{At, entries_of, extend, rank, switch, walk};
 
-/// The core's table of chunk dispatchers.
-pub const LAZY: &str = "dlrun.lazy";
+/// The core's table of the chunks' dispatchers.
+pub const CHUNKS: &str = "dlrun.chunks";
 
 /// The core's export of the module's start function.
 pub const START: &str = "dlrun.start";
@@ -49,7 +53,7 @@ const CORE: &str = "c";
 pub struct Layout {
     /// The core's exports each chunk imports, in order.
     shared: Vec<String>,
-    /// Per chunk, the slot of [`LAZY`] each of its dispatchers goes to.
+    /// Per chunk, the slot of [`CHUNKS`] each of its dispatchers goes to.
     slots: Vec<Vec<u32>>,
 }
 
@@ -58,22 +62,24 @@ pub struct Layout {
 pub struct Split {
     /// The core's code.
     pub core: Module,
+    /// The data piece's code, if the module has data.
+    pub data: Option<Module>,
     /// The chunks' code, in order.
     pub chunks: Vec<Module>,
     /// Where their dispatchers go.
     pub layout: Layout,
 }
 
-/// Puts the chunks of the split module whose core is `core` in place
-/// and runs its start function.
+/// Puts the data and the chunks of the split module whose core is `core`
+/// in place and runs its start function.
 pub fn realize<T>(
     cx: &mut StoreContextMut<'_, T>,
     core: Instance,
     split: &Split,
 ) -> wasmtime::Result<()> {
-    let lazy = core
-        .get_table(&mut *cx, LAZY)
-        .ok_or_else(|| wasmtime::format_err!("a split module without its table {LAZY}"))?;
+    let table = core
+        .get_table(&mut *cx, CHUNKS)
+        .ok_or_else(|| wasmtime::format_err!("a split module without its table {CHUNKS}"))?;
     let shared = split
         .layout
         .shared
@@ -83,13 +89,16 @@ pub fn realize<T>(
                 .ok_or_else(|| wasmtime::format_err!("a split module without its export {name}"))
         })
         .collect::<wasmtime::Result<Vec<Extern>>>()?;
+    if let Some(data) = &split.data {
+        Instance::new(&mut *cx, data, &shared)?;
+    }
     for (chunk, slots) in split.chunks.iter().zip(&split.layout.slots) {
         let instance = Instance::new(&mut *cx, chunk, &shared)?;
         for (k, &slot) in slots.iter().enumerate() {
             let dispatcher = instance
                 .get_func(&mut *cx, &k.to_string())
                 .ok_or_else(|| wasmtime::format_err!("a chunk without its dispatcher {k}"))?;
-            lazy.set(&mut *cx, u64::from(slot), Ref::Func(Some(dispatcher)))?;
+            table.set(&mut *cx, u64::from(slot), Ref::Func(Some(dispatcher)))?;
         }
     }
     if let Some(start) = core.get_func(&mut *cx, START) {
@@ -107,9 +116,11 @@ struct Shape<'a> {
     imported: Vec<u32>,
     /// Defined functions' types, in order.
     defined: Vec<u32>,
-    /// Every table's, memory's and global's type, imports first.
+    /// Every table's type, imports first.
     tables: Vec<wasmparser::TableType>,
+    /// Every memory's type, imports first.
     memories: Vec<wasmparser::MemoryType>,
+    /// Every global's type, imports first.
     globals: Vec<wasmparser::GlobalType>,
     /// Defined functions something outside the code refers to.
     roots: Vec<u32>,
@@ -122,6 +133,8 @@ struct Shape<'a> {
     bodies: Vec<Range<usize>>,
     /// Where the type section's contents are.
     types_at: Range<usize>,
+    /// Where the data section's contents are.
+    data_at: Option<Range<usize>>,
     /// Function names, from the name section, for backtraces.
     names: std::collections::HashMap<u32, &'a str>,
     /// The module, for the bodies' ranges.
@@ -209,6 +222,7 @@ impl<'a> Shape<'a> {
                     }
                 }
                 Payload::CodeSectionEntry(body) => shape.bodies.push(body.range()),
+                Payload::DataSection(s) => shape.data_at = Some(s.range()),
                 Payload::CustomSection(c) => {
                     if let wasmparser::KnownCustom::Name(names) = c.as_known() {
                         shape.names = function_names(names);
@@ -327,7 +341,7 @@ enum Callee {
     Here(u32),
     /// Another piece's function: its position in its chunk's dispatcher
     /// for its type, that dispatcher's slot, and its type.
-    Lazy { position: u32, slot: u32, ty: u32 },
+    Chunk { position: u32, slot: u32, ty: u32 },
 }
 
 /// Appends to `out` body `range` of `wasm` with each call rewritten as
@@ -337,7 +351,7 @@ enum Callee {
 fn rewrite_body(
     wasm: &[u8],
     range: Range<usize>,
-    lazy_table: u32,
+    chunks_table: u32,
     dispatcher_type: impl Fn(u32) -> u32,
     callee: impl Fn(u32) -> Option<Callee>,
     out: &mut Vec<u8>,
@@ -360,12 +374,12 @@ fn rewrite_body(
                 };
                 match callee {
                     Callee::Here(f) => Instruction::Call(f).encode(&mut code),
-                    Callee::Lazy { position, slot, ty } => {
+                    Callee::Chunk { position, slot, ty } => {
                         Instruction::I32Const(position as i32).encode(&mut code);
                         Instruction::I32Const(slot as i32).encode(&mut code);
                         Instruction::CallIndirect {
                             type_index: dispatcher_type(ty),
-                            table_index: lazy_table,
+                            table_index: chunks_table,
                         }
                         .encode(&mut code);
                     }
@@ -397,7 +411,7 @@ struct Chunking {
     place: Vec<Option<(u32, u32, u32)>>,
     /// Per chunk, the types of its dispatchers, in slot order.
     dispatchers: Vec<Vec<u32>>,
-    /// How many slots [`LAZY`] has.
+    /// How many slots [`CHUNKS`] has.
     slots: u32,
 }
 
@@ -488,11 +502,13 @@ pub fn plan(wasm: &[u8], piece: usize) -> Result<Option<Plan<'_>>, String> {
         shape,
         chunking,
         core: Vec::new(),
+        data: None,
     };
     let Some(core) = core(&plan.shape, &plan.chunking, &|f| plan.elsewhere(f))? else {
         return Ok(None);
     };
     plan.core = core;
+    plan.data = data_piece(&plan.shape, &plan.chunking)?;
     Ok(Some(plan))
 }
 
@@ -501,6 +517,7 @@ pub struct Plan<'a> {
     shape: Shape<'a>,
     chunking: Chunking,
     core: Vec<u8>,
+    data: Option<Vec<u8>>,
     layout: Layout,
 }
 
@@ -508,6 +525,11 @@ impl Plan<'_> {
     /// The core's bytes.
     pub fn core(&self) -> &[u8] {
         &self.core
+    }
+
+    /// The data piece's bytes, if the module has data.
+    pub fn data(&self) -> Option<&[u8]> {
+        self.data.as_deref()
     }
 
     /// How many chunks there are.
@@ -531,7 +553,7 @@ impl Plan<'_> {
         let first = self.shape.imported.len() as u32;
         let d = f.checked_sub(first)? as usize;
         let (_, position, slot) = (*self.chunking.place.get(d)?)?;
-        Some(Callee::Lazy {
+        Some(Callee::Chunk {
             position,
             slot,
             ty: self.shape.type_of(f),
@@ -540,12 +562,12 @@ impl Plan<'_> {
 }
 
 /// The core's exports the chunks import, in the order they import them:
-/// imported functions, tables (then [`LAZY`]), memories, globals.
+/// imported functions, tables (then [`CHUNKS`]), memories, globals.
 fn shared_names(shape: &Shape<'_>) -> Vec<String> {
     let mut names = Vec::new();
     names.extend((0..shape.imported.len()).map(|k| format!("{SHARED}f{k}")));
     names.extend((0..shape.tables.len()).map(|k| format!("{SHARED}t{k}")));
-    names.push(LAZY.to_string());
+    names.push(CHUNKS.to_string());
     names.extend((0..shape.memories.len()).map(|k| format!("{SHARED}m{k}")));
     names.extend((0..shape.globals.len()).map(|k| format!("{SHARED}g{k}")));
     names
@@ -586,7 +608,7 @@ impl Reencode for CoreIndex<'_> {
 fn core(
     shape: &Shape<'_>,
     chunking: &Chunking,
-    lazy: &impl Fn(u32) -> Option<Callee>,
+    elsewhere: &impl Fn(u32) -> Option<Callee>,
 ) -> Result<Option<Vec<u8>>, String> {
     let wasm = shape.wasm;
     let first = shape.imported.len() as u32;
@@ -603,7 +625,7 @@ fn core(
     for section in walk(wasm) {
         let (id, payload, range, whole) = section?;
         if !tabled && rank(id).is_some_and(|r| r > rank(crate::sections::TABLES).unwrap()) {
-            lazy_table(&mut out, chunking.slots, &[0])?;
+            chunks_table(&mut out, chunking.slots, &[0])?;
             tabled = true;
         }
         if !exported && rank(id).is_some_and(|r| r > rank(7).unwrap()) {
@@ -611,7 +633,10 @@ fn core(
             exported = true;
         }
         match payload {
-            Payload::CustomSection(_) | Payload::StartSection { .. } => {}
+            Payload::CustomSection(_)
+            | Payload::StartSection { .. }
+            | Payload::DataCountSection { .. }
+            | Payload::DataSection(_) => {}
             Payload::TypeSection(_) => shape.types_with_dispatchers(&mut out)?,
             Payload::FunctionSection(_) => {
                 let mut functions = wasm_encoder::FunctionSection::new();
@@ -621,7 +646,7 @@ fn core(
                 wasm_encoder::Section::append_to(&functions, &mut out);
             }
             Payload::TableSection(_) => {
-                lazy_table(&mut out, chunking.slots, &wasm[range])?;
+                chunks_table(&mut out, chunking.slots, &wasm[range])?;
                 tabled = true;
             }
             Payload::ExportSection(s) => {
@@ -647,11 +672,11 @@ fn core(
                 let mut contents = Vec::new();
                 count.encode(&mut contents);
                 for &f in &shape.roots {
-                    stub(shape, f, lazy, &mut contents);
+                    stub(shape, f, elsewhere, &mut contents);
                 }
                 for &f in &shape.resident {
                     let range = shape.bodies[(f - first) as usize].clone();
-                    let callee = |g| lazy(g).or_else(|| index.of(g).map(Callee::Here));
+                    let callee = |g| elsewhere(g).or_else(|| index.of(g).map(Callee::Here));
                     let moved = rewrite_body(
                         wasm,
                         range,
@@ -672,7 +697,7 @@ fn core(
         }
     }
     if !tabled {
-        lazy_table(&mut out, chunking.slots, &[0])?;
+        chunks_table(&mut out, chunking.slots, &[0])?;
     }
     if !exported {
         core_exports(&mut out, shape, &mut index, None)?;
@@ -684,8 +709,8 @@ fn core(
 }
 
 /// Appends the table section whose contents were `contents` with
-/// [`LAZY`] (`slots` slots) added last.
-fn lazy_table(out: &mut Vec<u8>, slots: u32, contents: &[u8]) -> Result<(), String> {
+/// [`CHUNKS`] (`slots` slots) added last.
+fn chunks_table(out: &mut Vec<u8>, slots: u32, contents: &[u8]) -> Result<(), String> {
     let mut added = wasm_encoder::TableSection::new();
     added.table(wasm_encoder::TableType {
         element_type: wasm_encoder::RefType::FUNCREF,
@@ -726,7 +751,7 @@ fn core_exports(
     for k in 0..shape.tables.len() as u32 {
         section.export(&format!("{SHARED}t{k}"), ExportKind::Table, k);
     }
-    section.export(LAZY, ExportKind::Table, shape.tables.len() as u32);
+    section.export(CHUNKS, ExportKind::Table, shape.tables.len() as u32);
     for k in 0..shape.memories.len() as u32 {
         section.export(&format!("{SHARED}m{k}"), ExportKind::Memory, k);
     }
@@ -743,13 +768,13 @@ fn core_exports(
 
 /// Appends the body of the core's stub for function `f`: it passes its
 /// arguments on to `f` in its chunk.
-fn stub(shape: &Shape<'_>, f: u32, lazy: &impl Fn(u32) -> Option<Callee>, out: &mut Vec<u8>) {
+fn stub(shape: &Shape<'_>, f: u32, elsewhere: &impl Fn(u32) -> Option<Callee>, out: &mut Vec<u8>) {
     let params = shape.types[shape.type_of(f) as usize].0.len() as u32;
     let mut body = wasm_encoder::Function::new([]);
     for p in 0..params {
         body.instruction(&Instruction::LocalGet(p));
     }
-    if let Some(Callee::Lazy { position, slot, ty }) = lazy(f) {
+    if let Some(Callee::Chunk { position, slot, ty }) = elsewhere(f) {
         body.instruction(&Instruction::I32Const(position as i32));
         body.instruction(&Instruction::I32Const(slot as i32));
         body.instruction(&Instruction::CallIndirect {
@@ -761,18 +786,11 @@ fn stub(shape: &Shape<'_>, f: u32, lazy: &impl Fn(u32) -> Option<Callee>, out: &
     body.encode(out);
 }
 
-/// Chunk `c`'s bytes, or `None` when one of its bodies cannot move.
-fn chunk(
-    shape: &Shape<'_>,
-    chunking: &Chunking,
-    c: usize,
-    lazy: &impl Fn(u32) -> Option<Callee>,
-) -> Result<Option<Vec<u8>>, String> {
-    let wasm = shape.wasm;
-    let first = shape.imported.len() as u32;
-    let funcs = &chunking.chunks[c];
-    let mut out = Vec::new();
-    out.extend_from_slice(&wasm[..8]);
+/// The start of every piece but the core: the module's types (with the
+/// dispatchers'), and imports of everything the core shares, in the
+/// core's index order.
+fn piece_head(shape: &Shape<'_>, chunking: &Chunking) -> Result<Vec<u8>, String> {
+    let mut out = shape.wasm[..8].to_vec();
     if !shape.types.is_empty() {
         shape.types_with_dispatchers(&mut out)?;
     }
@@ -806,6 +824,33 @@ fn chunk(
         import(RoundtripReencoder.global_type(t).map_err(reencode)?.into());
     }
     wasm_encoder::Section::append_to(&imports, &mut out);
+    Ok(out)
+}
+
+/// The piece holding the module's data segments, if it has any: data
+/// changes more often than what the core holds (a string edited), and is
+/// cheap to compile on its own.
+fn data_piece(shape: &Shape<'_>, chunking: &Chunking) -> Result<Option<Vec<u8>>, String> {
+    let Some(data) = shape.data_at.clone() else {
+        return Ok(None);
+    };
+    let mut out = piece_head(shape, chunking)?;
+    out.push(11);
+    shape.wasm[data].encode(&mut out);
+    Ok(Some(out))
+}
+
+/// Chunk `c`'s bytes, or `None` when one of its bodies cannot move.
+fn chunk(
+    shape: &Shape<'_>,
+    chunking: &Chunking,
+    c: usize,
+    elsewhere: &impl Fn(u32) -> Option<Callee>,
+) -> Result<Option<Vec<u8>>, String> {
+    let wasm = shape.wasm;
+    let first = shape.imported.len() as u32;
+    let funcs = &chunking.chunks[c];
+    let mut out = piece_head(shape, chunking)?;
     let dispatchers = &chunking.dispatchers[c];
     let mut functions = wasm_encoder::FunctionSection::new();
     for &f in funcs {
@@ -830,7 +875,7 @@ fn chunk(
         if g < first {
             return Some(Callee::Here(g));
         }
-        here(g).map(Callee::Here).or_else(|| lazy(g))
+        here(g).map(Callee::Here).or_else(|| elsewhere(g))
     };
     let mut contents = Vec::new();
     (own + dispatchers.len() as u32).encode(&mut contents);
@@ -898,6 +943,7 @@ mod tests {
       (global $seen (mut i32) (i32.const 0))
       (elem (table 0) (global.get $base) func $double $twice)
       (elem (table $own) (i32.const 0) func $add)
+      (data (global.get $base) "\05")
       (start $init)
       (func $init (global.set $seen (i32.const 7)))
       (func $double (type $ii)
@@ -918,12 +964,14 @@ mod tests {
       (func $deeper unreachable)
       (func (export "fails") (call $deeper))
       (func (export "seen") (result i32) (global.get $seen))
+      (func (export "datum") (result i32) (i32.load8_u (global.get $base)))
       (export "double" (func $double))
       (export "own" (table $own))
       (export "counted" (global $count)))"#;
 
     /// What `LIBRARY` (or its pieces, when `piece` is given) computes:
-    /// `entry(5)`, `count`, `seen`, `double(21)`; and how `fails` fails.
+    /// `entry(5)`, `count`, `seen`, `double(21)`, `datum`; and how `fails`
+    /// fails.
     fn run(wasm: &[u8], piece: Option<usize>) -> (Vec<i32>, String) {
         let engine = Engine::default();
         let mut store = Store::new(&engine, ());
@@ -938,9 +986,10 @@ mod tests {
         let instance = match piece {
             None => Instance::new(&mut store, &Module::new(&engine, wasm).unwrap(), &imports),
             Some(piece) => {
-                let (core, chunks, layout) = pieces(wasm, piece);
+                let ((core, data, chunks), layout) = pieces(wasm, piece);
                 let compiled = Split {
                     core: Module::new(&engine, &core).unwrap(),
+                    data: data.map(|d| Module::new(&engine, d).unwrap()),
                     chunks: (chunks.iter())
                         .map(|c| Module::new(&engine, c).unwrap())
                         .collect(),
@@ -962,6 +1011,7 @@ mod tests {
             call(&mut store, "count", &[]),
             call(&mut store, "seen", &[]),
             call(&mut store, "double", &[Val::I32(21)]),
+            call(&mut store, "datum", &[]),
         ];
         let fails = instance.get_func(&mut store, "fails").unwrap();
         let failure = fails.call(&mut store, &[], &mut []).unwrap_err();
@@ -970,17 +1020,22 @@ mod tests {
 
     use wasmtime::AsContextMut as _;
 
+    /// A module's pieces, as bytes: the core, the data, the chunks.
+    type Bytes = (Vec<u8>, Option<Vec<u8>>, Vec<Vec<u8>>);
+
     /// `wasm` cut into pieces of about `piece` bytes of code, each
-    /// validated: the core, the chunks, the layout.
-    fn pieces(wasm: &[u8], piece: usize) -> (Vec<u8>, Vec<Vec<u8>>, Layout) {
+    /// validated, and their layout.
+    fn pieces(wasm: &[u8], piece: usize) -> (Bytes, Layout) {
         let plan = plan(wasm, piece).unwrap().unwrap();
         let chunks: Vec<Vec<u8>> = (0..plan.chunks())
             .map(|c| plan.chunk(c).unwrap().unwrap())
             .collect();
-        for bytes in std::iter::once(plan.core()).chain(chunks.iter().map(|c| &c[..])) {
+        let all = std::iter::once(plan.core()).chain(plan.data());
+        for bytes in all.chain(chunks.iter().map(|c| &c[..])) {
             wasmparser::validate(bytes).unwrap();
         }
-        (plan.core().to_vec(), chunks, plan.layout().clone())
+        let data = plan.data().map(<[u8]>::to_vec);
+        ((plan.core().to_vec(), data, chunks), plan.layout().clone())
     }
 
     #[test]
@@ -988,7 +1043,7 @@ mod tests {
         let wasm = wat::parse_str(LIBRARY).unwrap();
         let (whole, _) = run(&wasm, None);
         // entry: 6 stored, table[base + 1] is $twice: 24, plus 42.
-        assert_eq!(whole, [66, 2, 7, 42]);
+        assert_eq!(whole, [66, 2, 7, 42, 5]);
         // One function a chunk, and all in one.
         assert_eq!(run(&wasm, Some(1)).0, whole);
         assert_eq!(run(&wasm, Some(1 << 20)).0, whole);
@@ -1004,7 +1059,7 @@ mod tests {
     #[test]
     fn a_trimmed_module_keeps_its_dispatchers_in_the_core() {
         let (_, _, trimmed) = crate::trim::tests::trimmed_module(crate::trim::Form::Dispatchers);
-        let (core, _, _) = pieces(&trimmed, 1);
+        let ((core, _, _), _) = pieces(&trimmed, 1);
         let core = crate::modinfo::ModuleInfo::parse_with(&core, false).unwrap();
         let dispatcher = format!("{}0", crate::trim::DISPATCH);
         assert!(core.export(&dispatcher).is_some());
@@ -1024,16 +1079,24 @@ mod tests {
     #[test]
     fn equal_functions_make_equal_chunks() {
         let wasm = wat::parse_str(LIBRARY).unwrap();
-        let (core_a, chunks_a, _) = pieces(&wasm, 1);
+        let ((core_a, data_a, chunks_a), _) = pieces(&wasm, 1);
         let edited = wat::parse_str(LIBRARY.replace("(i32.const 7)", "(i32.const 8)")).unwrap();
-        let (core_b, chunks_b, _) = pieces(&edited, 1);
+        let ((core_b, data_b, chunks_b), _) = pieces(&edited, 1);
         let same = chunks_a.iter().zip(&chunks_b).filter(|(x, y)| x == y);
-        assert_eq!(
-            same.count(),
-            chunks_a.len() - 1,
-            "only $init's chunk changes"
-        );
-        assert_eq!(core_a, core_b);
+        let only_init = chunks_a.len() - 1;
+        assert_eq!(same.count(), only_init, "only $init's chunk changes");
+        assert_eq!((core_a, data_a), (core_b, data_b));
+    }
+
+    #[test]
+    fn edited_data_changes_only_the_data_piece() {
+        let wasm = wat::parse_str(LIBRARY).unwrap();
+        let ((core_a, data_a, chunks_a), _) = pieces(&wasm, 1);
+        let edited = wat::parse_str(LIBRARY.replace(r#""\05""#, r#""\06""#)).unwrap();
+        let ((core_b, data_b, chunks_b), _) = pieces(&edited, 1);
+        assert_eq!((core_a, chunks_a), (core_b, chunks_b));
+        assert_ne!(data_a, data_b);
+        assert_eq!(run(&edited, Some(1)).0[4], 6);
     }
 
     #[test]
