@@ -204,8 +204,9 @@ impl Modules {
     /// The core of module `source` compiled in pieces ([`split`]), its
     /// chunks compiled and kept for the loader ([`Modules::split_of`]).
     /// Each piece is cached by its bytes: a rebuilt library compiles only
-    /// the pieces that changed. A module that cannot be split is compiled
-    /// whole, as the key `digest`, `how` says.
+    /// the pieces that changed. A module that cannot be split, or whose
+    /// pieces fail to compile, is compiled whole (under the key `digest`,
+    /// `how`), so that an invalid module is reported as wasmtime finds it.
     fn in_pieces(
         &self,
         source: &mut Source,
@@ -219,52 +220,47 @@ impl Modules {
             return Ok(module);
         }
         let prepared = self.prepare(source.bytes()?, info, rewrites)?;
-        let splitting = |e| wasmtime::format_err!("splitting it: {e}");
-        let plan = split::plan(&prepared, PIECE).map_err(splitting)?;
+        match self.pieces(&prepared) {
+            Some(split) => {
+                let core = split.core.clone();
+                self.splits
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(Arc::new(split));
+                Ok(core)
+            }
+            None => self
+                .cache
+                .module_from(&self.engine, &whole, || Ok(prepared)),
+        }
+    }
+
+    /// Module `prepared` compiled in pieces, each from the cache or
+    /// compiled; `None` if it cannot be split or a piece fails.
+    fn pieces(&self, prepared: &[u8]) -> Option<split::Split> {
+        let plan = split::plan(prepared, PIECE).ok()??;
         let piece = |bytes: &[u8]| {
             let digest = blake3::hash(bytes);
             let key: [&[u8]; 2] = [digest.as_bytes(), b"\0dlrun split piece"];
             self.cache
                 .module_from(&self.engine, &key, || Ok(bytes.to_vec()))
-        };
-        let Some(plan) = plan else {
-            return self
-                .cache
-                .module_from(&self.engine, &whole, || Ok(prepared));
+                .ok()
         };
         let core = piece(plan.core())?;
-        let data = plan.data().map(piece).transpose()?;
+        let data = match plan.data() {
+            Some(bytes) => Some(piece(bytes)?),
+            None => None,
+        };
         let count = plan.chunks();
         let chunks = side_by_side((0..count).collect(), count, |c| {
-            plan.chunk(c)
-                .map_err(splitting)?
-                .map(|b| piece(&b))
-                .transpose()
+            piece(&plan.chunk(c).ok()??)
         });
-        let mut compiled = Vec::with_capacity(count);
-        for chunk in chunks {
-            let chunk =
-                chunk.unwrap_or_else(|| Err(wasmtime::format_err!("a compile worker failed")));
-            match chunk? {
-                Some(module) => compiled.push(module),
-                None => {
-                    return self
-                        .cache
-                        .module_from(&self.engine, &whole, || Ok(prepared));
-                }
-            }
-        }
-        let split = Arc::new(split::Split {
-            core: core.clone(),
+        Some(split::Split {
+            core,
             data,
-            chunks: compiled,
+            chunks: chunks.into_iter().collect::<Option<Option<Vec<_>>>>()??,
             layout: plan.layout().clone(),
-        });
-        self.splits
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(split);
-        Ok(core)
+        })
     }
 
     /// The pieces of a module compiled in pieces, `module` being its core.

@@ -252,6 +252,22 @@ impl<'a> Shape<'a> {
         if shape.bodies.len() != shape.defined.len() {
             return Err("function and code sections disagree".into());
         }
+        // The module is not validated yet: what the pieces look up by
+        // index must be there.
+        let types = shape.types.len() as u32;
+        if let Some(t) = shape
+            .imported
+            .iter()
+            .chain(&shape.defined)
+            .find(|&&t| t >= types)
+        {
+            return Err(format!("function type {t} out of range"));
+        }
+        let functions = first + shape.defined.len() as u32;
+        let referred = shape.roots.iter().chain(&shape.resident);
+        if let Some(f) = referred.chain(&shape.start).find(|&&f| f >= functions) {
+            return Err(format!("function {f} out of range"));
+        }
         Ok(Some(shape))
     }
 
@@ -1097,6 +1113,38 @@ mod tests {
         assert_eq!((core_a, chunks_a), (core_b, chunks_b));
         assert_ne!(data_a, data_b);
         assert_eq!(run(&edited, Some(1)).0[4], 6);
+    }
+
+    #[test]
+    fn indices_out_of_range_are_errors_not_panics() {
+        use wasm_encoder::{
+            CodeSection, ExportKind, ExportSection, Function, FunctionSection, TypeSection,
+        };
+        let module = |ty: u32, export: u32| {
+            let mut types = TypeSection::new();
+            types.ty().function([], []);
+            let mut functions = FunctionSection::new();
+            functions.function(ty);
+            let mut exports = ExportSection::new();
+            exports.export("f", ExportKind::Func, export);
+            let mut code = CodeSection::new();
+            let mut body = Function::new([]);
+            body.instruction(&Instruction::End);
+            code.function(&body);
+            let mut module = wasm_encoder::Module::new();
+            module
+                .section(&types)
+                .section(&functions)
+                .section(&exports)
+                .section(&code);
+            module.finish()
+        };
+        assert!(plan(&module(0, 0), 1).unwrap().is_some());
+        assert!(plan(&module(3, 0), 1).is_err(), "a type past the types");
+        assert!(
+            plan(&module(0, 9), 1).is_err(),
+            "an export past the functions"
+        );
     }
 
     #[test]
