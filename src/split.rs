@@ -360,18 +360,19 @@ enum Callee {
     Chunk { position: u32, slot: u32, ty: u32 },
 }
 
-/// Appends to `out` body `range` of `wasm` with each call rewritten as
-/// `callee` says; `None` when the body calls a function `callee` cannot
-/// place, refers to functions otherwise than by calling them, or to
-/// segments (a chunk has none).
+/// Appends to `out` the body of defined function `f` of `shape` with
+/// each call rewritten as `callee` says; `None` when the body calls a
+/// function `callee` cannot place, refers to functions otherwise than by
+/// calling them, or to segments (a chunk has none).
 fn rewrite_body(
-    wasm: &[u8],
-    range: Range<usize>,
-    chunks_table: u32,
-    dispatcher_type: impl Fn(u32) -> u32,
+    shape: &Shape<'_>,
+    f: u32,
     callee: impl Fn(u32) -> Option<Callee>,
     out: &mut Vec<u8>,
 ) -> Result<Option<()>, String> {
+    let wasm = shape.wasm;
+    let range = shape.bodies[(f - shape.imported.len() as u32) as usize].clone();
+    let chunks_table = shape.tables.len() as u32;
     let err = |e: wasmparser::BinaryReaderError| e.to_string();
     let body = wasmparser::FunctionBody::new(wasmparser::BinaryReader::new(
         &wasm[range.clone()],
@@ -394,7 +395,7 @@ fn rewrite_body(
                         Instruction::I32Const(position as i32).encode(&mut code);
                         Instruction::I32Const(slot as i32).encode(&mut code);
                         Instruction::CallIndirect {
-                            type_index: dispatcher_type(ty),
+                            type_index: shape.dispatcher_type(ty),
                             table_index: chunks_table,
                         }
                         .encode(&mut code);
@@ -691,17 +692,8 @@ fn core(
                     stub(shape, f, elsewhere, &mut contents);
                 }
                 for &f in &shape.resident {
-                    let range = shape.bodies[(f - first) as usize].clone();
                     let callee = |g| elsewhere(g).or_else(|| index.of(g).map(Callee::Here));
-                    let moved = rewrite_body(
-                        wasm,
-                        range,
-                        shape.tables.len() as u32,
-                        |t| shape.dispatcher_type(t),
-                        callee,
-                        &mut contents,
-                    )?;
-                    if moved.is_none() {
+                    if rewrite_body(shape, f, callee, &mut contents)?.is_none() {
                         return Ok(None);
                     }
                 }
@@ -863,7 +855,6 @@ fn chunk(
     c: usize,
     elsewhere: &impl Fn(u32) -> Option<Callee>,
 ) -> Result<Option<Vec<u8>>, String> {
-    let wasm = shape.wasm;
     let first = shape.imported.len() as u32;
     let funcs = &chunking.chunks[c];
     let mut out = piece_head(shape, chunking)?;
@@ -896,16 +887,7 @@ fn chunk(
     let mut contents = Vec::new();
     (own + dispatchers.len() as u32).encode(&mut contents);
     for &f in funcs {
-        let range = shape.bodies[(f - first) as usize].clone();
-        let moved = rewrite_body(
-            wasm,
-            range,
-            shape.tables.len() as u32,
-            |t| shape.dispatcher_type(t),
-            callee,
-            &mut contents,
-        )?;
-        if moved.is_none() {
+        if rewrite_body(shape, f, callee, &mut contents)?.is_none() {
             return Ok(None);
         }
     }
