@@ -681,14 +681,16 @@ fn instantiate(
         ))
     };
     let instance = Instance::new(&mut *cx, &module, &imports).map_err(|e| failed(cx, e))?;
-    if let Some(split) = cx.data().modules.split_of(&module) {
-        crate::split::realize(cx, instance, &split).map_err(|e| failed(cx, e))?;
+    let split = cx.data().modules.split_of(&module);
+    if let Some(split) = &split {
+        crate::split::realize(cx, instance, split).map_err(|e| failed(cx, e))?;
     }
     cx.data_mut().libs[lib].instance = Some(instance);
     if cx.data().trace.libs {
         let l = &cx.data().libs[lib];
+        let pieces = split.map_or(String::new(), |s| format!(" pieces={}", s.pieces()));
         crate::note!(
-            "dlrun: loaded {} ({}) memory_base={:#x} size={} table_base={} slots={} code={}",
+            "dlrun: loaded {} ({}) memory_base={:#x} size={} table_base={} slots={}{pieces} code={}",
             l.name,
             l.path.display(),
             l.memory_base,

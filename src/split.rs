@@ -70,6 +70,13 @@ pub struct Split {
     pub layout: Layout,
 }
 
+impl Split {
+    /// How many pieces the module was compiled in.
+    pub fn pieces(&self) -> usize {
+        1 + usize::from(self.data.is_some()) + self.chunks.len()
+    }
+}
+
 /// Puts the data and the chunks of the split module whose core is `core`
 /// in place and runs its start function.
 pub fn realize<T>(

@@ -451,6 +451,19 @@ fn a_large_library_rebuilt_with_one_function_edited_compiles_only_its_piece() {
     };
     let (status, err) = run();
     assert_eq!(status, large_side_status(count, None), "{err}");
+    let args = [
+        "--compiler",
+        "winch",
+        "--trace",
+        "libs",
+        "--cache-dir",
+        "c",
+        "main.wasm",
+    ];
+    let (_, _, err) = dlrun(&dir, &args);
+    let loaded = err.lines().find(|l| l.contains("loaded liblarge.so"));
+    // The core and two chunks (the library has no data segment).
+    assert!(loaded.is_some_and(|l| l.contains(" pieces=3 ")), "{err}");
     let before = code_files(&dir.join("c"));
     // Main, the library's core and its chunks (whole, the library would
     // be one file beside main's).
