@@ -194,7 +194,7 @@ impl Cache {
         record::recall(&key, dir, &record::name(source, what), opened)
     }
 
-    /// Begins a record of `what` is made of the module file at `source`,
+    /// Begins the record of `what` made of the module file at `source`,
     /// whose metadata when opened is `opened`, before it is read; None when
     /// caching is off or the directory takes no new file.
     pub fn record(

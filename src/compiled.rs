@@ -672,4 +672,38 @@ mod tests {
             "its code is another engine's"
         );
     }
+
+    /// A library of 300 KiB of code (as `SPLIT_FROM` asks), with `more`
+    /// functions besides.
+    fn large_library(more: &str) -> Vec<u8> {
+        let step = "(i32.const 12345) i32.xor (i32.const 3) i32.mul ".repeat(30);
+        let funcs: String = (0..1500)
+            .map(|k| {
+                format!("(func (export \"f{k}\") (param i32) (result i32) local.get 0 {step})")
+            })
+            .collect();
+        wat::parse_str(format!("(module {funcs} {more})")).unwrap()
+    }
+
+    /// Whether `wasm`, compiled as a library by Winch, was compiled in
+    /// pieces (its code is compiled either way).
+    fn in_pieces(wasm: Vec<u8>) -> bool {
+        let info = ModuleInfo::parse_with(&wasm, false).unwrap();
+        let engine =
+            crate::engine::build(false, &crate::Limits::default(), Compiler::Winch).unwrap();
+        let modules = Modules::new(engine, Compiler::Winch, Cache::disabled());
+        let module = modules
+            .module(&mut Source::of(wasm), &info, None, true)
+            .unwrap();
+        modules.split_of(&module).is_some()
+    }
+
+    #[test]
+    fn a_large_library_is_compiled_in_pieces_unless_it_cannot_be() {
+        assert!(in_pieces(large_library("")));
+        // A body referring to a function otherwise than by calling it
+        // cannot move to a chunk: the library is compiled whole.
+        let refers = r#"(elem declare func 0) (func (export "r") (result funcref) ref.func 0)"#;
+        assert!(!in_pieces(large_library(refers)));
+    }
 }
