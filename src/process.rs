@@ -18,6 +18,9 @@ use crate::search::SearchPath;
 use crate::symbols::{GlobalScope, LibId, Sym};
 use crate::vfs::Vfs;
 
+mod waits;
+pub use waits::{Waiting, Waits, Wants};
+
 /// `slots` as a table size, or an error naming the module at `path` when
 /// it is past `max` (`--max-table`).
 pub fn check_table_size(path: &std::path::Path, slots: u64, max: u32) -> wasmtime::Result<u32> {
@@ -112,38 +115,6 @@ impl Library {
 /// signature it is imported with (none for a function pointer).
 pub type HostKey = (&'static str, String, Option<crate::modinfo::Sig>);
 
-/// A table entry filled once what it waits for exists: the one mechanism
-/// for everything bound before its definition was instantiated (a pointer
-/// to a function of a library later in the same load, an import such a
-/// library defines, a pointer to a name nothing defined yet).
-pub struct Waiting {
-    /// The table holding the entry: the shared one, or a stand-in
-    /// module's own.
-    pub table: Table,
-    /// The entry.
-    pub slot: u64,
-    /// What fills it.
-    pub wants: Wants,
-}
-
-/// What fills a [`Waiting`] entry.
-pub enum Wants {
-    /// Export `export` of library `lib`, once it is instantiated. When
-    /// `pointer`, the entry is the function's slot in the shared table
-    /// (its pointer value); else a stand-in import forwards through it.
-    Export {
-        /// The library.
-        lib: LibId,
-        /// Its export.
-        export: String,
-        /// The entry is the function's pointer.
-        pointer: bool,
-    },
-    /// The function `name` of the first global library instantiated that
-    /// defines it: a pointer taken to a name nothing defined then.
-    Name(String),
-}
-
 /// Everything the host functions reach through `Caller::data`.
 pub struct Process {
     /// Every library ever loaded, indexed by [`LibId`]; unloaded ones stay, not alive.
@@ -183,7 +154,7 @@ pub struct Process {
     /// Slots handed out for names nothing defines yet.
     pub unresolved_slots: HashMap<String, u32>,
     /// Table entries waiting for their function.
-    pub waiting: Vec<Waiting>,
+    pub waiting: Waits,
     /// Where libraries are searched for (LD_LIBRARY_PATH-like, RUNPATH, `$ORIGIN`).
     pub search: SearchPath,
     /// The engine and the modules compiled for it, shared by every run of
@@ -268,7 +239,7 @@ impl Process {
             slots: Default::default(),
             reserved: HashMap::new(),
             reached: HashMap::new(),
-            waiting: Vec::new(),
+            waiting: Waits::default(),
             unresolved_slots: HashMap::new(),
             search,
             modules,
@@ -647,18 +618,11 @@ pub mod slots {
     /// After `lib` is instantiated: fills the entries waiting for it (its
     /// exports; names it defines, when it is global).
     pub fn fill(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasmtime::Result<()> {
-        let ready: Vec<Waiting> = {
+        let ready = {
             let data = cx.data_mut();
             let global = data.global.contains(lib);
             let syms = data.libs[lib].syms.clone();
-            let (ready, rest) = data.waiting.drain(..).partition(|w| match &w.wants {
-                Wants::Export { lib: l, .. } => *l == lib,
-                Wants::Name(name) => {
-                    global && matches!(syms.get(name.as_str()), Some(Sym::Func { .. }))
-                }
-            });
-            data.waiting = rest;
-            ready
+            data.waiting.take_ready(lib, global, &syms)
         };
         for w in ready {
             let (export, pointer) = match &w.wants {

@@ -117,8 +117,7 @@ pub(super) fn release(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasm
         !mine && !in_own_range
     });
     data.reserved.retain(|(l, _), _| *l != lib);
-    data.waiting
-        .retain(|w| !matches!(&w.wants, Wants::Export { lib: l, .. } if *l == lib));
+    data.waiting.forget(lib);
     for slot in slots {
         Process::free_table_space(cx, slot.into(), 1)?;
     }
