@@ -9,7 +9,7 @@ use std::path::{Component, Path, PathBuf};
 use std::time::Instant;
 
 use cap_std::ambient_authority;
-use cap_std::fs::Dir;
+use cap_std::fs::{Dir, OpenOptionsExt as _};
 
 use crate::naming::{About, ModuleName};
 use crate::vfs::Vfs;
@@ -21,6 +21,9 @@ pub const MAX_MODULE_SIZE: u64 = 256 << 20;
 
 /// How much of a module is read between two looks at the deadline.
 const CHUNK: usize = 1 << 20;
+
+/// Modules smaller than this are read in one system call.
+const ONE_READ: u64 = 64 << 10;
 
 /// Where to look for libraries, in order.
 #[derive(Debug, Clone, Default)]
@@ -331,12 +334,18 @@ fn open_beneath(root: &Dir, host: &Path, rel: &Path, guest: &str) -> Option<Loca
     if rel.as_os_str().is_empty() || !rel.components().all(|c| matches!(c, Component::Normal(_))) {
         return None;
     }
-    // A FIFO would block the open below: only a regular file is opened.
-    if !root.metadata(rel).ok()?.is_file() {
+    // Opened without waiting, which a FIFO would have made the open do,
+    // then looked at: only a regular file is a library. (Looking first,
+    // through a path-only descriptor, cost each dlopen three more system
+    // calls.)
+    let mut how = cap_std::fs::OpenOptions::new();
+    how.read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    let file = root.open_with(rel, &how).ok()?.into_std();
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() {
         return None;
     }
-    let file = root.open(rel).ok()?.into_std();
-    let meta = file.metadata().ok()?;
     // Inner symlinks may make two names of one file: identify it by the
     // host path it resolves to, which the confined open above checked.
     let path = opened_path(&file, &meta).unwrap_or_else(|| {
@@ -382,7 +391,8 @@ pub fn read_module_file(path: &Path) -> wasmtime::Result<Vec<u8>> {
 
 /// Reads the module `module` from `file`, whose size is said to be
 /// `size`: its 8-byte header first (wasm's magic number and version 1, or
-/// it is "not a WebAssembly module"), then, if it is no larger than
+/// it is "not a WebAssembly module"; a file under 64 KiB is read whole
+/// before it is checked), then, if it is no larger than
 /// [`MAX_MODULE_SIZE`], the rest in chunks, looking at `deadline` before
 /// each (past it, the error is `Trap::Interrupt`: the program's time is
 /// up). The size is only a hint: a file that grows past the limit while
@@ -403,21 +413,34 @@ pub fn read_module(
             ),
         ))
     };
-    let mut header = Vec::with_capacity(8);
-    (&mut file)
-        .take(8)
-        .read_to_end(&mut header)
-        .map_err(failed)?;
-    if header.len() < 8 || header[..4] != *b"\0asm" || header[4..] != [1, 0, 0, 0] {
+    let mut bytes = Vec::new();
+    // A small file is asked for whole, and a byte more, in one read: a
+    // read of a regular file that returns less than asked met its end.
+    // Reading the header, then the rest to the end, took three.
+    let small = size < ONE_READ;
+    if small {
+        bytes.resize(size as usize + 1, 0);
+        let got = read_once(&mut file, &mut bytes).map_err(failed)?;
+        bytes.truncate(got);
+    }
+    if bytes.len() < 8 {
+        (&mut file)
+            .take(8 - bytes.len() as u64)
+            .read_to_end(&mut bytes)
+            .map_err(failed)?;
+    }
+    if bytes.len() < 8 || bytes[..4] != *b"\0asm" || bytes[4..8] != [1, 0, 0, 0] {
         wasmtime::bail!(About::new(module, "not a WebAssembly module"));
     }
     if size > MAX_MODULE_SIZE {
         return Err(too_large(size.to_string()));
     }
-    let mut bytes = header;
-    bytes.reserve(size.saturating_sub(8) as usize);
+    if small && bytes.len() as u64 == size {
+        return Ok(bytes);
+    }
+    bytes.reserve(size.saturating_sub(bytes.len() as u64) as usize);
     // One byte past the limit tells a file that grew past it.
-    let mut rest = file.take(MAX_MODULE_SIZE - 8 + 1);
+    let mut rest = file.take(MAX_MODULE_SIZE - bytes.len() as u64 + 1);
     loop {
         if deadline.is_some_and(|d| Instant::now() >= d) {
             return Err(wasmtime::Trap::Interrupt.into());
@@ -436,6 +459,16 @@ pub fn read_module(
         return Err(too_large(format!("more than {MAX_MODULE_SIZE}")));
     }
     Ok(bytes)
+}
+
+/// One read into all of `buf`, again if a signal interrupted it.
+fn read_once(mut file: impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        match file.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            done => return done,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -516,6 +549,29 @@ mod tests {
         let err = err.downcast_ref::<NotFound>().unwrap();
         assert!(err.to_string().contains("liby.so"));
         assert!(err.searched.contains(&a.display().to_string()));
+    }
+
+    #[test]
+    fn only_a_regular_file_is_a_library_and_a_fifo_does_not_block() {
+        let a_dir = tempfile::tempdir().unwrap();
+        let a = a_dir.path();
+        let b_dir = tempfile::tempdir().unwrap();
+        let b = b_dir.path();
+        let fifo = std::ffi::CString::new(a.join("libx.so").into_os_string().into_encoded_bytes());
+        assert_eq!(unsafe { libc::mkfifo(fifo.unwrap().as_ptr(), 0o600) }, 0);
+        std::fs::create_dir(a.join("liby.so")).unwrap();
+        std::fs::write(b.join("libx.so"), module(b"x")).unwrap();
+        let sp = SearchPath {
+            cli_dirs: vec![a.to_path_buf()],
+            ld_library_path: vec![],
+            main_dir: b.to_path_buf(),
+        };
+        // No writer ever opens the FIFO: an open that waited would hang.
+        let found = sp.find("libx.so", a, &[], &Vfs::default(), None).unwrap();
+        assert_eq!(found.bytes, module(b"x"));
+        assert!(found.path.starts_with(std::fs::canonicalize(b).unwrap()));
+        let err = sp.locate("liby.so", a, &[], &Vfs::default()).unwrap_err();
+        assert!(err.to_string().contains("liby.so"), "{err}");
     }
 
     #[test]
@@ -667,6 +723,31 @@ mod tests {
             let seen = crate::naming::as_guest_sees(|| format!("{err:#}"));
             assert_eq!(seen, "/data/libx.so: not a WebAssembly module");
         }
+    }
+
+    #[test]
+    fn a_small_module_is_read_in_one_call_and_a_size_is_only_a_hint() {
+        struct Counted<'a>(&'a [u8], usize);
+        impl Read for Counted<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                self.1 += 1;
+                self.0.read(buf)
+            }
+        }
+        let module: Vec<u8> = b"\0asm\x01\0\0\0".iter().copied().chain(0..200).collect();
+        let mut file = Counted(&module, 0);
+        let read = read_module(&mut file, module.len() as u64, &lib(), None).unwrap();
+        assert_eq!((read, file.1), (module.clone(), 1));
+        // Larger or smaller than said: read to its end all the same.
+        for said in [10, 150, 300, 100_000] {
+            let read = read_module(&module[..], said, &lib(), None).unwrap();
+            assert_eq!(read, module, "said {said}");
+        }
+        let err = read_module(&module[..5], 5, &lib(), None).unwrap_err();
+        assert_eq!(
+            format!("{err:#}"),
+            "/host/dir/libx.so: not a WebAssembly module"
+        );
     }
 
     #[test]
