@@ -41,7 +41,7 @@ pub(crate) use tests::until_clock_passes;
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use wasmtime::{Engine, Module};
 
@@ -67,6 +67,9 @@ pub struct Cache {
     /// The key, read or made on first use; None when it can be neither
     /// (the cache then works as disabled).
     key: Arc<OnceLock<Option<Key>>>,
+    /// Each engine's compatibility hash, part of every entry's name: made
+    /// of all its settings, it cost each dlopen as much as a system call.
+    engines: Arc<Mutex<Vec<(Engine, u64)>>>,
 }
 
 impl Default for Cache {
@@ -76,6 +79,7 @@ impl Default for Cache {
             dir: None,
             max_size: DEFAULT_MAX_SIZE,
             key: Arc::default(),
+            engines: Arc::default(),
         }
     }
 }
@@ -149,7 +153,7 @@ impl Cache {
     /// holds a sound entry for it; it compiles nothing.
     pub fn cached(&self, engine: &Engine, source: &[&[u8]]) -> Option<Module> {
         let (dir, key) = self.open()?;
-        entry::load(engine, &key, dir, &entry_name(engine, source))
+        entry::load(engine, &key, dir, &self.entry_name(engine, source))
     }
 
     /// The module whose source (the concatenation of `source`) determines
@@ -165,7 +169,7 @@ impl Cache {
         let Some((dir, key)) = self.open() else {
             return Module::new(engine, wasm()?);
         };
-        let name = entry_name(engine, source);
+        let name = self.entry_name(engine, source);
         if let Some(module) = entry::load(engine, &key, dir, &name) {
             return Ok(module);
         }
@@ -207,6 +211,31 @@ impl Cache {
         Recording::begin(key, dir, record::name(source, what), opened)
     }
 
+    /// Content hash of the module's source and of the engine's
+    /// compatibility. BLAKE3, which every run computes over its main
+    /// module: SHA-256 of a MAIN_MODULE=1 main was 7% of a warm start.
+    fn entry_name(&self, engine: &Engine, source: &[&[u8]]) -> String {
+        let mut h = blake3::Hasher::new();
+        h.update(&self.engine_hash(engine).to_le_bytes());
+        for part in source {
+            h.update(part);
+        }
+        h.finalize().to_hex().to_string()
+    }
+
+    /// `engine`'s compatibility hash, computed once.
+    fn engine_hash(&self, engine: &Engine) -> u64 {
+        let mut engines = self.engines.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, hash)) = engines.iter().find(|(e, _)| Engine::same(e, engine)) {
+            return *hash;
+        }
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        engine.precompile_compatibility_hash().hash(&mut hasher);
+        let hash = hasher.finish();
+        engines.push((engine.clone(), hash));
+        hash
+    }
+
     /// The directory and its key, when caching is on and a key can be had.
     fn open(&self) -> Option<(&Path, Key)> {
         Some((self.dir.as_deref()?, self.key()?))
@@ -218,20 +247,4 @@ impl Cache {
             .key
             .get_or_init(|| self.dir.as_deref().and_then(key::read_or_make))
     }
-}
-
-/// Content hash of the module's source and of the engine's compatibility.
-/// BLAKE3, which every run computes over its main module: SHA-256 of a
-/// MAIN_MODULE=1 main was 7% of a warm start.
-fn entry_name(engine: &Engine, source: &[&[u8]]) -> String {
-    let mut engine_hash = std::collections::hash_map::DefaultHasher::new();
-    engine
-        .precompile_compatibility_hash()
-        .hash(&mut engine_hash);
-    let mut h = blake3::Hasher::new();
-    h.update(&engine_hash.finish().to_le_bytes());
-    for part in source {
-        h.update(part);
-    }
-    h.finalize().to_hex().to_string()
 }

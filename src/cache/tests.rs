@@ -23,6 +23,11 @@ fn files(dir: &Path, suffix: &str) -> Vec<PathBuf> {
     v
 }
 
+/// The name a cache gives the entry of `source` compiled by `engine`.
+fn entry_name(engine: &Engine, source: &[&[u8]]) -> String {
+    Cache::disabled().entry_name(engine, source)
+}
+
 fn module(result: i32) -> Vec<u8> {
     wat::parse_str(format!(
         "(module (func (export \"f\") (result i32) i32.const {result}))"
@@ -164,6 +169,20 @@ fn different_modules_get_different_names() {
     let engine = Engine::default();
     assert_ne!(entry_name(&engine, &[b"a"]), entry_name(&engine, &[b"b"]));
     assert_eq!(entry_name(&engine, &[b"a"]), entry_name(&engine, &[b"a"]));
+}
+
+#[test]
+fn each_engine_names_its_own_entries_however_often_asked() {
+    let cache = Cache::disabled();
+    let mut config = wasmtime::Config::new();
+    config.cranelift_opt_level(wasmtime::OptLevel::None);
+    let (speed, none) = (Engine::default(), Engine::new(&config).unwrap());
+    let names = || [&speed, &none, &speed.clone()].map(|e| cache.entry_name(e, &[b"a"]));
+    let first = names();
+    assert_ne!(first[0], first[1]);
+    assert_eq!(first[0], first[2]);
+    assert_eq!(names(), first);
+    assert_eq!(first[1], entry_name(&none, &[b"a"]));
 }
 
 /// Names are a 256-bit hash in lowercase hex, as `dlrun cache` lists them.
