@@ -52,6 +52,8 @@
 //! error ([`unprovided_stub`]), as the table must hold a function of the
 //! right type for the call to reach it.
 
+use std::sync::LazyLock;
+
 use wasmtime::{Caller, Func, StoreContextMut};
 
 use crate::abi::table::{FixedFn, FuncTable};
@@ -67,43 +69,24 @@ pub const NOT_PROVIDED: &str = "a JavaScript library function dlrun does not pro
 /// the library states one.
 const TABLE: &str = include_str!("jslib.txt");
 
-/// The entries of [`TABLE`], after its comment lines, sorted by name.
-fn entries() -> &'static str {
-    let mut rest = TABLE;
-    while rest.starts_with('#') {
-        rest = rest.split_once('\n').map_or("", |(_, r)| r);
-    }
-    rest
-}
-
-/// The name and signature of an entry line.
-fn entry(line: &str) -> (&str, Option<&str>) {
-    match line.split_once(' ') {
-        Some((name, sig)) => (name, Some(sig)),
-        None => (line, None),
-    }
-}
+/// [`TABLE`] parsed, sorted by name.
+static SIGS: LazyLock<Vec<(&'static str, Option<&'static str>)>> = LazyLock::new(|| {
+    TABLE
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| match l.split_once(' ') {
+            Some((name, sig)) => (name, Some(sig)),
+            None => (l, None),
+        })
+        .collect()
+});
 
 /// `Some(signature letters)` for a function of Emscripten's JS library
 /// (`Some(None)` when it states no signature); `None` for other names.
-/// The sorted lines are searched where they lie: parsing the table first
-/// cost each start as much as all its lookups.
 fn library_entry(name: &str) -> Option<Option<&'static str>> {
-    let table = entries();
-    // Offsets of line starts: the lines in [lo, hi) are still candidates.
-    let (mut lo, mut hi) = (0, table.len());
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        let start = table[lo..mid].rfind('\n').map_or(lo, |i| lo + i + 1);
-        let end = table[start..].find('\n').map_or(table.len(), |i| start + i);
-        let (found, sig) = entry(&table[start..end]);
-        match found.cmp(name) {
-            std::cmp::Ordering::Equal => return Some(sig),
-            std::cmp::Ordering::Less => lo = end + 1,
-            std::cmp::Ordering::Greater => hi = start,
-        }
-    }
-    None
+    SIGS.binary_search_by(|(n, _)| (*n).cmp(name))
+        .ok()
+        .map(|i| SIGS[i].1)
 }
 
 /// Whether `name`, which nothing in the program defines, is one of
@@ -581,30 +564,19 @@ mod tests {
 
     #[test]
     fn the_table_is_sorted_and_well_formed() {
-        let all: Vec<_> = entries().lines().map(entry).collect();
-        assert!(all.len() > 1000);
-        assert!(all.windows(2).all(|w| w[0].0 < w[1].0));
-        for &(name, sig) in &all {
-            assert_eq!(library_entry(name), Some(sig), "{name}");
+        assert!(SIGS.len() > 1000);
+        assert!(SIGS.windows(2).all(|w| w[0].0 < w[1].0));
+        for (name, sig) in SIGS.iter() {
             assert!(!name.is_empty() && !name.contains(' '), "{name}");
             // Emscripten's own slip: 'iv' (a void parameter). Its loader
             // could not wrap that one either; it gets no stub.
-            if let Some(sig) = sig.filter(|_| name != "emscripten_get_window_title") {
+            if let Some(sig) = sig.filter(|_| *name != "emscripten_get_window_title") {
                 assert!(super::super::letters_sig(sig).is_some(), "{name} {sig}");
             }
         }
         assert_eq!(library_entry("emscripten_glClear"), Some(Some("vi")));
         assert_eq!(library_entry("emscripten_sleep"), Some(None));
-        for absent in [
-            "main",
-            "",
-            "a",
-            "zzzz",
-            "emscripten_glClea",
-            "emscripten_glClearz",
-        ] {
-            assert_eq!(library_entry(absent), None, "{absent}");
-        }
+        assert_eq!(library_entry("main"), None);
     }
 
     #[test]
