@@ -52,8 +52,6 @@
 //! error ([`unprovided_stub`]), as the table must hold a function of the
 //! right type for the call to reach it.
 
-use std::sync::LazyLock;
-
 use wasmtime::{Caller, Func, StoreContextMut};
 
 use crate::abi::table::{FixedFn, FuncTable};
@@ -66,20 +64,9 @@ use crate::unwind::{Exit, Fault, SymbolLookup};
 pub const NOT_PROVIDED: &str = "a JavaScript library function dlrun does not provide";
 
 /// Every C-callable function of the JS library, with its signature where
-/// the library states one.
-const TABLE: &str = include_str!("jslib.txt");
-
-/// [`TABLE`] parsed, sorted by name.
-static SIGS: LazyLock<Vec<(&'static str, Option<&'static str>)>> = LazyLock::new(|| {
-    TABLE
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .map(|l| match l.split_once(' ') {
-            Some((name, sig)) => (name, Some(sig)),
-            None => (l, None),
-        })
-        .collect()
-});
+/// the library states one, sorted by name: `jslib.txt`, which `build.rs`
+/// turns into this array.
+static SIGS: &[(&str, Option<&str>)] = include!(concat!(env!("OUT_DIR"), "/jslib_table.rs"));
 
 /// `Some(signature letters)` for a function of Emscripten's JS library
 /// (`Some(None)` when it states no signature); `None` for other names.
