@@ -87,6 +87,8 @@ pub(crate) fn build(
     // run compiles thousands: `big`'s first run 0.92x without them.
     config.native_unwind_info(false);
     config.generate_address_map(false);
+    // Small cached artifacts are used where they are read (`codemem`).
+    config.with_custom_code_memory(Some(crate::codemem::arena()));
     if compiler == Compiler::CraneliftInlining {
         config.compiler_inlining(wasmtime::Inlining::Yes);
     }

@@ -25,6 +25,7 @@ macro_rules! note {
 
 pub(crate) mod abi;
 pub mod cache;
+pub(crate) mod codemem;
 pub(crate) mod compiled;
 pub mod dlfcn;
 pub mod dylink;

@@ -54,9 +54,13 @@ pub(super) fn load(engine: &Engine, key: &Key, dir: &Path, name: &str) -> Option
         // ELF image it reads ends before it.
         return unsafe { Module::deserialize_open_file(engine, file) }.ok();
     }
+    let size = usize::try_from(id.size()).ok()?;
+    let len = size.checked_sub(SUM)?;
+    if size < crate::codemem::LARGEST {
+        return unsafe { crate::codemem::load(engine, &mut file, size, len) };
+    }
     let artifact = read(&mut file, id.size())?;
-    let artifact = artifact.get(..artifact.len().checked_sub(SUM)?)?;
-    unsafe { Module::deserialize(engine, artifact) }.ok()
+    unsafe { Module::deserialize(engine, &artifact[..len]) }.ok()
 }
 
 /// Reads and authenticates entry `name` from `file`, whose metadata was

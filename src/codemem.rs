@@ -1,0 +1,323 @@
+//! Code memory for small cached artifacts: read straight into place and
+//! used there. Wasmtime copies an artifact it deserializes into a fresh
+//! mapping of its own and makes that read-only before making its code
+//! executable: for a library of a few kilobytes, a dlopen's largest cost
+//! after the file system's. Small artifacts are instead read into pages of
+//! a shared arena, mapped ahead in chunks, and wasmtime uses them in place
+//! (`Module::deserialize_raw`); this module is the engines' code memory, so
+//! it is what makes their code executable, and what learns when a module's
+//! code is dropped and its pages can be given back.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::ptr::NonNull;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+
+use wasmtime::{CustomCodeMemory, Engine, Module};
+
+/// Artifacts this large or larger are left to wasmtime's own copy: the
+/// arena serves libraries of a few pages.
+pub const LARGEST: usize = 64 << 10;
+
+/// Bytes mapped at once for the arena.
+const CHUNK: usize = 256 << 10;
+
+/// The code memory of every engine dlrun builds.
+pub fn arena() -> Arc<dyn CustomCodeMemory> {
+    ARENA.clone()
+}
+
+static ARENA: LazyLock<Arc<Arena>> = LazyLock::new(|| Arc::new(Arena::default()));
+
+/// The module whose artifact is the first `len` bytes of the `size` bytes
+/// `file` holds from where it stands, read into the arena; `None` when it
+/// is too large for it or cannot be read or deserialized.
+///
+/// # Safety
+/// As for `Module::deserialize`: the artifact must be one this engine
+/// configuration serialized.
+pub unsafe fn load(
+    engine: &Engine,
+    file: &mut impl Read,
+    size: usize,
+    len: usize,
+) -> Option<Module> {
+    unsafe { ARENA.load(engine, file, size, len) }
+}
+
+/// Pages for artifacts, handed out from chunks mapped ahead.
+#[derive(Default)]
+struct Arena {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// The chunk images are taken from, and how much of it is taken.
+    current: Option<(usize, usize)>,
+    /// Each chunk's images still in use, by the chunk's start.
+    chunks: BTreeMap<usize, usize>,
+    /// Images in use: start -> (length, start of its chunk).
+    images: BTreeMap<usize, (usize, usize)>,
+}
+
+/// An image taken from the arena.
+struct Image {
+    start: usize,
+}
+
+impl Arena {
+    /// [`load`], from this arena, which `engine` must have as its code
+    /// memory for the module to be served from it.
+    unsafe fn load(
+        &self,
+        engine: &Engine,
+        file: &mut impl Read,
+        size: usize,
+        len: usize,
+    ) -> Option<Module> {
+        if size >= LARGEST || len > size {
+            return None;
+        }
+        let image = self.take(size)?;
+        // SAFETY: the image's pages are mapped, writable, and this call's
+        // alone until it is given back.
+        let bytes = unsafe { std::slice::from_raw_parts_mut(image.start as *mut u8, size) };
+        if file.read_exact(bytes).is_err() {
+            self.give_back(image.start);
+            return None;
+        }
+        let artifact = NonNull::from(&bytes[..len]);
+        // SAFETY: the caller vouches for the artifact; the memory stays as
+        // it is until wasmtime unpublishes the module's code as it drops
+        // it.
+        match unsafe { Module::deserialize_raw(engine, artifact) } {
+            Ok(module) if !module.text().is_empty() => Some(module),
+            // Code never published is never unpublished either, so the
+            // image would never be given back: such a module gets a copy of
+            // its own. So does one of an engine without this code memory.
+            raw => {
+                drop(raw);
+                let module = unsafe { Module::deserialize(engine, &bytes[..len]) }.ok();
+                self.give_back(image.start);
+                module
+            }
+        }
+    }
+
+    /// An image of `size` bytes (whole pages), or `None` when no memory can
+    /// be mapped.
+    fn take(&self, size: usize) -> Option<Image> {
+        let len = size.div_ceil(page()) * page();
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let (chunk, used) = match inner.current {
+            Some((chunk, used)) if used + len <= CHUNK => (chunk, used),
+            _ => {
+                let chunk = map_chunk()?;
+                if let Some((old, _)) = inner.current
+                    && inner.chunks.get(&old) == Some(&0)
+                {
+                    inner.chunks.remove(&old);
+                    unmap_chunk(old);
+                }
+                inner.chunks.insert(chunk, 0);
+                (chunk, 0)
+            }
+        };
+        let start = chunk + used;
+        inner.current = Some((chunk, used + len));
+        *inner.chunks.entry(chunk).or_default() += 1;
+        inner.images.insert(start, (len, chunk));
+        Some(Image { start })
+    }
+
+    /// Gives back the image starting at `start`: its chunk is unmapped once
+    /// no image of it is in use, or, the current one, taken from again.
+    fn give_back(&self, start: usize) {
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some((_, chunk)) = inner.images.remove(&start) else {
+            return;
+        };
+        let Some(count) = inner.chunks.get_mut(&chunk) else {
+            return;
+        };
+        *count -= 1;
+        if *count > 0 {
+            return;
+        }
+        if inner.current.is_some_and(|(c, _)| c == chunk) {
+            inner.current = Some((chunk, 0));
+        } else {
+            inner.chunks.remove(&chunk);
+            unmap_chunk(chunk);
+        }
+    }
+
+    /// The start of the image holding address `at`, if one does.
+    fn image_at(&self, at: usize) -> Option<usize> {
+        let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let (&start, &(len, _)) = inner.images.range(..=at).next_back()?;
+        (at < start + len).then_some(start)
+    }
+}
+
+impl CustomCodeMemory for Arena {
+    fn required_alignment(&self) -> usize {
+        page()
+    }
+
+    fn publish_executable(&self, ptr: *const u8, len: usize) -> wasmtime::Result<()> {
+        protect(ptr, len, libc::PROT_READ | libc::PROT_EXEC)
+    }
+
+    fn unpublish_executable(&self, ptr: *const u8, len: usize) -> wasmtime::Result<()> {
+        protect(ptr, len, libc::PROT_READ | libc::PROT_WRITE)?;
+        // Wasmtime unpublishes a module's code as it drops it: an image of
+        // the arena is free again.
+        if let Some(start) = self.image_at(ptr as usize) {
+            self.give_back(start);
+        }
+        Ok(())
+    }
+}
+
+fn protect(ptr: *const u8, len: usize, prot: libc::c_int) -> wasmtime::Result<()> {
+    // SAFETY: wasmtime passes the page-aligned text of a code image it
+    // owns or was given, which nothing else maps differently.
+    if unsafe { libc::mprotect(ptr as *mut libc::c_void, len, prot) } != 0 {
+        return Err(std::io::Error::last_os_error().into());
+    }
+    Ok(())
+}
+
+fn page() -> usize {
+    static PAGE: LazyLock<usize> = LazyLock::new(|| {
+        usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096)
+    });
+    *PAGE
+}
+
+/// A fresh chunk, its pages faulted in at once (they are written next).
+fn map_chunk() -> Option<usize> {
+    // SAFETY: an anonymous private mapping at an address of the kernel's
+    // choosing touches no existing memory.
+    let ptr = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            CHUNK,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE,
+            -1,
+            0,
+        )
+    };
+    (ptr != libc::MAP_FAILED).then_some(ptr as usize)
+}
+
+fn unmap_chunk(chunk: usize) {
+    // SAFETY: the chunk was mapped by `map_chunk` and no image of it is in
+    // use.
+    unsafe { libc::munmap(chunk as *mut libc::c_void, CHUNK) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine(arena: Option<&Arc<Arena>>) -> Engine {
+        let mut config = wasmtime::Config::new();
+        if let Some(arena) = arena {
+            config.with_custom_code_memory(Some(arena.clone() as Arc<dyn CustomCodeMemory>));
+        }
+        Engine::new(&config).unwrap()
+    }
+
+    fn in_use(arena: &Arena) -> usize {
+        arena.inner.lock().unwrap().images.len()
+    }
+
+    fn artifact(engine: &Engine, result: i32) -> Vec<u8> {
+        let wat = format!("(module (func (export \"f\") (result i32) i32.const {result}))");
+        let mut bytes = engine.precompile_module(wat.as_bytes()).unwrap();
+        // What follows the artifact in a cache entry.
+        bytes.extend([0xaa; 32]);
+        bytes
+    }
+
+    fn call(engine: &Engine, module: &Module) -> i32 {
+        let mut store = wasmtime::Store::new(engine, ());
+        let instance = wasmtime::Instance::new(&mut store, module, &[]).unwrap();
+        let f = instance.get_typed_func::<(), i32>(&mut store, "f").unwrap();
+        f.call(&mut store, ()).unwrap()
+    }
+
+    #[test]
+    fn a_module_runs_from_the_arena_and_gives_its_pages_back_when_dropped() {
+        let arena = Arc::new(Arena::default());
+        let engine = engine(Some(&arena));
+        let bytes = artifact(&engine, 7);
+        let len = bytes.len() - 32;
+        let module = unsafe { arena.load(&engine, &mut &bytes[..], bytes.len(), len) }.unwrap();
+        let text = module.text().as_ptr() as usize;
+        assert!(arena.image_at(text).is_some(), "the code is the arena's");
+        assert_eq!(call(&engine, &module), 7);
+        let clone = module.clone();
+        drop(module);
+        assert_eq!(in_use(&arena), 1);
+        assert_eq!(call(&engine, &clone), 7);
+        drop(clone);
+        assert_eq!(in_use(&arena), 0);
+    }
+
+    #[test]
+    fn an_engine_with_its_own_code_memory_gets_a_copy() {
+        let arena = Arc::new(Arena::default());
+        let engine = engine(None);
+        let bytes = artifact(&engine, 8);
+        let len = bytes.len() - 32;
+        let module = unsafe { arena.load(&engine, &mut &bytes[..], bytes.len(), len) }.unwrap();
+        assert_eq!(in_use(&arena), 0);
+        assert_eq!(call(&engine, &module), 8);
+    }
+
+    #[test]
+    fn what_cannot_be_read_or_deserialized_is_given_back() {
+        let arena = Arc::new(Arena::default());
+        let engine = engine(Some(&arena));
+        let bytes = artifact(&engine, 9);
+        let (size, len) = (bytes.len(), bytes.len() - 32);
+        let load =
+            |mut file: &[u8], size, len| unsafe { arena.load(&engine, &mut file, size, len) };
+        assert!(load(&bytes[..100], size, len).is_none());
+        let mut damaged = bytes.clone();
+        damaged[..4].copy_from_slice(b"junk");
+        assert!(load(&damaged, size, len).is_none());
+        assert!(load(&bytes, size, size + 1).is_none());
+        assert!(load(&vec![0; LARGEST], LARGEST, 10).is_none());
+        assert_eq!(in_use(&arena), 0);
+        assert!(load(&bytes, size, len).is_some());
+    }
+
+    #[test]
+    fn chunks_are_reused_when_empty_and_unmapped_when_left_behind() {
+        let arena = Arena::default();
+        let a = arena.take(100).unwrap();
+        let b = arena.take(page() + 1).unwrap();
+        assert_eq!(b.start, a.start + page());
+        arena.give_back(a.start);
+        arena.give_back(b.start);
+        // The current chunk, empty, is taken from its start again.
+        let c = arena.take(CHUNK - page()).unwrap();
+        assert_eq!(c.start, a.start);
+        // A new chunk once it is full; the old one goes when its last
+        // image is given back.
+        let d = arena.take(2 * page()).unwrap();
+        assert_ne!(d.start, a.start + CHUNK - page());
+        assert_eq!(arena.inner.lock().unwrap().chunks.len(), 2);
+        arena.give_back(c.start);
+        assert_eq!(arena.inner.lock().unwrap().chunks.len(), 1);
+        assert_eq!(arena.image_at(d.start + 5), Some(d.start));
+        assert_eq!(arena.image_at(d.start + 2 * page()), None);
+        arena.give_back(d.start);
+    }
+}
