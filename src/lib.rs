@@ -113,9 +113,11 @@ pub struct Limits {
     /// Most threads a program built with threads may run at once besides
     /// its first: `pthread_create` fails with EAGAIN past it.
     pub threads: usize,
-    /// Whether a thread other than the first that ends the program (exit,
-    /// a trap) ends the host process too, as the CLI wants; otherwise the
-    /// other threads stop at their next check and the run ends with it.
+    /// Whether the program's end is the host process's, as the CLI wants:
+    /// a thread other than the first that ends the program (exit, a trap)
+    /// ends the process too, and a run's store is left to the process's
+    /// exit instead of freed. Otherwise the other threads stop at their
+    /// next check and the run ends with it.
     pub exit_process: bool,
 }
 

@@ -306,7 +306,9 @@ impl Program {
             now: false,
         };
         let loaded = loader::load(&mut cx, Root::Main(main), startup).map(|_| ());
-        Ok((Session::new(store, self.flavour), loaded))
+        let session =
+            Session::new(store, self.flavour).ending_process(self.config.limits.exit_process);
+        Ok((session, loaded))
     }
 
     /// The host's side of a new process, nothing loaded: the program's

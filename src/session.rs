@@ -67,6 +67,10 @@ pub struct Session {
     exited: Option<i32>,
     /// The template the store goes back to when the session ends.
     recycle: Option<Recycle>,
+    /// The process ends with the session (`Limits::exit_process`): freeing
+    /// the store, a hundred libraries' instances and their memory, would
+    /// only delay the exit.
+    ends_process: bool,
 }
 
 impl Drop for Session {
@@ -83,6 +87,8 @@ impl Drop for Session {
         }
         if let Some(recycle) = self.recycle.take() {
             recycle.give_back(store);
+        } else if self.ends_process {
+            std::mem::forget(store);
         }
     }
 }
@@ -94,12 +100,19 @@ impl Session {
             flavour,
             exited: None,
             recycle: None,
+            ends_process: false,
         }
     }
 
     /// This session, giving its store back to a template when it ends.
     pub(crate) fn recycle_into(mut self, recycle: Recycle) -> Session {
         self.recycle = Some(recycle);
+        self
+    }
+
+    /// This session, leaving its store to the process's exit when it ends.
+    pub(crate) fn ending_process(mut self, ends: bool) -> Session {
+        self.ends_process = ends;
         self
     }
 
