@@ -15,12 +15,15 @@ use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use wasmtime::{CustomCodeMemory, Engine, Module};
 
-/// Artifacts this large or larger are left to wasmtime's own copy: the
-/// arena serves libraries of a few pages.
-pub const LARGEST: usize = 64 << 10;
+/// Artifacts this large or larger are refused: the cache has wasmtime map
+/// those from their file.
+pub const LARGEST: usize = 1 << 20;
 
-/// Bytes mapped at once for the arena.
+/// Bytes mapped at once for the arena's small images.
 const CHUNK: usize = 256 << 10;
+
+/// Images this large or larger get a mapping of their own.
+const OWN_MAPPING: usize = 64 << 10;
 
 /// The code memory of every engine dlrun builds.
 pub fn arena() -> Arc<dyn CustomCodeMemory> {
@@ -53,11 +56,12 @@ struct Arena {
 
 #[derive(Default)]
 struct Inner {
-    /// The chunk images are taken from, and how much of it is taken.
+    /// The chunk small images are taken from, and how much of it is taken.
     current: Option<(usize, usize)>,
-    /// Each chunk's images still in use, by the chunk's start.
-    chunks: BTreeMap<usize, usize>,
-    /// Images in use: start -> (length, start of its chunk).
+    /// Mappings by start: their length and how many images in use they
+    /// hold (a chunk's small images, or a large one's own).
+    chunks: BTreeMap<usize, (usize, usize)>,
+    /// Images in use: start -> (length, start of its mapping).
     images: BTreeMap<usize, (usize, usize)>,
 }
 
@@ -110,46 +114,54 @@ impl Arena {
     fn take(&self, size: usize) -> Option<Image> {
         let len = size.div_ceil(page()) * page();
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        let (chunk, used) = match inner.current {
-            Some((chunk, used)) if used + len <= CHUNK => (chunk, used),
-            _ => {
-                let chunk = map_chunk()?;
-                if let Some((old, _)) = inner.current
-                    && inner.chunks.get(&old) == Some(&0)
-                {
-                    inner.chunks.remove(&old);
-                    unmap_chunk(old);
+        let (chunk, start) = if len >= OWN_MAPPING {
+            let own = map(len)?;
+            inner.chunks.insert(own, (len, 0));
+            (own, own)
+        } else {
+            let (chunk, used) = match inner.current {
+                Some((chunk, used)) if used + len <= CHUNK => (chunk, used),
+                _ => {
+                    let chunk = map(CHUNK)?;
+                    if let Some((old, _)) = inner.current.replace((chunk, 0)) {
+                        inner.release_if_unused(old);
+                    }
+                    inner.chunks.insert(chunk, (CHUNK, 0));
+                    (chunk, 0)
                 }
-                inner.chunks.insert(chunk, 0);
-                (chunk, 0)
-            }
+            };
+            inner.current = Some((chunk, used + len));
+            (chunk, chunk + used)
         };
-        let start = chunk + used;
-        inner.current = Some((chunk, used + len));
-        *inner.chunks.entry(chunk).or_default() += 1;
+        if let Some((_, count)) = inner.chunks.get_mut(&chunk) {
+            *count += 1;
+        }
         inner.images.insert(start, (len, chunk));
         Some(Image { start })
     }
 
-    /// Gives back the image starting at `start`: its chunk is unmapped once
-    /// no image of it is in use, or, the current one, taken from again.
+    /// Gives back the image starting at `start`: its mapping is unmapped
+    /// once no image of it is in use, or, the current chunk, taken from
+    /// again.
     fn give_back(&self, start: usize) {
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         let Some((_, chunk)) = inner.images.remove(&start) else {
             return;
         };
-        let Some(count) = inner.chunks.get_mut(&chunk) else {
-            return;
-        };
-        *count -= 1;
-        if *count > 0 {
-            return;
+        if let Some((_, count)) = inner.chunks.get_mut(&chunk) {
+            *count -= 1;
         }
-        if inner.current.is_some_and(|(c, _)| c == chunk) {
-            inner.current = Some((chunk, 0));
-        } else {
-            inner.chunks.remove(&chunk);
-            unmap_chunk(chunk);
+        match inner.current {
+            Some((current, _)) if current == chunk => {
+                if inner
+                    .chunks
+                    .get(&chunk)
+                    .is_some_and(|&(_, count)| count == 0)
+                {
+                    inner.current = Some((chunk, 0));
+                }
+            }
+            _ => inner.release_if_unused(chunk),
         }
     }
 
@@ -158,6 +170,16 @@ impl Arena {
         let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         let (&start, &(len, _)) = inner.images.range(..=at).next_back()?;
         (at < start + len).then_some(start)
+    }
+}
+
+impl Inner {
+    /// Unmaps mapping `chunk` if no image of it is in use.
+    fn release_if_unused(&mut self, chunk: usize) {
+        if let Some(&(len, 0)) = self.chunks.get(&chunk) {
+            self.chunks.remove(&chunk);
+            unmap(chunk, len);
+        }
     }
 }
 
@@ -197,14 +219,15 @@ fn page() -> usize {
     *PAGE
 }
 
-/// A fresh chunk, its pages faulted in at once (they are written next).
-fn map_chunk() -> Option<usize> {
+/// A fresh mapping of `len` bytes, its pages faulted in at once (they are
+/// written next).
+fn map(len: usize) -> Option<usize> {
     // SAFETY: an anonymous private mapping at an address of the kernel's
     // choosing touches no existing memory.
     let ptr = unsafe {
         libc::mmap(
             std::ptr::null_mut(),
-            CHUNK,
+            len,
             libc::PROT_READ | libc::PROT_WRITE,
             libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE,
             -1,
@@ -214,10 +237,9 @@ fn map_chunk() -> Option<usize> {
     (ptr != libc::MAP_FAILED).then_some(ptr as usize)
 }
 
-fn unmap_chunk(chunk: usize) {
-    // SAFETY: the chunk was mapped by `map_chunk` and no image of it is in
-    // use.
-    unsafe { libc::munmap(chunk as *mut libc::c_void, CHUNK) };
+fn unmap(start: usize, len: usize) {
+    // SAFETY: the mapping was made by `map` and no image of it is in use.
+    unsafe { libc::munmap(start as *mut libc::c_void, len) };
 }
 
 #[cfg(test)]
@@ -301,23 +323,39 @@ mod tests {
     #[test]
     fn chunks_are_reused_when_empty_and_unmapped_when_left_behind() {
         let arena = Arena::default();
+        let mappings = || arena.inner.lock().unwrap().chunks.len();
         let a = arena.take(100).unwrap();
         let b = arena.take(page() + 1).unwrap();
         assert_eq!(b.start, a.start + page());
         arena.give_back(a.start);
         arena.give_back(b.start);
         // The current chunk, empty, is taken from its start again.
-        let c = arena.take(CHUNK - page()).unwrap();
-        assert_eq!(c.start, a.start);
+        let almost = OWN_MAPPING - page();
+        let fit: Vec<Image> = (0..CHUNK / almost)
+            .map(|_| arena.take(almost).unwrap())
+            .collect();
+        assert_eq!(fit[0].start, a.start);
+        assert_eq!(mappings(), 1);
         // A new chunk once it is full; the old one goes when its last
         // image is given back.
-        let d = arena.take(2 * page()).unwrap();
-        assert_ne!(d.start, a.start + CHUNK - page());
-        assert_eq!(arena.inner.lock().unwrap().chunks.len(), 2);
-        arena.give_back(c.start);
-        assert_eq!(arena.inner.lock().unwrap().chunks.len(), 1);
-        assert_eq!(arena.image_at(d.start + 5), Some(d.start));
-        assert_eq!(arena.image_at(d.start + 2 * page()), None);
-        arena.give_back(d.start);
+        let next = arena.take(almost).unwrap();
+        assert_eq!(mappings(), 2);
+        for image in &fit {
+            arena.give_back(image.start);
+        }
+        assert_eq!(mappings(), 1);
+        assert_eq!(arena.image_at(next.start + 5), Some(next.start));
+        assert_eq!(arena.image_at(next.start + almost), None);
+        // A large image has a mapping of its own, unmapped when given back.
+        let large = arena.take(OWN_MAPPING).unwrap();
+        assert_eq!(mappings(), 2);
+        assert_eq!(
+            arena.image_at(large.start + OWN_MAPPING - 1),
+            Some(large.start)
+        );
+        arena.give_back(large.start);
+        assert_eq!(mappings(), 1);
+        arena.give_back(next.start);
+        assert_eq!(mappings(), 1, "the current chunk stays");
     }
 }

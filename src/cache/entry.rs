@@ -37,7 +37,7 @@ pub(super) const MAP_FROM: u64 = 1 << 20;
 
 /// The module entry `name` holds, if it is sound. A stamp vouching for the
 /// file spares authenticating it (and, for a large one, reading it: it is
-/// mapped). Otherwise it is read and its authentication code checked
+/// mapped; a smaller one is read into code memory and used there). Otherwise it is read and its authentication code checked
 /// before wasmtime sees it, and a stamp is made for the next runs.
 pub(super) fn load(engine: &Engine, key: &Key, dir: &Path, name: &str) -> Option<Module> {
     let mut file = std::fs::File::open(path(dir, name)).ok()?;
@@ -55,13 +55,11 @@ pub(super) fn load(engine: &Engine, key: &Key, dir: &Path, name: &str) -> Option
         return unsafe { Module::deserialize_open_file(engine, file) }.ok();
     }
     let size = usize::try_from(id.size()).ok()?;
-    let len = size.checked_sub(SUM)?;
-    if size < crate::codemem::LARGEST {
-        return unsafe { crate::codemem::load(engine, &mut file, size, len) };
-    }
-    let artifact = read(&mut file, id.size())?;
-    unsafe { Module::deserialize(engine, &artifact[..len]) }.ok()
+    unsafe { crate::codemem::load(engine, &mut file, size, size.checked_sub(SUM)?) }
 }
+
+// Every artifact not mapped from its file is read into code memory.
+const _: () = assert!(MAP_FROM as usize <= crate::codemem::LARGEST);
 
 /// Reads and authenticates entry `name` from `file`, whose metadata was
 /// `id`; stamps it when sound.
