@@ -512,6 +512,16 @@ impl Modules {
             .map_err(|_| wasmtime::format_err!("{what} of {} is of another type", path.display()))
     }
 
+    /// The module of failing functions of the signatures `sigs`
+    /// ([`crate::plt::failing_text`]), compiled on first use; its text is
+    /// written only then.
+    pub fn failing(&self, sigs: &[Sig]) -> wasmtime::Result<Module> {
+        let key = format!("(failing functions) {sigs:?}");
+        self.generated_from(key.as_bytes(), || {
+            Ok(wat::parse_str(crate::plt::failing_text(sigs))?)
+        })
+    }
+
     /// The stand-in module whose text is `text`, compiled on first use.
     pub fn stand_in(&self, text: &str) -> wasmtime::Result<Module> {
         self.generated_from(text.as_bytes(), || Ok(wat::parse_str(text)?))

@@ -190,6 +190,9 @@ pub struct Process {
     pub time: Option<Box<crate::abi::state::TimeState>>,
     /// Host functions already created, by import name.
     pub host_funcs: HashMap<HostKey, Func>,
+    /// The failing functions made for the pointers each library takes to
+    /// JS library functions dlrun lacks.
+    pub lacking: HashMap<LibId, crate::abi::emscripten::jslib::Lacking>,
     /// Files, directories and descriptors the program sees.
     pub fs: Arc<std::sync::Mutex<Vfs>>,
     /// The globals the loader made for imports (GOT entries, bases), for
@@ -257,6 +260,7 @@ impl Process {
             eh: Default::default(),
             time: None,
             host_funcs: HashMap::new(),
+            lacking: HashMap::new(),
             fs: Default::default(),
             made_globals: Vec::new(),
             host,
@@ -292,6 +296,7 @@ impl Process {
         self.table_use = old.table_use;
         self.exit_handlers = old.exit_handlers;
         self.host_funcs = old.host_funcs;
+        self.lacking = old.lacking;
         self.made_globals = old.made_globals;
     }
 

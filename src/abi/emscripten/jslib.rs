@@ -98,12 +98,11 @@ pub fn unprovided_stub(
     lib: LibId,
     name: &str,
 ) -> Option<Func> {
-    if !is_unprovided(cx.data(), name) {
+    if !cx.data().js_library {
         return None;
     }
-    let key = |name: &str| (STUBS, format!("{lib} {name}"), None);
-    if let Some(f) = cx.data().host_funcs.get(&key(name)) {
-        return Some(*f);
+    if let Some(made) = cx.data().lacking.get(&lib) {
+        return made.stubs.index.get(name).and_then(|&k| made.funcs.get(k)).copied();
     }
     // Every such pointer the library takes, made at once on the first.
     let l = &cx.data().libs[lib];
@@ -111,49 +110,63 @@ pub fn unprovided_stub(
     let modules = cx.data().modules.clone();
     let stubs = modules
         .derived("stubs of JS library functions", &path, || {
-            let (names, sigs): (Vec<String>, Vec<crate::modinfo::Sig>) = info
-                .imports
-                .iter()
-                .filter(|i| i.module == "GOT.func" && lacks(&i.name))
-                .filter_map(|i| {
-                    Some((
-                        i.name.clone(),
-                        super::letters_sig(library_entry(&i.name)??)?,
-                    ))
-                })
-                .unzip();
-            let module = modules.stand_in(&crate::plt::failing_text(&sigs))?;
-            Ok(Stubs { names, module })
+            let mut names = Vec::new();
+            let mut sigs = Vec::new();
+            for i in info.imports.iter().filter(|i| i.module == "GOT.func") {
+                let lacking = library_entry(&i.name).filter(|_| !super::provides(&i.name));
+                if let Some(sig) = lacking.flatten().and_then(super::letters_sig) {
+                    names.push(i.name.clone());
+                    sigs.push(sig);
+                }
+            }
+            let index = names.iter().enumerate().map(|(k, n)| (n.clone(), k)).collect();
+            let module = match sigs.is_empty() {
+                true => None,
+                false => Some(modules.failing(&sigs)?),
+            };
+            Ok(Stubs {
+                names,
+                index,
+                module,
+            })
         })
         .ok()?;
-    let module = cx.data().libs[lib].names();
-    let held = stubs.clone();
-    let fail = Func::wrap(&mut *cx, move |k: i32| -> wasmtime::Result<()> {
-        let name = held.names.get(k as usize).cloned().unwrap_or_default();
-        Err(wasmtime::Error::new(SymbolLookup {
-            module: module.clone(),
-            import: format!("function pointer GOT.func.{name}, {NOT_PROVIDED}"),
-            symbol: name,
-        }))
-    });
-    let funcs = crate::plt::failing(cx, &stubs.module, fail).ok()?;
-    let data = cx.data_mut();
-    for (n, f) in stubs.names.iter().zip(funcs) {
-        data.host_funcs.insert(key(n), f);
-    }
-    data.host_funcs.get(&key(name)).copied()
+    let funcs = match &stubs.module {
+        Some(m) => {
+            let module = cx.data().libs[lib].names();
+            let held = stubs.clone();
+            let fail = Func::wrap(&mut *cx, move |k: i32| -> wasmtime::Result<()> {
+                let name = held.names.get(k as usize).cloned().unwrap_or_default();
+                Err(wasmtime::Error::new(SymbolLookup {
+                    module: module.clone(),
+                    import: format!("function pointer GOT.func.{name}, {NOT_PROVIDED}"),
+                    symbol: name,
+                }))
+            });
+            crate::plt::failing(cx, m, fail).ok()?
+        }
+        None => Vec::new(),
+    };
+    let made = Lacking { stubs, funcs };
+    let stub = made.stubs.index.get(name).and_then(|&k| made.funcs.get(k)).copied();
+    cx.data_mut().lacking.insert(lib, made);
+    stub
 }
 
 /// The failing functions made for the JS library functions one module
-/// takes pointers to: their names, and the module defining them in order.
-struct Stubs {
+/// takes pointers to: their names, where each stands, and the module
+/// defining them in that order (none when it takes no such pointer).
+pub struct Stubs {
     names: Vec<String>,
-    module: wasmtime::Module,
+    index: foldhash::HashMap<String, usize>,
+    module: Option<wasmtime::Module>,
 }
 
-/// The module name the stubs of [`unprovided_stub`] are kept under among
-/// the process's host functions (no import module is named so).
-const STUBS: &str = "(stubs for JS library functions dlrun lacks)";
+/// What a process made of a library's [`Stubs`]: its failing functions.
+pub struct Lacking {
+    stubs: std::sync::Arc<Stubs>,
+    funcs: Vec<Func>,
+}
 
 /// The JS library functions dlrun provides (see the module comment).
 pub static FUNCS: FuncTable<FixedFn> = FuncTable::new(&[
