@@ -292,6 +292,28 @@ mod tests {
     }
 
     #[test]
+    fn traps_in_code_from_the_arena_are_traps() {
+        let arena = Arc::new(Arena::default());
+        let engine = engine(Some(&arena));
+        let wat = r#"(module (memory 1)
+            (func (export "unreachable") unreachable)
+            (func (export "out_of_bounds") (result i32) i32.const -4 i32.load))"#;
+        let mut bytes = engine.precompile_module(wat.as_bytes()).unwrap();
+        let len = bytes.len();
+        bytes.extend([0; 32]);
+        let module = unsafe { arena.load(&engine, &mut &bytes[..], bytes.len(), len) }.unwrap();
+        assert!(arena.image_at(module.text().as_ptr() as usize).is_some());
+        let mut store = wasmtime::Store::new(&engine, ());
+        let instance = wasmtime::Instance::new(&mut store, &module, &[]).unwrap();
+        let unreachable = instance.get_typed_func::<(), ()>(&mut store, "unreachable").unwrap();
+        let err = unreachable.call(&mut store, ()).unwrap_err();
+        assert_eq!(err.downcast_ref(), Some(&wasmtime::Trap::UnreachableCodeReached));
+        let load = instance.get_typed_func::<(), i32>(&mut store, "out_of_bounds").unwrap();
+        let err = load.call(&mut store, ()).unwrap_err();
+        assert_eq!(err.downcast_ref(), Some(&wasmtime::Trap::MemoryOutOfBounds));
+    }
+
+    #[test]
     fn an_engine_with_its_own_code_memory_gets_a_copy() {
         let arena = Arc::new(Arena::default());
         let engine = engine(None);
