@@ -3,7 +3,7 @@
 //! exports with their types, the constant values of its exported globals, and
 //! where its element segments put its functions in the table.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 use wasmparser::{
@@ -14,6 +14,7 @@ use wasmparser::{
 use crate::dylink::{self, DylinkError, DylinkInfo};
 
 pub(crate) mod stored;
+pub(crate) mod index;
 
 use serde::{Deserialize, Serialize};
 
@@ -158,7 +159,7 @@ pub struct ModuleInfo {
     /// The same exports by name (filled by `parse`; a hand-built value
     /// without it is searched in order).
     #[serde(skip)]
-    pub export_index: foldhash::HashMap<Arc<str>, ExportKind>,
+    pub export_index: index::ExportIndex,
     /// Plain names of the functions exported as `orig$NAME` (the i64
     /// twins of legalized exports), filled by `parse` with the index:
     /// resolution asks for plain names, and building `orig$NAME` for every
@@ -529,9 +530,8 @@ impl ModuleInfo {
     /// Fills the export index and the plain names of `orig$` exports from
     /// the exports; the first of two exports of one name is the one found.
     fn index_exports(&mut self) {
-        self.export_index.reserve(self.exports.len());
+        self.export_index = index::ExportIndex::of(&self.exports);
         for (name, kind) in &self.exports {
-            self.export_index.entry(name.clone()).or_insert(*kind);
             if let (ExportKind::Func(_), Some(plain)) = (kind, name.strip_prefix(ORIG_PREFIX)) {
                 self.orig_names.insert(plain.to_string());
             }
@@ -547,7 +547,7 @@ impl ModuleInfo {
                 .find(|(n, _)| &**n == name)
                 .map(|(_, k)| *k);
         }
-        self.export_index.get(name).copied()
+        self.export_index.get(&self.exports, name)
     }
 
     /// Signature of function `index`.
