@@ -305,10 +305,17 @@ mod tests {
         assert!(arena.image_at(module.text().as_ptr() as usize).is_some());
         let mut store = wasmtime::Store::new(&engine, ());
         let instance = wasmtime::Instance::new(&mut store, &module, &[]).unwrap();
-        let unreachable = instance.get_typed_func::<(), ()>(&mut store, "unreachable").unwrap();
+        let unreachable = instance
+            .get_typed_func::<(), ()>(&mut store, "unreachable")
+            .unwrap();
         let err = unreachable.call(&mut store, ()).unwrap_err();
-        assert_eq!(err.downcast_ref(), Some(&wasmtime::Trap::UnreachableCodeReached));
-        let load = instance.get_typed_func::<(), i32>(&mut store, "out_of_bounds").unwrap();
+        assert_eq!(
+            err.downcast_ref(),
+            Some(&wasmtime::Trap::UnreachableCodeReached)
+        );
+        let load = instance
+            .get_typed_func::<(), i32>(&mut store, "out_of_bounds")
+            .unwrap();
         let err = load.call(&mut store, ()).unwrap_err();
         assert_eq!(err.downcast_ref(), Some(&wasmtime::Trap::MemoryOutOfBounds));
     }

@@ -13,8 +13,8 @@ use wasmparser::{
 
 use crate::dylink::{self, DylinkError, DylinkInfo};
 
-pub(crate) mod stored;
 pub(crate) mod index;
+pub(crate) mod stored;
 
 use serde::{Deserialize, Serialize};
 

@@ -84,7 +84,10 @@ mod tests {
             .collect();
         let index = ExportIndex::of(&exports);
         for i in 0..1000 {
-            assert_eq!(index.get(&exports, &format!("name{i}")), Some(ExportKind::Func(i)));
+            assert_eq!(
+                index.get(&exports, &format!("name{i}")),
+                Some(ExportKind::Func(i))
+            );
         }
         assert_eq!(index.get(&exports, "name1000"), None);
         assert_eq!(index.get(&exports, ""), None);

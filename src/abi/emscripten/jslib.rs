@@ -102,7 +102,12 @@ pub fn unprovided_stub(
         return None;
     }
     if let Some(made) = cx.data().lacking.get(&lib) {
-        return made.stubs.index.get(name).and_then(|&k| made.funcs.get(k)).copied();
+        return made
+            .stubs
+            .index
+            .get(name)
+            .and_then(|&k| made.funcs.get(k))
+            .copied();
     }
     // Every such pointer the library takes, made at once on the first.
     let l = &cx.data().libs[lib];
@@ -119,7 +124,11 @@ pub fn unprovided_stub(
                     sigs.push(sig);
                 }
             }
-            let index = names.iter().enumerate().map(|(k, n)| (n.clone(), k)).collect();
+            let index = names
+                .iter()
+                .enumerate()
+                .map(|(k, n)| (n.clone(), k))
+                .collect();
             let module = match sigs.is_empty() {
                 true => None,
                 false => Some(modules.failing(&sigs)?),
@@ -148,7 +157,12 @@ pub fn unprovided_stub(
         None => Vec::new(),
     };
     let made = Lacking { stubs, funcs };
-    let stub = made.stubs.index.get(name).and_then(|&k| made.funcs.get(k)).copied();
+    let stub = made
+        .stubs
+        .index
+        .get(name)
+        .and_then(|&k| made.funcs.get(k))
+        .copied();
     cx.data_mut().lacking.insert(lib, made);
     stub
 }
