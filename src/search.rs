@@ -527,18 +527,23 @@ mod tests {
         );
     }
 
+    /// Two directories searched in order, `-L` then main's: the second
+    /// holding `libx.so`.
+    fn two_dirs() -> (tempfile::TempDir, tempfile::TempDir, SearchPath) {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        std::fs::write(b.path().join("libx.so"), module(b"x")).unwrap();
+        let sp = SearchPath {
+            cli_dirs: vec![a.path().to_path_buf()],
+            ld_library_path: vec![],
+            main_dir: b.path().to_path_buf(),
+        };
+        (a, b, sp)
+    }
+
     #[test]
     fn finds_in_later_dirs_and_reports_what_was_searched() {
-        let a_dir = tempfile::tempdir().unwrap();
+        let (a_dir, _b_dir, sp) = two_dirs();
         let a = a_dir.path();
-        let b_dir = tempfile::tempdir().unwrap();
-        let b = b_dir.path();
-        std::fs::write(b.join("libx.so"), module(b"x")).unwrap();
-        let sp = SearchPath {
-            cli_dirs: vec![a.to_path_buf()],
-            ld_library_path: vec![],
-            main_dir: b.to_path_buf(),
-        };
         let found = sp.find("libx.so", a, &[], &Vfs::default(), None).unwrap();
         assert_eq!(found.bytes, module(b"x"));
         assert!(found.path.ends_with("libx.so"));
@@ -553,19 +558,11 @@ mod tests {
 
     #[test]
     fn only_a_regular_file_is_a_library_and_a_fifo_does_not_block() {
-        let a_dir = tempfile::tempdir().unwrap();
-        let a = a_dir.path();
-        let b_dir = tempfile::tempdir().unwrap();
-        let b = b_dir.path();
+        let (a_dir, b_dir, sp) = two_dirs();
+        let (a, b) = (a_dir.path(), b_dir.path());
         let fifo = std::ffi::CString::new(a.join("libx.so").into_os_string().into_encoded_bytes());
         assert_eq!(unsafe { libc::mkfifo(fifo.unwrap().as_ptr(), 0o600) }, 0);
         std::fs::create_dir(a.join("liby.so")).unwrap();
-        std::fs::write(b.join("libx.so"), module(b"x")).unwrap();
-        let sp = SearchPath {
-            cli_dirs: vec![a.to_path_buf()],
-            ld_library_path: vec![],
-            main_dir: b.to_path_buf(),
-        };
         // No writer ever opens the FIFO: an open that waited would hang.
         let found = sp.find("libx.so", a, &[], &Vfs::default(), None).unwrap();
         assert_eq!(found.bytes, module(b"x"));
