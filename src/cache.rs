@@ -70,6 +70,12 @@ pub struct Cache {
     /// Each engine's compatibility hash, part of every entry's name: made
     /// of all its settings, it cost each dlopen as much as a system call.
     engines: Arc<Mutex<Vec<(Engine, u64)>>>,
+    /// The bytes of entries the directory held when this process last
+    /// looked at all of them, plus what it stored since: a store looks
+    /// again (a listing and a look at every entry) only once that passes
+    /// the bound, where every store did (a first run stores a dozen
+    /// entries, and a cache may hold thousands).
+    usage: Arc<Mutex<Option<u64>>>,
 }
 
 impl Default for Cache {
@@ -80,6 +86,7 @@ impl Default for Cache {
             max_size: DEFAULT_MAX_SIZE,
             key: Arc::default(),
             engines: Arc::default(),
+            usage: Arc::default(),
         }
     }
 }
@@ -177,9 +184,7 @@ impl Cache {
         if let Ok(artifact) = module.serialize()
             && entry::store(&key, dir, &name, &artifact)
         {
-            // Failing to evict only leaves the cache larger until the next
-            // store tries again.
-            let _ = manage::evict(dir, self.max_size, &name);
+            self.stored(dir, &name, artifact.len() as u64);
         }
         Ok(module)
     }
@@ -209,6 +214,21 @@ impl Cache {
     ) -> Option<Recording> {
         let (dir, key) = self.open()?;
         Recording::begin(key, dir, record::name(source, what), opened)
+    }
+
+    /// Counts entry `name`, of `bytes`, just stored in `dir`, and evicts
+    /// what the bound leaves no room for once the count passes it.
+    fn stored(&self, dir: &Path, name: &str, bytes: u64) {
+        let mut usage = self.usage.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(used) = usage.as_mut() {
+            *used += bytes;
+            if *used <= self.max_size {
+                return;
+            }
+        }
+        // Failing to evict only leaves the cache larger until the next
+        // store looks again.
+        *usage = manage::evict(dir, self.max_size, name).ok();
     }
 
     /// Content hash of the module's source and of the engine's

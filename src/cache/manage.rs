@@ -81,7 +81,7 @@ impl Cache {
     /// processes are writing.
     pub fn clean(&self) -> std::io::Result<Removed> {
         match &self.dir {
-            Some(dir) => shrink(dir, 0, None),
+            Some(dir) => shrink(dir, 0, None).map(|(removed, _)| removed),
             None => Ok(Removed::default()),
         }
     }
@@ -90,7 +90,7 @@ impl Cache {
     /// [`Cache::max_size`].
     pub fn prune(&self) -> std::io::Result<Removed> {
         match &self.dir {
-            Some(dir) => shrink(dir, self.max_size, None),
+            Some(dir) => shrink(dir, self.max_size, None).map(|(removed, _)| removed),
             None => Ok(Removed::default()),
         }
     }
@@ -99,11 +99,14 @@ impl Cache {
 /// Evicts the least recently used entries of `dir` until the rest fit in
 /// `limit` bytes, keeping entry `keep` (just written, about to be used)
 /// even when it alone is larger.
-pub(super) fn evict(dir: &Path, limit: u64, keep: &str) -> std::io::Result<Removed> {
-    shrink(dir, limit, Some(keep))
+/// Returns the bytes the entries left take.
+pub(super) fn evict(dir: &Path, limit: u64, keep: &str) -> std::io::Result<u64> {
+    shrink(dir, limit, Some(keep)).map(|(_, left)| left)
 }
 
-fn shrink(dir: &Path, limit: u64, keep: Option<&str>) -> std::io::Result<Removed> {
+/// Removes the least recently used entries until the rest fit in `limit`:
+/// what it removed, and the bytes left.
+fn shrink(dir: &Path, limit: u64, keep: Option<&str>) -> std::io::Result<(Removed, u64)> {
     let mut all = entries(dir)?;
     let mut total: u64 = all.iter().map(|e| e.size).sum();
     let mut removed = Removed::default();
@@ -130,7 +133,7 @@ fn shrink(dir: &Path, limit: u64, keep: Option<&str>) -> std::io::Result<Removed
             let _ = std::fs::remove_file(stamp::path(dir, &victim.name));
         }
     }
-    Ok(removed)
+    Ok((removed, total))
 }
 
 /// The entries in `dir`, least recently used first. Removes what no entry

@@ -333,6 +333,36 @@ fn using_an_entry_records_when() {
 }
 
 #[test]
+fn a_process_looks_at_the_whole_cache_again_only_once_its_stores_pass_the_bound() {
+    let engine = Engine::default();
+    let (_tmp, dir) = cache_dir();
+    let cache = Cache::at(dir.clone());
+    cache.module(&engine, &module(1)).unwrap();
+    let size = cache.entries().unwrap()[0].size;
+    let bounded = Cache::at(dir.clone()).with_max_size(size * 5 / 2);
+    // Its first store looks: the entry and its own fit.
+    bounded.module(&engine, &module(2)).unwrap();
+    assert_eq!(bounded.entries().unwrap().len(), 2);
+    // An entry another process stores meanwhile is not looked for ...
+    let old = entry_name(&engine, &[&module(1)]);
+    used_at(&dir, &old, days_ago(3));
+    Cache::at(dir.clone()).module(&engine, &module(3)).unwrap();
+    assert_eq!(bounded.entries().unwrap().len(), 3);
+    // ... until this process's own stores pass the bound: then the least
+    // recently used go until the rest fit.
+    bounded.module(&engine, &module(4)).unwrap();
+    let left: Vec<String> = bounded
+        .entries()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(!left.contains(&old));
+    assert!(left.contains(&entry_name(&engine, &[&module(4)])));
+}
+
+#[test]
 fn storing_past_the_bound_evicts_the_least_recently_used() {
     let engine = Engine::default();
     let (_tmp, dir) = cache_dir();
