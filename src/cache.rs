@@ -26,7 +26,8 @@
 //!
 //! The cache is bounded ([`DEFAULT_MAX_SIZE`] unless told otherwise):
 //! storing an entry evicts the least recently used ones beyond the bound
-//! (see [`Cache::prune`]).
+//! (see [`Cache::prune`]). A process looks at the whole directory on its
+//! first store, and again only once what it stored since passes the bound.
 
 mod entry;
 mod key;
