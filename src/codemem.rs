@@ -9,7 +9,7 @@
 //! code is dropped and its pages can be given back.
 
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::os::unix::fs::FileExt as _;
 use std::ptr::NonNull;
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
@@ -32,16 +32,16 @@ pub fn arena() -> Arc<dyn CustomCodeMemory> {
 
 static ARENA: LazyLock<Arc<Arena>> = LazyLock::new(|| Arc::new(Arena::default()));
 
-/// The module whose artifact is the first `len` bytes of the `size` bytes
-/// `file` holds from where it stands, read into the arena; `None` when it
-/// is too large for it or cannot be read or deserialized.
+/// The module whose artifact is the first `len` of the `size` bytes `file`
+/// holds, read into the arena; `None` when it is too large for it or
+/// cannot be read or deserialized.
 ///
 /// # Safety
 /// As for `Module::deserialize`: the artifact must be one this engine
-/// configuration serialized.
+/// configuration serialized, and the file is not written while it is read.
 pub unsafe fn load(
     engine: &Engine,
-    file: &mut impl Read,
+    file: &std::fs::File,
     size: usize,
     len: usize,
 ) -> Option<Module> {
@@ -61,13 +61,20 @@ struct Inner {
     /// Mappings by start: their length and how many images in use they
     /// hold (a chunk's small images, or a large one's own).
     chunks: BTreeMap<usize, (usize, usize)>,
-    /// Images in use: start -> (length, start of its mapping).
-    images: BTreeMap<usize, (usize, usize)>,
+    /// Images in use: start -> (length, start of its mapping, the number
+    /// it was taken under).
+    images: BTreeMap<usize, (usize, usize, u64)>,
+    /// Images taken so far: the next one's number.
+    taken: u64,
 }
 
-/// An image taken from the arena.
+/// An image taken from the arena: where it starts, and its number, so that
+/// it is given back once even if its pages were given back (its code
+/// unpublished) and taken again meanwhile.
+#[derive(Clone, Copy)]
 struct Image {
     start: usize,
+    number: u64,
 }
 
 impl Arena {
@@ -76,7 +83,7 @@ impl Arena {
     unsafe fn load(
         &self,
         engine: &Engine,
-        file: &mut impl Read,
+        file: &std::fs::File,
         size: usize,
         len: usize,
     ) -> Option<Module> {
@@ -87,8 +94,8 @@ impl Arena {
         // SAFETY: the image's pages are mapped, writable, and this call's
         // alone until it is given back.
         let bytes = unsafe { std::slice::from_raw_parts_mut(image.start as *mut u8, size) };
-        if file.read_exact(bytes).is_err() {
-            self.give_back(image.start);
+        if file.read_exact_at(bytes, 0).is_err() {
+            self.give_back(image);
             return None;
         }
         let artifact = NonNull::from(&bytes[..len]);
@@ -100,11 +107,14 @@ impl Arena {
             // Code never published is never unpublished either, so the
             // image would never be given back: such a module gets a copy of
             // its own. So does one of an engine without this code memory.
+            // The image is not read again: code published before a failure
+            // was unpublished, and its pages given back, as it was dropped.
             raw => {
                 drop(raw);
-                let module = unsafe { Module::deserialize(engine, &bytes[..len]) }.ok();
-                self.give_back(image.start);
-                module
+                self.give_back(image);
+                let mut copy = vec![0; len];
+                file.read_exact_at(&mut copy, 0).ok()?;
+                unsafe { Module::deserialize(engine, &copy) }.ok()
             }
         }
     }
@@ -136,44 +146,62 @@ impl Arena {
         if let Some((_, count)) = inner.chunks.get_mut(&chunk) {
             *count += 1;
         }
-        inner.images.insert(start, (len, chunk));
-        Some(Image { start })
+        let number = inner.taken;
+        inner.taken += 1;
+        inner.images.insert(start, (len, chunk, number));
+        Some(Image { start, number })
     }
 
-    /// Gives back the image starting at `start`: its mapping is unmapped
+    /// Gives back `image`, unless it was already: its mapping is unmapped
     /// once no image of it is in use, or, the current chunk, taken from
     /// again.
-    fn give_back(&self, start: usize) {
+    fn give_back(&self, image: Image) {
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        let Some((_, chunk)) = inner.images.remove(&start) else {
-            return;
-        };
-        if let Some((_, count)) = inner.chunks.get_mut(&chunk) {
-            *count -= 1;
-        }
-        match inner.current {
-            Some((current, _)) if current == chunk => {
-                if inner
-                    .chunks
-                    .get(&chunk)
-                    .is_some_and(|&(_, count)| count == 0)
-                {
-                    inner.current = Some((chunk, 0));
-                }
-            }
-            _ => inner.release_if_unused(chunk),
-        }
+        inner.give_back(image);
     }
 
-    /// The start of the image holding address `at`, if one does.
-    fn image_at(&self, at: usize) -> Option<usize> {
-        let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        let (&start, &(len, _)) = inner.images.range(..=at).next_back()?;
-        (at < start + len).then_some(start)
+    /// The image holding address `at`, if one does.
+    #[cfg(test)]
+    fn image_at(&self, at: usize) -> Option<Image> {
+        self.inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .image_at(at)
     }
 }
 
 impl Inner {
+    /// See [`Arena::give_back`].
+    fn give_back(&mut self, image: Image) {
+        if self.images.get(&image.start).map(|&(_, _, n)| n) != Some(image.number) {
+            return;
+        }
+        let Some((_, chunk, _)) = self.images.remove(&image.start) else {
+            return;
+        };
+        if let Some((_, count)) = self.chunks.get_mut(&chunk) {
+            *count -= 1;
+        }
+        match self.current {
+            Some((current, _)) if current == chunk => {
+                if self
+                    .chunks
+                    .get(&chunk)
+                    .is_some_and(|&(_, count)| count == 0)
+                {
+                    self.current = Some((chunk, 0));
+                }
+            }
+            _ => self.release_if_unused(chunk),
+        }
+    }
+
+    /// See [`Arena::image_at`].
+    fn image_at(&self, at: usize) -> Option<Image> {
+        let (&start, &(len, _, number)) = self.images.range(..=at).next_back()?;
+        (at < start + len).then_some(Image { start, number })
+    }
+
     /// Unmaps mapping `chunk` if no image of it is in use.
     fn release_if_unused(&mut self, chunk: usize) {
         if let Some(&(len, 0)) = self.chunks.get(&chunk) {
@@ -196,8 +224,9 @@ impl CustomCodeMemory for Arena {
         protect(ptr, len, libc::PROT_READ | libc::PROT_WRITE)?;
         // Wasmtime unpublishes a module's code as it drops it: an image of
         // the arena is free again.
-        if let Some(start) = self.image_at(ptr as usize) {
-            self.give_back(start);
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(image) = inner.image_at(ptr as usize) {
+            inner.give_back(image);
         }
         Ok(())
     }
@@ -266,6 +295,13 @@ mod tests {
         bytes
     }
 
+    /// A file holding `bytes`, as a cache entry is.
+    fn file(bytes: &[u8]) -> std::fs::File {
+        let mut file = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut file, bytes).unwrap();
+        file
+    }
+
     fn call(engine: &Engine, module: &Module) -> i32 {
         let mut store = wasmtime::Store::new(engine, ());
         let instance = wasmtime::Instance::new(&mut store, module, &[]).unwrap();
@@ -279,7 +315,7 @@ mod tests {
         let engine = engine(Some(&arena));
         let bytes = artifact(&engine, 7);
         let len = bytes.len() - 32;
-        let module = unsafe { arena.load(&engine, &mut &bytes[..], bytes.len(), len) }.unwrap();
+        let module = unsafe { arena.load(&engine, &file(&bytes), bytes.len(), len) }.unwrap();
         let text = module.text().as_ptr() as usize;
         assert!(arena.image_at(text).is_some(), "the code is the arena's");
         assert_eq!(call(&engine, &module), 7);
@@ -301,7 +337,7 @@ mod tests {
         let mut bytes = engine.precompile_module(wat.as_bytes()).unwrap();
         let len = bytes.len();
         bytes.extend([0; 32]);
-        let module = unsafe { arena.load(&engine, &mut &bytes[..], bytes.len(), len) }.unwrap();
+        let module = unsafe { arena.load(&engine, &file(&bytes), bytes.len(), len) }.unwrap();
         assert!(arena.image_at(module.text().as_ptr() as usize).is_some());
         let mut store = wasmtime::Store::new(&engine, ());
         let instance = wasmtime::Instance::new(&mut store, &module, &[]).unwrap();
@@ -326,7 +362,7 @@ mod tests {
         let engine = engine(None);
         let bytes = artifact(&engine, 8);
         let len = bytes.len() - 32;
-        let module = unsafe { arena.load(&engine, &mut &bytes[..], bytes.len(), len) }.unwrap();
+        let module = unsafe { arena.load(&engine, &file(&bytes), bytes.len(), len) }.unwrap();
         assert_eq!(in_use(&arena), 0);
         assert_eq!(call(&engine, &module), 8);
     }
@@ -338,7 +374,7 @@ mod tests {
         let bytes = artifact(&engine, 9);
         let (size, len) = (bytes.len(), bytes.len() - 32);
         let load =
-            |mut file: &[u8], size, len| unsafe { arena.load(&engine, &mut file, size, len) };
+            |bytes: &[u8], size, len| unsafe { arena.load(&engine, &file(bytes), size, len) };
         assert!(load(&bytes[..100], size, len).is_none());
         let mut damaged = bytes.clone();
         damaged[..4].copy_from_slice(b"junk");
@@ -356,8 +392,8 @@ mod tests {
         let a = arena.take(100).unwrap();
         let b = arena.take(page() + 1).unwrap();
         assert_eq!(b.start, a.start + page());
-        arena.give_back(a.start);
-        arena.give_back(b.start);
+        arena.give_back(a);
+        arena.give_back(b);
         // The current chunk, empty, is taken from its start again.
         let almost = OWN_MAPPING - page();
         let fit: Vec<Image> = (0..CHUNK / almost)
@@ -370,21 +406,30 @@ mod tests {
         let next = arena.take(almost).unwrap();
         assert_eq!(mappings(), 2);
         for image in &fit {
-            arena.give_back(image.start);
+            arena.give_back(*image);
         }
         assert_eq!(mappings(), 1);
-        assert_eq!(arena.image_at(next.start + 5), Some(next.start));
-        assert_eq!(arena.image_at(next.start + almost), None);
+        assert_eq!(
+            arena.image_at(next.start + 5).map(|i| i.start),
+            Some(next.start)
+        );
+        assert!(arena.image_at(next.start + almost).is_none());
         // A large image has a mapping of its own, unmapped when given back.
         let large = arena.take(OWN_MAPPING).unwrap();
         assert_eq!(mappings(), 2);
-        assert_eq!(
-            arena.image_at(large.start + OWN_MAPPING - 1),
-            Some(large.start)
-        );
-        arena.give_back(large.start);
+        let at_end = arena.image_at(large.start + OWN_MAPPING - 1);
+        assert_eq!(at_end.map(|i| i.start), Some(large.start));
+        arena.give_back(large);
         assert_eq!(mappings(), 1);
-        arena.give_back(next.start);
+        arena.give_back(next);
         assert_eq!(mappings(), 1, "the current chunk stays");
+        // An image given back twice, its pages taken again in between, is
+        // given back once: the second image stays.
+        let again = arena.take(100).unwrap();
+        assert_eq!(again.start, next.start);
+        arena.give_back(next);
+        assert!(arena.image_at(again.start).is_some());
+        arena.give_back(again);
+        assert!(arena.image_at(again.start).is_none());
     }
 }

@@ -37,10 +37,11 @@ pub(super) const MAP_FROM: u64 = 1 << 20;
 
 /// The module entry `name` holds, if it is sound. A stamp vouching for the
 /// file spares authenticating it (and, for a large one, reading it: it is
-/// mapped; a smaller one is read into code memory and used there). Otherwise it is read and its authentication code checked
-/// before wasmtime sees it, and a stamp is made for the next runs.
+/// mapped; a smaller one is read into code memory and used there).
+/// Otherwise it is read and its authentication code checked before
+/// wasmtime sees it, and a stamp is made for the next runs.
 pub(super) fn load(engine: &Engine, key: &Key, dir: &Path, name: &str) -> Option<Module> {
-    let mut file = std::fs::File::open(path(dir, name)).ok()?;
+    let file = std::fs::File::open(path(dir, name)).ok()?;
     let id = Identity::of(&file.metadata().ok()?);
     if !stamp::vouches(key, dir, name, &id) {
         return load_checked(engine, key, dir, name, file, &id);
@@ -55,7 +56,7 @@ pub(super) fn load(engine: &Engine, key: &Key, dir: &Path, name: &str) -> Option
         return unsafe { Module::deserialize_open_file(engine, file) }.ok();
     }
     let size = usize::try_from(id.size()).ok()?;
-    unsafe { crate::codemem::load(engine, &mut file, size, size.checked_sub(SUM)?) }
+    unsafe { crate::codemem::load(engine, &file, size, size.checked_sub(SUM)?) }
 }
 
 // Every artifact not mapped from its file is read into code memory.
