@@ -515,7 +515,7 @@ impl Modules {
     /// The module of failing functions of the signatures `sigs`
     /// ([`crate::plt::failing_text`]), compiled on first use; its text is
     /// written only then.
-    pub fn failing(&self, sigs: &[Sig]) -> wasmtime::Result<Module> {
+    pub fn failing_module(&self, sigs: &[Sig]) -> wasmtime::Result<Module> {
         let key = format!("(failing functions) {sigs:?}");
         self.generated_from(key.as_bytes(), || {
             Ok(wat::parse_str(crate::plt::failing_text(sigs))?)

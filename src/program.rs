@@ -556,6 +556,21 @@ mod tests {
     }
 
     #[test]
+    fn a_run_that_ends_the_process_leaves_its_store_to_the_exit() {
+        // The store's process holds the program's modules: while the store
+        // lives, so does that hold.
+        for ends in [false, true] {
+            let (_dir, mut config) = seven("libseven.so", &libseven());
+            config.limits.exit_process = ends;
+            let program = Program::new(&config).unwrap();
+            let before = Arc::strong_count(&program.modules);
+            assert_eq!(program.run().unwrap(), 7);
+            let kept = Arc::strong_count(&program.modules) - before;
+            assert_eq!(kept, usize::from(ends), "exit_process {ends}");
+        }
+    }
+
+    #[test]
     fn a_needed_library_that_does_not_compile_is_reported_by_the_load() {
         let (_dir, config) = seven("libseven.so", b"\0asm\x01\0\0\0\x05");
         let program = Program::new(&config).unwrap();

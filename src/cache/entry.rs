@@ -93,8 +93,7 @@ fn load_checked(
 /// The first `size` bytes of entry `file`, its size when it was opened (a
 /// stamp vouches for that version; otherwise the authentication code
 /// covers what was read): one read, where reading to the end looked the
-/// size up again and read in pieces, three more system calls for each
-/// library a dlopen loads.
+/// size up again and read in pieces.
 fn read(file: &mut std::fs::File, size: u64) -> Option<Vec<u8>> {
     let mut data = vec![0; usize::try_from(size).ok()?];
     file.read_exact(&mut data).ok()?;

@@ -85,7 +85,12 @@ pub fn is_unprovided(data: &Process, name: &str) -> bool {
 
 /// Whether `name` is a JS library function dlrun does not provide.
 fn lacks(name: &str) -> bool {
-    library_entry(name).is_some() && !super::provides(name)
+    lacking(name).is_some()
+}
+
+/// [`library_entry`] of `name` when dlrun does not provide it.
+fn lacking(name: &str) -> Option<Option<&'static str>> {
+    library_entry(name).filter(|_| !super::provides(name))
 }
 
 /// What the table holds for a pointer to `name`, a JS library function
@@ -102,12 +107,7 @@ pub fn unprovided_stub(
         return None;
     }
     if let Some(made) = cx.data().lacking.get(&lib) {
-        return made
-            .stubs
-            .index
-            .get(name)
-            .and_then(|&k| made.funcs.get(k))
-            .copied();
+        return made.stub(name);
     }
     // Every such pointer the library takes, made at once on the first.
     let l = &cx.data().libs[lib];
@@ -118,8 +118,7 @@ pub fn unprovided_stub(
             let mut names = Vec::new();
             let mut sigs = Vec::new();
             for i in info.imports.iter().filter(|i| i.module == "GOT.func") {
-                let lacking = library_entry(&i.name).filter(|_| !super::provides(&i.name));
-                if let Some(sig) = lacking.flatten().and_then(super::letters_sig) {
+                if let Some(sig) = lacking(&i.name).flatten().and_then(super::letters_sig) {
                     names.push(i.name.clone());
                     sigs.push(sig);
                 }
@@ -129,10 +128,9 @@ pub fn unprovided_stub(
                 .enumerate()
                 .map(|(k, n)| (n.clone(), k))
                 .collect();
-            let module = match sigs.is_empty() {
-                true => None,
-                false => Some(modules.failing(&sigs)?),
-            };
+            let module = (!sigs.is_empty())
+                .then(|| modules.failing_module(&sigs))
+                .transpose()?;
             Ok(Stubs {
                 names,
                 index,
@@ -157,12 +155,7 @@ pub fn unprovided_stub(
         None => Vec::new(),
     };
     let made = Lacking { stubs, funcs };
-    let stub = made
-        .stubs
-        .index
-        .get(name)
-        .and_then(|&k| made.funcs.get(k))
-        .copied();
+    let stub = made.stub(name);
     cx.data_mut().lacking.insert(lib, made);
     stub
 }
@@ -180,6 +173,13 @@ pub struct Stubs {
 pub struct Lacking {
     stubs: std::sync::Arc<Stubs>,
     funcs: Vec<Func>,
+}
+
+impl Lacking {
+    /// The failing function for a pointer to `name`, if one was made.
+    fn stub(&self, name: &str) -> Option<Func> {
+        self.funcs.get(*self.stubs.index.get(name)?).copied()
+    }
 }
 
 /// The JS library functions dlrun provides (see the module comment).
