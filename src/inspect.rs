@@ -489,11 +489,9 @@ mod tests {
             },
             ..Default::default()
         };
-        let search = SearchPath {
-            cli_dirs: vec!["/nonexistent-lib-dir".into()],
-            ..Default::default()
-        };
-        let tree = ldd(Path::new("/nonexistent/main.wasm"), &info, &search);
+        let main = Path::new("/nonexistent/main.wasm");
+        let search = SearchPath::new(main, &["/nonexistent-lib-dir".into()], &[]);
+        let tree = ldd(main, &info, &search);
         assert_eq!(tree.len(), 1);
         assert!(tree[0].path.is_none());
         let text = ldd_text(&tree);

@@ -4,11 +4,12 @@
 //! module is bounded: its header is checked before the rest is read, its
 //! size by [`MAX_MODULE_SIZE`], and the time spent by the program's deadline.
 
+mod opened;
+
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 use std::time::Instant;
 
-use cap_std::ambient_authority;
 use cap_std::fs::{Dir, OpenOptionsExt as _};
 
 use crate::naming::{About, ModuleName};
@@ -34,6 +35,8 @@ pub struct SearchPath {
     pub ld_library_path: Vec<PathBuf>,
     /// Directory of the main module, searched last.
     pub main_dir: PathBuf,
+    /// The directories searched so far, kept open (shared by clones).
+    opened: opened::Opened,
 }
 
 /// A library file read from disk.
@@ -109,6 +112,7 @@ impl SearchPath {
             cli_dirs: lib_dirs.to_vec(),
             ld_library_path,
             main_dir: main.parent().map(Path::to_path_buf).unwrap_or_default(),
+            opened: opened::Opened::default(),
         }
     }
 
@@ -200,7 +204,7 @@ impl SearchPath {
                 .join(":")
         };
         if name.contains('/') {
-            return find_path(name, &dirs, fs).ok_or_else(|| {
+            return find_path(name, &dirs, fs, &self.opened).ok_or_else(|| {
                 not_found(format!(
                     "the --dir grants, then beneath the library path {}",
                     searched()
@@ -208,7 +212,7 @@ impl SearchPath {
             });
         }
         dirs.iter()
-            .find_map(|dir| open_in(dir, Path::new(name), name))
+            .find_map(|dir| self.opened.open_in(dir, Path::new(name), name))
             .ok_or_else(|| not_found(searched()))
     }
 }
@@ -289,9 +293,9 @@ impl Located {
 /// The program knows the file by the path it gave, except an absolute path
 /// into a library directory (a host path, maybe the user's `--preload`),
 /// which it knows by its file name.
-fn find_path(name: &str, dirs: &[PathBuf], fs: &Vfs) -> Option<Located> {
+fn find_path(name: &str, dirs: &[PathBuf], fs: &Vfs, opened: &opened::Opened) -> Option<Located> {
     if let Some((dir, host, rel)) = fs.grant_of(name) {
-        return open_beneath(dir, host, &rel, name);
+        return open_beneath(dir, host, None, &rel, name);
     }
     let path = Path::new(name);
     if path.is_absolute() {
@@ -300,11 +304,11 @@ fn find_path(name: &str, dirs: &[PathBuf], fs: &Vfs) -> Option<Located> {
         dirs.iter().find_map(|dir| {
             let dir = std::fs::canonicalize(dir).ok()?;
             let rel = path.strip_prefix(&dir).ok()?;
-            open_in(&dir, rel, &guest)
+            opened.open_in(&dir, rel, &guest)
         })
     } else {
         let rel = lexical(path)?;
-        dirs.iter().find_map(|dir| open_in(dir, &rel, name))
+        dirs.iter().find_map(|dir| opened.open_in(dir, &rel, name))
     }
 }
 
@@ -321,16 +325,16 @@ fn lexical(path: &Path) -> Option<PathBuf> {
     Some(out)
 }
 
-/// Opens `rel` (normal components only) inside host directory `dir`, for
-/// the program to know as `guest`.
-fn open_in(dir: &Path, rel: &Path, guest: &str) -> Option<Located> {
-    let root = Dir::open_ambient_dir(dir, ambient_authority()).ok()?;
-    open_beneath(&root, dir, rel, guest)
-}
-
-/// Opens regular file `rel` inside `root` (whose host path is `host`)
-/// through cap-std, so neither `..` nor a symlink leads out of `root`.
-fn open_beneath(root: &Dir, host: &Path, rel: &Path, guest: &str) -> Option<Located> {
+/// Opens regular file `rel` inside `root` (whose host path is `host`, and
+/// canonical path `canonical` when known) through cap-std, so neither `..`
+/// nor a symlink leads out of `root`.
+fn open_beneath(
+    root: &Dir,
+    host: &Path,
+    canonical: Option<&Path>,
+    rel: &Path,
+    guest: &str,
+) -> Option<Located> {
     if rel.as_os_str().is_empty() || !rel.components().all(|c| matches!(c, Component::Normal(_))) {
         return None;
     }
@@ -341,17 +345,41 @@ fn open_beneath(root: &Dir, host: &Path, rel: &Path, guest: &str) -> Option<Loca
     let mut how = cap_std::fs::OpenOptions::new();
     how.read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
-    let file = root.open_with(rel, &how).ok()?.into_std();
+    // A bare name that is no symlink is the file's name in the directory,
+    // whose canonical path is known: the file's follows without asking the
+    // kernel for it (a readlink and a stat, a tenth of a cached dlopen).
+    let bare = canonical.filter(|_| rel.components().nth(1).is_none());
+    let direct = bare.and_then(|dir| {
+        let mut plain = how.clone();
+        plain.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_NOFOLLOW);
+        match root.open_with(rel, &plain) {
+            Ok(file) => Some(Ok((file.into_std(), dir.join(rel)))),
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => None,
+            Err(e) => Some(Err(e)),
+        }
+    });
+    let (file, path) = match direct {
+        Some(opened) => {
+            let (file, path) = opened.ok()?;
+            (file, Some(path))
+        }
+        None => (root.open_with(rel, &how).ok()?.into_std(), None),
+    };
     let meta = file.metadata().ok()?;
     if !meta.is_file() {
         return None;
     }
     // Inner symlinks may make two names of one file: identify it by the
     // host path it resolves to, which the confined open above checked.
-    let path = opened_path(&file, &meta).unwrap_or_else(|| {
-        let joined = host.join(rel);
-        std::fs::canonicalize(&joined).unwrap_or(joined)
-    });
+    let path = path
+        .or_else(|| {
+            use std::os::unix::fs::MetadataExt as _;
+            opened_path(&file, (meta.dev(), meta.ino()))
+        })
+        .unwrap_or_else(|| {
+            let joined = host.join(rel);
+            std::fs::canonicalize(&joined).unwrap_or(joined)
+        });
     Some(Located {
         path,
         guest: guest.to_string(),
@@ -360,22 +388,21 @@ fn open_beneath(root: &Dir, host: &Path, rel: &Path, guest: &str) -> Option<Loca
     })
 }
 
-/// The canonical path of the open file `meta` describes, as the kernel
-/// tells it (one `readlink` of its descriptor instead of one per path
-/// component), when that path names the same file; None elsewhere.
-fn opened_path(file: &std::fs::File, meta: &std::fs::Metadata) -> Option<PathBuf> {
+/// The canonical path of open file or directory `file`, whose device and
+/// inode are `id`, as the kernel tells it (one `readlink` of its
+/// descriptor instead of one per path component), when that path names
+/// the same file; None elsewhere.
+fn opened_path(file: &impl std::os::fd::AsRawFd, id: (u64, u64)) -> Option<PathBuf> {
     #[cfg(target_os = "linux")]
     {
-        use std::os::fd::AsRawFd as _;
         use std::os::unix::fs::MetadataExt as _;
         let path = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())).ok()?;
-        let same =
-            std::fs::metadata(&path).is_ok_and(|m| m.dev() == meta.dev() && m.ino() == meta.ino());
+        let same = std::fs::metadata(&path).is_ok_and(|m| (m.dev(), m.ino()) == id);
         (path.is_absolute() && same).then_some(path)
     }
     #[cfg(not(target_os = "linux"))]
     {
-        let _ = (file, meta);
+        let _ = (file, id);
         None
     }
 }
@@ -500,6 +527,7 @@ mod tests {
             cli_dirs: vec![top.join("l")],
             ld_library_path: vec![top.join("e")],
             main_dir: top.join("m"),
+            ..SearchPath::default()
         };
         let fs = Vfs::new(&[crate::vfs::Preopen::parse(&format!(
             "{}::/g",
@@ -536,6 +564,7 @@ mod tests {
             cli_dirs: vec![a.path().to_path_buf()],
             ld_library_path: vec![],
             main_dir: b.path().to_path_buf(),
+            ..SearchPath::default()
         };
         (a, b, sp)
     }
@@ -633,9 +662,8 @@ mod tests {
         ])
         .unwrap();
         let sp = SearchPath {
-            cli_dirs: vec![],
-            ld_library_path: vec![],
             main_dir: lib.clone(),
+            ..SearchPath::default()
         };
         let find = |name: &str| {
             sp.find(name, &lib, &[], &fs, None)
@@ -674,7 +702,8 @@ mod tests {
         let sub = a.join("sub");
         std::fs::create_dir_all(&sub).unwrap();
         std::fs::write(a.join("secret.so"), module(b"s")).unwrap();
-        let open = |rel: &str| open_in(&sub, Path::new(rel), rel).is_some();
+        let opened = opened::Opened::default();
+        let open = |rel: &str| opened.open_in(&sub, Path::new(rel), rel).is_some();
         assert!(!open("../secret.so"));
         assert!(!open("sub"));
         #[cfg(unix)]
