@@ -9,7 +9,7 @@
 //!
 //! [`Program`]: crate::Program
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -22,7 +22,7 @@ use crate::modinfo::{ModuleInfo, Sig};
 use crate::prelink::Bases;
 use crate::source::Source;
 use crate::split;
-use crate::symbols::{LibId, Symbols, exported_symbols};
+use crate::symbols::LibId;
 use crate::trim::Form;
 
 /// The version of what [`Modules::prepare`] does to modules: raise it when a
@@ -107,10 +107,6 @@ pub struct Modules {
     engine: Engine,
     cache: Cache,
     libs: Mutex<HashMap<PathBuf, Compiled>>,
-    /// Symbol tables of the libraries of the start-up load, which every run
-    /// places the same way: building a MAIN_MODULE=1 main's (ten thousand
-    /// names) was the largest part of a warm load.
-    startup_symbols: Mutex<HashMap<(PathBuf, LibId, u32), Symbols>>,
     /// The global scope's first definitions after the start-up load, for
     /// the libraries (path, id) it was made of.
     startup_global: Mutex<Option<StartupGlobal>>,
@@ -144,7 +140,6 @@ impl Modules {
         Modules {
             cache,
             libs: Mutex::default(),
-            startup_symbols: Mutex::default(),
             startup_global: Mutex::default(),
             func_types: Mutex::default(),
             startup_group: Mutex::default(),
@@ -409,27 +404,6 @@ impl Modules {
     pub fn keep_library(&self, path: &Path, compiled: Compiled) {
         let mut libs = self.libs.lock().unwrap_or_else(PoisonError::into_inner);
         libs.entry(path.to_path_buf()).or_insert(compiled);
-    }
-
-    /// The symbol table of library `lib` of the start-up load, read from
-    /// `path` and placed at `memory_base`: built once, shared by every run
-    /// that places it the same way. Later loads (dlopen) are not kept, so
-    /// the table stays as small as the start-up load.
-    pub fn startup_symbols(
-        &self,
-        path: &Path,
-        info: &ModuleInfo,
-        lib: LibId,
-        memory_base: u32,
-    ) -> Symbols {
-        let key = (path.to_path_buf(), lib, memory_base);
-        let mut kept = self
-            .startup_symbols
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        kept.entry(key)
-            .or_insert_with(|| Arc::new(exported_symbols(info, lib, memory_base)))
-            .clone()
     }
 
     /// The global scope's first definitions a start-up load of `libs`

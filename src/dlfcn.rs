@@ -224,9 +224,8 @@ fn sym_untraced(
             Scope::Global => data
                 .global
                 .find(name)
-                .and_then(|d| data.libs[d].syms.get(name))
-                .cloned(),
-            Scope::Handle(lib) => data.resolve_in_handle(lib, name).cloned(),
+                .and_then(|d| data.libs[d].syms.get(name)),
+            Scope::Handle(lib) => data.resolve_in_handle(lib, name),
         }
     };
     let where_ = scope_name(cx.data(), scope);

@@ -27,7 +27,7 @@ use crate::plt;
 use crate::process::{Library, Process, Waiting, Wants, slots};
 use crate::search::Located;
 use crate::source::Source;
-use crate::symbols::{self, LibId, Sym, exported_symbols};
+use crate::symbols::{self, LibId, Sym, Symbols};
 
 mod check;
 mod host;
@@ -452,7 +452,7 @@ fn map(
             table_base,
             heap_block,
         } = placed;
-        let syms = symbols_of(cx.data(), &cand.path, &cand.info, id, memory_base, mode);
+        let syms = Symbols::of(cand.info.clone(), id, memory_base);
         let trimmed = crate::trim::is_trimmed(&cand.module, &cand.info);
         let routed = crate::route::is_routed(&cand.module, &cand.info);
         cx.data_mut().libs.push(Library {
@@ -531,26 +531,9 @@ fn place_deferred(
         l.memory_base = memory_base;
         l.table_base = placed.table_base;
         l.heap_block = placed.heap_block;
-        l.syms = Arc::new(exported_symbols(&info, id, memory_base));
+        l.syms = Symbols::of(info, id, memory_base);
     }
     Ok(())
-}
-
-/// The symbol table of library `id` placed at `memory_base`: for the
-/// start-up load, the one every run shares.
-fn symbols_of(
-    data: &Process,
-    path: &std::path::Path,
-    info: &ModuleInfo,
-    id: LibId,
-    memory_base: u32,
-    mode: Mode,
-) -> crate::symbols::Symbols {
-    if mode.nodelete && mode.global {
-        data.modules.startup_symbols(path, info, id, memory_base)
-    } else {
-        Arc::new(exported_symbols(info, id, memory_base))
-    }
 }
 
 /// Allocates a library's static data (zeroed, aligned as MEM_INFO asks) and

@@ -14,7 +14,10 @@ use wasmparser::{
 use crate::dylink::{self, DylinkError, DylinkInfo};
 
 pub(crate) mod index;
+mod name;
 pub(crate) mod stored;
+
+pub use name::Name;
 
 use serde::{Deserialize, Serialize};
 
@@ -155,7 +158,7 @@ pub struct ModuleInfo {
     pub imports: Vec<Import>,
     /// Export name -> what it refers to, in declaration order.
     #[serde(with = "stored::exports")]
-    pub exports: Vec<(Arc<str>, ExportKind)>,
+    pub exports: Vec<(Name, ExportKind)>,
     /// The same exports by name (filled by `parse`; a hand-built value
     /// without it is searched in order).
     #[serde(skip)]
@@ -406,7 +409,7 @@ impl ModuleInfo {
                             ExternalKind::Table => ExportKind::Table,
                             ExternalKind::Tag => ExportKind::Tag,
                         };
-                        info.exports.push((Arc::from(export.name), kind));
+                        info.exports.push((Name::from(export.name), kind));
                     }
                     info.index_exports();
                 }
@@ -540,14 +543,16 @@ impl ModuleInfo {
 
     /// The export named `name`.
     pub fn export(&self, name: &str) -> Option<ExportKind> {
+        self.export_entry(name).map(|(_, kind)| *kind)
+    }
+
+    /// The export named `name`, with the module's own copy of the name.
+    pub fn export_entry(&self, name: &str) -> Option<&(Name, ExportKind)> {
         if self.export_index.is_empty() {
-            return self
-                .exports
-                .iter()
-                .find(|(n, _)| &**n == name)
-                .map(|(_, k)| *k);
+            return self.exports.iter().find(|(n, _)| &**n == name);
         }
-        self.export_index.get(&self.exports, name)
+        let at = self.export_index.position(&self.exports, name)?;
+        self.exports.get(at)
     }
 
     /// Signature of function `index`.

@@ -319,7 +319,7 @@ impl Process {
             .find(name)
             .and_then(|d| cx.data().libs[d].syms.get(name))
         {
-            Some(crate::symbols::Sym::Func { lib, pointer, .. }) => (*lib, pointer.clone()),
+            Some(crate::symbols::Sym::Func { lib, pointer, .. }) => (lib, pointer),
             _ => return Ok(None),
         };
         Process::export_func(cx, lib, &export)
@@ -354,13 +354,13 @@ impl Process {
     /// The one symbol resolver: the global scope in load order, then the
     /// library itself and its dependencies, breadth first (its RTLD_LOCAL
     /// scope).
-    pub fn resolve(&self, lib: LibId, name: &str) -> Option<&Sym> {
+    pub fn resolve(&self, lib: LibId, name: &str) -> Option<Sym> {
         self.resolve_owner(lib, name).map(|(_, sym)| sym)
     }
 
     /// [`Process::resolve`], also saying which library the definition
     /// belongs to.
-    pub fn resolve_owner(&self, lib: LibId, name: &str) -> Option<(LibId, &Sym)> {
+    pub fn resolve_owner(&self, lib: LibId, name: &str) -> Option<(LibId, Sym)> {
         let owner = crate::plan::bind::resolve(self, lib, name)?;
         self.libs[owner].syms.get(name).map(|sym| (owner, sym))
     }
@@ -383,7 +383,7 @@ impl Process {
 
     /// Looks `name` up in the scope of a dlopen handle: the library and its
     /// dependencies, breadth first (glibc's dlsym on a handle).
-    pub fn resolve_in_handle(&self, lib: LibId, name: &str) -> Option<&Sym> {
+    pub fn resolve_in_handle(&self, lib: LibId, name: &str) -> Option<Sym> {
         self.find_breadth_first(lib, |l| self.libs[l].syms.get(name))
     }
 

@@ -16,7 +16,7 @@
 //! routed imports are retyped to `() -> ()` and no longer called, and the
 //! module's metadata, read from the original bytes, still holds.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt as _, HashSet};
 
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 use wasm_encoder::{Encode as _, Instruction};

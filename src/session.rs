@@ -247,18 +247,18 @@ impl Session {
                     .iter()
                     .filter(|l| l.alive)
                     .find_map(|l| l.syms.get(name))
-            })
-            .cloned();
+            });
         let (lib, pointer) = match sym {
             Some(Sym::Func { lib, pointer, .. }) => (lib, pointer),
             Some(_) => return Err(Error::Call(format!("{name} is data, not a function"))),
             None => {
-                let names = data
+                let names: Vec<symbols::Name> = data
                     .libs
                     .iter()
                     .filter(|l| l.alive)
-                    .flat_map(|l| l.syms.keys().map(|n| &**n));
-                let hint = symbols::suggest(name, names)
+                    .flat_map(|l| l.syms.names())
+                    .collect();
+                let hint = symbols::suggest(name, names.iter())
                     .map(|s| format!(" (did you mean {s}?)"))
                     .unwrap_or_default();
                 return Err(Error::Call(format!(

@@ -8,9 +8,7 @@ use crate::modinfo::{ConstAddr, ExportKind, ModuleInfo, Sig};
 /// Index of a library in the process (the main module is 0).
 pub type LibId = usize;
 
-/// A symbol's name, shared by the module's metadata and every table
-/// holding it (a MAIN_MODULE=1 main has seven thousand).
-pub type Name = std::sync::Arc<str>;
+pub use crate::modinfo::Name;
 
 pub use crate::modinfo::ORIG_PREFIX;
 
@@ -64,81 +62,128 @@ pub fn is_internal(name: &str) -> bool {
     )
 }
 
-/// A library's symbol table, shared between runs that place it alike.
-pub type Symbols = std::sync::Arc<HashMap<Name, Sym>>;
-
-/// The symbols a library defines, with data addresses relocated by its
-/// `memory_base`. Legalized functions are keyed by their plain name, with
-/// `pointer` naming the `orig$` twin.
-pub fn exported_symbols(info: &ModuleInfo, lib: LibId, memory_base: u32) -> HashMap<Name, Sym> {
-    let mut syms = HashMap::with_capacity(info.exports.len());
-    for (name, kind) in &info.exports {
-        if is_internal(name) {
-            continue;
-        }
-        match *kind {
-            ExportKind::Func(index) => {
-                if let Some(plain) = name.strip_prefix(ORIG_PREFIX) {
-                    match syms.get_mut(plain) {
-                        Some(Sym::Func {
-                            pointer, index: i, ..
-                        }) => {
-                            *pointer = name.clone();
-                            *i = index;
-                        }
-                        _ => {
-                            let plain = Name::from(plain);
-                            syms.insert(
-                                plain.clone(),
-                                Sym::Func {
-                                    lib,
-                                    export: plain,
-                                    pointer: name.clone(),
-                                    index,
-                                },
-                            );
-                        }
-                    }
-                    continue;
-                }
-                match syms.get_mut(&**name) {
-                    Some(Sym::Func { export, .. }) => *export = name.clone(),
-                    _ => {
-                        syms.insert(
-                            name.clone(),
-                            Sym::Func {
-                                lib,
-                                export: name.clone(),
-                                pointer: name.clone(),
-                                index,
-                            },
-                        );
-                    }
-                }
-            }
-            ExportKind::Global(index) => {
-                let value = match info.global_inits.get(&index) {
-                    Some(ConstAddr::Relative(v)) => *v,
-                    Some(ConstAddr::Absolute(v)) if info.relocatable => *v,
-                    Some(ConstAddr::Absolute(v)) => v.wrapping_sub(i64::from(memory_base)),
-                    None => continue,
-                };
-                if info.dylink.is_tls_export(name) {
-                    syms.insert(name.clone(), Sym::Tls(value as u32));
-                } else {
-                    // Wrapping, as the module's own i32 arithmetic would.
-                    let addr = i64::from(memory_base).wrapping_add(value) as u32;
-                    syms.insert(name.clone(), Sym::Data(addr));
-                }
-            }
-            _ => {}
-        }
-    }
-    syms
+/// A library's symbol table: the symbols it defines, with data addresses
+/// relocated by its `memory_base`; legalized functions are known by their
+/// plain name, with `pointer` naming the `orig$` twin. It answers from the
+/// module's export index rather than holding a copy: a MAIN_MODULE=1 main
+/// defines seven thousand names, and a table of them cost every warm start
+/// a tenth of its time to build.
+#[derive(Debug, Clone)]
+pub struct Symbols {
+    info: std::sync::Arc<ModuleInfo>,
+    lib: LibId,
+    memory_base: u32,
 }
 
-/// Whether `info` defines `name` as [`exported_symbols`] lists it, without
-/// building the list: a function (or the plain name of an `orig$` twin),
+impl Symbols {
+    /// The symbols `info` defines as library `lib`, placed at `memory_base`.
+    pub fn of(info: std::sync::Arc<ModuleInfo>, lib: LibId, memory_base: u32) -> Symbols {
+        Symbols {
+            info,
+            lib,
+            memory_base,
+        }
+    }
+
+    /// The definition of `name`.
+    pub fn get(&self, name: &str) -> Option<Sym> {
+        if is_internal(name) || name.starts_with(ORIG_PREFIX) {
+            return None;
+        }
+        let info = &*self.info;
+        match info.export_entry(name) {
+            Some((export, ExportKind::Func(index))) => {
+                let (pointer, index) = self.orig(name).unwrap_or((export.clone(), *index));
+                Some(Sym::Func {
+                    lib: self.lib,
+                    export: export.clone(),
+                    pointer,
+                    index,
+                })
+            }
+            Some((_, ExportKind::Global(index))) => {
+                let value = match info.global_inits.get(index)? {
+                    ConstAddr::Relative(v) => *v,
+                    ConstAddr::Absolute(v) if info.relocatable => *v,
+                    ConstAddr::Absolute(v) => v.wrapping_sub(i64::from(self.memory_base)),
+                };
+                Some(if info.dylink.is_tls_export(name) {
+                    Sym::Tls(value as u32)
+                } else {
+                    // Wrapping, as the module's own i32 arithmetic would.
+                    Sym::Data(i64::from(self.memory_base).wrapping_add(value) as u32)
+                })
+            }
+            _ => {
+                let (pointer, index) = self.orig(name)?;
+                Some(Sym::Func {
+                    lib: self.lib,
+                    export: Name::from(name),
+                    pointer,
+                    index,
+                })
+            }
+        }
+    }
+
+    /// The `orig$` twin of function `name` and its index, if it has one.
+    fn orig(&self, name: &str) -> Option<(Name, u32)> {
+        let info = &*self.info;
+        if !info.export_index.is_empty() && !info.orig_names.contains(name) {
+            return None;
+        }
+        match info.export_entry(&format!("{ORIG_PREFIX}{name}"))? {
+            (twin, ExportKind::Func(index)) => Some((twin.clone(), *index)),
+            _ => None,
+        }
+    }
+
+    /// Whether it defines `name`.
+    pub fn contains_key(&self, name: &str) -> bool {
+        defines(&self.info, name)
+    }
+
+    /// Every name it defines, once.
+    pub fn names(&self) -> impl Iterator<Item = Name> + '_ {
+        self.info
+            .exports
+            .iter()
+            .filter_map(|(name, kind)| match name.strip_prefix(ORIG_PREFIX) {
+                // A twin's plain name, unless the plain export names it.
+                Some(plain) => (matches!(kind, ExportKind::Func(_))
+                    && !matches!(
+                        self.info.export(plain),
+                        Some(ExportKind::Func(_) | ExportKind::Global(_))
+                    ))
+                .then(|| Name::from(plain)),
+                None => matches!(kind, ExportKind::Func(_) | ExportKind::Global(_))
+                    .then(|| name.clone()),
+            })
+            .filter(|name| self.contains_key(name))
+    }
+
+    /// Every name it defines, once, with its definition.
+    pub fn iter(&self) -> impl Iterator<Item = (Name, Sym)> + '_ {
+        self.names().filter_map(|name| {
+            let sym = self.get(&name)?;
+            Some((name, sym))
+        })
+    }
+
+    /// How many exports it answers from: an upper bound of the names it
+    /// defines.
+    pub fn len(&self) -> usize {
+        self.info.exports.len()
+    }
+
+    /// Whether it answers from no export at all.
+    pub fn is_empty(&self) -> bool {
+        self.info.exports.is_empty()
+    }
+}
+
+/// Whether `info` defines `name` as [`Symbols`] answers it, without
+/// a table: a function (or the plain name of an `orig$` twin),
 /// or data whose address is known.
 pub fn defines(info: &ModuleInfo, name: &str) -> bool {
     if is_internal(name) || name.starts_with(ORIG_PREFIX) {
@@ -177,11 +222,16 @@ pub fn export_for_import<'a>(
 
 /// The defined name closest to `name` (edit distance at most 2, and less
 /// than a third of its length), for "did you mean" hints.
-pub fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub fn suggest<S: AsRef<str>>(name: &str, candidates: impl Iterator<Item = S>) -> Option<String> {
     let limit = (name.len() / 3).clamp(1, 2);
     candidates
-        .filter(|c| c.len().abs_diff(name.len()) <= limit && *c != name)
-        .map(|c| (strsim::levenshtein(name, c), c))
+        .filter(|c| c.as_ref().len().abs_diff(name.len()) <= limit && c.as_ref() != name)
+        .map(|c| {
+            (
+                strsim::levenshtein(name, c.as_ref()),
+                c.as_ref().to_string(),
+            )
+        })
         .filter(|(d, _)| *d <= limit)
         .min()
         .map(|(_, c)| c)
@@ -254,18 +304,18 @@ impl GlobalScope {
             self.order.push(lib);
             return;
         }
-        self.push(lib, syms.keys());
+        self.push(lib, syms.names());
     }
 
     /// Adds `lib` at the end of the search order.
-    pub fn push<'a>(&mut self, lib: LibId, names: impl Iterator<Item = &'a Name>) {
+    pub fn push(&mut self, lib: LibId, names: impl Iterator<Item = Name>) {
         if !self.members.insert(lib) {
             return;
         }
         self.order.push(lib);
         for name in names {
-            if !self.defined_before(name) {
-                self.index.entry(name.clone()).or_insert(lib);
+            if !self.defined_before(&name) {
+                self.index.entry(name).or_insert(lib);
             }
         }
     }
@@ -324,14 +374,27 @@ impl GlobalScope {
     }
 
     /// Every name the global scope defines.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
+    pub fn names(&self) -> impl Iterator<Item = Name> + '_ {
         self.front
             .iter()
-            .flat_map(|(_, s)| s.keys())
-            .chain(self.base.keys())
-            .chain(self.index.keys())
-            .map(|n| &**n)
+            .flat_map(|(_, s)| s.names())
+            .chain(self.base.keys().cloned())
+            .chain(self.index.keys().cloned())
     }
+}
+
+/// The symbols of library `lib` exporting functions `names`, for tests.
+#[cfg(test)]
+pub(crate) fn functions(lib: LibId, names: &[&str]) -> Symbols {
+    let exports = (0..)
+        .zip(names)
+        .map(|(index, name)| (Name::from(*name), ExportKind::Func(index)))
+        .collect();
+    let info = ModuleInfo {
+        exports,
+        ..Default::default()
+    };
+    Symbols::of(std::sync::Arc::new(info), lib, 0)
 }
 
 #[cfg(test)]
@@ -358,12 +421,15 @@ mod tests {
                  (func (export "orig$only") (result i64) i64.const 0))"#,
         )
         .unwrap();
-        let info = ModuleInfo::parse_with(&bytes, false).unwrap();
-        let listed = exported_symbols(&info, 0, 0);
+        let info = std::sync::Arc::new(ModuleInfo::parse_with(&bytes, false).unwrap());
+        let syms = Symbols::of(info.clone(), 0, 0);
         for name in ["wide", "orig$wide", "only", "orig$only", "absent"] {
-            assert_eq!(defines(&info, name), listed.contains_key(name), "{name}");
+            assert_eq!(defines(&info, name), syms.get(name).is_some(), "{name}");
         }
         assert!(defines(&info, "only"));
+        let mut names: Vec<Name> = syms.names().collect();
+        names.sort_unstable();
+        assert_eq!(names, [Name::from("only"), Name::from("wide")]);
     }
 
     /// A scope started from kept first definitions answers as the scope
@@ -372,15 +438,7 @@ mod tests {
     #[test]
     fn a_scope_from_kept_first_definitions_behaves_as_the_original() {
         let names = |v: &[&str]| v.iter().map(|s| Name::from(*s)).collect::<Vec<_>>();
-        let table = |lib: LibId, v: &[&str]| -> Symbols {
-            let func = |n: &Name| Sym::Func {
-                lib,
-                export: n.clone(),
-                pointer: n.clone(),
-                index: 0,
-            };
-            std::sync::Arc::new(names(v).iter().map(|n| (n.clone(), func(n))).collect())
-        };
+        let table = functions;
         let (zero, one) = (table(0, &["a", "b"]), table(1, &["b", "c"]));
         let mut first = GlobalScope::default();
         first.push_table(0, &zero);
@@ -388,12 +446,12 @@ mod tests {
         let mut again =
             GlobalScope::with_first_definitions(&[0, 1], Some(zero), first.first_definitions());
         let mut indexed = GlobalScope::default();
-        indexed.push(0, names(&["a", "b"]).iter());
+        indexed.push(0, names(&["a", "b"]).into_iter());
         indexed.push_table(1, &one);
         for scope in [&mut first, &mut again, &mut indexed] {
             assert_eq!(scope.find("b"), Some(0));
             assert_eq!(scope.find("c"), Some(1));
-            scope.push(2, names(&["c", "d"]).iter());
+            scope.push(2, names(&["c", "d"]).into_iter());
             assert_eq!(scope.find("c"), Some(1), "first definition wins");
             assert_eq!(scope.find("d"), Some(2));
             let exports = |l: LibId| match l {
@@ -404,9 +462,9 @@ mod tests {
             scope.remove(1, exports);
             assert_eq!(scope.find("c"), Some(2), "falls to the next library");
             assert_eq!(scope.libs(), &[0, 2]);
-            let mut all: Vec<&str> = scope.names().collect();
+            let mut all: Vec<Name> = scope.names().collect();
             all.sort_unstable();
-            assert_eq!(all, ["a", "b", "c", "d"]);
+            assert_eq!(all, ["a", "b", "c", "d"].map(Name::from));
             scope.remove(0, exports);
             assert_eq!(
                 scope.find("a"),
@@ -418,10 +476,10 @@ mod tests {
         }
     }
 
-    /// `defines` answers what `exported_symbols` would list, without the
-    /// list.
+    /// `defines` answers what a table answers, and the table lists each
+    /// name it defines once.
     #[test]
-    fn defines_agrees_with_exported_symbols() {
+    fn defines_agrees_with_the_table() {
         let info = info_with(
             &[
                 ("counter", ExportKind::Global(3)),
@@ -435,7 +493,8 @@ mod tests {
             ],
             &[(3, ConstAddr::Absolute(12))],
         );
-        let listed = exported_symbols(&info, 0, 0);
+        let info = std::sync::Arc::new(info);
+        let syms = Symbols::of(info.clone(), 0, 0);
         for name in [
             "counter",
             "unknown_global",
@@ -448,8 +507,13 @@ mod tests {
             "memory",
             "absent",
         ] {
-            assert_eq!(defines(&info, name), listed.contains_key(name), "{name}");
+            assert_eq!(defines(&info, name), syms.get(name).is_some(), "{name}");
         }
+        let mut names: Vec<Name> = syms.names().collect();
+        names.sort_unstable();
+        let want = ["counter", "f64", "only", "plain"];
+        assert_eq!(names, want.map(Name::from));
+        assert_eq!(syms.iter().count(), want.len());
     }
 
     #[test]
@@ -468,10 +532,10 @@ mod tests {
             relocatable: true,
             ..info
         };
-        let syms = exported_symbols(&info, 4, 1000);
-        assert_eq!(syms["counter"], Sym::Data(1012));
+        let syms = Symbols::of(std::sync::Arc::new(info), 4, 1000);
+        assert_eq!(syms.get("counter"), Some(Sym::Data(1012)));
         assert_eq!(
-            syms["f64"],
+            syms.get("f64").unwrap(),
             Sym::Func {
                 lib: 4,
                 export: "f64".into(),
@@ -479,7 +543,9 @@ mod tests {
                 index: 5
             }
         );
-        assert!(matches!(&syms["plain"], Sym::Func { pointer, .. } if &**pointer == "plain"));
+        assert!(
+            matches!(syms.get("plain"), Some(Sym::Func { pointer, .. }) if &*pointer == "plain")
+        );
         assert!(!syms.contains_key("__wasm_call_ctors"));
         assert!(!syms.contains_key("orig$f64"));
     }
@@ -490,9 +556,9 @@ mod tests {
             &[("orig$g", ExportKind::Func(5)), ("g", ExportKind::Func(6))],
             &[],
         );
-        let syms = exported_symbols(&info, 1, 0);
+        let syms = Symbols::of(std::sync::Arc::new(info), 1, 0);
         assert!(
-            matches!(&syms["g"], Sym::Func { export, pointer, index: 5, .. } if &**export == "g" && &**pointer == "orig$g")
+            matches!(syms.get("g"), Some(Sym::Func { export, pointer, index: 5, .. }) if &*export == "g" && &*pointer == "orig$g")
         );
     }
 
@@ -526,8 +592,14 @@ mod tests {
     #[test]
     fn suggests_close_names_only() {
         let names = ["printf", "side_add", "malloc", "counter"];
-        assert_eq!(suggest("side_ad", names.iter().copied()), Some("side_add"));
-        assert_eq!(suggest("conuter", names.iter().copied()), Some("counter"));
+        assert_eq!(
+            suggest("side_ad", names.iter().copied()),
+            Some("side_add".to_string())
+        );
+        assert_eq!(
+            suggest("conuter", names.iter().copied()),
+            Some("counter".to_string())
+        );
         assert_eq!(suggest("xyz", names.iter().copied()), None);
         assert_eq!(suggest("puts", names.iter().copied()), None);
     }
@@ -537,8 +609,8 @@ mod tests {
         let mut scope = GlobalScope::default();
         let a: Vec<Name> = vec!["x".into(), "y".into()];
         let b: Vec<Name> = vec!["x".into(), "z".into()];
-        scope.push(0, a.iter());
-        scope.push(1, b.iter());
+        scope.push(0, a.iter().cloned());
+        scope.push(1, b.iter().cloned());
         assert_eq!(scope.find("x"), Some(0));
         assert_eq!(scope.find("z"), Some(1));
         scope.remove(0, |l| if l == 1 { b.clone() } else { a.clone() });

@@ -35,7 +35,7 @@ mod dispatchers;
 mod reach;
 mod table;
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 

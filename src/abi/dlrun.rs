@@ -209,17 +209,17 @@ pub fn describe(data: &Process, addr: u32) -> Option<AddrInfo> {
         if !in_data && !in_table {
             continue;
         }
-        let mut best: Option<(&str, u32)> = None;
+        let mut best: Option<(crate::symbols::Name, u32)> = None;
         for (name, sym) in lib.syms.iter() {
             let at = match sym {
-                Sym::Data(a) if in_data => *a,
-                Sym::Func { index, .. } if in_table => match lib.info.table_positions.get(index) {
+                Sym::Data(a) if in_data => a,
+                Sym::Func { index, .. } if in_table => match lib.info.table_positions.get(&index) {
                     Some(pos) => pos.slot(lib.table_base),
                     None => continue,
                 },
                 _ => continue,
             };
-            if at <= addr && best.is_none_or(|(_, b)| at > b) {
+            if at <= addr && best.as_ref().is_none_or(|(_, b)| at > *b) {
                 best = Some((name, at));
             }
         }

@@ -108,7 +108,12 @@ pub(super) fn check(
             if bound.binding != bind::Binding::Undefined || matches!(import.kind, ImportKind::Tag) {
                 continue;
             }
-            let known = data.global.names().chain(scope.new_global_names());
+            let known = data.global.names().chain(
+                scope
+                    .new_global_names()
+                    .into_iter()
+                    .map(symbols::Name::from),
+            );
             let hint = if let Some(lacks) = data.host.lacks(data, &bound.name) {
                 format!(" ({lacks})")
             } else {

@@ -3,6 +3,7 @@
 //! definition instantiated later in the same load).
 
 use super::*;
+use foldhash::HashMapExt as _;
 
 /// Bind: one value for each import of `lib`.
 pub(super) fn bind(
@@ -161,7 +162,7 @@ pub(super) fn bind(
         }
     }
     if let Some(routes) = routes {
-        let mut targets = std::collections::HashMap::with_capacity(dispatched.len());
+        let mut targets = foldhash::HashMap::with_capacity(dispatched.len());
         dispatched.sort_by_key(|&(_, d, _)| d);
         for group in dispatched.chunk_by(|a, b| a.1 == b.1) {
             let indices: Vec<u32> = group.iter().map(|&(_, _, index)| index).collect();
@@ -200,9 +201,9 @@ fn reach_pointers(
             continue;
         }
         if let Some(Sym::Func { lib, pointer, .. }) = planned_sym(data, planned, &import.name)
-            && let Some(index) = crate::trim::trimmed(data, *lib, pointer)
+            && let Some(index) = crate::trim::trimmed(data, lib, &pointer)
         {
-            wanted.push((*lib, index));
+            wanted.push((lib, index));
         }
     }
     wanted.sort_unstable();
@@ -295,7 +296,7 @@ pub(super) fn describe_binding(
         Some(Sym::Data(addr)) => format!("data {addr:#x}"),
         Some(Sym::Tls(off)) => format!("tls offset {off:#x}"),
         Some(Sym::Func { lib: d, export, .. }) => {
-            format!("{}:{export}", data.libs[*d].name)
+            format!("{}:{export}", data.libs[d].name)
         }
         None => match module {
             "GOT.mem" if data.host.linker_data(data, lib, name).is_some() => "loader".into(),
@@ -365,7 +366,7 @@ fn thread_local(data: &Process, planned: bind::Binding, name: &str) -> Option<(L
         return None;
     };
     match data.libs[owner].syms.get(name)? {
-        Sym::Tls(offset) => Some((owner, *offset)),
+        Sym::Tls(offset) => Some((owner, offset)),
         _ => None,
     }
 }
@@ -379,14 +380,14 @@ fn definition(
     let bind::Binding::Lib(plan::LibRef::Loaded(owner)) = planned else {
         return None;
     };
-    let sym = planned_sym(cx.data(), planned, name)?.clone();
+    let sym = planned_sym(cx.data(), planned, name)?;
     cx.data_mut().depend(lib, owner);
     Some(sym)
 }
 
 /// The definition of `name` an import was planned to bind to, if it is in
 /// a loaded library.
-fn planned_sym<'a>(data: &'a Process, planned: bind::Binding, name: &str) -> Option<&'a Sym> {
+fn planned_sym(data: &Process, planned: bind::Binding, name: &str) -> Option<Sym> {
     let bind::Binding::Lib(plan::LibRef::Loaded(owner)) = planned else {
         return None;
     };

@@ -137,7 +137,7 @@ pub(super) fn release(cx: &mut StoreContextMut<'_, Process>, lib: LibId) -> wasm
 pub(super) fn remove_from_scope(data: &mut Process, lib: LibId) {
     let libs = &data.libs;
     data.global
-        .remove(lib, |other| libs[other].syms.keys().cloned().collect());
+        .remove(lib, |other| libs[other].syms.names().collect());
 }
 
 /// Undoes a failed load: every library from `first` on disappears and

@@ -5,9 +5,8 @@
 //! costs a fraction of that and a sixth of the memory.
 
 use std::hash::BuildHasher as _;
-use std::sync::Arc;
 
-use super::ExportKind;
+use super::{ExportKind, Name};
 
 /// Positions of exports, by name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,7 +26,7 @@ fn hash(name: &str) -> usize {
 impl ExportIndex {
     /// The index of `exports`; the first of two exports of one name is the
     /// one found.
-    pub fn of(exports: &[(Arc<str>, ExportKind)]) -> ExportIndex {
+    pub fn of(exports: &[(Name, ExportKind)]) -> ExportIndex {
         if exports.is_empty() {
             return ExportIndex::default();
         }
@@ -56,16 +55,22 @@ impl ExportIndex {
 
     /// The export named `name` among `exports`, which the index was built
     /// from.
-    pub fn get(&self, exports: &[(Arc<str>, ExportKind)], name: &str) -> Option<ExportKind> {
+    pub fn get(&self, exports: &[(Name, ExportKind)], name: &str) -> Option<ExportKind> {
+        self.position(exports, name).map(|at| exports[at].1)
+    }
+
+    /// The position of the export named `name` among `exports`, which the
+    /// index was built from.
+    pub fn position(&self, exports: &[(Name, ExportKind)], name: &str) -> Option<usize> {
         if self.slots.is_empty() {
             return None;
         }
         let mask = self.slots.len() - 1;
         let mut at = hash(name) & mask;
         loop {
-            let (export, kind) = exports.get(self.slots[at].checked_sub(1)? as usize)?;
-            if **export == *name {
-                return Some(*kind);
+            let position = self.slots[at].checked_sub(1)? as usize;
+            if *exports.get(position)?.0 == *name {
+                return Some(position);
             }
             at = (at + 1) & mask;
         }
@@ -78,9 +83,9 @@ mod tests {
 
     #[test]
     fn every_name_is_found_first_export_first_and_others_not() {
-        let exports: Vec<(Arc<str>, ExportKind)> = (0..1000)
-            .map(|i| (Arc::from(format!("name{i}")), ExportKind::Func(i)))
-            .chain([(Arc::from("name7"), ExportKind::Global(1))])
+        let exports: Vec<(Name, ExportKind)> = (0..1000)
+            .map(|i| (Name::from(format!("name{i}")), ExportKind::Func(i)))
+            .chain([(Name::from("name7"), ExportKind::Global(1))])
             .collect();
         let index = ExportIndex::of(&exports);
         for i in 0..1000 {

@@ -150,19 +150,19 @@ pub mod shared_sigs {
     }
 }
 
-/// Exports, whose names are read straight into shared strings: through
+/// Exports, whose names are read as slices of one shared text: through
 /// serde's own `Arc<str>` each was allocated and copied twice, and a
 /// large main exports thousands.
 pub mod exports {
     use super::*;
-    use crate::modinfo::ExportKind;
+    use crate::modinfo::{ExportKind, Name};
 
     /// Writes the names of all exports as one string, then each export's
     /// name length and kind: read back, the names are checked as text once,
     /// where one string each cost a check each (7000 of them in a
     /// MAIN_MODULE=1 main, a sixth of reading its record).
     pub fn serialize<S: Serializer>(
-        exports: &[(Arc<str>, ExportKind)],
+        exports: &[(Name, ExportKind)],
         s: S,
     ) -> Result<S::Ok, S::Error> {
         let names: String = exports.iter().map(|(name, _)| &**name).collect();
@@ -176,20 +176,13 @@ pub mod exports {
     /// Reads what [`serialize`] wrote.
     pub fn deserialize<'de, D: Deserializer<'de>>(
         d: D,
-    ) -> Result<Vec<(Arc<str>, ExportKind)>, D::Error> {
-        let (names, lengths) = <(&str, Vec<(u32, ExportKind)>)>::deserialize(d)?;
-        let mut at = 0usize;
-        lengths
-            .into_iter()
-            .map(|(len, kind)| {
-                let name = at
-                    .checked_add(len as usize)
-                    .and_then(|end| names.get(at..end).map(|n| (n, end)));
-                let (name, end) = name.ok_or_else(|| D::Error::custom("export names cut"))?;
-                at = end;
-                Ok((Arc::from(name), kind))
-            })
-            .collect()
+    ) -> Result<Vec<(Name, ExportKind)>, D::Error> {
+        let (text, lengths) = <(&str, Vec<(u32, ExportKind)>)>::deserialize(d)?;
+        Name::cut(
+            text,
+            lengths.into_iter().map(|(len, kind)| (len as usize, kind)),
+        )
+        .ok_or_else(|| D::Error::custom("export names cut"))
     }
 }
 
@@ -245,7 +238,7 @@ pub mod import_flags {
 mod tests {
     use super::*;
     use crate::dylink::DylinkInfo;
-    use crate::modinfo::{ConstAddr, ExportKind, Import, ImportKind};
+    use crate::modinfo::{ConstAddr, ExportKind, Import, ImportKind, Name};
 
     /// The module the parse's own tests read, with something in each
     /// field it leaves empty.
@@ -259,7 +252,7 @@ mod tests {
             results: vec![ValType::F32, ValType::F64],
         }));
         info.exports
-            .push((Arc::from("orig$f"), ExportKind::Func(2)));
+            .push((Name::from("orig$f"), ExportKind::Func(2)));
         info.index_exports();
         info.tls_image = Some(Arc::from(&b"tdata"[..]));
         info.tls_base = Some(3);
@@ -320,7 +313,7 @@ mod tests {
     #[test]
     fn export_names_are_cut_from_one_text_and_never_past_it() {
         #[derive(Deserialize)]
-        struct Exports(#[serde(with = "exports")] Vec<(Arc<str>, ExportKind)>);
+        struct Exports(#[serde(with = "exports")] Vec<(Name, ExportKind)>);
         let kinds = |lens: [u32; 2]| {
             vec![
                 (lens[0], ExportKind::Func(0)),
@@ -332,8 +325,8 @@ mod tests {
         assert_eq!(
             read,
             [
-                (Arc::from("a"), ExportKind::Func(0)),
-                (Arc::from("bc"), ExportKind::Global(1))
+                (Name::from("a"), ExportKind::Func(0)),
+                (Name::from("bc"), ExportKind::Global(1))
             ]
         );
         let bytes = postcard::to_allocvec(&("abc", kinds([1, 3]))).unwrap();
@@ -367,7 +360,7 @@ mod tests {
                     mutable: true,
                 },
             }],
-            exports: vec![(Arc::from("e"), ExportKind::Func(0))],
+            exports: vec![(Name::from("e"), ExportKind::Func(0))],
             func_sigs: vec![sig.clone(), sig],
             global_inits: [(1, ConstAddr::Relative(8))].into_iter().collect(),
             table_positions: [(0, ConstAddr::Absolute(2))].into_iter().collect(),

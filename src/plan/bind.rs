@@ -367,7 +367,7 @@ mod tests {
             exports: exports
                 .iter()
                 .enumerate()
-                .map(|(i, n)| (std::sync::Arc::from(*n), ExportKind::Func(i as u32)))
+                .map(|(i, n)| (crate::modinfo::Name::from(*n), ExportKind::Func(i as u32)))
                 .collect(),
             imports,
             ..ModuleInfo::default()

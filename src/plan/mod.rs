@@ -9,7 +9,7 @@
 //! at the same file is shared, never loaded twice, so NEEDED cycles and
 //! libraries naming themselves end.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 use std::path::{Path, PathBuf};
 
 use crate::symbols::LibId;

@@ -92,8 +92,8 @@ impl Waits {
                     .cloned()
                     .collect()
             } else {
-                syms.keys()
-                    .filter(|n| self.by_name.contains_key(&***n) && defines(n))
+                syms.names()
+                    .filter(|n| self.by_name.contains_key(&**n) && defines(n))
                     .map(|n| n.to_string())
                     .collect()
             };
@@ -114,18 +114,7 @@ impl Waits {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::symbols::Name;
-    use std::sync::Arc;
     use wasmtime::{Engine, Ref, RefType, Store, TableType};
-
-    fn func_sym() -> Sym {
-        Sym::Func {
-            lib: 0,
-            export: Name::from("f"),
-            pointer: Name::from("f"),
-            index: 0,
-        }
-    }
 
     #[test]
     fn a_library_takes_its_own_entries_and_the_names_it_defines_in_order() {
@@ -155,8 +144,7 @@ mod tests {
         waits.push(export(a, 4));
         assert_eq!(waits.len(), 5);
 
-        let defines_foo: Symbols =
-            Arc::new([(Name::from("glFoo"), func_sym())].into_iter().collect());
+        let defines_foo = crate::symbols::functions(a, &["glFoo"]);
         let slots = |ready: Vec<Waiting>| ready.iter().map(|w| w.slot).collect::<Vec<_>>();
         // Not global: only its exports.
         assert_eq!(slots(waits.take_ready(a, false, &defines_foo)), [1, 4]);
@@ -167,12 +155,10 @@ mod tests {
 
         waits.forget(b);
         assert_eq!(waits.len(), 1);
-        let many: Symbols = Arc::new(
-            (0..10)
-                .map(|i| (Name::from(format!("g{i}")), func_sym()))
-                .chain([(Name::from("glBar"), func_sym())])
-                .collect(),
-        );
+        let mut names: Vec<String> = (0..10).map(|i| format!("g{i}")).collect();
+        names.push("glBar".into());
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let many = crate::symbols::functions(b, &names);
         assert_eq!(slots(waits.take_ready(b, true, &many)), [3]);
         assert!(waits.is_empty());
     }

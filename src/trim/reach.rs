@@ -2,7 +2,7 @@
 //! table's entries, through the exports it kept, as entries of its table
 //! of exports, or through thunks calling its dispatchers.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 
 use wasmtime::{Func, Instance, StoreContextMut};
 

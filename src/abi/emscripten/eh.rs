@@ -403,7 +403,7 @@ fn demangle(mangled: &str) -> Option<String> {
 fn what(cx: Cx, exc: u32, ty: u32) -> Option<String> {
     let std_exception = match cx.data().global.find("_ZTISt9exception") {
         Some(d) => match cx.data().libs[d].syms.get("_ZTISt9exception") {
-            Some(crate::symbols::Sym::Data(a)) => *a,
+            Some(crate::symbols::Sym::Data(a)) => a,
             _ => return None,
         },
         None => return None,

@@ -364,7 +364,7 @@ fn point_at_threw(cx: &mut StoreContextMut<'_, Process>, lib: usize) -> wasmtime
     let Some(index) = cx.data().libs[lib].info.tls_base else {
         return Ok(());
     };
-    let Some((owner, &Sym::Tls(offset))) = cx.data().resolve_owner(lib, "__THREW__") else {
+    let Some((owner, Sym::Tls(offset))) = cx.data().resolve_owner(lib, "__THREW__") else {
         return Ok(());
     };
     let Some(at) = cx.data().tls.address(owner, offset) else {

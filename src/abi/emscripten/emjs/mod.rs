@@ -124,11 +124,13 @@ fn define_em_js(js: &engine::Js<'_>, state: &State, name: &str) -> wasmtime::Res
     let mut decls: Vec<(String, Result<String, String>)> = Vec::new();
     js.with_caller(|c| {
         for lib in c.data().libs.iter().filter(|l| l.alive) {
-            for (sym, def) in lib.syms.iter() {
-                let (Some(f), Sym::Data(addr)) = (sym.strip_prefix("__em_js__"), def) else {
+            for (sym, _) in &lib.info.exports {
+                let (Some(f), Some(Sym::Data(addr))) =
+                    (sym.strip_prefix("__em_js__"), lib.syms.get(sym))
+                else {
                     continue;
                 };
-                let decl = read_source(c, *addr)
+                let decl = read_source(c, addr)
                     .and_then(|raw| source::em_js_decl(f, &raw))
                     .map_err(|e| format!("{}: {e}", lib.name));
                 decls.push((f.to_string(), decl));
@@ -313,7 +315,7 @@ fn em_js_export(data: &Process, name: &str) -> Option<u32> {
         .iter()
         .filter(|l| l.alive)
         .find_map(|l| match l.syms.get(sym.as_str()) {
-            Some(Sym::Data(addr)) => Some(*addr),
+            Some(Sym::Data(addr)) => Some(addr),
             _ => None,
         })
 }
