@@ -145,21 +145,26 @@ impl Symbols {
 
     /// Every name it defines, once.
     pub fn names(&self) -> impl Iterator<Item = Name> + '_ {
-        self.info
-            .exports
-            .iter()
-            .filter_map(|(name, kind)| match name.strip_prefix(ORIG_PREFIX) {
+        let info = &*self.info;
+        info.exports.iter().filter_map(|(name, kind)| {
+            let plain = name.strip_prefix(ORIG_PREFIX);
+            if is_internal(plain.unwrap_or(name)) {
+                return None;
+            }
+            match (plain, kind) {
                 // A twin's plain name, unless the plain export names it.
-                Some(plain) => (matches!(kind, ExportKind::Func(_))
-                    && !matches!(
-                        self.info.export(plain),
-                        Some(ExportKind::Func(_) | ExportKind::Global(_))
-                    ))
+                (Some(plain), ExportKind::Func(_)) => (!matches!(
+                    info.export(plain),
+                    Some(ExportKind::Func(_) | ExportKind::Global(_))
+                ))
                 .then(|| Name::from(plain)),
-                None => matches!(kind, ExportKind::Func(_) | ExportKind::Global(_))
-                    .then(|| name.clone()),
-            })
-            .filter(|name| self.contains_key(name))
+                (None, ExportKind::Func(_)) => Some(name.clone()),
+                (None, ExportKind::Global(index)) => {
+                    info.global_inits.contains_key(index).then(|| name.clone())
+                }
+                _ => None,
+            }
+        })
     }
 
     /// Every name it defines, once, with its definition.
@@ -226,15 +231,10 @@ pub fn suggest<S: AsRef<str>>(name: &str, candidates: impl Iterator<Item = S>) -
     let limit = (name.len() / 3).clamp(1, 2);
     candidates
         .filter(|c| c.as_ref().len().abs_diff(name.len()) <= limit && c.as_ref() != name)
-        .map(|c| {
-            (
-                strsim::levenshtein(name, c.as_ref()),
-                c.as_ref().to_string(),
-            )
-        })
+        .map(|c| (strsim::levenshtein(name, c.as_ref()), c))
         .filter(|(d, _)| *d <= limit)
-        .min()
-        .map(|(_, c)| c)
+        .min_by(|(d, c), (e, other)| (d, c.as_ref()).cmp(&(e, other.as_ref())))
+        .map(|(_, c)| c.as_ref().to_string())
 }
 
 /// The global scope: libraries whose symbols every lookup sees, in load
