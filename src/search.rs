@@ -9,6 +9,7 @@ mod read;
 
 pub use read::{MAX_MODULE_SIZE, read_module, read_module_file};
 
+use std::os::unix::fs::MetadataExt as _;
 use std::path::{Component, Path, PathBuf};
 use std::time::Instant;
 
@@ -333,28 +334,27 @@ fn open_beneath(
     // then looked at: only a regular file is a library. (Looking first,
     // through a path-only descriptor, cost each dlopen three more system
     // calls.)
-    let mut how = cap_std::fs::OpenOptions::new();
-    how.read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    let open = |follow: bool| {
+        let mut how = cap_std::fs::OpenOptions::new();
+        let flags = libc::O_NONBLOCK | libc::O_NOCTTY;
+        how.read(true).custom_flags(if follow {
+            flags
+        } else {
+            flags | libc::O_NOFOLLOW
+        });
+        root.open_with(rel, &how).map(cap_std::fs::File::into_std)
+    };
     // A bare name that is no symlink is the file's name in the directory,
     // whose canonical path is known: the file's follows without asking the
     // kernel for it (a readlink and a stat, a tenth of a cached dlopen).
     let bare = canonical.filter(|_| rel.components().nth(1).is_none());
-    let direct = bare.and_then(|dir| {
-        let mut plain = how.clone();
-        plain.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_NOFOLLOW);
-        match root.open_with(rel, &plain) {
-            Ok(file) => Some(Ok((file.into_std(), dir.join(rel)))),
-            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => None,
-            Err(e) => Some(Err(e)),
-        }
-    });
-    let (file, path) = match direct {
-        Some(opened) => {
-            let (file, path) = opened.ok()?;
-            (file, Some(path))
-        }
-        None => (root.open_with(rel, &how).ok()?.into_std(), None),
+    let (file, path) = match bare {
+        Some(dir) => match open(false) {
+            Ok(file) => (file, Some(dir.join(rel))),
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => (open(true).ok()?, None),
+            Err(_) => return None,
+        },
+        None => (open(true).ok()?, None),
     };
     let meta = file.metadata().ok()?;
     if !meta.is_file() {
@@ -363,10 +363,7 @@ fn open_beneath(
     // Inner symlinks may make two names of one file: identify it by the
     // host path it resolves to, which the confined open above checked.
     let path = path
-        .or_else(|| {
-            use std::os::unix::fs::MetadataExt as _;
-            opened_path(&file, (meta.dev(), meta.ino()))
-        })
+        .or_else(|| opened_path(&file, (meta.dev(), meta.ino())))
         .unwrap_or_else(|| {
             let joined = host.join(rel);
             std::fs::canonicalize(&joined).unwrap_or(joined)
@@ -386,7 +383,6 @@ fn open_beneath(
 fn opened_path(file: &impl std::os::fd::AsRawFd, id: (u64, u64)) -> Option<PathBuf> {
     #[cfg(target_os = "linux")]
     {
-        use std::os::unix::fs::MetadataExt as _;
         let path = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())).ok()?;
         let same = std::fs::metadata(&path).is_ok_and(|m| (m.dev(), m.ino()) == id);
         (path.is_absolute() && same).then_some(path)
