@@ -7,14 +7,6 @@
 //! (`Module::deserialize_raw`); this module is the engines' code memory, so
 //! it is what makes their code executable, and what learns when a module's
 //! code is dropped and its pages can be given back.
-//!
-//! On x86-64 a chunk is one shared memory object mapped twice: executable
-//! where wasmtime sees it, writable at another address where artifacts are
-//! read in. Publishing such code then takes no system call: a `mprotect`
-//! per library, its page tables split and merged again, was a twelfth of a
-//! run dlopening a hundred small libraries. (Where instruction caches are
-//! not coherent, or the kernel refuses, chunks are single mappings made
-//! executable image by image.)
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::FileExt as _;
@@ -60,38 +52,20 @@ pub unsafe fn load(
 #[derive(Default)]
 struct Arena {
     inner: Mutex<Inner>,
-    /// Map every chunk once, as where views cannot be had (for tests).
-    single: bool,
 }
 
 #[derive(Default)]
 struct Inner {
     /// The chunk small images are taken from, and how much of it is taken.
     current: Option<(usize, usize)>,
-    /// Mappings by (executable) start.
-    chunks: BTreeMap<usize, Mapping>,
+    /// Mappings by start: their length and how many images in use they
+    /// hold (a chunk's small images, or a large one's own).
+    chunks: BTreeMap<usize, (usize, usize)>,
     /// Images in use: start -> (length, start of its mapping, the number
     /// it was taken under).
     images: BTreeMap<usize, (usize, usize, u64)>,
     /// Images taken so far: the next one's number.
     taken: u64,
-}
-
-/// Memory mapped for images: a chunk of small ones, or a large one's own.
-struct Mapping {
-    len: usize,
-    /// How many images in use it holds.
-    in_use: usize,
-    /// Where its pages can be written: its start, or, when it is mapped
-    /// twice, the start of its writable view (its own start then is
-    /// executable from the first).
-    writable: usize,
-}
-
-impl Mapping {
-    fn dual(&self, start: usize) -> bool {
-        self.writable != start
-    }
 }
 
 /// An image taken from the arena: where it starts, and its number, so that
@@ -101,8 +75,6 @@ impl Mapping {
 struct Image {
     start: usize,
     number: u64,
-    /// Where its bytes are written.
-    writable: usize,
 }
 
 impl Arena {
@@ -121,15 +93,12 @@ impl Arena {
         let image = self.take(size)?;
         // SAFETY: the image's pages are mapped, writable, and this call's
         // alone until it is given back.
-        let bytes = unsafe { std::slice::from_raw_parts_mut(image.writable as *mut u8, size) };
+        let bytes = unsafe { std::slice::from_raw_parts_mut(image.start as *mut u8, size) };
         if file.read_exact_at(bytes, 0).is_err() {
             self.give_back(image);
             return None;
         }
-        // SAFETY: the same pages, seen where they are (also) executable.
-        let artifact = NonNull::from(unsafe {
-            std::slice::from_raw_parts(image.start as *const u8, len)
-        });
+        let artifact = NonNull::from(&bytes[..len]);
         // SAFETY: the caller vouches for the artifact; the memory stays as
         // it is until wasmtime unpublishes the module's code as it drops
         // it.
@@ -156,33 +125,31 @@ impl Arena {
         let len = size.div_ceil(page()) * page();
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         let (chunk, start) = if len >= OWN_MAPPING {
-            let own = inner.map(len, self.single)?;
+            let own = map(len)?;
+            inner.chunks.insert(own, (len, 0));
             (own, own)
         } else {
             let (chunk, used) = match inner.current {
                 Some((chunk, used)) if used + len <= CHUNK => (chunk, used),
                 _ => {
-                    let chunk = inner.map(CHUNK, self.single)?;
+                    let chunk = map(CHUNK)?;
                     if let Some((old, _)) = inner.current.replace((chunk, 0)) {
                         inner.release_if_unused(old);
                     }
+                    inner.chunks.insert(chunk, (CHUNK, 0));
                     (chunk, 0)
                 }
             };
             inner.current = Some((chunk, used + len));
             (chunk, chunk + used)
         };
-        let mapping = inner.chunks.get_mut(&chunk)?;
-        mapping.in_use += 1;
-        let writable = mapping.writable + (start - chunk);
+        if let Some((_, count)) = inner.chunks.get_mut(&chunk) {
+            *count += 1;
+        }
         let number = inner.taken;
         inner.taken += 1;
         inner.images.insert(start, (len, chunk, number));
-        Some(Image {
-            start,
-            number,
-            writable,
-        })
+        Some(Image { start, number })
     }
 
     /// Gives back `image`, unless it was already: its mapping is unmapped
@@ -191,14 +158,6 @@ impl Arena {
     fn give_back(&self, image: Image) {
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         inner.give_back(image);
-    }
-
-    /// Whether `ptr` lies in the executable view of a mapping made twice.
-    fn executable_already(&self, ptr: *const u8) -> bool {
-        let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        inner
-            .mapping_at(ptr as usize)
-            .is_some_and(|(start, mapping)| mapping.dual(start))
     }
 
     /// The image holding address `at`, if one does.
@@ -212,28 +171,6 @@ impl Arena {
 }
 
 impl Inner {
-    /// A fresh mapping of `len` bytes, recorded as holding no image yet;
-    /// mapped once when `single`.
-    fn map(&mut self, len: usize, single: bool) -> Option<usize> {
-        let dual = if single { None } else { map_dual(len) };
-        let (start, writable) = dual.or_else(|| map(len).map(|at| (at, at)))?;
-        self.chunks.insert(
-            start,
-            Mapping {
-                len,
-                in_use: 0,
-                writable,
-            },
-        );
-        Some(start)
-    }
-
-    /// The mapping holding address `at`, and its start, if one does.
-    fn mapping_at(&self, at: usize) -> Option<(usize, &Mapping)> {
-        let (&start, mapping) = self.chunks.range(..=at).next_back()?;
-        (at < start + mapping.len).then_some((start, mapping))
-    }
-
     /// See [`Arena::give_back`].
     fn give_back(&mut self, image: Image) {
         if self.images.get(&image.start).map(|&(_, _, n)| n) != Some(image.number) {
@@ -242,12 +179,16 @@ impl Inner {
         let Some((_, chunk, _)) = self.images.remove(&image.start) else {
             return;
         };
-        if let Some(mapping) = self.chunks.get_mut(&chunk) {
-            mapping.in_use -= 1;
+        if let Some((_, count)) = self.chunks.get_mut(&chunk) {
+            *count -= 1;
         }
         match self.current {
             Some((current, _)) if current == chunk => {
-                if self.chunks.get(&chunk).is_some_and(|m| m.in_use == 0) {
+                if self
+                    .chunks
+                    .get(&chunk)
+                    .is_some_and(|&(_, count)| count == 0)
+                {
                     self.current = Some((chunk, 0));
                 }
             }
@@ -257,24 +198,15 @@ impl Inner {
 
     /// See [`Arena::image_at`].
     fn image_at(&self, at: usize) -> Option<Image> {
-        let (&start, &(len, chunk, number)) = self.images.range(..=at).next_back()?;
-        let writable = self.chunks.get(&chunk)?.writable + (start - chunk);
-        (at < start + len).then_some(Image {
-            start,
-            number,
-            writable,
-        })
+        let (&start, &(len, _, number)) = self.images.range(..=at).next_back()?;
+        (at < start + len).then_some(Image { start, number })
     }
 
     /// Unmaps mapping `chunk` if no image of it is in use.
     fn release_if_unused(&mut self, chunk: usize) {
-        if self.chunks.get(&chunk).is_some_and(|m| m.in_use == 0)
-            && let Some(mapping) = self.chunks.remove(&chunk)
-        {
-            unmap(chunk, mapping.len);
-            if mapping.dual(chunk) {
-                unmap(mapping.writable, mapping.len);
-            }
+        if let Some(&(len, 0)) = self.chunks.get(&chunk) {
+            self.chunks.remove(&chunk);
+            unmap(chunk, len);
         }
     }
 }
@@ -285,19 +217,13 @@ impl CustomCodeMemory for Arena {
     }
 
     fn publish_executable(&self, ptr: *const u8, len: usize) -> wasmtime::Result<()> {
-        if self.executable_already(ptr) {
-            return Ok(());
-        }
         protect(ptr, len, libc::PROT_READ | libc::PROT_EXEC)
     }
 
     fn unpublish_executable(&self, ptr: *const u8, len: usize) -> wasmtime::Result<()> {
+        protect(ptr, len, libc::PROT_READ | libc::PROT_WRITE)?;
         // Wasmtime unpublishes a module's code as it drops it: an image of
-        // the arena is free again. Its executable view stays so; it is
-        // written through the other.
-        if !self.executable_already(ptr) {
-            protect(ptr, len, libc::PROT_READ | libc::PROT_WRITE)?;
-        }
+        // the arena is free again.
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(image) = inner.image_at(ptr as usize) {
             inner.give_back(image);
@@ -340,57 +266,6 @@ fn map(len: usize) -> Option<usize> {
     (ptr != libc::MAP_FAILED).then_some(ptr as usize)
 }
 
-/// A shared memory object of `len` bytes mapped twice, executable and
-/// writable: the two starts, or `None` where that cannot be had (then code
-/// is made executable where it was written).
-#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-fn map_dual(len: usize) -> Option<(usize, usize)> {
-    // Kernels that refuse executable memory objects by default want them
-    // asked for (MFD_EXEC); older ones know no such flag.
-    const MFD_EXEC: libc::c_uint = 0x10;
-    let name = c"dlrun-code";
-    // SAFETY: plain system calls on a descriptor of this function's own;
-    // both mappings are at addresses of the kernel's choosing.
-    unsafe {
-        let mut fd = libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC | MFD_EXEC);
-        if fd < 0 {
-            fd = libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC);
-        }
-        if fd < 0 {
-            return None;
-        }
-        let view = |prot| {
-            let at = libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                prot,
-                libc::MAP_SHARED | libc::MAP_POPULATE,
-                fd,
-                0,
-            );
-            (at != libc::MAP_FAILED).then_some(at as usize)
-        };
-        let sized = libc::ftruncate(fd, len as libc::off_t) == 0;
-        let writable = sized.then(|| view(libc::PROT_READ | libc::PROT_WRITE)).flatten();
-        let executable = writable.and_then(|_| view(libc::PROT_READ | libc::PROT_EXEC));
-        libc::close(fd);
-        match (executable, writable) {
-            (Some(x), Some(w)) => Some((x, w)),
-            (_, w) => {
-                if let Some(w) = w {
-                    unmap(w, len);
-                }
-                None
-            }
-        }
-    }
-}
-
-#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
-fn map_dual(_len: usize) -> Option<(usize, usize)> {
-    None
-}
-
 fn unmap(start: usize, len: usize) {
     // SAFETY: the mapping was made by `map` and no image of it is in use.
     unsafe { libc::munmap(start as *mut libc::c_void, len) };
@@ -406,16 +281,6 @@ mod tests {
             config.with_custom_code_memory(Some(arena.clone() as Arc<dyn CustomCodeMemory>));
         }
         Engine::new(&config).unwrap()
-    }
-
-    /// An arena of each kind: chunks mapped twice (where that can be had)
-    /// and once.
-    fn arenas() -> [Arc<Arena>; 2] {
-        let single = Arena {
-            single: true,
-            ..Arena::default()
-        };
-        [Arc::new(Arena::default()), Arc::new(single)]
     }
 
     fn in_use(arena: &Arena) -> usize {
@@ -446,13 +311,8 @@ mod tests {
 
     #[test]
     fn a_module_runs_from_the_arena_and_gives_its_pages_back_when_dropped() {
-        for arena in arenas() {
-            runs_and_gives_back(&arena);
-        }
-    }
-
-    fn runs_and_gives_back(arena: &Arc<Arena>) {
-        let engine = engine(Some(arena));
+        let arena = Arc::new(Arena::default());
+        let engine = engine(Some(&arena));
         let bytes = artifact(&engine, 7);
         let len = bytes.len() - 32;
         let module = unsafe { arena.load(&engine, &file(&bytes), bytes.len(), len) }.unwrap();
@@ -461,21 +321,16 @@ mod tests {
         assert_eq!(call(&engine, &module), 7);
         let clone = module.clone();
         drop(module);
-        assert_eq!(in_use(arena), 1);
+        assert_eq!(in_use(&arena), 1);
         assert_eq!(call(&engine, &clone), 7);
         drop(clone);
-        assert_eq!(in_use(arena), 0);
+        assert_eq!(in_use(&arena), 0);
     }
 
     #[test]
     fn traps_in_code_from_the_arena_are_traps() {
-        for arena in arenas() {
-            traps_are_traps(&arena);
-        }
-    }
-
-    fn traps_are_traps(arena: &Arc<Arena>) {
-        let engine = engine(Some(arena));
+        let arena = Arc::new(Arena::default());
+        let engine = engine(Some(&arena));
         let wat = r#"(module (memory 1)
             (func (export "unreachable") unreachable)
             (func (export "out_of_bounds") (result i32) i32.const -4 i32.load))"#;
@@ -499,21 +354,6 @@ mod tests {
             .unwrap();
         let err = load.call(&mut store, ()).unwrap_err();
         assert_eq!(err.downcast_ref(), Some(&wasmtime::Trap::MemoryOutOfBounds));
-    }
-
-    #[test]
-    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-    fn chunks_are_executable_where_wasmtime_sees_them_and_written_elsewhere() {
-        let [dual, single] = arenas();
-        let image = dual.take(100).unwrap();
-        assert_ne!(image.writable, image.start);
-        unsafe { (image.writable as *mut u8).write(0x5a) };
-        assert_eq!(unsafe { (image.start as *const u8).read() }, 0x5a);
-        assert!(dual.executable_already(image.start as *const u8));
-        assert!(dual.publish_executable(image.start as *const u8, page()).is_ok());
-        let once = single.take(100).unwrap();
-        assert_eq!(once.writable, once.start);
-        assert!(!single.executable_already(once.start as *const u8));
     }
 
     #[test]
