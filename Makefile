@@ -38,7 +38,7 @@ python:
 # exceptions out of C, exit statuses, networking in a sandbox. Part of
 # `make test`: on a fresh clone it takes about 7 minutes, the emcc build of
 # CPython included; the native one, for comparison, is left to `make python`
-# and `make bench` (CI: about 27 minutes in all).
+# and `make bench` (CI: about 24 minutes in all on two cores).
 test-python: build
 	cpython/build wasm
 	cpython/test
